@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process'
+import { CpoError } from '../errors.js'
+
+export interface GitResult {
+  stdout: string
+  stderr: string
+  code: number
+}
+
+export interface GitOptions {
+  /** Extra environment (e.g. GIT_INDEX_FILE for a temporary index). */
+  env?: Record<string, string>
+  /** Data written to stdin. */
+  input?: string | Buffer
+  /** Exit codes that are not failures (e.g. 1 for `diff --quiet`). */
+  okCodes?: number[]
+  /** Return stdout as raw bytes instead of text. */
+  raw?: boolean
+}
+
+/** Environment for every git call: stable English messages, never a credential prompt. */
+const BASE_ENV = {
+  LC_ALL: 'C',
+  LANG: 'C',
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_OPTIONAL_LOCKS: '0',
+  GIT_PAGER: 'cat',
+  GIT_EDITOR: 'true',
+}
+
+/**
+ * Runs git with an argument array (never a shell) in `cwd`. A non-zero exit becomes a CpoError
+ * that quotes git's own message, except for codes the caller declares as expected.
+ */
+export function git(cwd: string, args: string[], options: GitOptions = {}): Promise<GitResult> {
+  return gitRaw(cwd, args, options).then((r) => ({
+    stdout: r.stdout.toString('utf8'),
+    stderr: r.stderr,
+    code: r.code,
+  }))
+}
+
+export function gitBytes(
+  cwd: string,
+  args: string[],
+  options: GitOptions = {},
+): Promise<{ stdout: Buffer; stderr: string; code: number }> {
+  return gitRaw(cwd, args, options)
+}
+
+function gitRaw(
+  cwd: string,
+  args: string[],
+  options: GitOptions,
+): Promise<{ stdout: Buffer; stderr: string; code: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, {
+      cwd,
+      env: { ...process.env, ...BASE_ENV, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (d: Buffer) => out.push(d))
+    child.stderr.on('data', (d: Buffer) => err.push(d))
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') {
+        reject(
+          new CpoError('GIT_NOT_INSTALLED', 'external', 'git is not installed or not on PATH', {
+            hint: 'Install git (https://git-scm.com) and run the command again.',
+          }),
+        )
+      } else reject(new CpoError('GIT_FAILED', 'external', `could not run git: ${e.message}`))
+    })
+    child.stdin.on('error', () => {
+      // git may exit before reading all input (e.g. on a bad argument); the exit code reports it.
+    })
+    child.on('close', (code) => {
+      const stdout = Buffer.concat(out)
+      const stderr = Buffer.concat(err).toString('utf8')
+      const exit = code ?? 128
+      if (exit === 0 || options.okCodes?.includes(exit)) {
+        resolve({ stdout, stderr, code: exit })
+        return
+      }
+      reject(gitFailure(args, stderr, exit))
+    })
+    if (options.input !== undefined) child.stdin.end(options.input)
+    else child.stdin.end()
+  })
+}
+
+function gitFailure(args: string[], stderr: string, code: number): CpoError {
+  const text = stderr.trim()
+  if (/not a git repository/i.test(text)) {
+    return new CpoError('NOT_A_REPOSITORY', 'notFound', 'not a git repository', {
+      hint: 'Run cpo inside a git repository, or point to one with -C <dir>.',
+    })
+  }
+  const first = text.split('\n').find((l) => l.startsWith('fatal:') || l.startsWith('error:'))
+  return new CpoError(
+    'GIT_FAILED',
+    'external',
+    `git ${args[0] ?? ''} failed (exit ${code}): ${first ?? (text || 'no message')}`,
+    { details: { args, stderr: text, code } },
+  )
+}
+
+/** Splits NUL-separated git output, dropping the trailing empty field. */
+export function splitZ(text: string): string[] {
+  const parts = text.split('\0')
+  if (parts.at(-1) === '') parts.pop()
+  return parts
+}

@@ -1,0 +1,59 @@
+import { promises as fsp } from 'node:fs'
+import path from 'node:path'
+import { CpoError } from '../errors.js'
+import { git } from './git.js'
+
+export interface Repo {
+  /** Top of the work tree. */
+  root: string
+  /** The repository's git directory (per work tree). */
+  gitDir: string
+  /** Where cpo keeps its journal, lock and scratch files; survives every reset and clean. */
+  cpoDir: string
+}
+
+/** Finds the repository that contains `cwd`; errors clearly when there is none. */
+export async function openRepo(cwd: string): Promise<Repo> {
+  try {
+    const st = await fsp.stat(cwd)
+    if (!st.isDirectory()) throw new Error('not a directory')
+  } catch {
+    throw new CpoError('DIRECTORY_NOT_FOUND', 'notFound', `directory not found: ${cwd}`, {
+      hint: 'Pass an existing directory with -C <dir>.',
+    })
+  }
+  const { stdout } = await git(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir'])
+  const [root, gitDir] = stdout.split('\n')
+  if (!root || !gitDir) {
+    throw new CpoError('NOT_A_WORK_TREE', 'notFound', `no work tree at ${cwd} (bare repository?)`, {
+      hint: 'Run cpo inside a checked-out work tree.',
+    })
+  }
+  return { root, gitDir, cpoDir: path.join(gitDir, 'cpo') }
+}
+
+export async function ensureCpoDir(repo: Repo): Promise<void> {
+  await fsp.mkdir(path.join(repo.cpoDir, 'tmp'), { recursive: true })
+}
+
+/** Operations git itself has in progress; a snapshot taken in the middle of one would be partial. */
+export async function gitOperationInProgress(repo: Repo): Promise<string | undefined> {
+  const markers: Array<[string, string]> = [
+    ['MERGE_HEAD', 'a merge'],
+    ['rebase-merge', 'a rebase'],
+    ['rebase-apply', 'a rebase or am'],
+    ['CHERRY_PICK_HEAD', 'a cherry-pick'],
+    ['REVERT_HEAD', 'a revert'],
+  ]
+  const found = await Promise.all(
+    markers.map(async ([file, what]) => {
+      try {
+        await fsp.lstat(path.join(repo.gitDir, file))
+        return what
+      } catch {
+        return undefined
+      }
+    }),
+  )
+  return found.find((f) => f !== undefined)
+}

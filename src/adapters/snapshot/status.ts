@@ -1,0 +1,47 @@
+import { CpoError } from '../../errors.js'
+import { splitZ } from '../git.js'
+
+export interface WorkTreeStatus {
+  /** Tracked paths whose work-tree content differs from the index. */
+  unstaged: string[]
+  /** Tracked paths whose index entry differs from HEAD. */
+  staged: string[]
+  /** Untracked, not ignored files (directories with a trailing slash are nested repositories). */
+  untracked: string[]
+}
+
+/**
+ * Parses `git status --porcelain=v2 -z --untracked-files=all`. Paths can contain spaces, so a
+ * record is split only on the fixed number of spaces before its path field.
+ */
+export function parseStatusV2(text: string): WorkTreeStatus {
+  const fields = splitZ(text)
+  const result: WorkTreeStatus = { unstaged: [], staged: [], untracked: [] }
+  for (let i = 0; i < fields.length; i++) {
+    const rec = fields[i] as string
+    const kind = rec[0]
+    if (kind === '?') result.untracked.push(rec.slice(2))
+    else if (kind === '1' || kind === '2') {
+      const path = afterSpaces(rec, kind === '1' ? 8 : 9)
+      const x = rec[2]
+      const y = rec[3]
+      if (x !== '.') result.staged.push(path)
+      if (y !== '.') result.unstaged.push(path)
+      if (kind === '2') i++ // the original path of a rename follows in its own field
+    } else if (kind === 'u') {
+      throw new CpoError(
+        'UNMERGED_PATHS',
+        'conflict',
+        `the index has unresolved conflicts (${afterSpaces(rec, 10)})`,
+        { hint: 'Resolve the conflicts and commit, or abort the merge, then run cpo again.' },
+      )
+    }
+  }
+  return result
+}
+
+function afterSpaces(rec: string, count: number): string {
+  let at = -1
+  for (let n = 0; n < count; n++) at = rec.indexOf(' ', at + 1)
+  return rec.slice(at + 1)
+}

@@ -1,0 +1,22 @@
+import { openRepo } from '../../adapters/repo.js'
+import { recover } from '../../ops/recover.js'
+import { listLines } from '../format.js'
+import type { GlobalOptions } from '../options.js'
+import type { CommandOutput } from '../output.js'
+
+export async function run(g: GlobalOptions): Promise<CommandOutput> {
+  const repo = await openRepo(g.cwd)
+  const report = await recover(repo, g.wait === undefined ? {} : { wait: g.wait })
+  if (!report.recovered) return { data: report, text: 'nothing to recover: no interrupted operation' }
+  const lines = [
+    `recovered: back to the state before ${report.interrupted.map((o) => `${o.id} (cpo ${o.command})`).join(', ')}`,
+    ...listLines('files written:', report.written),
+    ...listLines('files removed:', report.removed),
+    ...listLines(
+      'refs restored:',
+      report.refsUpdated.map((u) => `${u.ref} → ${u.to?.slice(0, 10) ?? '(deleted)'}`),
+    ),
+    `the interrupted state is kept as snapshot ${report.before.id}; undo this recovery with: cpo undo ${report.opId}`,
+  ]
+  return { data: report, text: lines.join('\n') }
+}

@@ -1,0 +1,32 @@
+/** Plain-text table: columns padded to their widest cell, no colours (safe for pipes and logs). */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd()
+  return [line(header), ...rows.map(line)].join('\n')
+}
+
+/** `2026-11-25T17:00:24.123Z` → `2026-11-25 17:00:24Z`, shorter and still unambiguous. */
+export const shortTime = (iso: string | null | undefined): string =>
+  iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-'
+
+export function listLines(title: string, items: string[], max = 20): string[] {
+  if (items.length === 0) return []
+  const shown = items.slice(0, max).map((i) => `  ${i}`)
+  if (items.length > max) shown.push(`  … and ${items.length - max} more`)
+  return [title, ...shown]
+}
+
+export function skippedLines(skipped: Array<{ path: string; reason: string; size?: number }>): string[] {
+  return listLines(
+    'not captured (kept in place, never deleted by cpo):',
+    skipped.map((s) =>
+      s.reason === 'too-large'
+        ? `${s.path} (${Math.round((s.size ?? 0) / 1024 / 1024)} MiB, above the snapshot size cap)`
+        : `${s.path} (nested git repository)`,
+    ),
+  )
+}

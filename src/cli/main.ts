@@ -1,0 +1,104 @@
+import { Command, CommanderError, Option } from 'commander'
+import { CpoError } from '../errors.js'
+import { VERSION } from '../version.js'
+import { globalOptions } from './options.js'
+import { type CommandOutput, printError, printSuccess } from './output.js'
+
+/**
+ * Command wiring only. Each action imports its module when it runs, so `cpo --version` and
+ * `cpo status` do not pay for code they never use.
+ */
+type Action = (...args: never[]) => Promise<CommandOutput>
+
+function act<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<CommandOutput>>) {
+  return async (...raw: unknown[]) => {
+    const cmd = raw.at(-1) as Command
+    const positional = raw.slice(0, -2)
+    const own = cmd.opts()
+    let json = cmd.optsWithGlobals().json === true
+    try {
+      const g = globalOptions(cmd)
+      json = g.json
+      const fn = await load()
+      printSuccess(await fn(...([g, ...positional, own] as unknown as A)), json)
+    } catch (e) {
+      printError(e, json)
+    }
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('cpo')
+    .description('checkpoints, rollbacks and recovery for stage-by-stage projects')
+    .version(VERSION, '-V, --version')
+    .option('--json', 'print one JSON document on stdout ({"ok":true,"data":…} or {"ok":false,"error":…})')
+    .option('-C, --cwd <dir>', 'run as if started in <dir>')
+    .option('-y, --yes', 'confirm destructive steps without asking')
+    .addOption(
+      new Option('--wait [seconds]', 'wait for the repository lock (default: fail at once)'),
+    )
+    .showHelpAfterError()
+
+  program
+    .command('status')
+    .description('project, phase, stages, uncommitted files, pending recovery and lock holder')
+    .action(act(async () => (await import('./commands/status.js')).run))
+
+  const snapshot = program
+    .command('snapshot')
+    .description('capture work tree, index, HEAD and branch (subcommands: list, restore)')
+    .option('-m, --message <msg>', 'describe the snapshot')
+    .action(act(async () => (await import('./commands/snapshot.js')).create))
+  snapshot
+    .command('list')
+    .description('snapshots, newest first')
+    .action(act(async () => (await import('./commands/snapshot.js')).list))
+  snapshot
+    .command('restore <id>')
+    .description('restore a snapshot (whole state, or chosen paths with --paths)')
+    .option('--paths <path...>', 'restore only these files or directories')
+    .option('--reason <text>', 'why (recorded in the journal)')
+    .action(act(async () => (await import('./commands/snapshot.js')).restore))
+
+  program
+    .command('log')
+    .description('operations, newest first')
+    .option('-n, --limit <count>', 'show only the newest <count>')
+    .action(act(async () => (await import('./commands/log.js')).run))
+
+  program
+    .command('undo [op-id]')
+    .description('restore the state before an operation (default: the last); undo an undo to redo')
+    .option('--reason <text>', 'why (recorded in the journal)')
+    .action(act(async () => (await import('./commands/undo.js')).run))
+
+  program
+    .command('recover')
+    .description('roll an interrupted operation back to the state before it')
+    .action(act(async () => (await import('./commands/recover.js')).run))
+
+  return program
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram()
+  const json = argv.includes('--json')
+  program.exitOverride()
+  program.configureOutput({
+    writeErr: (s) => {
+      if (!json) process.stderr.write(s)
+    },
+  })
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return // --help, --version
+      printError(new CpoError('USAGE', 'usage', e.message.replace(/^error: /, '')), json)
+      return
+    }
+    printError(e, json)
+  }
+}
+
+export type { Action }

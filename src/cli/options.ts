@@ -1,0 +1,40 @@
+import type { Command } from 'commander'
+import { CpoError } from '../errors.js'
+
+export interface GlobalOptions {
+  json: boolean
+  cwd: string
+  yes: boolean
+  /** Seconds to wait for the repository lock; undefined = fail at once. */
+  wait: number | undefined
+  interactive: boolean
+}
+
+export function globalOptions(cmd: Command): GlobalOptions {
+  const o = cmd.optsWithGlobals() as {
+    json?: boolean
+    cwd?: string
+    yes?: boolean
+    wait?: string | boolean
+  }
+  const json = o.json === true
+  return {
+    json,
+    cwd: o.cwd ?? process.cwd(),
+    yes: o.yes === true,
+    wait: parseWait(o.wait),
+    interactive: !json && process.stdin.isTTY === true && process.stderr.isTTY === true,
+  }
+}
+
+function parseWait(value: string | boolean | undefined): number | undefined {
+  if (value === undefined || value === false) return undefined
+  if (value === true) return Number.POSITIVE_INFINITY
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0) {
+    throw new CpoError('USAGE', 'usage', `--wait takes a number of seconds, got ${JSON.stringify(value)}`, {
+      hint: 'Write --wait=30 (or --wait alone to wait until the lock is free).',
+    })
+  }
+  return n
+}

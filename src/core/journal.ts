@@ -1,0 +1,98 @@
+/**
+ * The operation journal is an append-only list of events. An operation is `begun` once and then
+ * ends with `done` or `failed`; one with neither was interrupted and is pending recovery.
+ */
+export type JournalEvent =
+  | {
+      type: 'begun'
+      id: string
+      command: string
+      args: string[]
+      reason?: string
+      time: string
+      before: string
+      undoes?: string
+      /** Operations this one (a `cpo recover`) returns from; they count as recovered once it is done. */
+      recovers?: string[]
+      undoable?: boolean
+    }
+  | { type: 'done'; id: string; time: string; after: string; summary: string }
+  | { type: 'failed'; id: string; time: string; error: string; rolledBack: boolean }
+
+export type OperationStatus = 'pending' | 'done' | 'failed' | 'recovered'
+
+export interface Operation {
+  id: string
+  command: string
+  args: string[]
+  reason?: string
+  startedAt: string
+  endedAt?: string
+  status: OperationStatus
+  before: string
+  after?: string
+  summary?: string
+  error?: string
+  undoes?: string
+  recovers?: string[]
+  recoveredBy?: string
+  /** False for operations that only record something (a snapshot): nothing to undo. */
+  undoable: boolean
+}
+
+export function foldJournal(events: JournalEvent[]): Operation[] {
+  const ops = new Map<string, Operation>()
+  for (const e of events) {
+    if (e.type === 'begun') {
+      ops.set(e.id, {
+        id: e.id,
+        command: e.command,
+        args: e.args,
+        ...(e.reason === undefined ? {} : { reason: e.reason }),
+        ...(e.undoes === undefined ? {} : { undoes: e.undoes }),
+        ...(e.recovers === undefined ? {} : { recovers: e.recovers }),
+        startedAt: e.time,
+        status: 'pending',
+        before: e.before,
+        undoable: e.undoable !== false,
+      })
+      continue
+    }
+    const op = ops.get(e.id)
+    if (!op) continue
+    op.endedAt = e.time
+    if (e.type === 'failed') {
+      Object.assign(op, { status: 'failed', error: e.error })
+      continue
+    }
+    Object.assign(op, { status: 'done', after: e.after, summary: e.summary })
+    for (const id of op.recovers ?? []) {
+      const recovered = ops.get(id)
+      if (recovered?.status === 'pending') {
+        recovered.status = 'recovered'
+        recovered.recoveredBy = op.id
+      }
+    }
+  }
+  return [...ops.values()]
+}
+
+export const pendingOperations = (ops: Operation[]): Operation[] =>
+  ops.filter((o) => o.status === 'pending')
+
+/** The operation `cpo undo` targets by default: the newest one that finished and changed state. */
+export function lastUndoable(ops: Operation[]): Operation | undefined {
+  return ops.findLast((o) => o.status === 'done' && o.undoable)
+}
+
+/** Resolves an operation id or a unique prefix of one. */
+export function findOperation(
+  ops: Operation[],
+  ref: string,
+): { op?: Operation; ambiguous?: Operation[] } {
+  const exact = ops.find((o) => o.id === ref)
+  if (exact) return { op: exact }
+  const matches = ops.filter((o) => o.id.startsWith(ref))
+  if (matches.length === 1) return { op: matches[0] as Operation }
+  return matches.length > 1 ? { ambiguous: matches } : {}
+}

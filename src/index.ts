@@ -1,0 +1,21 @@
+/**
+ * The library API: everything the CLI does, callable from code. Functions take a `Repo` (from
+ * `openRepo`) and return plain data; errors are `CpoError`s with a stable `code`.
+ */
+export { FAILPOINTS, type Failpoint } from './adapters/failpoint.js'
+export { type LockOwner, readLockOwner } from './adapters/lock.js'
+export { openRepo, type Repo } from './adapters/repo.js'
+export { captureSnapshot } from './adapters/snapshot/capture.js'
+export { getSnapshot, listSnapshots } from './adapters/snapshot/store.js'
+export type { SkippedFile, Snapshot, SnapshotMeta } from './adapters/snapshot/types.js'
+export type { Operation, OperationStatus } from './core/journal.js'
+export * from './core/project/index.js'
+export { CpoError, EXIT, isCpoError } from './errors.js'
+export { operationLog } from './ops/log.js'
+export { PROGRESS_FILE, PROJECT_FILE, readProjectDocument } from './ops/project-file.js'
+export { recover, type RecoverReport } from './ops/recover.js'
+export { type RestoreReport, restoreSnapshotOperation } from './ops/restore.js'
+export { createSnapshot, snapshotList } from './ops/snapshot.js'
+export { type RepoStatus, repoStatus } from './ops/status.js'
+export { type UndoReport, undoOperation } from './ops/undo.js'
+export { VERSION } from './version.js'

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto'
+import { promises as fsp } from 'node:fs'
+import path from 'node:path'
+import { newId } from '../core/ids.js'
+import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
+import { CpoError } from '../errors.js'
+import { failpoint } from '../adapters/failpoint.js'
+import { appendJournal, readJournal } from '../adapters/journal.js'
+import { acquireLock, type LockOwner } from '../adapters/lock.js'
+import { ensureCpoDir, type Repo } from '../adapters/repo.js'
+import { captureSnapshot } from '../adapters/snapshot/capture.js'
+import { restoreSnapshot } from '../adapters/snapshot/restore.js'
+import type { Snapshot, SnapshotKind } from '../adapters/snapshot/types.js'
+import { readSettings } from './settings.js'
+
+export interface OperationContext {
+  repo: Repo
+  opId: string
+  before: Snapshot
+  /** Every operation in the journal, read under the lock. */
+  operations: Operation[]
+  sizeCap: number
+}
+
+export interface OperationSpec<P, R> {
+  command: string
+  args: string[]
+  reason?: string
+  /** Seconds to wait for the lock; undefined fails at once. */
+  wait?: number
+  dryRun?: boolean
+  /** False for operations that only record something (nothing to undo). */
+  undoable?: boolean
+  undoes?: string
+  recovers?: string[]
+  /** Only `cpo recover` may run while an interrupted operation is pending. */
+  allowPending?: boolean
+  /** How the before-snapshot is labelled (a manual snapshot is labelled by the user). */
+  beforeLabel?: { kind: SnapshotKind; message: string }
+  /** When false the before-snapshot doubles as the after-snapshot (nothing changes the tree). */
+  captureAfter?: boolean
+  /** Validates every input and plans the whole change; must not change anything. */
+  plan(repo: Repo, operations: Operation[]): Promise<P>
+  apply(ctx: OperationContext, plan: P): Promise<{ summary: string; result: R }>
+}
+
+export type OperationOutcome<P, R> =
+  | { dryRun: true; plan: P }
+  | {
+      dryRun: false
+      plan: P
+      opId: string
+      before: Snapshot
+      after: Snapshot
+      summary: string
+      result: R
+      lockTakenOverFrom?: LockOwner
+    }
+
+/**
+ * The safety protocol every state-changing command runs (DESIGN.md §2): lock, plan, snapshot,
+ * journal `begun`, apply, snapshot, journal `done`, unlock. A crash anywhere in between leaves a
+ * `begun` entry that makes every later command point to `cpo recover`.
+ */
+export async function runOperation<P, R>(
+  repo: Repo,
+  spec: OperationSpec<P, R>,
+): Promise<OperationOutcome<P, R>> {
+  await ensureCpoDir(repo)
+  const lock = await acquireLock(repo.cpoDir, [spec.command, ...spec.args].join(' '), spec.wait)
+  try {
+    failpoint('lock-taken')
+    await clearScratch(repo)
+    const journal = await readJournal(repo.cpoDir)
+    const operations = foldJournal(journal.events)
+    const pending = pendingOperations(operations)
+    if (pending.length > 0 && !spec.allowPending) throw pendingError(pending)
+    const plan = await spec.plan(repo, operations)
+    if (spec.dryRun) return { dryRun: true, plan }
+
+    const settings = await readSettings(repo)
+    const opId = newId(new Date(), randomBytes(2).toString('hex'))
+    const before = await captureSnapshot(repo, {
+      kind: spec.beforeLabel?.kind ?? 'before',
+      message: spec.beforeLabel?.message ?? `before ${spec.command}`,
+      operation: opId,
+      sizeCap: settings.sizeCap,
+    })
+    failpoint('before-snapshot')
+    await appendJournal(repo.cpoDir, {
+      type: 'begun',
+      id: opId,
+      command: spec.command,
+      args: spec.args,
+      ...(spec.reason === undefined ? {} : { reason: spec.reason }),
+      ...(spec.undoes === undefined ? {} : { undoes: spec.undoes }),
+      ...(spec.recovers === undefined ? {} : { recovers: spec.recovers }),
+      ...(spec.undoable === false ? { undoable: false } : {}),
+      time: new Date().toISOString(),
+      before: before.id,
+    })
+    failpoint('journal-begun')
+
+    const ctx: OperationContext = { repo, opId, before, operations, sizeCap: settings.sizeCap }
+    let applied: { summary: string; result: R }
+    try {
+      applied = await spec.apply(ctx, plan)
+    } catch (error) {
+      await rollBackFailed(ctx, error)
+      throw error
+    }
+    failpoint('applied')
+    const after =
+      spec.captureAfter === false
+        ? before
+        : await captureSnapshot(repo, {
+            kind: 'after',
+            message: `after ${spec.command}`,
+            operation: opId,
+            sizeCap: settings.sizeCap,
+          })
+    failpoint('after-snapshot')
+    await appendJournal(repo.cpoDir, {
+      type: 'done',
+      id: opId,
+      time: new Date().toISOString(),
+      after: after.id,
+      summary: applied.summary,
+    })
+    failpoint('journal-done')
+    return {
+      dryRun: false,
+      plan,
+      opId,
+      before,
+      after,
+      summary: applied.summary,
+      result: applied.result,
+      ...(lock.tookOverFrom ? { lockTakenOverFrom: lock.tookOverFrom } : {}),
+    }
+  } finally {
+    await lock.release()
+  }
+}
+
+/**
+ * A step that throws (rather than crashing) leaves a partial change: put the before-state back
+ * at once. If even that fails the `begun` entry stays open and `cpo recover` finishes the job.
+ */
+async function rollBackFailed(ctx: OperationContext, error: unknown): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error)
+  try {
+    const now = await captureSnapshot(ctx.repo, {
+      kind: 'after',
+      message: 'state when the operation failed',
+      operation: ctx.opId,
+      sizeCap: ctx.sizeCap,
+    })
+    await restoreSnapshot(ctx.repo, ctx.before, now)
+    await appendJournal(ctx.repo.cpoDir, {
+      type: 'failed',
+      id: ctx.opId,
+      time: new Date().toISOString(),
+      error: message,
+      rolledBack: true,
+    })
+  } catch {
+    // Leave the operation pending: the next command will point to `cpo recover`.
+  }
+}
+
+function pendingError(pending: Operation[]): CpoError {
+  const op = pending[0] as Operation
+  return new CpoError(
+    'RECOVERY_PENDING',
+    'conflict',
+    `operation ${op.id} (cpo ${op.command}) was interrupted and has not been recovered`,
+    {
+      hint: 'Run `cpo recover` to return to the state before it; nothing is lost.',
+      details: pending.map((p) => p.id),
+    },
+  )
+}
+
+/** Scratch files belong to the lock holder; any left over come from a crashed run. */
+async function clearScratch(repo: Repo): Promise<void> {
+  const dir = path.join(repo.cpoDir, 'tmp')
+  const names = await fsp.readdir(dir).catch(() => [] as string[])
+  await Promise.all(names.map((n) => fsp.rm(path.join(dir, n), { force: true, recursive: true })))
+}

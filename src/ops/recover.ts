@@ -1,0 +1,69 @@
+import { readJournal } from '../adapters/journal.js'
+import type { Repo } from '../adapters/repo.js'
+import { type RestoreResult, restoreSnapshot } from '../adapters/snapshot/restore.js'
+import { getSnapshot } from '../adapters/snapshot/store.js'
+import type { Snapshot } from '../adapters/snapshot/types.js'
+import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
+import { refUpdates } from '../core/refs.js'
+import { CpoError } from '../errors.js'
+import { runOperation } from './protocol.js'
+
+export type RecoverReport =
+  | { recovered: false }
+  | (RestoreResult & {
+      recovered: true
+      opId: string
+      interrupted: Operation[]
+      target: Snapshot
+      /** The half-finished state, kept in case anything in it is wanted. */
+      before: Snapshot
+    })
+
+/**
+ * `cpo recover`: returns the repository to the state before the oldest interrupted operation.
+ * A recover that is itself interrupted stays pending too, so running it again still goes back
+ * to that same first consistent state.
+ */
+export async function recover(repo: Repo, options: { wait?: number } = {}): Promise<RecoverReport> {
+  const pending = pendingOperations(foldJournal((await readJournal(repo.cpoDir)).events))
+  const first = pending[0]
+  if (!first) return { recovered: false }
+  const ids = pending.map((o) => o.id)
+  const outcome = await runOperation(repo, {
+    command: 'recover',
+    args: [],
+    reason: `recover from interrupted ${ids.join(', ')}`,
+    ...(options.wait === undefined ? {} : { wait: options.wait }),
+    allowPending: true,
+    recovers: ids,
+    plan: async (r, operations) => {
+      const now = pendingOperations(operations).map((o) => o.id)
+      if (now.join() !== ids.join()) {
+        throw new CpoError('JOURNAL_CHANGED', 'conflict', 'the journal changed meanwhile', {
+          hint: 'Run `cpo recover` again.',
+        })
+      }
+      return getSnapshot(r, first.before)
+    },
+    apply: async (ctx, target) => {
+      const result = await restoreSnapshot(
+        ctx.repo,
+        target,
+        ctx.before,
+        // Every branch and tag goes back to where it was; those created since are removed.
+        refUpdates(target.refs, ctx.before.refs),
+      )
+      return { summary: `recovered from interrupted ${ids.join(', ')}`, result }
+    },
+  })
+  if (outcome.dryRun) throw new Error('unreachable: recover has no dry run')
+  return {
+    ...outcome.result,
+    recovered: true,
+    opId: outcome.opId,
+    interrupted: pending,
+    target: outcome.plan,
+    before: outcome.before,
+  }
+}
+

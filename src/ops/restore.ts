@@ -1,0 +1,45 @@
+import type { Repo } from '../adapters/repo.js'
+import { type RestoreResult, restorePaths, restoreSnapshot } from '../adapters/snapshot/restore.js'
+import { getSnapshot } from '../adapters/snapshot/store.js'
+import type { Snapshot } from '../adapters/snapshot/types.js'
+import { runOperation } from './protocol.js'
+
+export interface RestoreOptions {
+  /** Repository-relative paths; empty or absent restores the whole state. */
+  paths?: string[]
+  reason?: string
+  wait?: number
+}
+
+export interface RestoreReport extends RestoreResult {
+  opId: string
+  target: Snapshot
+  /** Where the state just replaced is kept: `cpo undo` or this snapshot gets it back. */
+  before: Snapshot
+}
+
+/** `cpo snapshot restore <id> [--paths …]` as a journaled, undoable operation. */
+export async function restoreSnapshotOperation(
+  repo: Repo,
+  id: string,
+  options: RestoreOptions = {},
+): Promise<RestoreReport> {
+  const paths = options.paths ?? []
+  const outcome = await runOperation(repo, {
+    command: 'snapshot restore',
+    args: [id, ...(paths.length ? ['--paths', ...paths] : [])],
+    ...(options.reason === undefined ? {} : { reason: options.reason }),
+    ...(options.wait === undefined ? {} : { wait: options.wait }),
+    plan: (r) => getSnapshot(r, id),
+    apply: async (ctx, target) => {
+      const result =
+        paths.length > 0
+          ? await restorePaths(ctx.repo, target, paths)
+          : await restoreSnapshot(ctx.repo, target, ctx.before)
+      const what = paths.length > 0 ? `${result.written.length} file(s)` : 'the whole state'
+      return { summary: `restored ${what} from snapshot ${target.id}`, result }
+    },
+  })
+  if (outcome.dryRun) throw new Error('unreachable: restore has no dry run')
+  return { ...outcome.result, opId: outcome.opId, target: outcome.plan, before: outcome.before }
+}

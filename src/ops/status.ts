@@ -1,0 +1,100 @@
+import { git } from '../adapters/git.js'
+import { readJournal } from '../adapters/journal.js'
+import { isStale, type LockOwner, readLockOwner } from '../adapters/lock.js'
+import type { Repo } from '../adapters/repo.js'
+import { parseStatusV2 } from '../adapters/snapshot/status.js'
+import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
+import { currentStage, phaseName, recomputeProgress, stagesOf } from '../core/project/index.js'
+import { isCpoError } from '../errors.js'
+import { readProjectDocument } from './project-file.js'
+
+export interface StageRow {
+  id: string
+  name: string
+  status: string
+  dependsOn: string[]
+  startedAt: string | null
+  completedAt: string | null
+  testedAt: string | null
+  stories: { total: number; passing: number }
+}
+
+export interface ProjectStatus {
+  name: string | null
+  status: string | null
+  phase: { number: number; name: string | null } | null
+  currentStage: { id: string; name: string } | null
+  stages: StageRow[]
+  progress: ReturnType<typeof recomputeProgress>
+}
+
+export interface RepoStatus {
+  root: string
+  branch: string | null
+  head: string | null
+  project: ProjectStatus | null
+  /** Set when master-project.json exists but cannot be read. */
+  projectError: { code: string; message: string; hint: string | null } | null
+  dirty: { staged: string[]; unstaged: string[]; untracked: string[] }
+  pendingRecovery: Operation[]
+  lock: (LockOwner & { stale: boolean }) | null
+}
+
+/** Everything `cpo status` shows; reads only, takes no lock. */
+export async function repoStatus(repo: Repo): Promise<RepoStatus> {
+  const [head, branch, statusOut, journal, owner, project] = await Promise.all([
+    git(repo.root, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { okCodes: [1, 128] }),
+    git(repo.root, ['symbolic-ref', '-q', '--short', 'HEAD'], { okCodes: [1] }),
+    git(repo.root, ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames']),
+    readJournal(repo.cpoDir),
+    readLockOwner(repo.cpoDir),
+    readProject(repo),
+  ])
+  return {
+    root: repo.root,
+    branch: branch.code === 0 ? branch.stdout.trim() : null,
+    head: head.code === 0 && head.stdout.trim() ? head.stdout.trim() : null,
+    ...project,
+    dirty: parseStatusV2(statusOut.stdout),
+    pendingRecovery: pendingOperations(foldJournal(journal.events)),
+    lock: owner ? { ...owner, stale: isStale(owner) } : null,
+  }
+}
+
+async function readProject(
+  repo: Repo,
+): Promise<Pick<RepoStatus, 'project' | 'projectError'>> {
+  try {
+    const doc = await readProjectDocument(repo)
+    if (!doc) return { project: null, projectError: null }
+    const data = doc.data
+    const current = currentStage(data)
+    const phase = typeof data.currentPhase === 'number' ? data.currentPhase : null
+    return {
+      projectError: null,
+      project: {
+        name: data.project?.name ?? null,
+        status: data.project?.status ?? null,
+        phase: phase === null ? null : { number: phase, name: phaseName(phase) ?? null },
+        currentStage: current ? { id: current.id, name: current.name ?? '' } : null,
+        stages: stagesOf(data).map((s) => ({
+          id: s.id,
+          name: s.name ?? '',
+          status: s.status ?? 'pending',
+          dependsOn: [...(s.dependsOn ?? [])],
+          startedAt: s.startedAt ?? null,
+          completedAt: s.completedAt ?? null,
+          testedAt: s.testedAt ?? null,
+          stories: {
+            total: s.stories?.length ?? 0,
+            passing: s.stories?.filter((st) => st.passes === true).length ?? 0,
+          },
+        })),
+        progress: recomputeProgress(data),
+      },
+    }
+  } catch (e) {
+    if (!isCpoError(e)) throw e
+    return { project: null, projectError: { code: e.code, message: e.message, hint: e.hint ?? null } }
+  }
+}
