@@ -1,6 +1,8 @@
 /**
  * Named crash points. With CPO_FAULT=<name> the process dies at that point with SIGKILL: no
  * finally blocks, no lock release, no journal entry, exactly like a power cut or `kill -9`.
+ * CPO_PAUSE=<name>:<ms> holds the process there instead, so a test can line up a second run
+ * against it (how lock contention is shown deterministically).
  */
 export const FAILPOINTS = [
   'lock-taken',
@@ -20,4 +22,8 @@ export type Failpoint = (typeof FAILPOINTS)[number]
 
 export function failpoint(name: Failpoint): void {
   if (process.env.CPO_FAULT === name) process.kill(process.pid, 'SIGKILL')
+  const pause = process.env.CPO_PAUSE
+  if (pause?.startsWith(`${name}:`)) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(pause.slice(name.length + 1)))
+  }
 }

@@ -8,8 +8,6 @@ import { type CommandOutput, printError, printSuccess } from './output.js'
  * Command wiring only. Each action imports its module when it runs, so `cpo --version` and
  * `cpo status` do not pay for code they never use.
  */
-type Action = (...args: never[]) => Promise<CommandOutput>
-
 function act<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<CommandOutput>>) {
   return async (...raw: unknown[]) => {
     const cmd = raw.at(-1) as Command
@@ -100,5 +98,3 @@ export async function main(argv: string[]): Promise<void> {
     printError(e, json)
   }
 }
-
-export type { Action }

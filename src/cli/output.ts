@@ -1,3 +1,4 @@
+import type { LockOwner } from '../adapters/lock.js'
 import { CpoError, EXIT, isCpoError } from '../errors.js'
 
 /** What a command hands back to the CLI: the data for --json and the text for people. */
@@ -9,6 +10,12 @@ export interface CommandOutput {
 }
 
 export function printSuccess(out: CommandOutput, json: boolean): void {
+  const owner = (out.data as { lockTakenOverFrom?: LockOwner } | null)?.lockTakenOverFrom
+  if (owner && !json) {
+    process.stderr.write(
+      `cpo: took over the lock of pid ${owner.pid} (cpo ${owner.command}, since ${owner.startedAt}): that process no longer exists\n`,
+    )
+  }
   if (json) process.stdout.write(`${JSON.stringify({ ok: true, data: out.data }, null, 2)}\n`)
   else if (out.text) process.stdout.write(out.text.endsWith('\n') ? out.text : `${out.text}\n`)
   process.exitCode = out.exitCode ?? EXIT.ok

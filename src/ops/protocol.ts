@@ -44,6 +44,24 @@ export interface OperationSpec<P, R> {
   apply(ctx: OperationContext, plan: P): Promise<{ summary: string; result: R }>
 }
 
+/** What every operation reports besides its own result. */
+export interface OperationReport {
+  opId: string
+  /** The state just before the operation: `cpo undo <opId>` returns to it. */
+  before: Snapshot
+  /** Set when a lock left by a dead process had to be taken over. */
+  lockTakenOverFrom?: LockOwner
+}
+
+export function reportOf(outcome: OperationOutcome<unknown, unknown>): OperationReport {
+  if (outcome.dryRun) throw new Error('a dry run has no operation report')
+  return {
+    opId: outcome.opId,
+    before: outcome.before,
+    ...(outcome.lockTakenOverFrom ? { lockTakenOverFrom: outcome.lockTakenOverFrom } : {}),
+  }
+}
+
 export type OperationOutcome<P, R> =
   | { dryRun: true; plan: P }
   | {

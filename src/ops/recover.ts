@@ -6,18 +6,17 @@ import type { Snapshot } from '../adapters/snapshot/types.js'
 import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
 import { refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
-import { runOperation } from './protocol.js'
+import { type OperationReport, reportOf, runOperation } from './protocol.js'
 
 export type RecoverReport =
   | { recovered: false }
-  | (RestoreResult & {
-      recovered: true
-      opId: string
-      interrupted: Operation[]
-      target: Snapshot
-      /** The half-finished state, kept in case anything in it is wanted. */
-      before: Snapshot
-    })
+  | (RestoreResult &
+      OperationReport & {
+        recovered: true
+        interrupted: Operation[]
+        /** The state recovered to: the one before the first interrupted operation. */
+        target: Snapshot
+      })
 
 /**
  * `cpo recover`: returns the repository to the state before the oldest interrupted operation.
@@ -56,14 +55,13 @@ export async function recover(repo: Repo, options: { wait?: number } = {}): Prom
       return { summary: `recovered from interrupted ${ids.join(', ')}`, result }
     },
   })
-  if (outcome.dryRun) throw new Error('unreachable: recover has no dry run')
+  if (outcome.dryRun) throw new Error('unreachable: no dry run here')
   return {
     ...outcome.result,
+    ...reportOf(outcome),
     recovered: true,
-    opId: outcome.opId,
     interrupted: pending,
     target: outcome.plan,
-    before: outcome.before,
   }
 }
 

@@ -2,7 +2,7 @@ import type { Repo } from '../adapters/repo.js'
 import { type RestoreResult, restorePaths, restoreSnapshot } from '../adapters/snapshot/restore.js'
 import { getSnapshot } from '../adapters/snapshot/store.js'
 import type { Snapshot } from '../adapters/snapshot/types.js'
-import { runOperation } from './protocol.js'
+import { type OperationReport, reportOf, runOperation } from './protocol.js'
 
 export interface RestoreOptions {
   /** Repository-relative paths; empty or absent restores the whole state. */
@@ -11,11 +11,8 @@ export interface RestoreOptions {
   wait?: number
 }
 
-export interface RestoreReport extends RestoreResult {
-  opId: string
+export interface RestoreReport extends RestoreResult, OperationReport {
   target: Snapshot
-  /** Where the state just replaced is kept: `cpo undo` or this snapshot gets it back. */
-  before: Snapshot
 }
 
 /** `cpo snapshot restore <id> [--paths …]` as a journaled, undoable operation. */
@@ -40,6 +37,6 @@ export async function restoreSnapshotOperation(
       return { summary: `restored ${what} from snapshot ${target.id}`, result }
     },
   })
-  if (outcome.dryRun) throw new Error('unreachable: restore has no dry run')
-  return { ...outcome.result, opId: outcome.opId, target: outcome.plan, before: outcome.before }
+  if (outcome.dryRun) throw new Error('unreachable: no dry run here')
+  return { ...outcome.result, ...reportOf(outcome), target: outcome.plan }
 }

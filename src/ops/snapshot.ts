@@ -1,7 +1,7 @@
 import type { Repo } from '../adapters/repo.js'
 import { listSnapshots } from '../adapters/snapshot/store.js'
 import type { Snapshot } from '../adapters/snapshot/types.js'
-import { runOperation } from './protocol.js'
+import { type OperationReport, reportOf, runOperation } from './protocol.js'
 
 export interface CreateSnapshotOptions {
   message?: string
@@ -15,7 +15,7 @@ export interface CreateSnapshotOptions {
 export async function createSnapshot(
   repo: Repo,
   options: CreateSnapshotOptions = {},
-): Promise<{ opId: string; snapshot: Snapshot }> {
+): Promise<OperationReport & { snapshot: Snapshot }> {
   const message = options.message ?? 'manual snapshot'
   const outcome = await runOperation(repo, {
     command: 'snapshot',
@@ -27,8 +27,7 @@ export async function createSnapshot(
     plan: async () => undefined,
     apply: async (ctx) => ({ summary: `snapshot ${ctx.before.id}: ${message}`, result: undefined }),
   })
-  if (outcome.dryRun) throw new Error('unreachable: snapshot has no dry run')
-  return { opId: outcome.opId, snapshot: outcome.before }
+  return { ...reportOf(outcome), snapshot: reportOf(outcome).before }
 }
 
 /** Newest first. */

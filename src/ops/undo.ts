@@ -7,7 +7,7 @@ import { findOperation, foldJournal, lastUndoable, type Operation } from '../cor
 import { isIdPrefix } from '../core/ids.js'
 import { refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
-import { runOperation } from './protocol.js'
+import { type OperationReport, reportOf, runOperation } from './protocol.js'
 
 export interface UndoOptions {
   reason?: string
@@ -16,14 +16,12 @@ export interface UndoOptions {
   confirmed?: boolean
 }
 
-export interface UndoReport extends RestoreResult {
-  opId: string
+export interface UndoReport extends RestoreResult, OperationReport {
   undone: Operation
   /** Later operations whose effects this undo also reverts. */
   alsoReverted: Operation[]
   /** Files changed after the undone operation finished; kept in `before`. */
   changedSince: string[]
-  before: Snapshot
 }
 
 interface UndoPlan {
@@ -92,13 +90,12 @@ export async function undoOperation(
       }
     },
   })
-  if (outcome.dryRun) throw new Error('unreachable: undo has no dry run')
+  if (outcome.dryRun) throw new Error('unreachable: no dry run here')
   return {
     ...outcome.result,
-    opId: outcome.opId,
+    ...reportOf(outcome),
     undone: outcome.plan.op,
     alsoReverted: outcome.plan.later,
-    before: outcome.before,
   }
 }
 

@@ -70,14 +70,8 @@ export async function captureSnapshot(repo: Repo, options: CaptureOptions): Prom
       options.sizeCap ?? DEFAULT_SIZE_CAP,
     )
     const indexTree = await writeTree(repo, env)
-    const toAdd = [...status.unstaged, ...kept]
-    if (toAdd.length > 0) {
-      await git(repo.root, ['add', '-A', '--pathspec-from-file=-', '--pathspec-file-nul'], {
-        env: { ...env, GIT_LITERAL_PATHSPECS: '1' },
-        input: `${toAdd.join('\0')}\0`,
-      })
-    }
-    const worktreeTree = toAdd.length > 0 ? await writeTree(repo, env) : indexTree
+    const changed = await stageWorkTree(repo, env, status.unstaged, kept)
+    const worktreeTree = changed ? await writeTree(repo, env) : indexTree
     const meta: SnapshotMeta = {
       v: 1,
       id,
@@ -100,6 +94,37 @@ export async function captureSnapshot(repo: Repo, options: CaptureOptions): Prom
   } finally {
     await fsp.rm(tmpIndex, { force: true })
   }
+}
+
+/**
+ * Records in the scratch index exactly the paths status reported, instead of a second full walk
+ * with `git add -A`. Deletions go first and by force: a tracked file whose directory became a
+ * symlink is "beyond a symbolic link" for every other git command.
+ */
+async function stageWorkTree(
+  repo: Repo,
+  env: Record<string, string>,
+  unstaged: string[],
+  untracked: string[],
+): Promise<boolean> {
+  const present = await Promise.all(
+    unstaged.map((p) => fsp.lstat(path.join(repo.root, p)).then(() => true, () => false)),
+  )
+  const gone = unstaged.filter((_, i) => !present[i])
+  const update = [...unstaged.filter((_, i) => present[i]), ...untracked]
+  if (gone.length > 0) {
+    await git(repo.root, ['update-index', '--force-remove', '-z', '--stdin'], {
+      env,
+      input: `${gone.join('\0')}\0`,
+    })
+  }
+  if (update.length > 0) {
+    await git(repo.root, ['update-index', '--add', '--remove', '--replace', '-z', '--stdin'], {
+      env,
+      input: `${update.join('\0')}\0`,
+    })
+  }
+  return gone.length + update.length > 0
 }
 
 async function writeTree(repo: Repo, env: Record<string, string>): Promise<string> {

@@ -159,7 +159,10 @@ async function removeFiles(root: string, files: string[]): Promise<void> {
   const dirs = new Set<string>()
   await Promise.all(
     files.map(async (f) => {
-      await fsp.rm(path.join(root, f), { force: true })
+      await fsp.rm(path.join(root, f), { force: true }).catch((e: NodeJS.ErrnoException) => {
+        // A parent that became a file means the path is already gone.
+        if (e.code !== 'ENOTDIR') throw e
+      })
       for (let d = path.dirname(f); d !== '.'; d = path.dirname(d)) dirs.add(d)
     }),
   )

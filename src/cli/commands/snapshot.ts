@@ -9,17 +9,18 @@ import type { CommandOutput } from '../output.js'
 
 export async function create(g: GlobalOptions, o: { message?: string }): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
-  const { opId, snapshot } = await createSnapshot(repo, {
+  const report = await createSnapshot(repo, {
     ...(o.message === undefined ? {} : { message: o.message }),
     ...(g.wait === undefined ? {} : { wait: g.wait }),
   })
+  const snapshot = report.snapshot
   const lines = [
     `snapshot ${snapshot.id} taken (${snapshot.dirty.length} changed file(s) beyond HEAD ${snapshot.head.slice(0, 10)})`,
     `ref: ${snapshot.ref}`,
     ...skippedLines(snapshot.skipped),
     `restore it with: cpo snapshot restore ${snapshot.id}`,
   ]
-  return { data: { operation: opId, snapshot }, text: lines.join('\n') }
+  return { data: report, text: lines.join('\n') }
 }
 
 export async function list(g: GlobalOptions): Promise<CommandOutput> {

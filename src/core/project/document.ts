@@ -162,8 +162,10 @@ const withData = (
 }
 
 /** Shallow patch of the top-level object (e.g. `repository`, `currentPhase`). */
-export const patchProjectFile = (doc: ProjectDocument, patch: Patch<ProjectFile>): ProjectDocument =>
-  withData(doc, patched(doc.data, patch))
+export const patchProjectFile = (
+  doc: ProjectDocument,
+  patch: Patch<ProjectFile>,
+): ProjectDocument => withData(doc, patched(doc.data, patch))
 
 const replaceStage = (doc: ProjectDocument, stage: Stage, next: Stage): ProjectDocument => {
   const stages = stagesOf(doc.data)

@@ -15,7 +15,12 @@ export {
   updateStage,
   updateStory,
 } from './document.js'
-export { DEFAULT_JSON_FORMAT, detectJsonFormat, type JsonFormat, renderJson } from './json-format.js'
+export {
+  DEFAULT_JSON_FORMAT,
+  detectJsonFormat,
+  type JsonFormat,
+  renderJson,
+} from './json-format.js'
 export { toJsonPath } from './json-path.js'
 export { type JsonSyntaxProblem, lineColumnAt, locateJsonSyntaxError } from './json-syntax-error.js'
 export {

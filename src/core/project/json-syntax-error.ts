@@ -39,7 +39,8 @@ export const locateJsonSyntaxError = (text: string): JsonSyntaxProblem | undefin
     const c = text.codePointAt(at)
     return c === undefined ? 'end of input' : JSON.stringify(String.fromCodePoint(c))
   }
-  const fail = (problem: string, at = i): never => {
+  // A declaration with an explicit `never` lets TypeScript narrow after a call.
+  function fail(problem: string, at = i): never {
     throw new ScanFailure(at, problem)
   }
   const skipWhitespace = (): void => {
@@ -51,7 +52,7 @@ export const locateJsonSyntaxError = (text: string): JsonSyntaxProblem | undefin
     i++
     for (;;) {
       const c = text[i]
-      if (c === undefined) return fail('unterminated string', start)
+      if (c === undefined) fail('unterminated string', start)
       if (c === '"') {
         i++
         return
@@ -133,10 +134,14 @@ export const locateJsonSyntaxError = (text: string): JsonSyntaxProblem | undefin
   const scanValue = (): void => {
     skipWhitespace()
     const c = text[i]
-    if (c === '{') return scanContainer('}', scanProperty, 'property value')
-    if (c === '[') return scanContainer(']', scanValue, 'array element')
-    if (c === '"') return scanString()
-    if (c === '-' || isDigit(c)) return scanNumber()
+    if (c === '{') scanContainer('}', scanProperty, 'property value')
+    else if (c === '[') scanContainer(']', scanValue, 'array element')
+    else if (c === '"') scanString()
+    else if (c === '-' || isDigit(c)) scanNumber()
+    else scanLiteral()
+  }
+
+  const scanLiteral = (): void => {
     for (const word of ['true', 'false', 'null']) {
       if (text.startsWith(word, i)) {
         i += word.length

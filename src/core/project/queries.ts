@@ -1,6 +1,6 @@
 import { CpoError } from '../../errors.js'
-import { dependenciesIndex, dependentsIndex, reachableFrom } from './stage-graph.js'
 import type { Epic, KnownEpicStatus, ProjectFile, Stage, Story } from './schema.js'
+import { dependenciesIndex, dependentsIndex, reachableFrom } from './stage-graph.js'
 
 /*
  * Status semantics. `tested` comes after `completed` in some runs and before it in others, so both
@@ -46,7 +46,8 @@ const referencedNumber = (ref: string | number): string | undefined => {
   return match?.[1] === undefined ? undefined : withoutLeadingZeros(match[1])
 }
 
-const listOrNone = (ids: readonly string[]): string => (ids.length === 0 ? '(none)' : ids.join(', '))
+const listOrNone = (ids: readonly string[]): string =>
+  ids.length === 0 ? '(none)' : ids.join(', ')
 
 const ambiguous = (kind: string, ref: string, matches: readonly { id: string }[]): CpoError =>
   new CpoError(
@@ -64,7 +65,7 @@ const ambiguous = (kind: string, ref: string, matches: readonly { id: string }[]
 export const findStage = (project: ProjectFile, ref: string | number): Stage => {
   const stages = stagesOf(project)
   const wanted = String(ref).trim()
-  const exact = stages.find((s) => s.id === wanted)
+  const exact = stages.find((s) => s.id === String(ref)) ?? stages.find((s) => s.id === wanted)
   if (exact !== undefined) return exact
 
   const folded = stages.filter((s) => s.id.toLowerCase() === wanted.toLowerCase())
@@ -72,8 +73,7 @@ export const findStage = (project: ProjectFile, ref: string | number): Stage => 
   if (folded[0] !== undefined) return folded[0]
 
   const number = referencedNumber(typeof ref === 'number' ? ref : wanted)
-  const byNumber =
-    number === undefined ? [] : stages.filter((s) => stageNumber(s.id) === number)
+  const byNumber = number === undefined ? [] : stages.filter((s) => stageNumber(s.id) === number)
   if (byNumber.length > 1) throw ambiguous('stage', wanted, byNumber)
   if (byNumber[0] !== undefined) return byNumber[0]
 
@@ -92,7 +92,7 @@ export const findStage = (project: ProjectFile, ref: string | number): Stage => 
 export const findEpic = (project: ProjectFile, ref: string): Epic => {
   const epics = epicsOf(project)
   const wanted = ref.trim()
-  const exact = epics.find((e) => e.id === wanted)
+  const exact = epics.find((e) => e.id === ref) ?? epics.find((e) => e.id === wanted)
   if (exact !== undefined) return exact
   const folded = epics.filter((e) => e.id.toLowerCase() === wanted.toLowerCase())
   if (folded.length > 1) throw ambiguous('epic', wanted, folded)
@@ -109,7 +109,7 @@ export const findEpic = (project: ProjectFile, ref: string): Epic => {
 export const findStory = (stage: Stage, ref: string): Story => {
   const stories = stage.stories ?? []
   const wanted = ref.trim()
-  const exact = stories.find((s) => s.id === wanted)
+  const exact = stories.find((s) => s.id === ref) ?? stories.find((s) => s.id === wanted)
   if (exact !== undefined) return exact
   const folded = stories.filter((s) => s.id.toLowerCase() === wanted.toLowerCase())
   if (folded.length > 1) throw ambiguous('story', wanted, folded)
@@ -119,7 +119,10 @@ export const findStory = (stage: Stage, ref: string): Story => {
     'STORY_NOT_FOUND',
     'notFound',
     `Story "${wanted}" not found in stage ${stage.id}; its stories: ${listOrNone(known)}`,
-    { hint: 'Use one of the story ids of that stage.', details: { ref: wanted, stage: stage.id, known } },
+    {
+      hint: 'Use one of the story ids of that stage.',
+      details: { ref: wanted, stage: stage.id, known },
+    },
   )
 }
 

@@ -1,6 +1,6 @@
-import { reachableFrom, dependenciesIndex } from './stage-graph.js'
 import { currentStageId, epicsOf, stagesOf } from './queries.js'
 import type { ProjectFile } from './schema.js'
+import { dependenciesIndex, reachableFrom } from './stage-graph.js'
 
 /**
  * Things a valid file can still get wrong. They do not stop cpo from reading or repairing the
@@ -42,7 +42,9 @@ const unknownCurrentStage = (project: ProjectFile): ProjectWarning[] => {
   const ids = stagesOf(project).map((s) => s.id.toLowerCase())
   if (ids.includes(id.toLowerCase())) return []
   const path = typeof project.currentStage === 'string' ? '$.currentStage' : '$.currentStage.id'
-  return [{ code: 'CURRENT_STAGE_UNKNOWN', message: `currentStage names unknown stage "${id}"`, path }]
+  return [
+    { code: 'CURRENT_STAGE_UNKNOWN', message: `currentStage names unknown stage "${id}"`, path },
+  ]
 }
 
 const unknownDependencies = (project: ProjectFile): ProjectWarning[] => {
@@ -74,13 +76,12 @@ const dependencyCycles = (project: ProjectFile): ProjectWarning[] => {
       .map((s) => s.id)
       .filter((id) => reach.get(stage.id)?.has(id) && reach.get(id)?.has(stage.id))
     for (const id of cycle) reported.add(id)
-    return [
-      {
-        code: 'DEPENDENCY_CYCLE' as const,
-        message: `stages depend on each other in a cycle: ${[...new Set(cycle)].join(' → ')}`,
-        path: `$.stages[${index}].dependsOn`,
-      },
-    ]
+    const members = [...new Set(cycle)]
+    const message =
+      members.length === 1
+        ? `stage ${stage.id} depends on itself`
+        : `stages depend on each other in a cycle: ${members.join(', ')}`
+    return [{ code: 'DEPENDENCY_CYCLE' as const, message, path: `$.stages[${index}].dependsOn` }]
   })
 }
 

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import {
-  type CpoError,
-  isCpoError,
-} from '../../../src/errors.js'
-import {
   parseProjectDocument,
   projectSchemaProblems,
   serializeProjectDocument,
 } from '../../../src/core/project/index.js'
+import { type CpoError, isCpoError } from '../../../src/errors.js'
 import { FIXTURES, fixture, fixtureText, thrown } from './fixtures.js'
 
 const cpoError = (fn: () => unknown): CpoError => {
@@ -112,7 +109,10 @@ describe('parseProjectDocument / serializeProjectDocument', () => {
 describe('corrupt JSON', () => {
   it('names the file, line, column and problem for a missing value', () => {
     const error = cpoError(() =>
-      parseProjectDocument('{\n  "currentStage": ,\n  "stages": []\n}\n', 'proj/master-project.json'),
+      parseProjectDocument(
+        '{\n  "currentStage": ,\n  "stages": []\n}\n',
+        'proj/master-project.json',
+      ),
     )
     expect(error.code).toBe('STATE_FILE_INVALID_JSON')
     expect(error.exitClass).toBe('invalidInput')
@@ -191,7 +191,11 @@ describe('schema violations', () => {
           message: 'expected array, received string',
           code: 'invalid_type',
         },
-        { path: '$.stages[2].id', message: 'expected string, received number', code: 'invalid_type' },
+        {
+          path: '$.stages[2].id',
+          message: 'expected string, received number',
+          code: 'invalid_type',
+        },
       ],
     })
   })

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { parseProjectDocument, type ProjectDocument } from '../../../src/core/project/index.js'
+import { type ProjectDocument, parseProjectDocument } from '../../../src/core/project/index.js'
 
 export const FIXTURES = [
   'template-after-planning.json',

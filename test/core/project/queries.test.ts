@@ -9,8 +9,8 @@ import {
   findEpic,
   findStage,
   findStory,
-  phaseName,
   type ProjectFile,
+  phaseName,
   recomputeProgress,
   stageNumber,
   stagesOfEpic,
@@ -93,8 +93,19 @@ describe('findStage', () => {
     expect(findStage(cased, 'SETUP').id).toBe('SETUP')
   })
 
+  it('prefers an exact id over a trimmed one', () => {
+    const project: ProjectFile = { stages: [{ id: 'S1' }, { id: ' S1' }] }
+    expect(findStage(project, ' S1')).toBe(project.stages?.[1])
+    expect(findStage(project, ' S1 ')).toBe(project.stages?.[0])
+  })
+
   it('returns the first stage when an id is duplicated, so it can still be repaired', () => {
-    const project: ProjectFile = { stages: [{ id: 'S1', name: 'first' }, { id: 'S1', name: 'second' }] }
+    const project: ProjectFile = {
+      stages: [
+        { id: 'S1', name: 'first' },
+        { id: 'S1', name: 'second' },
+      ],
+    }
     expect(findStage(project, 'S1').name).toBe('first')
   })
 })
@@ -133,9 +144,9 @@ describe('currentStage', () => {
 
   it('is undefined when nothing is current', () => {
     expect(currentStage(template)).toBeUndefined()
-    expect(currentStage({ currentStage: 'S9', stages: [{ id: 'S1', status: 'in_progress' }] })).toBe(
-      undefined,
-    )
+    expect(
+      currentStage({ currentStage: 'S9', stages: [{ id: 'S1', status: 'in_progress' }] }),
+    ).toBe(undefined)
   })
 })
 

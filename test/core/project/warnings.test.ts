@@ -36,7 +36,7 @@ describe('projectWarnings', () => {
       },
       {
         code: 'DEPENDENCY_CYCLE',
-        message: 'stages depend on each other in a cycle: S1 → S2 → S3',
+        message: 'stages depend on each other in a cycle: S1, S2, S3',
         path: '$.stages[0].dependsOn',
       },
       {
@@ -63,8 +63,8 @@ describe('projectWarnings', () => {
     }
     expect(projectWarnings(project).map((w) => [w.code, w.path, w.message])).toEqual([
       ['CURRENT_STAGE_UNKNOWN', '$.currentStage', 'currentStage names unknown stage "Z"'],
-      ['DEPENDENCY_CYCLE', '$.stages[0].dependsOn', 'stages depend on each other in a cycle: A → B'],
-      ['DEPENDENCY_CYCLE', '$.stages[2].dependsOn', 'stages depend on each other in a cycle: C'],
+      ['DEPENDENCY_CYCLE', '$.stages[0].dependsOn', 'stages depend on each other in a cycle: A, B'],
+      ['DEPENDENCY_CYCLE', '$.stages[2].dependsOn', 'stage C depends on itself'],
     ])
   })
 })

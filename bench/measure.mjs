@@ -1,0 +1,95 @@
+// Timing, statistics, machine facts and the results table. Every timing is wall-clock time of a
+// real child process (spawn to exit) measured with process.hrtime.bigint().
+import { execFileSync, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import os from 'node:os'
+
+/** Runs a command to completion; throws (with its stderr) unless it exits 0. */
+export function run(cmd, args, { cwd, env } = {}) {
+  const r = spawnSync(cmd, args, {
+    cwd,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  if (r.error) throw r.error
+  if (r.status !== 0) {
+    const what = [cmd, ...args].join(' ')
+    throw new Error(`command failed (exit ${r.status ?? r.signal}): ${what}\n${r.stderr}${r.stdout}`)
+  }
+  return r.stdout
+}
+
+/** Milliseconds taken by a sequence of commands run one after another. */
+export function timed(commands, opts) {
+  const start = process.hrtime.bigint()
+  const outputs = commands.map(([cmd, args]) => run(cmd, args, opts))
+  const ms = Number(process.hrtime.bigint() - start) / 1e6
+  return { ms, outputs }
+}
+
+export function stats(samples) {
+  const sorted = [...samples].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+  return { median, min: sorted[0], max: sorted.at(-1), samples }
+}
+
+export function machineInfo() {
+  let cpu = os.cpus()[0]?.model ?? 'unknown'
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'))
+    if (line) cpu = line.split(':')[1].trim()
+  } catch {
+    // not Linux: os.cpus() is good enough
+  }
+  let fsType = 'unknown'
+  try {
+    fsType = execFileSync('stat', ['-f', '-c', '%T', os.tmpdir()], { encoding: 'utf8' }).trim()
+  } catch {
+    // stat -f is GNU coreutils; leave unknown elsewhere
+  }
+  return {
+    cpu,
+    cores: os.cpus().length,
+    ramGiB: (os.totalmem() / 1024 ** 3).toFixed(1),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    git: execFileSync('git', ['--version'], { encoding: 'utf8' }).trim().replace('git version ', ''),
+    tmp: `${os.tmpdir()} (${fsType})`,
+  }
+}
+
+const ms = (v) => (v === undefined ? '—' : v.toFixed(1))
+
+/**
+ * rows: { op, cpo: stats, baseline: label, base: stats | undefined, target: text,
+ *         check: (cpoStats, ratio) => boolean | undefined }
+ */
+export function resultsTable(rows) {
+  const head =
+    '| operation | cpo median ms | cpo min ms | baseline | baseline median ms | baseline min ms ' +
+    '| ratio | target | result |'
+  const lines = [head, '|---|--:|--:|---|--:|--:|--:|---|---|']
+  for (const r of rows) {
+    const ratio = r.base ? r.cpo.median / r.base.median : undefined
+    const verdict = r.check ? r.check(r.cpo, ratio) : undefined
+    lines.push(
+      `| ${r.op} | ${ms(r.cpo.median)} | ${ms(r.cpo.min)} | ${r.baseline} | ${ms(r.base?.median)} ` +
+        `| ${ms(r.base?.min)} | ${ratio === undefined ? '—' : `${ratio.toFixed(2)}×`} ` +
+        `| ${r.target} | ${verdict === undefined ? 'info' : verdict ? 'pass' : '**FAIL**'} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+export function machineLines(info, extra) {
+  return [
+    `- CPU: ${info.cpu} (${info.cores} cores), RAM ${info.ramGiB} GiB, ${info.os}`,
+    `- node ${info.node}, git ${info.git}, temp dir ${info.tmp}`,
+    ...extra.map((l) => `- ${l}`),
+  ].join('\n')
+}

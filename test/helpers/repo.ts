@@ -1,0 +1,108 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach } from 'vitest'
+
+const CLI = path.resolve(import.meta.dirname, '../../bin/cpo.js')
+const made: string[] = []
+
+afterEach(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+})
+
+export function tempDir(prefix = 'cpo-test-'): string {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)))
+  made.push(dir)
+  return dir
+}
+
+/** A real repository: branch main, fixed identity, no automatic gc, removed after the test. */
+export function makeRepo(files: Record<string, string> = { 'README.md': '# demo\n' }): string {
+  const dir = tempDir()
+  sh(dir, 'git', 'init', '-q', '-b', 'main')
+  sh(dir, 'git', 'config', 'user.email', 'dev@example.com')
+  sh(dir, 'git', 'config', 'user.name', 'Dev')
+  sh(dir, 'git', 'config', 'gc.auto', '0')
+  sh(dir, 'git', 'config', 'core.autocrlf', 'false')
+  writeFiles(dir, files)
+  if (Object.keys(files).length > 0) commitAll(dir, 'initial')
+  return dir
+}
+
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [name, content] of Object.entries(files)) {
+    const file = path.join(dir, name)
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(file, content)
+  }
+}
+
+export function commitAll(dir: string, message: string): string {
+  sh(dir, 'git', 'add', '-A')
+  sh(dir, 'git', 'commit', '-q', '--allow-empty', '-m', message)
+  return sh(dir, 'git', 'rev-parse', 'HEAD').trim()
+}
+
+export function sh(cwd: string, cmd: string, ...args: string[]): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+export interface CliResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+  json: { ok: boolean; data?: any; error?: { code: string; message: string; hint: string | null } }
+}
+
+/** Runs the built CLI as a user would; `json` is the parsed --json envelope when there is one. */
+export function cpo(cwd: string, args: string[], env: Record<string, string> = {}): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, CPO_FAULT: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let json: CliResult['json'] = { ok: false }
+  try {
+    json = JSON.parse(r.stdout)
+  } catch {
+    // not a --json run
+  }
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, json }
+}
+
+/**
+ * Everything a user could lose, as one comparable value: every file under the work tree
+ * (ignored ones too, .git excluded) with type, mode and content hash; the index with modes and
+ * blob ids; HEAD, the branch it names, and every branch and tag.
+ */
+export function fingerprint(dir: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const walk = (rel: string) => {
+    for (const name of fs.readdirSync(path.join(dir, rel))) {
+      const r = rel ? `${rel}/${name}` : name
+      if (r === '.git') continue
+      const st = fs.lstatSync(path.join(dir, r))
+      if (st.isSymbolicLink()) out[`tree:${r}`] = `link ${fs.readlinkSync(path.join(dir, r))}`
+      else if (st.isDirectory()) walk(r)
+      else {
+        const hash = createHash('sha256').update(fs.readFileSync(path.join(dir, r))).digest('hex')
+        out[`tree:${r}`] = `file ${(st.mode & 0o111) !== 0 ? 'x' : '-'} ${hash}`
+      }
+    }
+  }
+  walk('')
+  out.index = sh(dir, 'git', 'ls-files', '-s', '-z')
+  out.head = sh(dir, 'git', 'rev-parse', 'HEAD').trim()
+  out.branch = spawnSync('git', ['symbolic-ref', '-q', 'HEAD'], { cwd: dir, encoding: 'utf8' }).stdout.trim()
+  out.refs = sh(dir, 'git', 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads', 'refs/tags')
+  return out
+}
+
+/** Same as fingerprint, but only the work tree and index (refs and HEAD may legitimately move). */
+export function treeOnly(fp: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(fp).filter(([k]) => k.startsWith('tree:') || k === 'index'))
+}
