@@ -16,7 +16,9 @@ export function run(cmd, args, { cwd, env } = {}) {
   if (r.error) throw r.error
   if (r.status !== 0) {
     const what = [cmd, ...args].join(' ')
-    throw new Error(`command failed (exit ${r.status ?? r.signal}): ${what}\n${r.stderr}${r.stdout}`)
+    throw new Error(
+      `command failed (exit ${r.status ?? r.signal}): ${what}\n${r.stderr}${r.stdout}`,
+    )
   }
   return r.stdout
 }
@@ -58,7 +60,9 @@ export function machineInfo() {
     ramGiB: (os.totalmem() / 1024 ** 3).toFixed(1),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
-    git: execFileSync('git', ['--version'], { encoding: 'utf8' }).trim().replace('git version ', ''),
+    git: execFileSync('git', ['--version'], { encoding: 'utf8' })
+      .trim()
+      .replace('git version ', ''),
     tmp: `${os.tmpdir()} (${fsType})`,
   }
 }
@@ -66,24 +70,53 @@ export function machineInfo() {
 const ms = (v) => (v === undefined ? '—' : v.toFixed(1))
 
 /**
+ * A markdown table laid out the way `biome format` lays it out (columns padded, `---:` for
+ * right-aligned), so a freshly written results.md passes `biome check`.
+ */
+export function markdownTable(header, align, rows) {
+  const widths = header.map((h, c) => Math.max(3, h.length, ...rows.map((r) => r[c].length)))
+  const pad = (text, c) =>
+    align[c] === 'right' ? text.padStart(widths[c]) : text.padEnd(widths[c])
+  const line = (cells) => `| ${cells.map(pad).join(' | ')} |`
+  const rule = widths.map((w, c) =>
+    align[c] === 'right' ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w),
+  )
+  return [line(header), `| ${rule.join(' | ')} |`, ...rows.map(line)].join('\n')
+}
+
+/**
  * rows: { op, cpo: stats, baseline: label, base: stats | undefined, target: text,
  *         check: (cpoStats, ratio) => boolean | undefined }
  */
 export function resultsTable(rows) {
-  const head =
-    '| operation | cpo median ms | cpo min ms | baseline | baseline median ms | baseline min ms ' +
-    '| ratio | target | result |'
-  const lines = [head, '|---|--:|--:|---|--:|--:|--:|---|---|']
-  for (const r of rows) {
+  const header = [
+    'operation',
+    'cpo median ms',
+    'cpo min ms',
+    'baseline',
+    'baseline median ms',
+    'baseline min ms',
+    'ratio',
+    'target',
+    'result',
+  ]
+  const align = ['left', 'right', 'right', 'left', 'right', 'right', 'right', 'left', 'left']
+  const cells = rows.map((r) => {
     const ratio = r.base ? r.cpo.median / r.base.median : undefined
     const verdict = r.check ? r.check(r.cpo, ratio) : undefined
-    lines.push(
-      `| ${r.op} | ${ms(r.cpo.median)} | ${ms(r.cpo.min)} | ${r.baseline} | ${ms(r.base?.median)} ` +
-        `| ${ms(r.base?.min)} | ${ratio === undefined ? '—' : `${ratio.toFixed(2)}×`} ` +
-        `| ${r.target} | ${verdict === undefined ? 'info' : verdict ? 'pass' : '**FAIL**'} |`,
-    )
-  }
-  return lines.join('\n')
+    return [
+      r.op,
+      ms(r.cpo.median),
+      ms(r.cpo.min),
+      r.baseline,
+      ms(r.base?.median),
+      ms(r.base?.min),
+      ratio === undefined ? '—' : `${ratio.toFixed(2)}×`,
+      r.target,
+      verdict === undefined ? 'info' : verdict ? 'pass' : '**FAIL**',
+    ]
+  })
+  return markdownTable(header, align, cells)
 }
 
 export function machineLines(info, extra) {

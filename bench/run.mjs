@@ -11,8 +11,9 @@ import { profile } from './profile.mjs'
 import { benchEnv, buildRepo, dirtyTree, git, smallChange } from './repo.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const CPO = path.resolve(here, '..', 'bin', 'cpo.js')
-const DIST = path.resolve(here, '..', 'dist', 'cli.js')
+// CPO_BENCH_CLI points at another build's bin/cpo.js (e.g. to compare two builds).
+const CPO = path.resolve(process.env.CPO_BENCH_CLI || path.join(here, '..', 'bin', 'cpo.js'))
+const DIST = path.resolve(path.dirname(CPO), '..', 'dist', 'cli.js')
 
 function intEnv(name, fallback, min) {
   const raw = process.env[name]
@@ -50,7 +51,9 @@ function repeat(label, step) {
   for (let i = 0; i < WARMUP + RUNS; i++) {
     const got = step(i)
     if (i < WARMUP) continue
-    for (const [k, v] of Object.entries(got)) (samples[k] ??= []).push(v)
+    for (const [k, v] of Object.entries(got)) {
+      samples[k] = [...(samples[k] ?? []), v]
+    }
   }
   const out = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, stats(v)]))
   log(
@@ -62,7 +65,7 @@ function repeat(label, step) {
 }
 
 function main() {
-  if (!existsSync(DIST)) throw new Error('dist/ is missing: run `node scripts/build.mjs` first')
+  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`node scripts/build.mjs\` first`)
   const began = Date.now()
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cpo-bench-'))
   const root = path.join(tmp, 'repo')
@@ -74,7 +77,7 @@ function main() {
 
   // --- the repository ----------------------------------------------------------------------
   log(`building a synthetic repository of ${FILES} files in ${root}`)
-  let t = Date.now()
+  const t = Date.now()
   const files = buildRepo(root, FILES)
   // Let the clock pass the index's timestamp, then refresh it: no entry stays "racily clean",
   // which would make every status re-hash files for reasons that have nothing to do with cpo.
@@ -93,8 +96,9 @@ function main() {
 
   // --- 2. cpo undo vs git stash -u && git stash pop ---------------------------------------------
   // Snapshot A = the clean-ish tree; then a small change (5 modified, 2 added, 1 deleted) gives
-  // state B. Each repetition: `cpo snapshot restore A` (B → A), `cpo undo` (A → B, timed), then
-  // `git stash push -u` + `git stash pop` on B (timed). Every repetition starts from B.
+  // state B. Each repetition: `cpo snapshot restore A` (B → A), `cpo undo <that restore>` (A → B,
+  // timed), then `git stash push -u` + `git stash pop` on B (timed). Every repetition starts and
+  // ends in B, checked with git status after each half.
   const a = JSON.parse(run('node', [CPO, 'snapshot', '-m', 'bench A', '--json', '-C', root], opts))
   const idA = a.data.snapshot.id
   const small = smallChange(root, files, dirty.touched)
@@ -103,7 +107,8 @@ function main() {
   let undoCounts
   const undo = repeat('undo', () => {
     const restore = timed([cpo('snapshot', 'restore', idA, '--json')], opts)
-    const undone = timed([cpo('undo', '--json')], opts)
+    const opId = JSON.parse(restore.outputs[0]).data.opId
+    const undone = timed([cpo('undo', opId, '--json')], opts)
     if (status() !== stateB) throw new Error('cpo undo did not bring back state B')
     const stash = timed([gitCmd('stash', 'push', '-u', '-q'), gitCmd('stash', 'pop', '-q')], opts)
     if (status() !== stateB) throw new Error('git stash push -u + pop did not keep state B')
@@ -129,7 +134,7 @@ function main() {
       p('cpo snapshot', [cpo('snapshot')]),
       p('git status --porcelain', [gitCmd('status', '--porcelain')]),
       p('cpo snapshot restore A', [cpo('snapshot', 'restore', idA)]),
-      p('cpo undo', [cpo('undo')]),
+      p('cpo undo', [cpo('undo', '--yes')]),
       p('cpo status', [cpo('status')]),
     ].join('\n\n')
   }
@@ -196,7 +201,9 @@ function main() {
     '',
     'Times are wall-clock, process spawn to exit, one process per command (cpo runs as',
     '`node bin/cpo.js … -C <repo>`). Ratio = cpo median / baseline median. See bench/README.md.',
-    ...(profiles ? ['', '### git processes per command (CPO_BENCH_PROFILE=1)', '', '```', profiles, '```'] : []),
+    ...(profiles
+      ? ['', '### git processes per command (CPO_BENCH_PROFILE=1)', '', '```', profiles, '```']
+      : []),
     '',
   ].join('\n')
   process.stdout.write(`\n${doc}`)

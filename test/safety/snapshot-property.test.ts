@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import fc from 'fast-check'
@@ -40,27 +41,36 @@ function apply(dir: string, e: Edit): void {
   }
   const file = path.join(dir, e.path)
   if (e.kind === 'stage') {
-    // Staging a path that neither exists nor is tracked is a no-op for a person too.
-    if (sh(dir, 'git', 'ls-files', '-z', '--', e.path) || fs.existsSync(file)) {
-      sh(dir, 'git', 'add', '-A', '--', e.path)
-    }
+    // git refuses some paths (gone, or beyond a symlink); a person would just move on too.
+    spawnSync('git', ['add', '-A', '--', e.path], { cwd: dir })
     return
   }
   if (e.kind === 'chmod') {
-    const st = fs.lstatSync(file, { throwIfNoEntry: false })
+    const st = statOf(file)
     if (st?.isFile()) fs.chmodSync(file, st.mode & 0o100 ? 0o644 : 0o755)
     return
   }
   removeIfThere(file)
   if (e.kind === 'delete') return
   // A file cannot be created below another file: remove blocking parents.
-  for (let p = path.dirname(e.path); p !== '.'; p = path.dirname(p)) {
-    const st = fs.lstatSync(path.join(dir, p), { throwIfNoEntry: false })
-    if (st && !st.isDirectory()) fs.rmSync(path.join(dir, p))
+  const parts = e.path.split('/').slice(0, -1)
+  for (let i = 1; i <= parts.length; i++) {
+    const parent = path.join(dir, ...parts.slice(0, i))
+    const st = statOf(parent)
+    if (st && !st.isDirectory()) fs.rmSync(parent)
   }
   fs.mkdirSync(path.dirname(file), { recursive: true })
   if (e.kind === 'write') fs.writeFileSync(file, e.content)
   else fs.symlinkSync(e.target, file)
+}
+
+/** lstat that treats "a parent is a file" like "does not exist". */
+function statOf(file: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file)
+  } catch {
+    return undefined
+  }
 }
 
 function removeIfThere(file: string): void {
@@ -68,7 +78,7 @@ function removeIfThere(file: string): void {
     fs.rmSync(file, { recursive: true, force: true })
   } catch (e) {
     // A parent that is a file means the path cannot exist.
-    if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e
+    if (!['ENOTDIR', 'ELOOP'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e
   }
 }
 

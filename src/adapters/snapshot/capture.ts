@@ -48,9 +48,7 @@ export async function captureSnapshot(repo: Repo, options: CaptureOptions): Prom
   const id = newId(now, randomBytes(2).toString('hex'))
   const tmpIndex = path.join(repo.cpoDir, 'tmp', `index-${id}`)
   await fsp.mkdir(path.dirname(tmpIndex), { recursive: true })
-  await fsp.copyFile(path.join(repo.gitDir, 'index'), tmpIndex).catch((e) => {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
-  })
+  await copyIndex(path.join(repo.gitDir, 'index'), tmpIndex)
   const env = { GIT_INDEX_FILE: tmpIndex }
   try {
     const [head, refs, statusOut] = await Promise.all([
@@ -125,6 +123,22 @@ async function stageWorkTree(
     })
   }
   return gone.length + update.length > 0
+}
+
+/**
+ * git spots a file rewritten within the same clock tick as its index entry ("racy git") only by
+ * comparing with the index file's own mtime. A copy would be newer and hide such edits, so the
+ * copy gets the original's mtime (rounded down, which errs towards re-reading more files).
+ */
+async function copyIndex(from: string, to: string): Promise<void> {
+  try {
+    await fsp.copyFile(from, to)
+    const st = await fsp.stat(from)
+    const mtime = Math.floor(st.mtimeMs) / 1000
+    await fsp.utimes(to, mtime, mtime)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+  }
 }
 
 async function writeTree(repo: Repo, env: Record<string, string>): Promise<string> {

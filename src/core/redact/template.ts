@@ -1,0 +1,193 @@
+/**
+ * Turns an env file into a template safe to keep in checkpoint sidecars and backups: every line,
+ * comment, name and quote stays where it was; secret values become REDACTED. Comments and
+ * malformed lines are scanned too, since commented-out keys are the classic leak.
+ */
+
+import { decodeBody, type EnvEntry, parseDotenv, renderVar, type VarEntry } from './dotenv.js'
+import { looksRandom } from './entropy.js'
+import { REDACTED } from './redacted.js'
+import { scrubText } from './scrub.js'
+import { classify, maskCredentials, type Verdict } from './secrets.js'
+
+export { REDACTED } from './redacted.js'
+
+export type RedactionAction = 'kept' | 'redacted' | 'partially-redacted'
+
+export interface RedactionReportEntry {
+  /** The variable; for a comment, the name of a commented-out assignment; else null. */
+  key: string | null
+  /** 1-based source line where the entry starts. */
+  line: number
+  action: RedactionAction
+  /** Why (see secrets.ts); never contains a value. */
+  reason: string
+  /** `value` of a variable, a `comment` (whole-line or inline), or a `malformed` line. */
+  source: 'value' | 'comment' | 'malformed'
+}
+
+export interface RedactedEnv {
+  text: string
+  /** One entry per variable, plus one per comment or malformed line that had to change. */
+  report: RedactionReportEntry[]
+  /** Lines dotenv cannot read as intended: no assignment, invalid name, unclosed quote. */
+  malformed: number[]
+}
+
+const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{1,60}-----/
+const PEM_END = /-----END [A-Z0-9 ]{1,60}-----/
+
+export function redactEnv(text: string): RedactedEnv {
+  const report: RedactionReportEntry[] = []
+  const malformed: number[] = []
+  let out = ''
+  // A PEM block pasted without quotes: its body lines follow as malformed lines or comments.
+  let inPem = false
+  for (const entry of parseDotenv(text)) {
+    if (entry.kind === 'other' || (entry.kind === 'var' && entry.unclosedQuote)) {
+      malformed.push(entry.line)
+    }
+    if (inPem && (entry.kind === 'other' || entry.kind === 'comment')) {
+      const before = entry.kind === 'comment' ? entry.before : ''
+      out += `${before}${REDACTED}${entry.eol}`
+      report.push({ key: null, line: entry.line, action: 'redacted', reason: 'pem', source: sourceOf(entry) })
+      inPem = !PEM_END.test(entry.text)
+      continue
+    }
+    const rendered = redactEntry(entry)
+    out += rendered.text
+    report.push(...rendered.report)
+    inPem = opensPem(entry)
+  }
+  return { text: out, report, malformed }
+}
+
+interface Rendered {
+  text: string
+  report: RedactionReportEntry[]
+}
+
+function redactEntry(entry: EnvEntry): Rendered {
+  switch (entry.kind) {
+    case 'blank':
+      return { text: entry.raw, report: [] }
+    case 'var':
+      return redactVar(entry, entry.line, 'value')
+    case 'comment':
+      return redactComment(entry.before, entry.text, entry.eol, entry.line, entry.raw)
+    case 'other':
+      return redactOther(entry.text, entry.eol, entry.line, entry.raw)
+  }
+}
+
+function redactVar(entry: VarEntry, line: number, source: 'value' | 'comment'): Rendered {
+  if (looksRandom(entry.key)) {
+    // Not a name but a base64 line of a pasted key that happens to end in `=`.
+    const entryReport = { key: null, line, action: 'redacted', reason: 'entropy' } as const
+    return { text: `${REDACTED}${entry.eol}`, report: [{ ...entryReport, source: 'malformed' }] }
+  }
+  // dotenv cuts an unquoted value at a `#` even without a blank before it: `PASS=ab#cd` reads
+  // `ab`. The author likely meant `ab#cd`, so the glued part is judged (and cut) with the value.
+  const glued =
+    entry.quote === '' &&
+    entry.after.startsWith('#') &&
+    (entry.body !== '' || !/\s$/.test(entry.before))
+  let verdict: Verdict = classify(entry.key, entry.value)
+  if (glued && !verdict.redact) {
+    const whole = classify(entry.key, `${entry.value}${entry.after}`)
+    if (whole.redact) verdict = { redact: true, reason: whole.reason }
+  }
+  let body = entry.body
+  let after = entry.after
+  let action: RedactionAction = 'kept'
+  if (verdict.redact) {
+    body = REDACTED
+    action = 'redacted'
+    if (verdict.masked !== undefined && !glued) {
+      // Mask the source text itself so quoting and escapes stay as written; if the masked
+      // source would not read back as the masked value, redact the whole value instead.
+      const masked = maskCredentials(entry.body).text
+      if (decodeBody(entry.quote, masked) === verdict.masked) {
+        body = masked
+        action = 'partially-redacted'
+      }
+    }
+    if (glued) after = ''
+  }
+  const report: RedactionReportEntry[] = [
+    { key: entry.key, line, action, reason: verdict.reason, source },
+  ]
+  const hashAt = after.indexOf('#')
+  if (hashAt >= 0) {
+    const scrubbed = scrubText(after.slice(hashAt + 1))
+    if (scrubbed.reasons.length > 0) {
+      after = `${after.slice(0, hashAt + 1)}${scrubbed.text}`
+      const reason = scrubbed.reasons[0] ?? 'entropy'
+      report.push({ key: entry.key, line, action: 'redacted', reason, source: 'comment' })
+    }
+  }
+  const unchanged = body === entry.body && after === entry.after
+  return { text: unchanged ? entry.raw : renderVar(entry, body, after), report }
+}
+
+function redactComment(
+  before: string,
+  text: string,
+  eol: string,
+  line: number,
+  raw: string,
+): Rendered {
+  // A commented-out assignment (`# API_KEY=…`, `## export TOKEN="…"`) is judged by its name.
+  const lead = /^[#\s]*/.exec(text)?.[0] ?? ''
+  const parsed = parseDotenv(text.slice(lead.length))
+  const first = parsed[0]
+  if (parsed.length === 1 && first?.kind === 'var' && first.before.includes('=')) {
+    const rendered = redactVar(first, line, 'comment')
+    const report = rendered.report.filter((r) => r.action !== 'kept')
+    if (report.length === 0) return { text: raw, report: [] }
+    const fixed = report.map((r) => ({ ...r, source: 'comment' as const }))
+    return { text: `${before}${lead}${rendered.text}${eol}`, report: fixed }
+  }
+  const scrubbed = scrubText(text)
+  if (scrubbed.reasons.length === 0) return { text: raw, report: [] }
+  const reason = scrubbed.reasons[0] ?? 'entropy'
+  return {
+    text: `${before}${scrubbed.text}${eol}`,
+    report: [{ key: null, line, action: 'redacted', reason, source: 'comment' }],
+  }
+}
+
+/**
+ * A line dotenv skips (`MY KEY=…`, `PASSWORD hunter2`, a stray PEM line). It is kept for the
+ * reader, but whatever follows a secret-looking first word or name is cut.
+ */
+function redactOther(text: string, eol: string, line: number, raw: string): Rendered {
+  const loose = /^([^=:]*?)(\s*[=:]\s*)(.*)$/s.exec(text) ?? /^(\s*\S+)(\s+)(.*)$/s.exec(text)
+  if (loose) {
+    const [, name = '', separator = '', value = ''] = loose
+    const verdict = name.trim() === '' ? null : classify(name.trim(), value)
+    if (verdict?.redact) {
+      return {
+        text: `${name}${separator}${REDACTED}${eol}`,
+        report: [{ key: null, line, action: 'redacted', reason: verdict.reason, source: 'malformed' }],
+      }
+    }
+  }
+  const scrubbed = scrubText(text)
+  if (scrubbed.reasons.length === 0) return { text: raw, report: [] }
+  const reason = scrubbed.reasons[0] ?? 'entropy'
+  return {
+    text: `${scrubbed.text}${eol}`,
+    report: [{ key: null, line, action: 'redacted', reason, source: 'malformed' }],
+  }
+}
+
+function opensPem(entry: EnvEntry): boolean {
+  const text = entry.kind === 'var' ? entry.raw : entry.kind === 'blank' ? '' : entry.text
+  const begin = PEM_BEGIN.exec(text)
+  return begin !== null && !PEM_END.test(text.slice(begin.index))
+}
+
+function sourceOf(entry: EnvEntry): 'comment' | 'malformed' {
+  return entry.kind === 'comment' ? 'comment' : 'malformed'
+}
