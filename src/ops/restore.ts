@@ -1,5 +1,10 @@
 import type { Repo } from '../adapters/repo.js'
-import { type RestoreResult, restorePaths, restoreSnapshot } from '../adapters/snapshot/restore.js'
+import {
+  filesInSnapshot,
+  type RestoreResult,
+  restoreFiles,
+  restoreSnapshot,
+} from '../adapters/snapshot/restore.js'
 import { getSnapshot } from '../adapters/snapshot/store.js'
 import type { Snapshot } from '../adapters/snapshot/types.js'
 import { type OperationReport, reportOf, runOperation } from './protocol.js'
@@ -27,16 +32,20 @@ export async function restoreSnapshotOperation(
     args: [id, ...(paths.length ? ['--paths', ...paths] : [])],
     ...(options.reason === undefined ? {} : { reason: options.reason }),
     ...(options.wait === undefined ? {} : { wait: options.wait }),
-    plan: (r) => getSnapshot(r, id),
-    apply: async (ctx, target) => {
+    plan: async (r) => {
+      const target = await getSnapshot(r, id)
+      const files = paths.length > 0 ? await filesInSnapshot(r, target, paths) : []
+      return { target, files }
+    },
+    apply: async (ctx, { target, files }) => {
       const result =
         paths.length > 0
-          ? await restorePaths(ctx.repo, target, paths)
+          ? await restoreFiles(ctx.repo, target, files)
           : await restoreSnapshot(ctx.repo, target, ctx.before)
       const what = paths.length > 0 ? `${result.written.length} file(s)` : 'the whole state'
       return { summary: `restored ${what} from snapshot ${target.id}`, result }
     },
   })
   if (outcome.dryRun) throw new Error('unreachable: no dry run here')
-  return { ...outcome.result, ...reportOf(outcome), target: outcome.plan }
+  return { ...outcome.result, ...reportOf(outcome), target: outcome.plan.target }
 }

@@ -63,12 +63,15 @@ export async function restoreSnapshot(
   return { written, removed, refsUpdated: refUpdates }
 }
 
-/** Writes chosen paths (files, or directories meaning every file below) from a snapshot. */
-export async function restorePaths(
+/**
+ * The files a snapshot holds at or below each of `paths` (a directory means every file in it).
+ * A path the snapshot does not have is an error, found before anything changes.
+ */
+export async function filesInSnapshot(
   repo: Repo,
   target: Snapshot,
   paths: string[],
-): Promise<RestoreResult> {
+): Promise<string[]> {
   const { stdout } = await git(repo.root, [
     'ls-tree',
     '-r',
@@ -91,6 +94,15 @@ export async function restorePaths(
       { hint: `See what it holds with: git ls-tree -r --name-only ${target.commit}` },
     )
   }
+  return files
+}
+
+/** Writes chosen files from a snapshot, leaving HEAD, index and every other file alone. */
+export async function restoreFiles(
+  repo: Repo,
+  target: Snapshot,
+  files: string[],
+): Promise<RestoreResult> {
   failpoint('restore-writes')
   await checkoutFiles(repo, target.worktreeTree, files)
   return { written: files, removed: [], refsUpdated: [] }
