@@ -20,7 +20,9 @@ export function listLines(title: string, items: string[], max = 20): string[] {
   return [title, ...shown]
 }
 
-export function skippedLines(skipped: Array<{ path: string; reason: string; size?: number }>): string[] {
+export function skippedLines(
+  skipped: Array<{ path: string; reason: string; size?: number }>,
+): string[] {
   return listLines(
     'not captured (kept in place, never deleted by cpo):',
     skipped.map((s) =>
@@ -29,4 +31,16 @@ export function skippedLines(skipped: Array<{ path: string; reason: string; size
         : `${s.path} (nested git repository)`,
     ),
   )
+}
+
+/** One line saying where HEAD went, or nothing when it stayed. */
+export function headLines(
+  moved:
+    | { fromBranch: string | null; toBranch: string | null; from: string; to: string }
+    | undefined,
+): string[] {
+  if (!moved) return []
+  const name = (b: string | null, c: string) =>
+    b ? `${b.replace('refs/heads/', '')} at ${c.slice(0, 10)}` : `detached ${c.slice(0, 10)}`
+  return [`HEAD: ${name(moved.fromBranch, moved.from)} → ${name(moved.toBranch, moved.to)}`]
 }

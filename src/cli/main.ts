@@ -29,7 +29,10 @@ export function buildProgram(): Command {
   const program = new Command('cpo')
     .description('checkpoints, rollbacks and recovery for stage-by-stage projects')
     .version(VERSION, '-V, --version')
-    .option('--json', 'print one JSON document on stdout ({"ok":true,"data":…} or {"ok":false,"error":…})')
+    .option(
+      '--json',
+      'print one JSON document on stdout ({"ok":true,"data":…} or {"ok":false,"error":…})',
+    )
     .option('-C, --cwd <dir>', 'run as if started in <dir>')
     .option('-y, --yes', 'confirm destructive steps without asking')
     .addOption(

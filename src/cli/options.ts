@@ -32,9 +32,14 @@ function parseWait(value: string | boolean | undefined): number | undefined {
   if (value === true) return Number.POSITIVE_INFINITY
   const n = Number(value)
   if (!Number.isFinite(n) || n < 0) {
-    throw new CpoError('USAGE', 'usage', `--wait takes a number of seconds, got ${JSON.stringify(value)}`, {
-      hint: 'Write --wait=30 (or --wait alone to wait until the lock is free).',
-    })
+    throw new CpoError(
+      'USAGE',
+      'usage',
+      `--wait takes a number of seconds, got ${JSON.stringify(value)}`,
+      {
+        hint: 'Write --wait=30 (or --wait alone to wait until the lock is free).',
+      },
+    )
   }
   return n
 }

@@ -18,6 +18,8 @@ export interface RestoreResult {
   written: string[]
   removed: string[]
   refsUpdated: RefUpdate[]
+  /** Set when HEAD or the checked-out branch changed (commits leave the branch, or return). */
+  headMoved?: { fromBranch: string | null; toBranch: string | null; from: string; to: string }
 }
 
 /** What changes in the work tree when going from snapshot `from` to snapshot `to`. */
@@ -60,7 +62,22 @@ export async function restoreSnapshot(
   failpoint('restore-writes')
   await setIndex(repo, current.indexTree, target.indexTree)
   failpoint('restore-index')
-  return { written, removed, refsUpdated: refUpdates }
+  const moved = current.head !== target.head || current.branch !== target.branch
+  return {
+    written,
+    removed,
+    refsUpdated: refUpdates,
+    ...(moved
+      ? {
+          headMoved: {
+            fromBranch: current.branch,
+            toBranch: target.branch,
+            from: current.head,
+            to: target.head,
+          },
+        }
+      : {}),
+  }
 }
 
 /**

@@ -1,15 +1,17 @@
 import { openRepo } from '../../adapters/repo.js'
 import { recover } from '../../ops/recover.js'
-import { listLines } from '../format.js'
+import { headLines, listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
 export async function run(g: GlobalOptions): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
   const report = await recover(repo, g.wait === undefined ? {} : { wait: g.wait })
-  if (!report.recovered) return { data: report, text: 'nothing to recover: no interrupted operation' }
+  if (!report.recovered)
+    return { data: report, text: 'nothing to recover: no interrupted operation' }
   const lines = [
     `recovered: back to the state before ${report.interrupted.map((o) => `${o.id} (cpo ${o.command})`).join(', ')}`,
+    ...headLines(report.headMoved),
     ...listLines('files written:', report.written),
     ...listLines('files removed:', report.removed),
     ...listLines(

@@ -1,9 +1,9 @@
 import path from 'node:path'
 import { openRepo } from '../../adapters/repo.js'
-import { restoreSnapshotOperation } from '../../ops/restore.js'
 import { toRepoPaths } from '../../ops/paths.js'
+import { restoreSnapshotOperation } from '../../ops/restore.js'
 import { createSnapshot, snapshotList } from '../../ops/snapshot.js'
-import { listLines, shortTime, skippedLines, table } from '../format.js'
+import { headLines, listLines, shortTime, skippedLines, table } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
@@ -57,6 +57,7 @@ export async function restore(
     paths.length > 0
       ? `restored ${report.written.length} file(s) from snapshot ${report.target.id}`
       : `restored snapshot ${report.target.id}: ${report.written.length} file(s) written, ${report.removed.length} removed`,
+    ...headLines(report.headMoved),
     ...listLines('written:', report.written),
     ...listLines('removed (kept in the before-snapshot):', report.removed),
     ...skippedLines(report.before.skipped),

@@ -12,7 +12,9 @@ export async function run(g: GlobalOptions): Promise<CommandOutput> {
   if (p) {
     lines.push(`project: ${p.name || '(unnamed)'}${p.status ? ` [${p.status}]` : ''}`)
     if (p.phase) lines.push(`phase:   ${p.phase.number}${p.phase.name ? ` ${p.phase.name}` : ''}`)
-    lines.push(`stage:   ${p.currentStage ? `${p.currentStage.id} ${p.currentStage.name}` : '(none in progress)'}`)
+    lines.push(
+      `stage:   ${p.currentStage ? `${p.currentStage.id} ${p.currentStage.name}` : '(none in progress)'}`,
+    )
     const pr = p.progress
     lines.push(
       `done:    ${pr.completedStages}/${pr.totalStages} stages, ${pr.completedStories}/${pr.totalStories} stories, ${pr.completedEpics}/${pr.totalEpics} epics`,
@@ -43,7 +45,8 @@ export async function run(g: GlobalOptions): Promise<CommandOutput> {
   lines.push(`branch:     ${s.branch ?? `(detached at ${s.head?.slice(0, 10) ?? 'nothing'})`}`)
   lines.push(`HEAD:       ${s.head ? s.head.slice(0, 10) : '(no commits yet)'}`)
   const d = s.dirty
-  if (d.staged.length + d.unstaged.length + d.untracked.length === 0) lines.push('work tree:  clean')
+  if (d.staged.length + d.unstaged.length + d.untracked.length === 0)
+    lines.push('work tree:  clean')
   else {
     lines.push(...listLines('staged:', d.staged))
     lines.push(...listLines('modified:', d.unstaged))

@@ -1,6 +1,6 @@
 import { openRepo } from '../../adapters/repo.js'
 import { undoOperation } from '../../ops/undo.js'
-import { listLines } from '../format.js'
+import { headLines, listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
@@ -17,6 +17,7 @@ export async function run(
   })
   const lines = [
     `undid ${report.undone.id} (cpo ${report.undone.command}): ${report.written.length} file(s) written, ${report.removed.length} removed, ${report.refsUpdated.length} ref(s) restored`,
+    ...headLines(report.headMoved),
     ...listLines(
       'also reverted (later operations):',
       report.alsoReverted.map((o) => `${o.id} cpo ${o.command}`),
