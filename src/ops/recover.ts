@@ -64,4 +64,3 @@ export async function recover(repo: Repo, options: { wait?: number } = {}): Prom
     target: outcome.plan,
   }
 }
-

@@ -61,9 +61,7 @@ export async function repoStatus(repo: Repo): Promise<RepoStatus> {
   }
 }
 
-async function readProject(
-  repo: Repo,
-): Promise<Pick<RepoStatus, 'project' | 'projectError'>> {
+async function readProject(repo: Repo): Promise<Pick<RepoStatus, 'project' | 'projectError'>> {
   try {
     const doc = await readProjectDocument(repo)
     if (!doc) return { project: null, projectError: null }
@@ -95,6 +93,9 @@ async function readProject(
     }
   } catch (e) {
     if (!isCpoError(e)) throw e
-    return { project: null, projectError: { code: e.code, message: e.message, hint: e.hint ?? null } }
+    return {
+      project: null,
+      projectError: { code: e.code, message: e.message, hint: e.hint ?? null },
+    }
   }
 }

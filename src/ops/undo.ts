@@ -1,10 +1,10 @@
+import { readJournal } from '../adapters/journal.js'
 import type { Repo } from '../adapters/repo.js'
 import { diffTrees, type RestoreResult, restoreSnapshot } from '../adapters/snapshot/restore.js'
 import { getSnapshot } from '../adapters/snapshot/store.js'
 import type { Snapshot } from '../adapters/snapshot/types.js'
-import { readJournal } from '../adapters/journal.js'
-import { findOperation, foldJournal, lastUndoable, type Operation } from '../core/journal.js'
 import { isIdPrefix } from '../core/ids.js'
+import { findOperation, foldJournal, lastUndoable, type Operation } from '../core/journal.js'
 import { refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
 import { type OperationReport, reportOf, runOperation } from './protocol.js'
@@ -82,7 +82,11 @@ export async function undoOperation(
         plan.target,
         ctx.before,
         // Only refs the undone operation changed go back; others moved since are left alone.
-        refUpdates(plan.target.refs, ctx.before.refs, (ref) => plan.target.refs[ref] !== plan.after.refs[ref]),
+        refUpdates(
+          plan.target.refs,
+          ctx.before.refs,
+          (ref) => plan.target.refs[ref] !== plan.after.refs[ref],
+        ),
       )
       return {
         summary: `undid ${plan.op.id} (${plan.op.command})`,
@@ -110,15 +114,25 @@ function pickOperation(operations: Operation[], ref: string | undefined): Operat
     return last
   }
   if (!isIdPrefix(ref)) {
-    throw new CpoError('INVALID_OPERATION_ID', 'invalidInput', `not an operation id: ${JSON.stringify(ref)}`, {
-      hint: 'Operation ids look like 20261125-170024-123-3fa2; list them with `cpo log`.',
-    })
+    throw new CpoError(
+      'INVALID_OPERATION_ID',
+      'invalidInput',
+      `not an operation id: ${JSON.stringify(ref)}`,
+      {
+        hint: 'Operation ids look like 20261125-170024-123-3fa2; list them with `cpo log`.',
+      },
+    )
   }
   const { op, ambiguous } = findOperation(operations, ref)
   if (ambiguous) {
-    throw new CpoError('AMBIGUOUS_OPERATION_ID', 'invalidInput', `operation id ${ref} is ambiguous`, {
-      hint: `Use more characters: ${ambiguous.map((o) => o.id).join(', ')}`,
-    })
+    throw new CpoError(
+      'AMBIGUOUS_OPERATION_ID',
+      'invalidInput',
+      `operation id ${ref} is ambiguous`,
+      {
+        hint: `Use more characters: ${ambiguous.map((o) => o.id).join(', ')}`,
+      },
+    )
   }
   if (!op) {
     throw new CpoError('OPERATION_NOT_FOUND', 'notFound', `no operation ${ref}`, {
@@ -134,10 +148,14 @@ function pickOperation(operations: Operation[], ref: string | undefined): Operat
     )
   }
   if (!op.undoable) {
-    throw new CpoError('OPERATION_NOT_UNDOABLE', 'conflict', `operation ${op.id} (${op.command}) changed nothing that can be undone`, {
-      hint: 'Pick another operation from `cpo log`.',
-    })
+    throw new CpoError(
+      'OPERATION_NOT_UNDOABLE',
+      'conflict',
+      `operation ${op.id} (${op.command}) changed nothing that can be undone`,
+      {
+        hint: 'Pick another operation from `cpo log`.',
+      },
+    )
   }
   return op
 }
-

@@ -78,12 +78,17 @@ describe('bad input gets a clear error and changes nothing', () => {
     expect(r.code).toBe(5)
     expect(r.json.ok).toBe(true)
     expect(r.json.data.projectError.code).toBe('STATE_FILE_INVALID_JSON')
-    expect(r.json.data.projectError.message).toMatch(/^master-project\.json is not valid JSON at line 2, column \d+/)
+    expect(r.json.data.projectError.message).toMatch(
+      /^master-project\.json is not valid JSON at line 2, column \d+/,
+    )
     expect(everything(dir)).toEqual(before)
   })
 
   it('schema-violating master-project.json: the JSON path of the problem is named', () => {
-    const bad = { ...PROJECT, stages: [PROJECT.stages[0], { ...PROJECT.stages[1], dependsOn: 'S1' }] }
+    const bad = {
+      ...PROJECT,
+      stages: [PROJECT.stages[0], { ...PROJECT.stages[1], dependsOn: 'S1' }],
+    }
     const dir = makeRepo({ 'master-project.json': `${JSON.stringify(bad, null, 2)}\n` })
     const r = cpo(dir, ['status'])
     expect(r.code).toBe(5)

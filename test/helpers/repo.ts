@@ -89,7 +89,9 @@ export function fingerprint(dir: string): Record<string, string> {
       if (st.isSymbolicLink()) out[`tree:${r}`] = `link ${fs.readlinkSync(path.join(dir, r))}`
       else if (st.isDirectory()) walk(r)
       else {
-        const hash = createHash('sha256').update(fs.readFileSync(path.join(dir, r))).digest('hex')
+        const hash = createHash('sha256')
+          .update(fs.readFileSync(path.join(dir, r)))
+          .digest('hex')
         out[`tree:${r}`] = `file ${(st.mode & 0o111) !== 0 ? 'x' : '-'} ${hash}`
       }
     }
@@ -97,12 +99,24 @@ export function fingerprint(dir: string): Record<string, string> {
   walk('')
   out.index = sh(dir, 'git', 'ls-files', '-s', '-z')
   out.head = sh(dir, 'git', 'rev-parse', 'HEAD').trim()
-  out.branch = spawnSync('git', ['symbolic-ref', '-q', 'HEAD'], { cwd: dir, encoding: 'utf8' }).stdout.trim()
-  out.refs = sh(dir, 'git', 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads', 'refs/tags')
+  out.branch = spawnSync('git', ['symbolic-ref', '-q', 'HEAD'], {
+    cwd: dir,
+    encoding: 'utf8',
+  }).stdout.trim()
+  out.refs = sh(
+    dir,
+    'git',
+    'for-each-ref',
+    '--format=%(refname) %(objectname)',
+    'refs/heads',
+    'refs/tags',
+  )
   return out
 }
 
 /** Same as fingerprint, but only the work tree and index (refs and HEAD may legitimately move). */
 export function treeOnly(fp: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(fp).filter(([k]) => k.startsWith('tree:') || k === 'index'))
+  return Object.fromEntries(
+    Object.entries(fp).filter(([k]) => k.startsWith('tree:') || k === 'index'),
+  )
 }

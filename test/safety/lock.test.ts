@@ -83,17 +83,29 @@ describe('one writer per repository', () => {
     const dir = makeRepo()
     const dead = spawnSync(process.execPath, ['-e', '']).pid as number
     fs.mkdirSync(path.join(dir, '.git/cpo'), { recursive: true })
-    const owner = { pid: dead, host: os.hostname(), command: 'undo', startedAt: '2026-01-01T00:00:00.000Z' }
+    const owner = {
+      pid: dead,
+      host: os.hostname(),
+      command: 'undo',
+      startedAt: '2026-01-01T00:00:00.000Z',
+    }
     fs.writeFileSync(path.join(dir, '.git/cpo/lock'), JSON.stringify(owner))
     const r = cpo(dir, ['snapshot'])
     expect(r.code).toBe(0)
-    expect(r.stderr).toContain(`took over the lock of pid ${dead} (cpo undo, since 2026-01-01T00:00:00.000Z)`)
+    expect(r.stderr).toContain(
+      `took over the lock of pid ${dead} (cpo undo, since 2026-01-01T00:00:00.000Z)`,
+    )
   })
 
   it('never takes over a lock held from another host', () => {
     const dir = makeRepo()
     fs.mkdirSync(path.join(dir, '.git/cpo'), { recursive: true })
-    const owner = { pid: 1, host: 'build-agent-7', command: 'snapshot', startedAt: '2026-01-01T00:00:00.000Z' }
+    const owner = {
+      pid: 1,
+      host: 'build-agent-7',
+      command: 'snapshot',
+      startedAt: '2026-01-01T00:00:00.000Z',
+    }
     fs.writeFileSync(path.join(dir, '.git/cpo/lock'), JSON.stringify(owner))
     const r = cpo(dir, ['snapshot', '--json'])
     expect(r.code).toBe(4)

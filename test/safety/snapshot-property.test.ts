@@ -3,8 +3,13 @@ import fs from 'node:fs'
 import path from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createSnapshot, openRepo, restoreSnapshotOperation, undoOperation } from '../../src/index.js'
-import { commitAll, fingerprint, makeRepo, sh } from '../helpers/repo.js'
+import {
+  createSnapshot,
+  openRepo,
+  restoreSnapshotOperation,
+  undoOperation,
+} from '../../src/index.js'
+import { commitAll, fingerprint, makeRepo } from '../helpers/repo.js'
 
 const PATHS = ['a.txt', 'b.txt', 'dir/c.txt', 'dir/sub/d.txt', 'spaced name.txt', 'ü/é.txt', 'dir']
 

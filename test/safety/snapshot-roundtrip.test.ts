@@ -1,10 +1,21 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createSnapshot, openRepo, restoreSnapshotOperation, undoOperation } from '../../src/index.js'
+import {
+  createSnapshot,
+  openRepo,
+  restoreSnapshotOperation,
+  undoOperation,
+} from '../../src/index.js'
 import { commitAll, fingerprint, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 
-const WEIRD = ['name with spaces.txt', 'ünï/файл ☃.txt', 'line\nbreak.txt', '-dash.txt', 'tab\there.md']
+const WEIRD = [
+  'name with spaces.txt',
+  'ünï/файл ☃.txt',
+  'line\nbreak.txt',
+  '-dash.txt',
+  'tab\there.md',
+]
 
 function seed(): string {
   const dir = makeRepo({
@@ -44,7 +55,7 @@ function editB(dir: string): void {
   writeFiles(dir, { 'a.txt': 'completely different\n', 'later.txt': 'later\n' })
   fs.rmSync(path.join(dir, 'run.sh'))
   fs.rmSync(path.join(dir, 'untracked'), { recursive: true })
-  writeFiles(dir, { 'untracked': 'now a file\n' })
+  writeFiles(dir, { untracked: 'now a file\n' })
   commitAll(dir, 'work after the snapshot')
   writeFiles(dir, { 'debug.log': 'ignored, changed later\n', 'after.txt': 'untracked later\n' })
   fs.chmodSync(path.join(dir, WEIRD[0] as string), 0o644)
@@ -102,11 +113,17 @@ describe('snapshot and restore', () => {
     const dir = seed()
     const repo = await openRepo(dir)
     const { snapshot } = await createSnapshot(repo)
-    writeFiles(dir, { 'a.txt': 'broken\n', 'src/deep/nested/b.ts': 'broken too\n', 'keep.txt': 'k\n' })
+    writeFiles(dir, {
+      'a.txt': 'broken\n',
+      'src/deep/nested/b.ts': 'broken too\n',
+      'keep.txt': 'k\n',
+    })
     const head = sh(dir, 'git', 'rev-parse', 'HEAD')
     const report = await restoreSnapshotOperation(repo, snapshot.id, { paths: ['src'] })
     expect(report.written).toEqual(['src/deep/nested/b.ts'])
-    expect(fs.readFileSync(path.join(dir, 'src/deep/nested/b.ts'), 'utf8')).toBe('export const b = 1\n')
+    expect(fs.readFileSync(path.join(dir, 'src/deep/nested/b.ts'), 'utf8')).toBe(
+      'export const b = 1\n',
+    )
     expect(fs.readFileSync(path.join(dir, 'a.txt'), 'utf8')).toBe('broken\n')
     expect(fs.readFileSync(path.join(dir, 'keep.txt'), 'utf8')).toBe('k\n')
     expect(sh(dir, 'git', 'rev-parse', 'HEAD')).toBe(head)
@@ -156,6 +173,8 @@ describe('snapshot and restore', () => {
     sh(dir, 'git', 'reflog', 'expire', '--expire=now', '--all')
     sh(dir, 'git', 'gc', '-q', '--prune=now')
     await restoreSnapshotOperation(repo, snapshot.id)
-    expect(fs.readFileSync(path.join(dir, 'only-in-snapshot.txt'), 'utf8')).toBe('unique content 8c1f\n')
+    expect(fs.readFileSync(path.join(dir, 'only-in-snapshot.txt'), 'utf8')).toBe(
+      'unique content 8c1f\n',
+    )
   })
 })

@@ -46,7 +46,9 @@ describe('secret corpus: real formats, synthetic values', () => {
   })
 
   it('names the format when the value gives it away', () => {
-    const reasons = Object.fromEntries(corpus.map((s) => [s.id, classify('VALUE_1', s.value).reason]))
+    const reasons = Object.fromEntries(
+      corpus.map((s) => [s.id, classify('VALUE_1', s.value).reason]),
+    )
     expect(reasons).toEqual({
       'aws-access-key-id': 'format:aws-access-key-id',
       'aws-secret-access-key': 'format:aws-secret-access-key',

@@ -59,9 +59,16 @@ export function secretCorpus(seed = 20_240_601): SecretSample[] {
   const pemBody = Array.from({ length: 5 }, () => draw(B64, 64)).join('\n')
   const jwtHeader = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))
   const servicePayload = b64url(
-    JSON.stringify({ iss: 'supabase', ref: draw(LOWER, 20), role: 'service_role', iat: 1700000000 }),
+    JSON.stringify({
+      iss: 'supabase',
+      ref: draw(LOWER, 20),
+      role: 'service_role',
+      iat: 1700000000,
+    }),
   )
-  const userPayload = b64url(JSON.stringify({ sub: draw(DIGITS, 10), name: 'Ada', iat: 1516239022 }))
+  const userPayload = b64url(
+    JSON.stringify({ sub: draw(DIGITS, 10), name: 'Ada', iat: 1516239022 }),
+  )
   const password = mixed(ALNUM, 24)
   const accountKey = `${mixed(B64, 86)}==`
   const samples: Array<Omit<SecretSample, 'secret'> & { secret?: string }> = [
@@ -86,7 +93,11 @@ export function secretCorpus(seed = 20_240_601): SecretSample[] {
       value: `https://hooks.slack.com/services/T${draw(UPPER + DIGITS, 8)}/B${draw(UPPER + DIGITS, 10)}/${mixed(ALNUM, 24)}`,
     },
     { id: 'stripe-live', name: 'STRIPE_SECRET_KEY', value: `sk_live_${mixed(ALNUM, 99)}` },
-    { id: 'stripe-restricted', name: 'STRIPE_RESTRICTED_KEY', value: `rk_live_${mixed(ALNUM, 99)}` },
+    {
+      id: 'stripe-restricted',
+      name: 'STRIPE_RESTRICTED_KEY',
+      value: `rk_live_${mixed(ALNUM, 99)}`,
+    },
     { id: 'stripe-test', name: 'STRIPE_TEST_KEY', value: `sk_test_${mixed(ALNUM, 99)}` },
     {
       id: 'openai-project',
@@ -105,7 +116,11 @@ export function secretCorpus(seed = 20_240_601): SecretSample[] {
     },
     { id: 'npm', name: 'NPM_TOKEN', value: `npm_${mixed(ALNUM, 36)}` },
     { id: 'google-api-key', name: 'GOOGLE_MAPS_API_KEY', value: `AIza${mixed(B64URL, 35)}` },
-    { id: 'google-oauth-secret', name: 'GOOGLE_CLIENT_SECRET', value: `GOCSPX-${mixed(B64URL, 28)}` },
+    {
+      id: 'google-oauth-secret',
+      name: 'GOOGLE_CLIENT_SECRET',
+      value: `GOCSPX-${mixed(B64URL, 28)}`,
+    },
     {
       id: 'sendgrid',
       name: 'SENDGRID_API_KEY',
@@ -119,7 +134,11 @@ export function secretCorpus(seed = 20_240_601): SecretSample[] {
     { id: 'digitalocean', name: 'DIGITALOCEAN_TOKEN', value: `dop_v1_${draw(HEX, 64)}` },
     { id: 'heroku-v2', name: 'HEROKU_API_KEY', value: `HRKU-AA${mixed(B64URL, 58)}` },
     { id: 'vercel', name: 'VERCEL_TOKEN', value: `vcp_${mixed(ALNUM, 56)}` },
-    { id: 'cloudflare', name: 'CLOUDFLARE_API_TOKEN', value: `cfut_${mixed(ALNUM, 40)}${draw(HEX, 8)}` },
+    {
+      id: 'cloudflare',
+      name: 'CLOUDFLARE_API_TOKEN',
+      value: `cfut_${mixed(ALNUM, 40)}${draw(HEX, 8)}`,
+    },
     { id: 'doppler', name: 'DOPPLER_TOKEN', value: `dp.pt.${mixed(ALNUM, 43)}` },
     { id: 'linear', name: 'LINEAR_API_KEY', value: `lin_api_${mixed(ALNUM, 40)}` },
     { id: 'vault', name: 'VAULT_TOKEN', value: `hvs.${mixed(B64URL, 94)}` },
