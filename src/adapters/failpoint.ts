@@ -4,7 +4,8 @@
  * CPO_PAUSE=<name>:<ms> holds the process there instead, so a test can line up a second run
  * against it (how lock contention is shown deterministically).
  */
-export const FAILPOINTS = [
+/** The points a journaled operation that restores a snapshot passes, in order. */
+export const OPERATION_FAILPOINTS = [
   'lock-taken',
   'before-snapshot',
   'journal-begun',
@@ -18,12 +19,21 @@ export const FAILPOINTS = [
   'journal-done',
 ] as const
 
+export const BACKUP_FAILPOINTS = ['backup-streaming', 'backup-archive-written'] as const
+
+export const FAILPOINTS = [...OPERATION_FAILPOINTS, ...BACKUP_FAILPOINTS] as const
+
 export type Failpoint = (typeof FAILPOINTS)[number]
 
 export function failpoint(name: Failpoint): void {
   if (process.env.CPO_FAULT === name) process.kill(process.pid, 'SIGKILL')
   const pause = process.env.CPO_PAUSE
   if (pause?.startsWith(`${name}:`)) {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(pause.slice(name.length + 1)))
+    Atomics.wait(
+      new Int32Array(new SharedArrayBuffer(4)),
+      0,
+      0,
+      Number(pause.slice(name.length + 1)),
+    )
   }
 }

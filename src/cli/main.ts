@@ -78,6 +78,68 @@ export function buildProgram(): Command {
     .description('roll an interrupted operation back to the state before it')
     .action(act(async () => (await import('./commands/recover.js')).run))
 
+  const storeHelp = 'backup store dir (default: $CPO_BACKUP_STORE, else XDG data dir)'
+  const backup = program
+    .command('backup')
+    .description('project archives (subcommands: create, list, verify, prune, pin, unpin)')
+  backup
+    .command('create')
+    .description('bundle every ref, state files, .checkpoints/ and the redacted env template')
+    .option('--store <dir>', storeHelp)
+    .option('--tag <tag>', 'label it (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--compression <kind>', 'zstd (default when installed), gzip or none')
+    .option('--pin', 'pin it at once (prune never removes it)')
+    .option('--with-db', 'include the database dump (not implemented yet)')
+    .action(act(async () => (await import('./commands/backup.js')).create))
+  backup
+    .command('list')
+    .description('backups, newest first (incomplete ones flagged)')
+    .option('--store <dir>', storeHelp)
+    .action(act(async () => (await import('./commands/backup.js')).list))
+  backup
+    .command('verify <backup>')
+    .description('check the archive, every entry and the bundle against the manifest')
+    .option('--store <dir>', storeHelp)
+    .option('--deep', 'also restore into a temp directory and compare refs and files')
+    .action(act(async () => (await import('./commands/backup.js')).verify))
+  const keep = (flag: string, what: string) => [flag, what] as const
+  const prune = backup
+    .command('prune')
+    .description('remove backups by a retention policy (pinned and newest verified kept)')
+    .option('--store <dir>', storeHelp)
+    .option('--dry-run', 'print what would be kept and removed, and why; remove nothing')
+  for (const [flag, what] of [
+    keep('--keep-last <n>', 'keep the newest n backups'),
+    keep('--keep-hourly <n>', 'keep the newest backup of each of the last n hours'),
+    keep('--keep-daily <n>', 'keep the newest backup of each of the last n days'),
+    keep('--keep-weekly <n>', 'keep the newest backup of each of the last n weeks'),
+    keep('--keep-monthly <n>', 'keep the newest backup of each of the last n months'),
+    keep('--keep-yearly <n>', 'keep the newest backup of each of the last n years'),
+    keep('--keep-within-days <n>', 'keep every backup within n days of the newest'),
+  ]) {
+    prune.option(flag, what)
+  }
+  prune.action(act(async () => (await import('./commands/backup.js')).prune))
+  backup
+    .command('pin <backup>')
+    .description('protect a backup from prune')
+    .option('--store <dir>', storeHelp)
+    .action(act(async () => (await import('./commands/backup.js')).pin))
+  backup
+    .command('unpin <backup>')
+    .description('let prune decide about a backup again')
+    .option('--store <dir>', storeHelp)
+    .action(act(async () => (await import('./commands/backup.js')).unpin))
+
+  program
+    .command('restore [backup] [dir]')
+    .description('restore a backup into a new directory, or --from-git <url|path> <dir>')
+    .option('--store <dir>', storeHelp)
+    .option('--force', 'restore into a non-empty directory')
+    .option('--from-git <source>', 'clone a remote, check out its latest (or --checkpoint) one')
+    .option('--checkpoint <name>', 'with --from-git: the checkpoint to check out')
+    .action(act(async () => (await import('./commands/restore.js')).run))
+
   return program
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { FAILPOINTS } from '../../src/adapters/failpoint.js'
+import { OPERATION_FAILPOINTS as FAILPOINTS } from '../../src/adapters/failpoint.js'
 import { cpo, fingerprint, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 
 /** Failpoints reached before the journal says `begun`: the crash leaves nothing to recover. */

@@ -1,0 +1,168 @@
+import { openRepo } from '../../adapters/repo.js'
+import { COMPRESSIONS, type Compression } from '../../core/backup/manifest.js'
+import { parsePolicy } from '../../core/retention/index.js'
+import { CpoError } from '../../errors.js'
+import { createBackup } from '../../ops/backup/create.js'
+import { listBackups } from '../../ops/backup/list.js'
+import { locateBackup, requireComplete } from '../../ops/backup/locate.js'
+import { setPinned } from '../../ops/backup/pin.js'
+import { pruneBackups } from '../../ops/backup/prune.js'
+import { damagedError } from '../../ops/backup/restore.js'
+import { chooseStore, projectName } from '../../ops/backup/store-location.js'
+import { verifyBackup } from '../../ops/backup/verify.js'
+import { confirm } from '../confirm.js'
+import { listLines, shortTime, table } from '../format.js'
+import type { GlobalOptions } from '../options.js'
+import type { CommandOutput } from '../output.js'
+import { ago, bytes, progressTo } from './backup-format.js'
+
+interface StoreOption {
+  store?: string
+}
+
+const storeOf = (g: GlobalOptions, o: StoreOption) =>
+  chooseStore({ store: o.store, cwd: g.cwd, repo: () => openRepo(g.cwd) })
+
+export async function create(
+  g: GlobalOptions,
+  o: StoreOption & { tag?: string[]; compression?: string; pin?: boolean; withDb?: boolean },
+): Promise<CommandOutput> {
+  if (o.withDb) {
+    throw new CpoError(
+      'NOT_IMPLEMENTED',
+      'usage',
+      '--with-db is not implemented yet (the archive keeps an empty db/ slot)',
+      {
+        hint: 'Run the backup without --with-db; dump the database separately for now.',
+      },
+    )
+  }
+  const compression = parseCompression(o.compression)
+  const repo = await openRepo(g.cwd)
+  const store = await storeOf(g, o)
+  const r = await createBackup(repo, store, {
+    project: await projectName(repo),
+    tags: o.tag ?? [],
+    ...(compression ? { compression } : {}),
+    pin: o.pin === true,
+    ...(g.wait === undefined ? {} : { wait: g.wait }),
+    ...progressTo(g),
+  })
+  const lines = [
+    `backup ${r.id} created (${bytes(r.archive.size)}, ${r.compression}, ${r.entries} entries, ${r.refs} refs) in ${(r.durationMs / 1000).toFixed(1)} s`,
+    `store: ${r.store}`,
+    ...(r.env?.redacted.length
+      ? [`env template from ${r.env.source}, values redacted: ${r.env.redacted.join(', ')}`]
+      : []),
+    ...listLines(
+      'not backed up:',
+      r.skipped.map((s) => `${s.path} (${s.reason})`),
+    ),
+    `check it with: cpo backup verify ${r.id}`,
+  ]
+  return { data: r, text: lines.join('\n') }
+}
+
+function parseCompression(value: string | undefined): Compression | undefined {
+  if (value === undefined) return undefined
+  if ((COMPRESSIONS as readonly string[]).includes(value)) return value as Compression
+  throw new CpoError(
+    'USAGE',
+    'usage',
+    `--compression must be one of ${COMPRESSIONS.join(', ')}, got ${JSON.stringify(value)}`,
+  )
+}
+
+export async function list(g: GlobalOptions, o: StoreOption): Promise<CommandOutput> {
+  const listing = await listBackups(await storeOf(g, o))
+  const now = Date.now()
+  const rows = listing.backups.map((b) => [
+    b.id,
+    b.status === 'complete' ? 'complete' : b.status.toUpperCase(),
+    bytes(b.size),
+    ago(b.time, now),
+    b.tags.join(',') || '-',
+    b.verifiedAt ? `${shortTime(b.verifiedAt)}${b.verifiedDeep ? ' (deep)' : ''}` : '-',
+    b.pinned ? 'pinned' : '',
+  ])
+  const text =
+    listing.backups.length === 0
+      ? `no backups in ${listing.store} (make one with \`cpo backup create\`)`
+      : [
+          `store: ${listing.store}`,
+          table(['ID', 'STATUS', 'SIZE', 'AGE', 'TAGS', 'VERIFIED', 'PIN'], rows),
+          ...listing.backups
+            .filter((b) => b.status !== 'complete')
+            .map((b) => `${b.id}: ${b.problem}`),
+        ].join('\n')
+  return { data: listing, text }
+}
+
+export async function verify(
+  g: GlobalOptions,
+  ref: string,
+  o: StoreOption & { deep?: boolean },
+): Promise<CommandOutput> {
+  const { store, backup } = await locateBackup(ref, {
+    store: o.store,
+    cwd: g.cwd,
+    repo: () => openRepo(g.cwd),
+  })
+  requireComplete(backup)
+  const r = await verifyBackup(store, backup, {
+    deep: o.deep === true,
+    ...(g.wait === undefined ? {} : { wait: g.wait }),
+    ...progressTo(g),
+  })
+  if (!r.ok) throw damagedError(r.id, r.problems)
+  const what = r.deep ? 'verified and test-restored' : 'verified'
+  return {
+    data: r,
+    text: `backup ${r.id} ${what}: ${r.entries} entries and ${r.refs} refs match the manifest (${(r.durationMs / 1000).toFixed(1)} s)`,
+  }
+}
+
+export async function prune(
+  g: GlobalOptions,
+  o: StoreOption & Record<string, unknown> & { dryRun?: boolean },
+): Promise<CommandOutput> {
+  const policy = parsePolicy(o)
+  const store = await storeOf(g, o)
+  const wait = g.wait === undefined ? {} : { wait: g.wait }
+  let report = await pruneBackups(store, policy, { dryRun: true, ...wait })
+  if (!o.dryRun && report.remove.length > 0) {
+    await confirm(g, `remove ${report.remove.length} backup(s) from ${store.location}?`)
+    report = await pruneBackups(store, policy, {
+      onlyIds: new Set(report.remove.map((r) => r.id)),
+      ...wait,
+    })
+  } else if (!o.dryRun) report = { ...report, dryRun: false }
+  const verb = report.dryRun ? 'would remove' : 'removed'
+  const width = report.remove.length > 0 ? verb.length : 4
+  const lines = [
+    `policy: ${report.policy}`,
+    ...report.keep.map((k) => `${'keep'.padEnd(width)}  ${k.id}  ${k.reasons.join(', ')}`),
+    ...report.remove.map((k) => `${verb.padEnd(width)}  ${k.id}  ${k.reasons.join(', ')}`),
+    report.dryRun
+      ? `dry run: ${report.remove.length} backup(s) would be removed, ${report.keep.length} kept`
+      : `${report.removed.length} backup(s) removed, ${report.keep.length} kept`,
+  ]
+  return { data: report, text: lines.join('\n') }
+}
+
+async function pinning(
+  g: GlobalOptions,
+  ref: string,
+  o: StoreOption,
+  pinned: boolean,
+): Promise<CommandOutput> {
+  const r = await setPinned(await storeOf(g, o), ref, pinned, g.wait)
+  const state = pinned ? 'pinned' : 'unpinned'
+  return {
+    data: r,
+    text: r.changed ? `backup ${r.id} ${state}` : `backup ${r.id} was already ${state}`,
+  }
+}
+
+export const pin = (g: GlobalOptions, ref: string, o: StoreOption) => pinning(g, ref, o, true)
+export const unpin = (g: GlobalOptions, ref: string, o: StoreOption) => pinning(g, ref, o, false)

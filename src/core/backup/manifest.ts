@@ -1,0 +1,122 @@
+import { z } from 'zod'
+import { CpoError } from '../../errors.js'
+import { entryPathProblem } from './entry-path.js'
+
+export const MANIFEST_SCHEMA = 1
+export const COMPRESSIONS = ['zstd', 'gzip', 'none'] as const
+export type Compression = (typeof COMPRESSIONS)[number]
+
+const entrySchema = z.object({
+  path: z.string(),
+  type: z.enum(['file', 'dir']),
+  size: z.number().int().nonnegative(),
+  /** Hex sha256 of the content; absent for directories. */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  mode: z.number().int().nonnegative(),
+})
+
+const manifestSchema = z.object({
+  schema: z.literal(MANIFEST_SCHEMA),
+  kind: z.literal('cpo-backup'),
+  id: z.string().min(1),
+  tool: z.object({ name: z.string(), version: z.string() }),
+  project: z.string(),
+  host: z.string(),
+  user: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  compression: z.enum(COMPRESSIONS),
+  tags: z.array(z.string()),
+  pinned: z.boolean(),
+  git: z.object({
+    /** `refs/heads/main` when HEAD names a branch, null when detached. */
+    headSymref: z.string().nullable(),
+    /** The commit HEAD resolves to; null on an unborn branch. */
+    head: z.string().nullable(),
+    refs: z.record(z.string(), z.string()),
+  }),
+  entries: z.array(entrySchema),
+  env: z.object({ source: z.string(), redacted: z.array(z.string()) }).nullable(),
+  db: z.null(),
+  /** Things a backup could not carry (e.g. a symlink inside .checkpoints/), with why. */
+  skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+})
+
+/** The sidecar copy in the store adds what only exists once the archive is complete. */
+const sidecarSchema = manifestSchema.extend({
+  archive: z.object({
+    name: z.string(),
+    size: z.number().int().nonnegative(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
+})
+
+export type ManifestEntry = z.infer<typeof entrySchema>
+export type BackupManifest = z.infer<typeof manifestSchema>
+export type StoredManifest = z.infer<typeof sidecarSchema>
+
+function damaged(what: string, message: string, details?: unknown): CpoError {
+  return new CpoError('BACKUP_MANIFEST_INVALID', 'invalidInput', `${what}: ${message}`, {
+    hint: 'The backup cannot be trusted; restore from another one (`cpo backup list`).',
+    details,
+  })
+}
+
+/** Checks shape and the rules zod cannot say: safe unique paths, sha256 on every file. */
+function checkEntries(what: string, entries: ManifestEntry[]): void {
+  const seen = new Set<string>()
+  for (const e of entries) {
+    const problem = entryPathProblem(e.path)
+    if (problem) throw damaged(what, `entry ${JSON.stringify(e.path)}: ${problem}`)
+    if (seen.has(e.path)) throw damaged(what, `entry ${JSON.stringify(e.path)} appears twice`)
+    seen.add(e.path)
+    if (e.type === 'file' && e.sha256 === undefined) {
+      throw damaged(what, `entry ${JSON.stringify(e.path)} has no sha256`)
+    }
+  }
+}
+
+function parseWith<T extends BackupManifest>(schema: z.ZodType<T>, text: string, what: string): T {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (e) {
+    throw damaged(what, `not valid JSON (${(e as Error).message})`)
+  }
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw damaged(what, `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`)
+  }
+  checkEntries(what, parsed.data.entries)
+  return parsed.data
+}
+
+export const parseManifest = (text: string, what = 'manifest.json'): BackupManifest =>
+  parseWith(manifestSchema, text, what)
+
+export const parseStoredManifest = (text: string, what = 'manifest.json'): StoredManifest =>
+  parseWith(sidecarSchema, text, what)
+
+/** The manifest as written inside the archive: the sidecar without its `archive` field. */
+export function innerManifest(stored: StoredManifest): BackupManifest {
+  const { archive: _archive, ...inner } = stored
+  return inner
+}
+
+export const serializeManifest = (m: BackupManifest | StoredManifest): string =>
+  `${JSON.stringify(m, null, 2)}\n`
+
+export interface ManifestInput extends Omit<BackupManifest, 'schema' | 'kind' | 'entries'> {
+  entries: ManifestEntry[]
+}
+
+/** Builds a manifest with entries in archive order checked, as the archive was written. */
+export function buildManifest(input: ManifestInput): BackupManifest {
+  const manifest: BackupManifest = { schema: MANIFEST_SCHEMA, kind: 'cpo-backup', ...input }
+  checkEntries('new manifest', manifest.entries)
+  return manifest
+}

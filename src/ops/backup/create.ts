@@ -1,0 +1,260 @@
+import { randomBytes } from 'node:crypto'
+import { promises as fsp } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { checkedOutput, compress, zstdAvailable } from '../../adapters/archive/compression.js'
+import { digested } from '../../adapters/archive/digest.js'
+import { walkSource } from '../../adapters/archive/sources.js'
+import { type TarItem, tarChunks, type WrittenEntry } from '../../adapters/archive/tar-write.js'
+import { failpoint } from '../../adapters/failpoint.js'
+import { readTextIfExists } from '../../adapters/fs.js'
+import { git } from '../../adapters/git.js'
+import type { Repo } from '../../adapters/repo.js'
+import type { BackupStore } from '../../adapters/storage/types.js'
+import {
+  archiveName,
+  BUNDLE_ENTRY,
+  CHECKPOINTS_DIR,
+  DB_DIR,
+  ENV_ENTRY,
+  ENV_SOURCES,
+  FILES_PREFIX,
+  MANIFEST_ENTRY,
+  STATE_FILES,
+} from '../../core/backup/layout.js'
+import {
+  type BackupManifest,
+  buildManifest,
+  type Compression,
+  serializeManifest,
+} from '../../core/backup/manifest.js'
+import { newId } from '../../core/ids.js'
+import { redactEnv } from '../../core/redact/index.js'
+import { CpoError } from '../../errors.js'
+import { VERSION } from '../../version.js'
+import { readBundleRefs } from './bundle.js'
+
+export interface CreateBackupOptions {
+  project: string
+  tags?: string[]
+  /** Default: zstd when the `zstd` CLI is on PATH, else gzip. */
+  compression?: Compression
+  pin?: boolean
+  wait?: number
+  onProgress?: (message: string) => void
+}
+
+export interface CreateBackupReport {
+  id: string
+  store: string
+  project: string
+  archive: { name: string; size: number; sha256: string }
+  compression: Compression
+  entries: number
+  refs: number
+  head: { symref: string | null; commit: string | null }
+  env: BackupManifest['env']
+  skipped: BackupManifest['skipped']
+  startedAt: string
+  finishedAt: string
+  durationMs: number
+}
+
+/**
+ * `cpo backup create`: bundles every ref, adds the state files, `.checkpoints/` and the redacted
+ * env template, and streams it all as one compressed tar into the store. The source project is
+ * only read (the bundle is written to a temp directory outside it). The manifest is committed
+ * last, so an interrupted run is never listed as complete.
+ */
+export async function createBackup(
+  repo: Repo,
+  store: BackupStore,
+  options: CreateBackupOptions,
+): Promise<CreateBackupReport> {
+  const progress = options.onProgress ?? (() => {})
+  const started = new Date()
+  const compression = options.compression ?? ((await zstdAvailable()) ? 'zstd' : 'gzip')
+  const head = await readHead(repo)
+  const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'cpo-backup-'))
+  let lock: Awaited<ReturnType<BackupStore['lock']>> | undefined
+  let id: string | undefined
+  try {
+    progress('bundling every ref…')
+    const bundle = path.join(scratch, BUNDLE_ENTRY)
+    await bundleAll(repo, bundle)
+    const refs = await readBundleRefs(bundle)
+    // The bundle is the truth for what was captured; HEAD's commit comes from it when present.
+    const headCommit = refs.HEAD ?? head.commit
+    delete refs.HEAD
+
+    lock = await store.lock('backup create', options.wait)
+    id = newId(started, randomBytes(2).toString('hex'))
+    const written: WrittenEntry[] = []
+    const skipped: BackupManifest['skipped'] = []
+    const env = await envTemplate(repo)
+    const mtime = Math.floor(started.getTime() / 1000)
+    const backupId = id
+    const bundleSize = (await fsp.stat(bundle)).size
+
+    async function* items(): AsyncGenerator<TarItem> {
+      yield {
+        name: BUNDLE_ENTRY,
+        type: 'file',
+        mode: 0o644,
+        mtime,
+        content: { file: bundle, size: bundleSize },
+      }
+      failpoint('backup-streaming')
+      for (const node of [
+        ...(await Promise.all(STATE_FILES.map((f) => walkSource(repo.root, f)))).flat(),
+        ...(await walkSource(repo.root, CHECKPOINTS_DIR)),
+      ]) {
+        const name = `${FILES_PREFIX}${node.rel}`
+        if (node.kind === 'dir') yield { name, type: 'dir', mode: node.mode, mtime }
+        else if (node.kind === 'file') {
+          yield {
+            name,
+            type: 'file',
+            mode: node.mode,
+            mtime,
+            content: { file: path.join(repo.root, node.rel), size: node.size },
+          }
+        } else
+          skipped.push({ path: node.rel, reason: `${node.kind}: only regular files are backed up` })
+      }
+      if (env)
+        yield { name: ENV_ENTRY, type: 'file', mode: 0o600, mtime, content: Buffer.from(env.text) }
+      yield { name: DB_DIR.slice(0, -1), type: 'dir', mode: 0o755, mtime }
+      progress('writing the manifest…')
+      const manifest = buildManifest({
+        id: backupId,
+        tool: { name: 'cpo', version: VERSION },
+        project: options.project,
+        host: os.hostname(),
+        user: userName(),
+        startedAt: started.toISOString(),
+        finishedAt: new Date().toISOString(),
+        compression,
+        tags: options.tags ?? [],
+        pinned: options.pin === true,
+        git: { headSymref: head.symref, head: headCommit, refs },
+        entries: written.map(toManifestEntry),
+        env: env ? { source: env.source, redacted: env.redacted } : null,
+        db: null,
+        skipped,
+      })
+      finalManifest = manifest
+      yield {
+        name: MANIFEST_ENTRY,
+        type: 'file',
+        mode: 0o644,
+        mtime,
+        content: Buffer.from(serializeManifest(manifest)),
+      }
+    }
+    let finalManifest: BackupManifest | undefined
+
+    progress(`writing backup ${id} (${compression})…`)
+    const tar = Readable.from(
+      tarChunks(items(), (e) => {
+        if (e.path !== MANIFEST_ENTRY) written.push(e)
+      }),
+      { objectMode: false },
+    )
+    const packed = compress(tar, compression)
+    const hashed = digested(checkedOutput(packed))
+    const name = archiveName(compression)
+    await store.writeArchive(id, name, hashed.stream)
+    failpoint('backup-archive-written')
+    const manifest = finalManifest as BackupManifest | undefined
+    if (!manifest) throw new Error('archive ended before its manifest was written')
+    const archive = { name, ...hashed.result() }
+    await store.commit(id, serializeManifest({ ...manifest, archive }))
+    const finished = new Date()
+    return {
+      id,
+      store: store.location,
+      project: options.project,
+      archive,
+      compression,
+      entries: manifest.entries.length,
+      refs: Object.keys(refs).length,
+      head: { symref: head.symref, commit: headCommit },
+      env: manifest.env,
+      skipped,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+    }
+  } catch (e) {
+    // A failed run removes its own leftovers; a crashed one leaves an incomplete backup that
+    // `list` flags and `prune` removes.
+    if (id !== undefined) await store.remove(id).catch(() => {})
+    throw e
+  } finally {
+    await lock?.release()
+    await fsp.rm(scratch, { recursive: true, force: true })
+  }
+}
+
+const toManifestEntry = (e: WrittenEntry) => ({
+  path: e.path,
+  type: e.type,
+  size: e.size,
+  mode: e.mode,
+  ...(e.sha256 === undefined ? {} : { sha256: e.sha256 }),
+})
+
+async function readHead(repo: Repo): Promise<{ symref: string | null; commit: string | null }> {
+  const sym = await git(repo.root, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] })
+  const commit = await git(repo.root, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], {
+    okCodes: [1],
+  })
+  return { symref: sym.stdout.trim() || null, commit: commit.stdout.trim() || null }
+}
+
+async function bundleAll(repo: Repo, file: string): Promise<void> {
+  const any = await git(repo.root, ['for-each-ref', '--count=1', '--format=%(refname)'])
+  if (any.stdout.trim() === '') {
+    throw new CpoError(
+      'BACKUP_EMPTY_REPOSITORY',
+      'invalidInput',
+      `${repo.root} has no commits yet: nothing to back up`,
+      {
+        hint: 'Commit something first (git cannot bundle a repository without refs).',
+      },
+    )
+  }
+  await git(repo.root, ['bundle', 'create', '-q', file, '--all'])
+}
+
+interface EnvTemplate {
+  source: string
+  text: string
+  redacted: string[]
+}
+
+/** The env template: from `.env.example` when there is one, else `.env`; never the raw values. */
+async function envTemplate(repo: Repo): Promise<EnvTemplate | undefined> {
+  for (const source of ENV_SOURCES) {
+    const st = await fsp.lstat(path.join(repo.root, source)).catch(() => undefined)
+    if (!st?.isFile()) continue
+    const text = await readTextIfExists(path.join(repo.root, source))
+    if (text === undefined) continue
+    const r = redactEnv(text)
+    const redacted = [
+      ...new Set(r.report.filter((x) => x.action !== 'kept').map((x) => x.key ?? `line ${x.line}`)),
+    ]
+    return { source, text: r.text, redacted }
+  }
+  return undefined
+}
+
+function userName(): string {
+  try {
+    return os.userInfo().username
+  } catch {
+    return process.env.USER ?? 'unknown'
+  }
+}

@@ -1,0 +1,145 @@
+import { promises as fsp } from 'node:fs'
+import path from 'node:path'
+import { git } from '../../adapters/git.js'
+import { BUNDLE_ENTRY, CHECKPOINTS_DIR, ENV_ENTRY, FILES_PREFIX } from '../../core/backup/layout.js'
+import type { BackupManifest } from '../../core/backup/manifest.js'
+
+export interface Materialized {
+  head: { symref: string | null; commit: string | null; checkedOut: string | null }
+  refs: number
+  /** Project files put back from the archive (paths relative to the target). */
+  files: string[]
+  /** Where the redacted env template was written, if there was one. */
+  envTemplate: string | null
+  notRestored: Array<{ what: string; why: string }>
+}
+
+/** What a git bundle cannot carry, said on every restore so nobody expects it. */
+const NEVER_IN_A_BUNDLE = [
+  {
+    what: 'reflogs, hooks and git config (remotes, user settings)',
+    why: 'a git bundle carries refs and objects only',
+  },
+  {
+    what: 'uncommitted changes outside the state files',
+    why: 'a backup takes committed history plus the cpo state files',
+  },
+]
+
+/**
+ * Turns an extracted, verified backup (`staging`) into a working repository at `target`: every
+ * ref fetched as is (`refs/*:refs/*` keeps notes, stash and refs/cpo, which `git clone` drops),
+ * HEAD set to the recorded branch (a bundle does not say which one) or detached commit and
+ * checked out, then the state files and `.checkpoints/` laid over it.
+ */
+export async function materialize(
+  staging: string,
+  target: string,
+  manifest: BackupManifest,
+): Promise<Materialized> {
+  await git(target, ['init', '-q'])
+  // --update-head-ok: the fresh repository's unborn HEAD branch may be one of the fetched refs.
+  await git(target, [
+    'fetch',
+    '-q',
+    '--update-head-ok',
+    '--no-write-fetch-head',
+    path.join(staging, BUNDLE_ENTRY),
+    'refs/*:refs/*',
+  ])
+  const refs = manifest.git.refs
+  if (refs['refs/stash']) {
+    // `git stash list` reads the reflog, which a bundle does not carry: start a fresh one (an
+    // update to the same value writes no reflog entry, hence the delete first).
+    const stash = refs['refs/stash']
+    await git(target, ['update-ref', '-d', 'refs/stash'])
+    const subject = (await git(target, ['log', '-1', '--format=%s', stash])).stdout.trim()
+    await git(target, ['update-ref', '--create-reflog', '-m', subject, 'refs/stash', stash])
+  }
+  const notRestored = [...NEVER_IN_A_BUNDLE]
+  let checkedOut: string | null = null
+  const { headSymref, head } = manifest.git
+  if (headSymref !== null) {
+    await git(target, ['symbolic-ref', 'HEAD', headSymref])
+    if (refs[headSymref]) {
+      await git(target, ['checkout', '-q', '-f', headSymref.replace(/^refs\/heads\//, '')])
+      checkedOut = headSymref
+    } else {
+      notRestored.push({
+        what: `a checkout of ${headSymref}`,
+        why: 'that branch had no commits when the backup was made',
+      })
+    }
+  } else if (head !== null) {
+    await git(target, ['checkout', '-q', '-f', '--detach', head])
+    checkedOut = head
+  }
+
+  const files: string[] = []
+  const fromDir = path.join(staging, FILES_PREFIX)
+  const tree = await listTree(fromDir)
+  for (const rel of tree.emptyDirs) await fsp.mkdir(path.join(target, rel), { recursive: true })
+  for (const rel of tree.files) {
+    const dest = path.join(target, rel)
+    await fsp.mkdir(path.dirname(dest), { recursive: true })
+    await fsp.rm(dest, { force: true })
+    await fsp.rename(path.join(fromDir, rel), dest)
+    files.push(rel)
+  }
+  const exclude = [`/${CHECKPOINTS_DIR}/`]
+  let envTemplate: string | null = null
+  if (manifest.env) {
+    envTemplate = `${manifest.env.source}.redacted`
+    await fsp.rm(path.join(target, envTemplate), { force: true })
+    await fsp.rename(path.join(staging, ENV_ENTRY), path.join(target, envTemplate))
+    exclude.push(`/${envTemplate}`)
+    if (manifest.env.redacted.length > 0) {
+      notRestored.push({
+        what: `secret values in ${manifest.env.source}: ${manifest.env.redacted.join(', ')}`,
+        why: `backups keep only a redacted template (${envTemplate}); fill them in again`,
+      })
+    }
+  }
+  for (const s of manifest.skipped) notRestored.push({ what: s.path, why: s.reason })
+  await addExcludes(target, exclude)
+  return {
+    head: { symref: headSymref, commit: head, checkedOut },
+    refs: Object.keys(refs).length,
+    files,
+    envTemplate,
+    notRestored,
+  }
+}
+
+async function listTree(
+  dir: string,
+  rel = '',
+  out: { files: string[]; emptyDirs: string[] } = { files: [], emptyDirs: [] },
+): Promise<{ files: string[]; emptyDirs: string[] }> {
+  let entries: import('node:fs').Dirent[]
+  try {
+    entries = await fsp.readdir(path.join(dir, rel), { withFileTypes: true })
+  } catch {
+    return out
+  }
+  // An empty directory (e.g. .checkpoints/ with nothing in it yet) still comes back.
+  if (entries.length === 0 && rel !== '') out.emptyDirs.push(rel)
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const r = rel ? `${rel}/${e.name}` : e.name
+    if (e.isDirectory()) await listTree(dir, r, out)
+    else if (e.isFile()) out.files.push(r)
+  }
+  return out
+}
+
+/** Sidecars stay out of commits the same way checkpoints keep them out: .git/info/exclude. */
+async function addExcludes(target: string, patterns: string[]): Promise<void> {
+  const file = path.join(target, '.git', 'info', 'exclude')
+  await fsp.mkdir(path.dirname(file), { recursive: true })
+  const current = await fsp.readFile(file, 'utf8').catch(() => '')
+  const lines = current.split('\n')
+  const missing = patterns.filter((p) => !lines.includes(p))
+  if (missing.length === 0) return
+  const sep = current === '' || current.endsWith('\n') ? '' : '\n'
+  await fsp.appendFile(file, `${sep}${missing.join('\n')}\n`)
+}

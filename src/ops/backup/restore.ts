@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto'
+import { promises as fsp } from 'node:fs'
+import path from 'node:path'
+import type { BackupStore } from '../../adapters/storage/types.js'
+import { innerManifest } from '../../core/backup/manifest.js'
+import type { BackupSummary } from '../../core/backup/summary.js'
+import { CpoError } from '../../errors.js'
+import { type BackupProblem, extractArchive } from './extract.js'
+import { requireComplete } from './locate.js'
+import { type Materialized, materialize } from './materialize.js'
+import { cleanupTarget, prepareTarget } from './target.js'
+
+export interface RestoreBackupOptions {
+  force?: boolean
+  onProgress?: (message: string) => void
+}
+
+export interface RestoreBackupReport extends Materialized {
+  id: string
+  target: string
+  project: string
+  backupTime: string
+}
+
+export function damagedError(id: string, problems: BackupProblem[]): CpoError {
+  const first = problems.slice(0, 5).map((p) => p.message)
+  const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''
+  return new CpoError(
+    'BACKUP_DAMAGED',
+    'invalidInput',
+    `backup ${id} failed verification: ${first.join('; ')}${more}`,
+    {
+      hint: 'Nothing was restored from it. Restore from another backup (`cpo backup list`).',
+      details: problems,
+    },
+  )
+}
+
+/**
+ * `cpo restore <backup> <dir>`: extracts into a staging directory inside the target (nothing
+ * is written outside it), checks every entry against the manifest, and only when all is well
+ * builds the repository and lays the state files over it. A failed restore removes what it made.
+ */
+export async function restoreBackup(
+  store: BackupStore,
+  backup: BackupSummary,
+  target: string,
+  options: RestoreBackupOptions = {},
+): Promise<RestoreBackupReport> {
+  const progress = options.onProgress ?? (() => {})
+  const manifest = requireComplete(backup)
+  const dir = path.resolve(target)
+  const created = await prepareTarget(dir, options.force === true)
+  const staging = path.join(dir, `.cpo-restore-${randomBytes(4).toString('hex')}`)
+  try {
+    await fsp.mkdir(staging)
+    progress(`extracting and checking backup ${backup.id}…`)
+    const { problems } = await extractArchive(store, backup.id, manifest, staging, {
+      stopOnArchiveMismatch: true,
+    })
+    if (problems.length > 0) throw damagedError(backup.id, problems)
+    progress('rebuilding the repository…')
+    const done = await materialize(staging, dir, innerManifest(manifest))
+    await fsp.rm(staging, { recursive: true, force: true })
+    return {
+      id: backup.id,
+      target: dir,
+      project: manifest.project,
+      backupTime: manifest.startedAt,
+      ...done,
+    }
+  } catch (e) {
+    await cleanupTarget(dir, created, staging)
+    throw e
+  }
+}
