@@ -13,13 +13,16 @@ export type SecretJudge = (key: string, value: string) => boolean
 // A URL; a list of URLs is split at `,scheme://` so each one's password is found.
 const URL = /[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:(?!,[A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\s"'<>`])+/g
 // `host:port/…@…` is a path containing `@` (Vite's `/@vite/client`), not a user and password.
-const HOST_PORT = /^(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|\[[0-9A-Fa-f:]+\]):\d{1,5}(?:[/?#]|$)/
+const HOST_PORT =
+  /^(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|\[[0-9A-Fa-f:]+\]):\d{1,5}(?:[/?#]|$)/
 const QUERY_PAIR = /([^=&;#\s]+)=([^&;#\s]*)/g
-const KV_PAIR = /(?:^|[;&])\s*([A-Za-z][A-Za-z0-9 _.-]*?)\s*=\s*([^;&]*)/g
+const KV_PAIR = /(?:^|[;&])\s*([A-Za-z_][A-Za-z0-9 _.-]*?)\s*=\s*([^;&]*)/g
 
 export function findCredentialSpans(value: string, isSecret: SecretJudge): ReasonSpan[] {
   const spans: ReasonSpan[] = []
-  for (const m of value.matchAll(URL)) spans.push(...urlSpans(m[0], m.index, isSecret))
+  const single = singleUrl(value)
+  if (single) spans.push(...urlSpans(single.url, single.offset, isSecret))
+  else for (const m of value.matchAll(URL)) spans.push(...urlSpans(m[0], m.index, isSecret))
   for (const m of value.matchAll(KV_PAIR)) {
     const key = (m[1] ?? '').trim()
     const pair = m[2] ?? ''
@@ -29,6 +32,18 @@ export function findCredentialSpans(value: string, isSecret: SecretJudge): Reaso
     spans.push({ start, end: start + secret.length, reason: 'kv-secret' })
   }
   return spans
+}
+
+/**
+ * A value that is one URL and nothing else is taken whole, blanks included: a password with an
+ * unencoded blank (`postgres://u:my pass@h`) must not end the URL early and leak its tail.
+ */
+function singleUrl(value: string): { url: string; offset: number } | null {
+  const offset = value.length - value.trimStart().length
+  const url = value.trim()
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url)) return null
+  if (/[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url.slice(url.indexOf('://') + 3))) return null
+  return { url, offset }
 }
 
 function urlSpans(url: string, offset: number, isSecret: SecretJudge): ReasonSpan[] {

@@ -2,7 +2,10 @@
  * A dotenv parser that keeps the layout of the file. Values are decoded exactly as the `dotenv`
  * package (v16/v17) decodes them, so the value we judge is the value the application sees; the
  * layout pieces around each value let a caller re-render the file byte for byte, or with a
- * value swapped out.
+ * value swapped out. dotenv's quirks are kept on purpose (a `#` anywhere ends an unquoted value,
+ * `KEY=` takes a quoted value from a later line, `KEY:` at a line end takes the next line): a
+ * secret dotenv would load must be seen where dotenv sees it. One is not: dotenv also lets a
+ * key and its `=` sit on different lines; here such lines stay malformed (and are scanned).
  */
 
 export type Quote = '' | "'" | '"' | '`'
@@ -79,7 +82,7 @@ interface Doc {
 
 const QUOTES = new Set(["'", '"', '`'])
 // dotenv: optional `export`, a key of word chars, dots and dashes, then `=` or `: `.
-const HEAD = /^([^\S\r\n]*)(?:(export)[^\S\r\n]+)?([\w.-]+)(?:[^\S\r\n]*=|:(?=[^\S\r\n]))/
+const HEAD = /^([^\S\r\n]*)(?:(export)[^\S\r\n]+)?([\w.-]+)(?:[^\S\r\n]*=|:(?=[^\S\r\n]|$))/
 // What dotenv accepts after a closing quote: blanks and an optional comment, to the line end.
 const CLEAN_TAIL = /^\s*(?:#[\s\S]*)?$/
 
@@ -158,23 +161,40 @@ function parseAt(doc: Doc, index: number): EnvEntry {
   const hash = /^(\s*#)(.*)$/s.exec(text)
   if (hash) return { ...base, kind: 'comment', before: hash[1] ?? '#', text: hash[2] ?? '', eol }
   const head = HEAD.exec(text)
-  if (!head) {
+  const next = doc.lines[index + 1]
+  // dotenv's `:\s+?` needs one blank; at a line end that blank is the line break itself.
+  const colonAtEnd = head?.[0].endsWith(':') === true && head[0].length === text.length
+  if (!head || (colonAtEnd && next === undefined)) {
     const problem = text.includes('=') ? 'invalid-key' : 'no-assignment'
     return { ...base, kind: 'other', malformed: true, problem, text, eol }
   }
-  const key = head[3] ?? ''
-  const exported = head[2] !== undefined
-  const rest = text.slice(head[0].length)
-  const lead = rest.length - rest.trimStart().length
-  const open = rest[lead]
-  if (open !== undefined && QUOTES.has(open)) {
-    const quoted = parseQuoted(doc, index, head[0].length + lead, open as Quote)
-    if (quoted) return { ...quoted, key, exported }
+  const named = { key: head[3] ?? '', exported: head[2] !== undefined }
+  if (!colonAtEnd) return { ...parseValue(doc, index, index, head[0].length), ...named }
+  // `KEY:` then the value on the next line, unless that line is blank or a comment.
+  if (next === undefined || /^\s*(?:#|$)/.test(next.text)) {
+    return { ...parseUnquoted(doc, index, index, head[0].length), ...named }
   }
-  return { ...parseUnquoted(doc, index, head[0].length), key, exported }
+  return { ...parseValue(doc, index, index + 1, 0), ...named }
 }
 
 type VarLayout = Omit<VarEntry, 'key' | 'exported'>
+
+/**
+ * The value of the variable starting on line `first`, read from column `col` of `valueLine`.
+ * dotenv allows blanks, line breaks included, before an opening quote: `KEY=` followed by a line
+ * holding `"value"` assigns `value`, so the quote is looked for past the end of the line.
+ */
+function parseValue(doc: Doc, first: number, valueLine: number, col: number): VarLayout {
+  const { normalized } = doc
+  let k = startOf(doc.normStart, valueLine) + col
+  while (k < normalized.length && /\s/.test(normalized[k] ?? '')) k++
+  const open = normalized[k]
+  if (open !== undefined && QUOTES.has(open)) {
+    const quoted = parseQuoted(doc, first, k, open as Quote)
+    if (quoted) return quoted
+  }
+  return parseUnquoted(doc, first, valueLine, col)
+}
 
 /**
  * dotenv's regex for a quoted value is `"(?:\\"|[^"])*"` followed by blanks, an optional comment
@@ -182,40 +202,39 @@ type VarLayout = Omit<VarEntry, 'key' | 'exported'>
  * that, an escaped one (`\"`) tried from the last to the first; the first that leaves a clean
  * line end wins. A value may span lines.
  */
-function parseQuoted(doc: Doc, index: number, openCol: number, quote: Quote): VarLayout | null {
+function parseQuoted(doc: Doc, first: number, open: number, quote: Quote): VarLayout | null {
   const { normalized } = doc
-  const start = startOf(doc.normStart, index) + openCol + 1
+  const start = open + 1
   const escaped: number[] = []
-  let first = -1
+  let unescaped = -1
   for (let k = start; k < normalized.length; k++) {
     const ch = normalized[k]
     if (ch === '\\' && normalized[k + 1] === quote) {
       escaped.push(k + 1)
       k++
     } else if (ch === quote) {
-      first = k
+      unescaped = k
       break
     }
   }
-  const candidates = first >= 0 ? [first, ...escaped.reverse()] : escaped.reverse()
+  const candidates = unescaped >= 0 ? [unescaped, ...escaped.reverse()] : escaped.reverse()
+  const openLine = lineIndexOf(doc, first, open)
   for (const close of candidates) {
-    const last = lineIndexOf(doc, index, close)
+    const last = lineIndexOf(doc, openLine, close)
     const lineEnd = startOf(doc.normStart, last) + lineAt(doc, last).text.length
     if (!CLEAN_TAIL.test(normalized.slice(close + 1, lineEnd))) continue
-    const rawFrom = rawOffset(doc, index, start)
+    const rawFrom = rawOffset(doc, openLine, start)
     const rawClose = rawOffset(doc, last, close)
     const rawLineEnd = startOf(doc.rawStart, last) + lineAt(doc, last).text.length
     const after = doc.raw.slice(rawClose + 1, rawLineEnd)
-    let raw = ''
-    for (let i = index; i <= last; i++) raw += rawOf(doc, i)
     return {
       kind: 'var',
-      line: index + 1,
+      line: first + 1,
       endLine: last + 1,
-      raw,
+      raw: rawLines(doc, first, last),
       value: decodeBody(quote, normalized.slice(start, close)),
       quote,
-      before: doc.raw.slice(startOf(doc.rawStart, index), rawFrom - 1),
+      before: doc.raw.slice(startOf(doc.rawStart, first), rawFrom - 1),
       body: doc.raw.slice(rawFrom, rawClose),
       after,
       eol: lineAt(doc, last).eol,
@@ -227,14 +246,13 @@ function parseQuoted(doc: Doc, index: number, openCol: number, quote: Quote): Va
 }
 
 /** dotenv's unquoted value is `[^#\r\n]+`, trimmed: a `#` anywhere starts a comment. */
-function parseUnquoted(doc: Doc, index: number, headLength: number): VarLayout {
-  const { text, eol } = lineAt(doc, index)
-  const rest = text.slice(headLength)
+function parseUnquoted(doc: Doc, first: number, valueLine: number, col: number): VarLayout {
+  const { text, eol } = lineAt(doc, valueLine)
+  const rest = text.slice(col)
   const hashAt = rest.indexOf('#')
   const group = hashAt < 0 ? rest : rest.slice(0, hashAt)
   const trimmed = group.trim()
-  const lead = group.length - group.trimStart().length
-  const bodyStart = headLength + lead
+  const bodyStart = col + group.length - group.trimStart().length
   const after = text.slice(bodyStart + trimmed.length)
   const opensQuote = trimmed.length > 0 && QUOTES.has(trimmed[0] ?? '')
   // dotenv strips one pair of matching quotes from the trimmed text even here.
@@ -243,18 +261,27 @@ function parseUnquoted(doc: Doc, index: number, headLength: number): VarLayout {
   const body = stripped ? (stripped[2] ?? '') : trimmed
   return {
     kind: 'var',
-    line: index + 1,
-    endLine: index + 1,
-    raw: rawOf(doc, index),
+    line: first + 1,
+    endLine: valueLine + 1,
+    raw: rawLines(doc, first, valueLine),
     value: decodeBody(quote, stripped ? body : trimmed),
     quote,
-    before: text.slice(0, bodyStart),
+    before: doc.raw.slice(
+      startOf(doc.rawStart, first),
+      startOf(doc.rawStart, valueLine) + bodyStart,
+    ),
     body,
     after,
     eol,
     comment: commentOf(after),
     unclosedQuote: opensQuote,
   }
+}
+
+function rawLines(doc: Doc, first: number, last: number): string {
+  let raw = ''
+  for (let i = first; i <= last; i++) raw += rawOf(doc, i)
+  return raw
 }
 
 function lineIndexOf(doc: Doc, from: number, offset: number): number {

@@ -20,26 +20,36 @@ export function shannonEntropy(text: string): number {
 }
 
 const HEX = /^[0-9a-fA-F]+$/
-// A piece of an identifier made of words: `eu`, `west`, `v2`, `MyApp`, `PROD`, `2024`.
-const WORD = /^(?:[a-z]{1,20}|[A-Z]{1,20}|[A-Z]?[a-z]{2,}(?:[A-Z][a-z]{2,})*)\d{0,4}$|^\d{1,10}$/
+// A piece of an identifier: a word (`eu`, `PROD`, `MyApp`, `MiniLM`) with an optional number
+// (`west1`, `v2`), a number, or a short hex run (`9fceb02`, the parts of a UUID).
+const WORD =
+  /^(?:[a-z]{1,20}|[A-Z]{1,20}|[A-Z]?[a-z]{2,}(?:[A-Z][a-z]{2,})*[A-Z]{0,3})\d{0,4}$|^\d{1,10}$|^[0-9a-f]{1,12}$/
+// A ULID (Crockford base32, time first) is an identifier, not a key.
+const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/
+// Punctuation that identifiers, paths and URLs rarely hold but generated passwords do.
+const SPECIAL = /[!@#$%^&*()+=[\]{}|;~<>?'"`\\]/g
 
 /**
  * A token is random-looking when it is
- * - hex of 32+ characters with both letters and digits and entropy ≥ 3.0 (detect-secrets' hex
- *   threshold; a random 32-hex string scores about 3.8, a run of zeros 0);
- * - or base64-ish (`A-Z a-z 0-9 + / _ -`) of 20+ characters that is not made of words and whose
- *   entropy reaches min(4.5, 0.85·log2(length)). A fixed 4.5 (detect-secrets) is out of reach
- *   below 23 characters (log2(20) = 4.32) and would miss 20–40 character tokens; random base62
- *   text scores about 0.9·log2(length) at those lengths, UUIDs and word-built names far less.
+ * - hex of 32+ characters with letters and digits and entropy ≥ 2.8 bits per character
+ *   (detect-secrets uses 3.0; 1% of random 32-character hex strings score below 3.3 and the
+ *   lowest near 3.0, while repeated patterns such as `deadbeef…` score 2.3);
+ * - or base64-ish (`A-Z a-z 0-9 + / _ -`) of 20+ characters mixing at least two of lower case,
+ *   upper case and digits, not made of words (see WORD), and with entropy ≥ 0.7·log2(n), n the
+ *   smaller of its length and its alphabet's size. detect-secrets' fixed 4.5 cannot be reached
+ *   below 23 characters and misses most 20–40 character tokens (random base62 of length 32
+ *   scores 4.0–4.4); the relative bar keeps out repeats and runs (`aaaa…`, `abcabc…`), and the
+ *   word test keeps out names, paths, versions and UUIDs.
  */
 export function looksRandom(token: string): boolean {
   const core = token.replace(/=+$/, '')
   if (HEX.test(core)) {
-    return core.length >= 32 && /\d/.test(core) && /[a-f]/i.test(core) && shannonEntropy(core) >= 3
+    if (core.length < 32 || !/\d/.test(core) || !/[a-f]/i.test(core)) return false
+    return shannonEntropy(core) >= 2.8
   }
   if (core.length < 20 || !/^[A-Za-z0-9+/_-]+$/.test(core)) return false
-  if (isWordy(core)) return false
-  return shannonEntropy(core) >= Math.min(4.5, 0.85 * Math.log2(core.length))
+  if (classCount(core) < 2 || isWordy(core) || ULID.test(core)) return false
+  return shannonEntropy(core) >= 0.7 * Math.log2(Math.min(alphabetSize(core), core.length))
 }
 
 /**
@@ -50,7 +60,12 @@ export function findRandomSpans(text: string): Span[] {
   const spans: Span[] = []
   // Whole blank-separated tokens catch keys drawn from punctuation too (Django's SECRET_KEY).
   for (const m of text.matchAll(/\S{20,}/g)) {
-    if (looksRandomPrintable(m[0])) spans.push({ start: m.index, end: m.index + m[0].length })
+    // Prose punctuation around the token is not part of it: `was k#9(x$…, rotated`.
+    const lead = /^['"(<[{]*/.exec(m[0])?.[0].length ?? 0
+    const token = m[0].slice(lead).replace(/[.,;:!?'")>\]}]+$/, '')
+    if (looksRandomPrintable(token)) {
+      spans.push({ start: m.index + lead, end: m.index + lead + token.length })
+    }
   }
   for (const m of text.matchAll(/[A-Za-z0-9+/_-]{16,}={0,2}/g)) {
     const token = m[0]
@@ -68,15 +83,29 @@ export function findRandomSpans(text: string): Span[] {
 }
 
 /**
- * A token mixing letters, digits and punctuation (`k#9(x$…`) with the same entropy bar.
- * URLs and paths are left to the piecewise check: their pieces are words, their whole is not.
+ * A token drawn from letters, digits and punctuation (`k#9(x$…`, Django's SECRET_KEY), which the
+ * base64-ish check never sees whole. URLs and paths are left to the piecewise check.
  */
 function looksRandomPrintable(token: string): boolean {
   if (token.includes('://') || /^[~.]*\//.test(token) || token.includes(REDACTED)) return false
-  if (!/^[\x21-\x7e]+$/.test(token) || !/[^A-Za-z0-9]/.test(token)) return false
+  if (!/^[\x21-\x7e]+$/.test(token) || (token.match(SPECIAL) ?? []).length < 3) return false
   const pieces = token.split(/[^A-Za-z0-9]+/).filter((p) => p !== '')
   if (pieces.every((p) => WORD.test(p))) return false
-  return shannonEntropy(token) >= Math.min(4.5, 0.85 * Math.log2(token.length))
+  return shannonEntropy(token) >= 0.7 * Math.log2(Math.min(alphabetSize(token), token.length))
+}
+
+function classCount(token: string): number {
+  return [/[a-z]/, /[A-Z]/, /\d/].filter((re) => re.test(token)).length
+}
+
+/** Size of the alphabet a token seems drawn from: the character classes it uses. */
+function alphabetSize(token: string): number {
+  let size = 0
+  if (/[a-z]/.test(token)) size += 26
+  if (/[A-Z]/.test(token)) size += 26
+  if (/\d/.test(token)) size += 10
+  if (/[^A-Za-z0-9]/.test(token)) size += 32
+  return size
 }
 
 function isWordy(token: string): boolean {

@@ -19,7 +19,9 @@ const B = '(?<![A-Za-z0-9])'
 const E = '(?![A-Za-z0-9])'
 
 const f = (id: string, source: string, accept?: (m: string) => boolean): TokenFormat =>
-  accept ? { id, pattern: new RegExp(source, 'g'), accept } : { id, pattern: new RegExp(source, 'g') }
+  accept
+    ? { id, pattern: new RegExp(source, 'g'), accept }
+    : { id, pattern: new RegExp(source, 'g') }
 
 /** Ordered: the more specific prefix first (Anthropic `sk-ant-` before OpenAI `sk-`). */
 export const TOKEN_FORMATS: readonly TokenFormat[] = [
@@ -85,17 +87,24 @@ export const TOKEN_FORMATS: readonly TokenFormat[] = [
   f('tailscale-key', `${B}tskey-[A-Za-z0-9-]{20,}`),
   f('square-token', `${B}(?:EAAA|sq0atp-|sq0csp-)[A-Za-z0-9_-]{22,}`),
   f('atlassian-token', `${B}ATATT3[A-Za-z0-9_=-]{100,}`),
-  f('azure-ad-client-secret', `${B}[A-Za-z0-9_~.]{3}\\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])`),
+  f(
+    'azure-ad-client-secret',
+    `${B}[A-Za-z0-9_~.]{3}\\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])`,
+  ),
   f('resend-api-key', `${B}re_[A-Za-z0-9]{8}_[A-Za-z0-9]{24}${E}`),
   f('langsmith-key', `${B}lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}${E}`),
   f('pinecone-key', `${B}pcsk_[A-Za-z0-9_]{50,}`),
   f('flyio-token', `${B}(?:fo1_[A-Za-z0-9_-]{43}|fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3})`),
-  f('bearer-credential', '(?<![A-Za-z])(?:Bearer|Basic) [A-Za-z0-9._~+/-]{8,}=*', (m) =>
-    /\d/.test(m.slice(6)),
-  ),
+  // A credential, not prose ("Basic authentication"): digits, base64 punctuation or inner capitals.
+  f('bearer-credential', '(?<![A-Za-z])(?:Bearer|Basic) [A-Za-z0-9._~+/-]{8,}=*', (m) => {
+    const token = m.slice(m.indexOf(' ') + 1)
+    return /[\d+/=]/.test(token) || (/[A-Z]/.test(token.slice(1)) && /[a-z]/.test(token))
+  }),
   // The AWS secret key has no prefix: exactly 40 base64 characters mixing cases and digits.
-  f('aws-secret-access-key', '(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])', (m) =>
-    /[A-Z]/.test(m) && /[a-z]/.test(m) && /\d/.test(m) && !m.startsWith('/'),
+  f(
+    'aws-secret-access-key',
+    '(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])',
+    (m) => /[A-Z]/.test(m) && /[a-z]/.test(m) && /\d/.test(m) && !m.startsWith('/'),
   ),
 ]
 

@@ -16,9 +16,9 @@ export { analyseName, type NameSignal, splitName } from './names.js'
 export { scrubText } from './scrub.js'
 export { classify, maskCredentials, type Verdict } from './secrets.js'
 export {
+  REDACTED,
   type RedactedEnv,
   type RedactionAction,
   type RedactionReportEntry,
-  REDACTED,
   redactEnv,
 } from './template.js'

@@ -4,6 +4,22 @@
  * letters of KEY, PASS, AUTH and TOKEN but none of those words.
  */
 
+import {
+  CONNECTION_WORDS,
+  DIGEST_WORDS,
+  ENUM_WORDS,
+  KEY_NOT_SECRET,
+  KEY_QUALIFIERS,
+  LOCATOR_WORDS,
+  type LocatorKind,
+  NUMBER_WORDS,
+  SECRET_SUFFIXES,
+  SECRET_WORDS,
+  WEBHOOK_WORDS,
+} from './vocabulary.js'
+
+export type { LocatorKind } from './vocabulary.js'
+
 export interface NameSignal {
   /** Upper-case words of the name. */
   words: string[]
@@ -17,134 +33,6 @@ export interface NameSignal {
   /** Words after the last secret word, digits dropped (`PASSWORD_FILE` → [`FILE`]). */
   tail: string[]
 }
-
-const SECRET_WORDS = new Set([
-  'TOKEN',
-  'TOKENS',
-  'SECRET',
-  'SECRETS',
-  'PASSWORD',
-  'PASSWORDS',
-  'PASSWD',
-  'PASS',
-  'PWD',
-  'PASSPHRASE',
-  'PASSCODE',
-  'PAT',
-  'APIKEY',
-  'APIKEYS',
-  'ACCESSKEY',
-  'SECRETKEY',
-  'PRIVATEKEY',
-  'PRIVKEY',
-  'PRIVATE',
-  'CREDENTIAL',
-  'CREDENTIALS',
-  'CRED',
-  'CREDS',
-  'AUTH',
-  'AUTHORIZATION',
-  'BEARER',
-  'COOKIE',
-  'COOKIES',
-  'SESSION',
-  'SALT',
-  'PEPPER',
-  'SIGNING',
-  'SIGNATURE',
-  'SIG',
-  'JWT',
-  'HMAC',
-  'OTP',
-  'TOTP',
-  'MNEMONIC',
-  'SEED',
-])
-
-// Glued names such as PGPASSWORD, GITHUBTOKEN or CLIENTSECRET end with one of these.
-const SECRET_SUFFIXES = ['PASSWORD', 'PASSWD', 'PASSPHRASE', 'TOKEN', 'SECRET', 'APIKEY']
-
-const CONNECTION_WORDS = new Set(['DSN', 'CONNSTR', 'CONNECTIONSTRING'])
-const WEBHOOK_WORDS = new Set(['WEBHOOK', 'WEBHOOKS'])
-
-// KEY is a secret when one of these comes right before it, even mid-name (ACCESS_KEY_ID).
-const KEY_QUALIFIERS = new Set([
-  'PRIVATE',
-  'SECRET',
-  'ACCESS',
-  'API',
-  'ENCRYPTION',
-  'ENCRYPT',
-  'DECRYPTION',
-  'SIGNING',
-  'SIGN',
-  'MASTER',
-  'APP',
-  'SERVICE',
-  'ACCOUNT',
-  'CLIENT',
-  'LICENSE',
-  'LICENCE',
-  'SSH',
-  'TLS',
-  'SSL',
-  'GPG',
-  'PGP',
-  'HMAC',
-  'JWT',
-  'SESSION',
-  'CRYPTO',
-  'CIPHER',
-  'AES',
-  'RSA',
-  'DEPLOY',
-  'ADMIN',
-  'ROOT',
-  'SERVER',
-  'SHARED',
-  'AUTH',
-  'WRITE',
-  'STORAGE',
-  'SUBSCRIPTION',
-  'INGEST',
-  'INGESTION',
-  'WRAPPING',
-  'KMS',
-  'VAULT',
-])
-
-// KEY as the last word is a secret (STRIPE_KEY, APP_KEY) unless it follows one of these.
-const KEY_NOT_SECRET = new Set([
-  'PUBLIC',
-  'PUBLISHABLE',
-  'PUB',
-  'SORT',
-  'PARTITION',
-  'CACHE',
-  'IDEMPOTENCY',
-  'PRIMARY',
-  'FOREIGN',
-  'SHORTCUT',
-  'HOT',
-  'ROUTING',
-  'SHARD',
-  'DEDUP',
-  'DEDUPLICATION',
-  'LOCK',
-  'OBJECT',
-])
-
-// Names of digests that are identifiers, not secrets (GIT_SHA, BUILD_COMMIT …).
-const DIGEST_WORDS = new Set([
-  'SHA',
-  'COMMIT',
-  'REVISION',
-  'REV',
-  'CHECKSUM',
-  'DIGEST',
-  'HASH',
-  'ETAG',
-])
 
 /**
  * Splits a name into upper-case words on `_`, `-`, `.`, blanks, camelCase and letter/digit
@@ -201,148 +89,13 @@ function secretLabel(words: string[], i: number): string | null {
   return suffix ?? null
 }
 
-// A count, size or duration: SESSION_TIMEOUT_SECONDS, MAX_TOKENS, PASSWORD_MIN_LENGTH.
-const NUMBER_WORDS = new Set([
-  'TIMEOUT',
-  'TTL',
-  'EXPIRY',
-  'EXPIRE',
-  'EXPIRES',
-  'EXPIRATION',
-  'EXP',
-  'AGE',
-  'LIFETIME',
-  'DURATION',
-  'SECONDS',
-  'SECS',
-  'SEC',
-  'MINUTES',
-  'MINUTE',
-  'MINS',
-  'HOURS',
-  'HOUR',
-  'DAYS',
-  'DAY',
-  'MS',
-  'MILLIS',
-  'LENGTH',
-  'LEN',
-  'SIZE',
-  'COUNT',
-  'LIMIT',
-  'MAX',
-  'MIN',
-  'RETRIES',
-  'RETRY',
-  'ATTEMPTS',
-  'ROUNDS',
-  'COST',
-  'INTERVAL',
-  'DELAY',
-  'WINDOW',
-  'PERIOD',
-  'THRESHOLD',
-  'PORT',
-  'VERSION',
-  'LEEWAY',
-  'SKEW',
-  'CAPACITY',
-  'QUOTA',
-  'RATE',
-  'PER',
-  'BITS',
-  'BYTES',
-  'ITERATIONS',
-  'WORKERS',
-  'POOL',
-  'CONCURRENCY',
-])
-
-// Last word of a one-word setting: SESSION_DRIVER=redis, JWT_ALGORITHM=RS256.
-const ENUM_WORDS = new Set([
-  'DRIVER',
-  'PROVIDER',
-  'PROVIDERS',
-  'STORE',
-  'TYPE',
-  'KIND',
-  'MODE',
-  'STRATEGY',
-  'ALGORITHM',
-  'ALGORITHMS',
-  'ALG',
-  'ALGO',
-  'HASHER',
-  'SCHEME',
-  'FORMAT',
-  'SAMESITE',
-  'SITE',
-  'BACKEND',
-  'ADAPTER',
-  'ENGINE',
-  'METHOD',
-  'MECHANISM',
-  'POLICY',
-  'LEVEL',
-  'ENCODING',
-  'CIPHER',
-  'VERSION',
-])
-
-// Last word of a name whose value locates or names something: TOKEN_URL, PASSWORD_FILE.
-const DESCRIPTOR_WORDS = new Set([
-  'URL',
-  'URLS',
-  'URI',
-  'URIS',
-  'HOST',
-  'HOSTS',
-  'HOSTNAME',
-  'DOMAIN',
-  'DOMAINS',
-  'ENDPOINT',
-  'ENDPOINTS',
-  'SERVER',
-  'ISSUER',
-  'AUDIENCE',
-  'PATH',
-  'PATHS',
-  'FILE',
-  'FILES',
-  'FILENAME',
-  'FILEPATH',
-  'DIR',
-  'DIRECTORY',
-  'FOLDER',
-  'LOCATION',
-  'PORT',
-  'REGION',
-  'USER',
-  'USERNAME',
-  'USERS',
-  'EMAIL',
-  'HEADER',
-  'NAME',
-  'PREFIX',
-  'PARAM',
-  'FIELD',
-  'REALM',
-  'SCOPE',
-  'SCOPES',
-  'ORIGIN',
-  'CALLBACK',
-  'REDIRECT',
-  'ROUTE',
-  'SOURCE',
-])
-
 export interface NameRole {
   /** The name announces a number (a timeout, a length, a count …). */
   numeric: boolean
   /** The words after the secret word end in a one-word setting (`_DRIVER`, `_ALGORITHM`). */
   enumTail: boolean
-  /** The words after the secret word end in a locator (`_URL`, `_FILE`, `_USER`). */
-  descriptorTail: boolean
+  /** The words after the secret word end in a locator (`_URL`, `_FILE`, `_USER`): its kind. */
+  locator: LocatorKind | null
 }
 
 export function nameRole(signal: NameSignal): NameRole {
@@ -350,6 +103,6 @@ export function nameRole(signal: NameSignal): NameRole {
   return {
     numeric: signal.words.some((w) => NUMBER_WORDS.has(w)),
     enumTail: last !== undefined && ENUM_WORDS.has(last),
-    descriptorTail: last !== undefined && DESCRIPTOR_WORDS.has(last),
+    locator: (last === undefined ? undefined : LOCATOR_WORDS.get(last)) ?? null,
   }
 }

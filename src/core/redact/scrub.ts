@@ -3,8 +3,8 @@
  * is: commented-out tokens, keys pasted into notes, the body lines of a commented PEM block.
  */
 
-import { findRandomSpans } from './entropy.js'
 import { findCredentialSpans } from './credentials.js'
+import { findRandomSpans } from './entropy.js'
 import { findFormats } from './formats.js'
 import { REDACTED } from './redacted.js'
 import { classify } from './secrets.js'

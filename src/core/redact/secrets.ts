@@ -7,11 +7,12 @@
  * 2. a PEM block, JWT or known vendor token anywhere in the value → redacted (`pem`, `jwt`,
  *    `format:<id>`), whatever the name;
  * 3. a placeholder (`changeme`, `<your-key>`, `${OTHER}`, `xxx` …) → kept (`placeholder`);
- * 4. a secret-like name word (see names.ts) → redacted (`name:<WORD>`), except the values such
- *    a name still may hold (then judged as in 5): a boolean; a number or duration when the name
- *    announces one (`SESSION_TIMEOUT_SECONDS`, `MAX_TOKENS`); a one-word setting after a setting
- *    word (`SESSION_DRIVER=redis`); a URL, path, host or user name after a locator word
- *    (`TOKEN_URL`, `DB_PASSWORD_FILE`); a path to a file (`PRIVATE_KEY=./keys/app.pem`).
+ * 4. a secret-like name word (names.ts, vocabulary.ts) → redacted (`name:<WORD>`), except the
+ *    values such a name still may hold (then judged as in 5): a boolean; a number or duration
+ *    when the name announces one (`SESSION_TIMEOUT_SECONDS`, `MAX_TOKENS`); a one-word setting
+ *    after a setting word (`SESSION_DRIVER=redis`); a value shaped as a trailing locator word
+ *    says (`TOKEN_URL` a URL, `DB_PASSWORD_FILE` a path, `SMTP_AUTH_USER` a user name); a path
+ *    to a file (`PRIVATE_KEY=./keys/app.pem`).
  *    DSNs and connection strings keep their layout only when the password can be cut out;
  *    a webhook URL is always redacted, the URL being the credential;
  * 5. credentials inside the value (URL password, secret query parameter, `Password=…;` pair) →
@@ -21,20 +22,20 @@
  *    or the exception of rule 4 that applied (`setting`, `locator`).
  */
 
-import { findRandomSpans } from './entropy.js'
 import { findCredentialSpans } from './credentials.js'
+import { findRandomSpans } from './entropy.js'
 import { findFormats } from './formats.js'
 import { analyseName, isDigestName, type NameSignal, nameRole } from './names.js'
 import { REDACTED } from './redacted.js'
 import { replaceSpans } from './spans.js'
 import {
+  fitsLocator,
   isBoolean,
   isEnumWord,
   isFilePath,
   isNumberLike,
   isPath,
   isPlaceholder,
-  isStructural,
   isUrl,
 } from './values.js'
 
@@ -74,7 +75,7 @@ function allowedUnderSecretName(name: NameSignal, value: string): string | null 
   if (isBoolean(value)) return 'setting'
   if (role.numeric && isNumberLike(value)) return 'setting'
   if (role.enumTail && isEnumWord(value)) return 'setting'
-  if (role.descriptorTail && isStructural(value)) return 'locator'
+  if (role.locator && fitsLocator(role.locator, value)) return 'locator'
   if (isFilePath(value)) return 'locator'
   // The shell's working directory, found in env dumps.
   const only = name.words.length === 1 ? name.words[0] : undefined

@@ -41,18 +41,20 @@ export function redactEnv(text: string): RedactedEnv {
   const report: RedactionReportEntry[] = []
   const malformed: number[] = []
   let out = ''
-  // A PEM block pasted without quotes: its body lines follow as malformed lines or comments.
+  // After a PEM header outside quotes, dotenv reads the key's body lines as junk (or as odd
+  // variables: `Ab3=`), so they are redacted until the END line.
   let inPem = false
   for (const entry of parseDotenv(text)) {
-    if (entry.kind === 'other' || (entry.kind === 'var' && entry.unclosedQuote)) {
-      malformed.push(entry.line)
-    }
-    if (inPem && (entry.kind === 'other' || entry.kind === 'comment')) {
-      const before = entry.kind === 'comment' ? entry.before : ''
-      out += `${before}${REDACTED}${entry.eol}`
-      report.push({ key: null, line: entry.line, action: 'redacted', reason: 'pem', source: sourceOf(entry) })
-      inPem = !PEM_END.test(entry.text)
+    if (inPem && continuesPem(entry)) {
+      const line = pemLine(entry)
+      out += line.text
+      report.push(line.report)
+      if (line.report.source === 'malformed') malformed.push(entry.line)
+      inPem = !PEM_END.test(entry.raw)
       continue
+    }
+    if (entry.kind === 'other' || (entry.kind === 'var' && isOddVar(entry))) {
+      malformed.push(entry.line)
     }
     const rendered = redactEntry(entry)
     out += rendered.text
@@ -78,6 +80,11 @@ function redactEntry(entry: EnvEntry): Rendered {
     case 'other':
       return redactOther(entry.text, entry.eol, entry.line, entry.raw)
   }
+}
+
+/** dotenv reads it, but not as meant: an unclosed quote, or a random "name" (a pasted key line). */
+function isOddVar(entry: VarEntry): boolean {
+  return entry.unclosedQuote || looksRandom(entry.key)
 }
 
 function redactVar(entry: VarEntry, line: number, source: 'value' | 'comment'): Rendered {
@@ -169,7 +176,9 @@ function redactOther(text: string, eol: string, line: number, raw: string): Rend
     if (verdict?.redact) {
       return {
         text: `${name}${separator}${REDACTED}${eol}`,
-        report: [{ key: null, line, action: 'redacted', reason: verdict.reason, source: 'malformed' }],
+        report: [
+          { key: null, line, action: 'redacted', reason: verdict.reason, source: 'malformed' },
+        ],
       }
     }
   }
@@ -183,11 +192,27 @@ function redactOther(text: string, eol: string, line: number, raw: string): Rend
 }
 
 function opensPem(entry: EnvEntry): boolean {
-  const text = entry.kind === 'var' ? entry.raw : entry.kind === 'blank' ? '' : entry.text
-  const begin = PEM_BEGIN.exec(text)
-  return begin !== null && !PEM_END.test(text.slice(begin.index))
+  const begin = PEM_BEGIN.exec(entry.raw)
+  return begin !== null && !PEM_END.test(entry.raw.slice(begin.index))
 }
 
-function sourceOf(entry: EnvEntry): 'comment' | 'malformed' {
-  return entry.kind === 'comment' ? 'comment' : 'malformed'
+/** A base64 line, an encrypted-PEM header or the END line, possibly commented out. */
+function continuesPem(entry: EnvEntry): boolean {
+  if (entry.kind === 'blank' || entry.line !== entry.endLine) return false
+  const text = entry.raw.replace(/^\s*#?\s*/, '').trimEnd()
+  return (
+    /^[A-Za-z0-9+/]+={0,2}$/.test(text) ||
+    /^(?:Proc-Type|DEK-Info|Comment):/.test(text) ||
+    PEM_END.test(text)
+  )
+}
+
+function pemLine(entry: EnvEntry): { text: string; report: RedactionReportEntry } {
+  const eol = /(?:\r\n|\r|\n)$/.exec(entry.raw)?.[0] ?? ''
+  const comment = /^\s*#\s*/.exec(entry.raw)?.[0]
+  const source = comment === undefined ? 'malformed' : 'comment'
+  return {
+    text: `${comment ?? ''}${REDACTED}${eol}`,
+    report: { key: null, line: entry.line, action: 'redacted', reason: 'pem', source },
+  }
 }

@@ -1,6 +1,7 @@
 /** Shapes of values that tell what they are whatever the variable is called. */
 
 import { looksRandom } from './entropy.js'
+import type { LocatorKind } from './names.js'
 
 // Words people leave where a secret should go. Deliberately short: `password`, `secret`, `test`
 // or `postgres` are real (weak) dev passwords and stay secrets.
@@ -79,12 +80,28 @@ export function isHost(value: string): boolean {
 }
 
 /**
- * Values that locate or name things: URLs, paths, hosts, ports, user names, e-mail addresses,
- * header names, lists of scopes. Under a name like `TOKEN_URL` or `DB_PASSWORD_FILE` such a
- * value is kept (and still checked for embedded credentials and random tokens).
+ * Whether a value has the shape its locator name announces: under `TOKEN_URL` a URL, under
+ * `DB_PASSWORD_FILE` a path, under `SMTP_AUTH_USER` a user name. Such a value names where a
+ * secret lives, it is not the secret (and it is still checked for embedded credentials).
  */
-export function isStructural(value: string): boolean {
+export function fitsLocator(kind: LocatorKind, value: string): boolean {
   const v = value.trim()
-  if (isUrl(v) || isPath(v) || isHost(v)) return true
-  return v.length <= 200 && /^[A-Za-z0-9_.@+:/=-]+(?:[ ,]+[A-Za-z0-9_.@+:/=-]+)*$/.test(v)
+  switch (kind) {
+    case 'path':
+      return (
+        isPath(v) ||
+        /^[\w.-]+(?:\/[\w.-]+)*\.[A-Za-z0-9]{1,8}$/.test(v) ||
+        /^\w[\w.-]*\/[\w./-]*$/.test(v)
+      )
+    case 'url':
+      return isUrl(v) || isPath(v) || isHost(v)
+    case 'host':
+      return isHost(v) || isUrl(v)
+    case 'port':
+      return /^\d{1,5}$/.test(v)
+    case 'word':
+      // `Bearer abc…` is an Authorization header value, not a header name.
+      if (/^(?:bearer|basic|token|digest|negotiate)\s/i.test(v)) return false
+      return v.length <= 200 && /^[A-Za-z0-9_.@+:/=-]+(?:[ ,]+[A-Za-z0-9_.@+:/=-]+)*$/.test(v)
+  }
 }

@@ -23,7 +23,8 @@ describe('secret corpus: real formats, synthetic values', () => {
     })
 
     it('is never kept when commented out or pasted into a comment', () => {
-      const file = `# ${envLine(sample.name, sample.value)}# old value: ${sample.value.split('\n')[0]}\n`
+      const commented = envLine(sample.name, sample.value).replace(/^/gm, '# ').slice(0, -2)
+      const file = `${commented}# old value: ${sample.value.split('\n')[0]}\n`
       const { text, report } = redactEnv(file)
       for (const line of sample.secret.split('\n')) {
         if (line.length >= 16) expect(text).not.toContain(line)
@@ -132,6 +133,11 @@ describe('secrets no format can recognise', () => {
     ['WEBHOOK_URL', 'https://example.com/hooks/incoming', 'name:WEBHOOK'],
     ['WALLET_MNEMONIC', 'legal winner thank year wave sausage', 'name:MNEMONIC'],
     ['DB_PASSWORD', '123456', 'name:PASSWORD'],
+    ['DB_PW', 'hunter2', 'name:PW'],
+    ['SIM_PIN', '4821', 'name:PIN'],
+    ['HTPASSWD', 'admin:$apr1$x', 'name:PASSWD'],
+    ['UPSTREAM_AUTHORIZATION', 'Basic dXNlcjpwYXNz', 'format:bearer-credential'],
+    ['UPSTREAM', 'Basic dXNlcjpwYXNz', 'format:bearer-credential'],
   ])('short or weak secrets are redacted by name: %s', (name, value, reason) => {
     expect(classify(name, value)).toEqual({ redact: true, reason })
   })

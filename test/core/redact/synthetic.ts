@@ -50,12 +50,23 @@ const b64url = (text: string) => Buffer.from(text).toString('base64url')
 export function secretCorpus(seed = 20_240_601): SecretSample[] {
   const draw = drawer(seed)
   // Redraws until the value has every character class a real one would.
-  const mixed = (alphabet: string, length: number) => {
-    for (;;) {
-      const v = draw(alphabet, length)
-      if (/[A-Z]/.test(v) && /[a-z]/.test(v) && /\d/.test(v)) return v
+  const until = (make: () => string, ok: (v: string) => boolean) => {
+    for (let i = 0; i < 1000; i++) {
+      const v = make()
+      if (ok(v)) return v
     }
+    throw new Error('generator cannot satisfy its own check')
   }
+  const mixed = (alphabet: string, length: number) =>
+    until(
+      () => draw(alphabet, length),
+      (v) => /[A-Z]/.test(v) && /[a-z]/.test(v) && /\d/.test(v),
+    )
+  const hex = (length: number) =>
+    until(
+      () => draw(HEX, length),
+      (v) => /\d/.test(v) && /[a-f]/.test(v),
+    )
   const pemBody = Array.from({ length: 5 }, () => draw(B64, 64)).join('\n')
   const jwtHeader = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))
   const servicePayload = b64url(
@@ -181,11 +192,18 @@ export function secretCorpus(seed = 20_240_601): SecretSample[] {
     { id: 'huggingface', name: 'HF_TOKEN', value: `hf_${draw(UPPER + LOWER, 34)}` },
     { id: 'age', name: 'SOPS_AGE_KEY', value: `AGE-SECRET-KEY-1${draw(BECH32, 58)}` },
     { id: 'stripe-webhook', name: 'STRIPE_WEBHOOK_SECRET', value: `whsec_${mixed(ALNUM, 32)}` },
-    { id: 'hex-64', name: 'ENCRYPTION_KEY', value: mixed(HEX, 64) },
+    { id: 'hex-64', name: 'ENCRYPTION_KEY', value: hex(64) },
     { id: 'base64-32-bytes', name: 'COOKIE_SECRET', value: `${mixed(B64, 43)}=` },
     { id: 'laravel-app-key', name: 'APP_KEY', value: `base64:${mixed(B64, 43)}=` },
-    { id: 'datadog', name: 'DD_API_KEY', value: mixed(HEX, 32) },
-    { id: 'django', name: 'DJANGO_SECRET_KEY', value: mixed(DJANGO, 50) },
+    { id: 'datadog', name: 'DD_API_KEY', value: hex(32) },
+    {
+      id: 'django',
+      name: 'DJANGO_SECRET_KEY',
+      value: until(
+        () => draw(DJANGO, 50),
+        (v) => /\d/.test(v) && /[^a-z\d]/.test(v),
+      ),
+    },
     {
       id: 'database-url-password',
       name: 'DATABASE_URL',
