@@ -11,6 +11,7 @@ export type { SkippedFile, Snapshot, SnapshotMeta } from './adapters/snapshot/ty
 export type { Operation, OperationStatus } from './core/journal.js'
 export * from './core/project/index.js'
 export { CpoError, EXIT, isCpoError } from './errors.js'
+export * from './ops/checkpoint/index.js'
 export { operationLog } from './ops/log.js'
 export { PROGRESS_FILE, PROJECT_FILE, readProjectDocument } from './ops/project-file.js'
 export { type RecoverReport, recover } from './ops/recover.js'

@@ -140,6 +140,78 @@ export function buildProgram(): Command {
     .option('--checkpoint <name>', 'with --from-git: the checkpoint to check out')
     .action(act(async () => (await import('./commands/restore.js')).run))
 
+  program
+    .command('init')
+    .description('ignore .checkpoints/, tag checkpoint/project-initialized, report the project')
+    .action(act(async () => (await import('./commands/init.js')).run))
+
+  const checkpoint = program
+    .command('checkpoint')
+    .description('named points to return to (subcommands: create, list, show, diff, delete, …)')
+  checkpoint
+    .command('create <name>')
+    .description('commit pending work (if any) and tag it checkpoint/<name>')
+    .option('-m, --message <msg>', 'describe the checkpoint')
+    .option('--dry-run', 'print the plan, change nothing')
+    .action(act(async () => (await import('./commands/checkpoint.js')).create))
+  checkpoint
+    .command('list')
+    .description('checkpoint tags and checkpoints inferred from commit messages, oldest first')
+    .option('--tags-only', 'leave out inferred checkpoints')
+    .action(act(async () => (await import('./commands/checkpoint.js')).list))
+  checkpoint
+    .command('show <name>')
+    .description('a checkpoint: metadata, sidecars, files changed since')
+    .action(act(async () => (await import('./commands/checkpoint.js')).show))
+  checkpoint
+    .command('diff <a> [b]')
+    .description('files and line counts between two checkpoints, or from one to the work tree')
+    .action(act(async () => (await import('./commands/checkpoint.js')).diff))
+  checkpoint
+    .command('delete <name>')
+    .description('delete a checkpoint tag (journaled; `cpo undo` brings it back)')
+    .option('--dry-run', 'print the plan, change nothing')
+    .action(act(async () => (await import('./commands/checkpoint.js')).remove))
+
+  const stage = program
+    .command('stage')
+    .description('stage boundaries with automatic checkpoints (subcommands: start, complete)')
+  stage
+    .command('start [stage]')
+    .description('checkpoint, then mark a stage in progress (default: next stage ready to start)')
+    .option('--force', 'start although dependencies are not done or it was started before')
+    .option('--dry-run', 'print the plan, change nothing')
+    .action(act(async () => (await import('./commands/stage.js')).start))
+  stage
+    .command('complete <stage>')
+    .description('run verification, mark the stage tested, commit and tag stage-N-complete')
+    .option('--skip-verify', 'do not run the verification commands')
+    .option('--force', 'complete a stage that is not in progress')
+    .option('--dry-run', 'print the plan, change nothing (verification not run)')
+    .action(act(async () => (await import('./commands/stage.js')).complete))
+
+  program
+    .command('phase')
+    .description('phase boundaries (subcommand: complete)')
+    .command('complete <phase>')
+    .description('tag checkpoint/phase-N-complete (pending work committed first)')
+    .action(act(async () => (await import('./commands/stage.js')).phase))
+
+  checkpoint
+    .command('push [remote]')
+    .description('send checkpoint/* tags and refs/cpo/* to a remote (default origin; never forced)')
+    .action(act(async () => (await import('./commands/checkpoint-sync.js')).push))
+  checkpoint
+    .command('pull [remote]')
+    .description('fetch checkpoint/* tags and refs/cpo/* from a remote (journaled, undoable)')
+    .action(act(async () => (await import('./commands/checkpoint-sync.js')).pull))
+
+  program
+    .command('timeline')
+    .description('phases, stages and deploys with their checkpoints')
+    .option('--width <columns>', 'draw for this many columns (default: the terminal, else 100)')
+    .action(act(async () => (await import('./commands/timeline.js')).run))
+
   return program
 }
 

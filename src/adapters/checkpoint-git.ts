@@ -1,0 +1,170 @@
+import type { TagRecord } from '../core/checkpoint/collect.js'
+import { CHECKPOINT_TAG_PREFIX } from '../core/checkpoint/names.js'
+import type { LogCommit } from '../core/checkpoint/types.js'
+import { git, splitZ } from './git.js'
+import type { Repo } from './repo.js'
+
+const TAG_FIELDS = 4
+
+/**
+ * Every checkpoint tag in one `for-each-ref` (never a process per tag). Fields are NUL-separated;
+ * git ends each record with a newline, which is stripped from the next record's first field
+ * (a ref name cannot start with one).
+ */
+export async function readCheckpointTags(repo: Repo): Promise<TagRecord[]> {
+  const { stdout } = await git(repo.root, [
+    'for-each-ref',
+    '--format=%(refname)%00%(*objectname)%(if)%(*objectname)%(then)%(else)%(objectname)%(end)%00%(creatordate:iso-strict)%00%(contents)%00',
+    CHECKPOINT_TAG_PREFIX,
+  ])
+  const fields = stdout.split('\0')
+  const out: TagRecord[] = []
+  for (let i = 0; i + TAG_FIELDS <= fields.length - 1; i += TAG_FIELDS) {
+    out.push({
+      ref: (fields[i] as string).replace(/^\n/, ''),
+      commit: fields[i + 1] as string,
+      date: fields[i + 2] as string,
+      contents: fields[i + 3] as string,
+    })
+  }
+  return out
+}
+
+/**
+ * The history of every branch in one `git log`, oldest first, with the branch each commit was
+ * reached from. Snapshot refs are left out on purpose: work only a snapshot holds was undone.
+ * (`%S` prints short names, so the walk is limited to branches to keep them unambiguous.)
+ */
+export async function readLogCommits(repo: Repo): Promise<LogCommit[]> {
+  const { stdout } = await git(repo.root, [
+    'log',
+    '--branches',
+    '--source',
+    '--date-order',
+    '--reverse',
+    '-z',
+    '--format=%H%x00%P%x00%ct%x00%S%x00%s',
+  ])
+  const fields = splitZ(stdout)
+  const out: LogCommit[] = []
+  for (let i = 0; i + 4 < fields.length; i += 5) {
+    const source = fields[i + 3] as string
+    out.push({
+      commit: fields[i] as string,
+      parents: (fields[i + 1] as string).split(' ').filter(Boolean),
+      time: new Date(Number(fields[i + 2]) * 1000).toISOString(),
+      source: source === '' ? null : `refs/heads/${source.replace(/^heads\//, '')}`,
+      subject: fields[i + 4] as string,
+    })
+  }
+  return out
+}
+
+/** HEAD's commit and branch; undefined commit on an unborn branch. */
+export async function readHead(repo: Repo): Promise<{ commit?: string; branch: string | null }> {
+  const [head, branch] = await Promise.all([
+    git(repo.root, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { okCodes: [1] }),
+    git(repo.root, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] }),
+  ])
+  const commit = head.stdout.trim()
+  return {
+    ...(commit === '' ? {} : { commit }),
+    branch: branch.code === 0 ? branch.stdout.trim() : null,
+  }
+}
+
+/** The object a ref points to, or undefined. */
+export async function readRef(repo: Repo, ref: string): Promise<string | undefined> {
+  const r = await git(repo.root, ['rev-parse', '-q', '--verify', ref], { okCodes: [1] })
+  return r.stdout.trim() || undefined
+}
+
+/**
+ * Stages everything (`add -A`) and commits. Hooks are skipped: a checkpoint must record the work
+ * as it is, broken or not, and must not be stopped or changed by a formatter hook.
+ */
+export async function commitEverything(repo: Repo, message: string): Promise<string> {
+  await git(repo.root, ['add', '-A'])
+  await git(repo.root, ['commit', '-q', '--allow-empty', '--no-verify', '-F', '-'], {
+    input: message,
+  })
+  return (await git(repo.root, ['rev-parse', 'HEAD'])).stdout.trim()
+}
+
+/** Creates an annotated tag; git refuses (and nothing changes) when it exists already. */
+export async function createTag(
+  repo: Repo,
+  ref: string,
+  commit: string,
+  message: string,
+): Promise<string> {
+  const name = ref.slice('refs/tags/'.length)
+  await git(repo.root, ['tag', '-a', '-F', '-', '--', name, commit], { input: message })
+  return (await git(repo.root, ['rev-parse', ref])).stdout.trim()
+}
+
+/** Moves refs in one transaction, each checked against the value it must have now. */
+export async function moveRefs(
+  repo: Repo,
+  moves: Array<{ ref: string; to?: string; from?: string }>,
+): Promise<void> {
+  const zero = '0000000000000000000000000000000000000000'
+  const lines = moves.map((m) =>
+    m.to === undefined
+      ? `delete ${m.ref}${m.from ? ` ${m.from}` : ''}`
+      : `update ${m.ref} ${m.to} ${m.from ?? zero}`,
+  )
+  await git(repo.root, ['update-ref', '--stdin'], { input: `${lines.join('\n')}\n` })
+}
+
+export async function statusText(repo: Repo): Promise<string> {
+  return (await git(repo.root, ['status', '--porcelain=v1', '--untracked-files=all'])).stdout
+}
+
+export async function readBlobAt(
+  repo: Repo,
+  commit: string,
+  file: string,
+): Promise<string | undefined> {
+  const r = await git(repo.root, ['cat-file', '-p', `${commit}:${file}`], { okCodes: [128] })
+  return r.code === 0 ? r.stdout : undefined
+}
+
+export interface DiffEntry {
+  path: string
+  /** git's letter: A, M, D, T, R… */
+  status: string
+  added: number | null
+  deleted: number | null
+  from?: string
+}
+
+/** Files between two commits, or from a commit to the work tree (tracked files) when b is absent. */
+export async function diffFiles(
+  repo: Repo,
+  a: string,
+  b: string | undefined,
+): Promise<DiffEntry[]> {
+  const range = b === undefined ? [a] : [a, b]
+  const [names, nums] = await Promise.all([
+    git(repo.root, ['diff', '--no-renames', '--name-status', '-z', ...range, '--']),
+    git(repo.root, ['diff', '--no-renames', '--numstat', '-z', ...range, '--']),
+  ])
+  const counts = new Map<string, { added: number | null; deleted: number | null }>()
+  for (const rec of splitZ(nums.stdout)) {
+    const [added, deleted, file] = rec.split('\t')
+    if (file === undefined) continue
+    counts.set(file, {
+      added: added === '-' ? null : Number(added),
+      deleted: deleted === '-' ? null : Number(deleted),
+    })
+  }
+  const fields = splitZ(names.stdout)
+  const out: DiffEntry[] = []
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const file = fields[i + 1] as string
+    const c = counts.get(file) ?? { added: null, deleted: null }
+    out.push({ path: file, status: fields[i] as string, ...c })
+  }
+  return out
+}

@@ -1,0 +1,100 @@
+import { commitEverything, readHead, statusText } from '../../adapters/checkpoint-git.js'
+import type { Repo } from '../../adapters/repo.js'
+import { checkpointName, factsFromName } from '../../core/checkpoint/names.js'
+import { CpoError } from '../../errors.js'
+import { readProjectDocument } from '../project-file.js'
+import { type OperationReport, reportOf, runOperation } from '../protocol.js'
+import { projectContext } from './context.js'
+import { prepareSidecars } from './sidecars.js'
+import { requireFreeName, tagCheckpoint } from './tagging.js'
+
+export interface CreateCheckpointOptions {
+  message?: string
+  wait?: number
+  dryRun?: boolean
+}
+
+export interface CreateCheckpointPlan {
+  name: string
+  tag: string
+  branch: string | null
+  head: string
+}
+
+export interface CreateCheckpointReport extends OperationReport {
+  name: string
+  tag: string
+  commit: string
+  branch: string | null
+  /** The commit made for pending work, or null when the tree was clean. */
+  committed: string | null
+}
+
+export type CreateCheckpointOutcome =
+  | { dryRun: true; plan: CreateCheckpointPlan }
+  | ({ dryRun: false } & CreateCheckpointReport)
+
+/**
+ * `cpo checkpoint create <name>`: commits pending work (only when there is some) as
+ * `checkpoint: <name>` and tags it `checkpoint/<name>`. Undone by `cpo undo` like any operation.
+ */
+export async function createCheckpoint(
+  repo: Repo,
+  input: string,
+  options: CreateCheckpointOptions = {},
+): Promise<CreateCheckpointOutcome> {
+  const outcome = await runOperation(repo, {
+    command: 'checkpoint create',
+    args: [input, ...(options.message === undefined ? [] : ['-m', options.message])],
+    ...(options.wait === undefined ? {} : { wait: options.wait }),
+    ...(options.dryRun ? { dryRun: true } : {}),
+    plan: async (r): Promise<CreateCheckpointPlan> => {
+      const name = checkpointName(input)
+      const head = await readHead(r)
+      if (head.commit === undefined) throw noCommits()
+      await requireFreeName(
+        r,
+        name,
+        'Pick another name, or delete it with `cpo checkpoint delete`.',
+      )
+      return { name, tag: `checkpoint/${name}`, branch: head.branch, head: head.commit }
+    },
+    apply: async (ctx, plan) => {
+      await prepareSidecars(ctx.repo)
+      const dirty = (await statusText(ctx.repo)) !== ''
+      const subject = `checkpoint: ${plan.name}${options.message ? ` - ${options.message}` : ''}`
+      const committed = dirty ? await commitEverything(ctx.repo, subject) : null
+      const commit = committed ?? plan.head
+      const context = projectContext(await readProjectDocument(ctx.repo).catch(() => undefined))
+      await tagCheckpoint(ctx.repo, {
+        name: plan.name,
+        kind: factsFromName(plan.name).kind,
+        ...context,
+        commit,
+        branch: plan.branch,
+        snapshot: ctx.before.ref,
+        message: options.message ?? null,
+        subject,
+      })
+      return {
+        summary: `checkpoint ${plan.name} at ${commit.slice(0, 10)}`,
+        result: { commit, committed },
+      }
+    },
+  })
+  if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
+  return {
+    dryRun: false,
+    ...reportOf(outcome),
+    name: outcome.plan.name,
+    tag: outcome.plan.tag,
+    branch: outcome.plan.branch,
+    ...outcome.result,
+  }
+}
+
+export function noCommits(): CpoError {
+  return new CpoError('NO_COMMITS', 'conflict', 'the repository has no commits yet', {
+    hint: 'Make a first commit, then create checkpoints.',
+  })
+}

@@ -1,0 +1,91 @@
+import { commitEverything, readHead, statusText } from '../../adapters/checkpoint-git.js'
+import type { Repo } from '../../adapters/repo.js'
+import { phaseCompleteName } from '../../core/checkpoint/names.js'
+import { sidecarNames } from '../../core/checkpoint/sidecars.js'
+import { phaseName } from '../../core/project/index.js'
+import { CpoError } from '../../errors.js'
+import { readProjectDocument } from '../project-file.js'
+import { type OperationReport, reportOf, runOperation } from '../protocol.js'
+import { noCommits } from './create.js'
+import { prepareSidecars, writeSidecars } from './sidecars.js'
+import { readStateFile } from './state-file.js'
+import { requireFreeName, tagCheckpoint } from './tagging.js'
+
+export interface PhaseCompleteReport extends OperationReport {
+  phase: number
+  tag: string
+  commit: string
+  committed: string | null
+  sidecars: string[]
+}
+
+/**
+ * `cpo phase complete <N>`: commits pending work when there is some, tags
+ * `checkpoint/phase-N-complete` and keeps the state file and ref as sidecars.
+ */
+export async function completePhase(
+  repo: Repo,
+  input: string,
+  options: { wait?: number } = {},
+): Promise<PhaseCompleteReport> {
+  const phase = Number(input)
+  const outcome = await runOperation(repo, {
+    command: 'phase complete',
+    args: [input],
+    ...(options.wait === undefined ? {} : { wait: options.wait }),
+    plan: async (r) => {
+      if (!/^\d+$/.test(input) || phase < 1 || phase > 99) {
+        throw new CpoError(
+          'INVALID_PHASE',
+          'invalidInput',
+          `not a phase number: ${JSON.stringify(input)}`,
+          {
+            hint: 'Phases are 1 Discovery, 2 Planning, 3 Execution, 4 Validation, 5 Delivery.',
+          },
+        )
+      }
+      await requireFreeName(r, phaseCompleteName(phase), 'That phase was already completed.')
+      const head = await readHead(r)
+      if (head.commit === undefined) throw noCommits()
+      return {
+        head: head.commit,
+        branch: head.branch,
+        hasProject: (await readProjectDocument(r)) !== undefined,
+      }
+    },
+    apply: async (ctx, plan) => {
+      await prepareSidecars(ctx.repo)
+      const subject = `checkpoint: phase ${phase} complete${phaseName(phase) ? ` - ${phaseName(phase)}` : ''}`
+      const committed =
+        (await statusText(ctx.repo)) !== '' ? await commitEverything(ctx.repo, subject) : null
+      const commit = committed ?? plan.head
+      const state = plan.hasProject ? await readStateFile(ctx.repo) : undefined
+      await tagCheckpoint(ctx.repo, {
+        name: phaseCompleteName(phase),
+        kind: 'phase-complete',
+        stage: null,
+        phase,
+        commit,
+        branch: plan.branch,
+        snapshot: ctx.before.ref,
+        message: null,
+        subject,
+      })
+      const sidecars = await writeSidecars(ctx.repo, {
+        [sidecarNames.gitRefPhase(phase)]: `${commit}\n`,
+        ...(state === undefined ? {} : { [sidecarNames.statePhase(phase)]: state.text }),
+      })
+      return {
+        summary: `completed phase ${phase} at ${commit.slice(0, 10)}`,
+        result: { commit, committed, sidecars },
+      }
+    },
+  })
+  if (outcome.dryRun) throw new Error('unreachable: no dry run here')
+  return {
+    ...reportOf(outcome),
+    phase,
+    tag: `checkpoint/${phaseCompleteName(phase)}`,
+    ...outcome.result,
+  }
+}

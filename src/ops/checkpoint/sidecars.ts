@@ -1,0 +1,36 @@
+import { promises as fsp } from 'node:fs'
+import path from 'node:path'
+import { ensureExcluded } from '../../adapters/exclude.js'
+import { readTextIfExists, writeFileAtomic } from '../../adapters/fs.js'
+import type { Repo } from '../../adapters/repo.js'
+import { CHECKPOINTS_DIR } from '../../core/checkpoint/sidecars.js'
+import { redactEnv } from '../../core/redact/index.js'
+
+/** Sidecars must never end up in a commit: ignore the directory before anything is staged. */
+export async function prepareSidecars(repo: Repo): Promise<void> {
+  await ensureExcluded(repo)
+}
+
+/** Writes sidecar files atomically; returns their paths relative to the repository. */
+export async function writeSidecars(repo: Repo, files: Record<string, string>): Promise<string[]> {
+  const dir = path.join(repo.root, CHECKPOINTS_DIR)
+  await fsp.mkdir(dir, { recursive: true })
+  const names = Object.keys(files).sort()
+  for (const name of names) await writeFileAtomic(path.join(dir, name), files[name] as string)
+  return names.map((n) => `${CHECKPOINTS_DIR}/${n}`)
+}
+
+/**
+ * The env template for a sidecar: `.env.example` when the project has one, else `.env`; values
+ * that look secret are redacted either way, so no raw secret is ever copied. Undefined when
+ * the project has neither file.
+ */
+export async function envTemplate(
+  repo: Repo,
+): Promise<{ source: string; text: string } | undefined> {
+  for (const source of ['.env.example', '.env']) {
+    const text = await readTextIfExists(path.join(repo.root, source))
+    if (text !== undefined) return { source, text: redactEnv(text).text }
+  }
+  return undefined
+}

@@ -1,0 +1,183 @@
+import path from 'node:path'
+import { commitEverything, readHead } from '../../adapters/checkpoint-git.js'
+import { appendDurable, readTextIfExists } from '../../adapters/fs.js'
+import type { Repo } from '../../adapters/repo.js'
+import { runShellCommand, type ShellRun } from '../../adapters/shell-command.js'
+import { stageCompleteName } from '../../core/checkpoint/names.js'
+import { appendableEntry, stageCompleteEntry } from '../../core/checkpoint/progress-log.js'
+import { sidecarNames } from '../../core/checkpoint/sidecars.js'
+import { verificationCommands } from '../../core/checkpoint/stage-rules.js'
+import {
+  findStage,
+  isStageDone,
+  isStagePending,
+  setProgress,
+  stageNumber,
+  updateStage,
+} from '../../core/project/index.js'
+import { CpoError } from '../../errors.js'
+import { PROGRESS_FILE } from '../project-file.js'
+import { type OperationReport, reportOf, runOperation } from '../protocol.js'
+import { noCommits } from './create.js'
+import { prepareSidecars, writeSidecars } from './sidecars.js'
+import { noNumber } from './stage-start.js'
+import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
+import { requireFreeName, tagCheckpoint } from './tagging.js'
+
+export interface StageCompleteOptions {
+  skipVerify?: boolean
+  /** Complete a stage that is not in progress (pending, or done already). */
+  force?: boolean
+  wait?: number
+  dryRun?: boolean
+}
+
+export interface VerificationRun extends ShellRun {
+  name: string
+}
+
+export interface StageCompletePlan {
+  stage: { id: string; name: string | null; number: string }
+  tag: string
+  commitMessage: string
+  branch: string | null
+  /** Commands run and passed (empty with --skip-verify or none configured). */
+  verification: VerificationRun[]
+  verificationSkipped: boolean
+}
+
+export interface StageCompleteReport extends OperationReport, StageCompletePlan {
+  commit: string
+  completedAt: string
+  sidecars: string[]
+}
+
+/**
+ * `cpo stage complete <stage>`: runs the project's verification commands first (under the lock,
+ * before anything changes, so a failure leaves no tag, no commit and no state change), then
+ * marks the stage tested, appends to the progress log, commits as
+ * `checkpoint: after Stage N - Name` and tags `checkpoint/stage-N-complete`.
+ */
+export async function completeStage(
+  repo: Repo,
+  ref: string,
+  options: StageCompleteOptions = {},
+): Promise<{ dryRun: true; plan: StageCompletePlan } | ({ dryRun: false } & StageCompleteReport)> {
+  const outcome = await runOperation(repo, {
+    command: 'stage complete',
+    args: [
+      ref,
+      ...(options.skipVerify ? ['--skip-verify'] : []),
+      ...(options.force ? ['--force'] : []),
+    ],
+    ...(options.wait === undefined ? {} : { wait: options.wait }),
+    ...(options.dryRun ? { dryRun: true } : {}),
+    plan: async (r): Promise<StageCompletePlan> => {
+      const { doc } = await readStateFile(r)
+      const stage = findStage(doc.data, ref)
+      const number = stageNumber(stage.id)
+      if (number === undefined) throw noNumber(stage.id)
+      if (!options.force && (isStageDone(stage) || isStagePending(stage))) {
+        throw new CpoError(
+          isStageDone(stage) ? 'STAGE_ALREADY_DONE' : 'STAGE_NOT_STARTED',
+          'conflict',
+          `stage ${stage.id} is ${stage.status || 'pending'}, not in progress`,
+          {
+            hint: isStageDone(stage)
+              ? 'Nothing to complete; pass --force to complete it again.'
+              : `Start it first with \`cpo stage start ${stage.id}\`, or pass --force.`,
+          },
+        )
+      }
+      const name = stageCompleteName(number)
+      await requireFreeName(
+        r,
+        name,
+        `Delete it first (\`cpo checkpoint delete ${name}\`) to complete the stage again.`,
+      )
+      const head = await readHead(r)
+      if (head.commit === undefined) throw noCommits()
+      const commands = options.skipVerify ? [] : verificationCommands(doc.data)
+      // Dry runs only report what would run: the commands may be slow or have side effects.
+      const verification = options.dryRun ? [] : await verify(r, commands)
+      return {
+        stage: { id: stage.id, name: stage.name ?? null, number },
+        tag: `checkpoint/${name}`,
+        commitMessage: `checkpoint: after Stage ${number} - ${stage.name || stage.id}`,
+        branch: head.branch,
+        verification,
+        verificationSkipped: options.skipVerify === true,
+      }
+    },
+    apply: async (ctx, plan) => {
+      await prepareSidecars(ctx.repo)
+      const { doc } = await readStateFile(ctx.repo)
+      const stage = findStage(doc.data, plan.stage.id)
+      const now = new Date().toISOString()
+      const completedAt = stage.completedAt ?? now
+      let next = updateStage(doc, stage.id, { status: 'tested', completedAt, testedAt: now })
+      next = setProgress(withEpicStatus(next, findStage(next.data, stage.id)))
+      const after = await writeStateFile(ctx.repo, next)
+      const stories = stage.stories ?? []
+      const logFile = path.join(ctx.repo.root, PROGRESS_FILE)
+      const entry = stageCompleteEntry({
+        time: now,
+        stageId: stage.id,
+        stageName: stage.name ?? null,
+        tag: plan.tag,
+        verification: plan.verification.map((v) => ({ name: v.name, command: v.command })),
+        verificationSkipped: plan.verificationSkipped,
+        stories: {
+          passing: stories.filter((s) => s.passes === true).length,
+          total: stories.length,
+        },
+      })
+      await appendDurable(logFile, appendableEntry(await readTextIfExists(logFile), entry))
+      const commit = await commitEverything(ctx.repo, plan.commitMessage)
+      await tagCheckpoint(ctx.repo, {
+        name: stageCompleteName(plan.stage.number),
+        kind: 'stage-complete',
+        stage: { id: plan.stage.id, name: plan.stage.name },
+        phase: next.data.currentPhase ?? null,
+        commit,
+        branch: plan.branch,
+        snapshot: ctx.before.ref,
+        message: null,
+        subject: plan.commitMessage,
+      })
+      const sidecars = await writeSidecars(ctx.repo, {
+        [sidecarNames.stateAfter(plan.stage.number)]: after,
+      })
+      return {
+        summary: `completed stage ${plan.stage.id} at ${commit.slice(0, 10)}`,
+        result: { commit, completedAt, sidecars },
+      }
+    },
+  })
+  if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
+  return { dryRun: false, ...reportOf(outcome), ...outcome.plan, ...outcome.result }
+}
+
+async function verify(
+  repo: Repo,
+  commands: Array<{ name: string; command: string }>,
+): Promise<VerificationRun[]> {
+  const runs: VerificationRun[] = []
+  for (const { name, command } of commands) {
+    const run = { name, ...(await runShellCommand(repo.root, command)) }
+    if (run.exitCode !== 0) {
+      const how = run.signal ? `was killed by ${run.signal}` : `exited with ${run.exitCode}`
+      throw new CpoError(
+        'VERIFICATION_FAILED',
+        'external',
+        `verification "${name}" failed: \`${command}\` ${how}; nothing was tagged or changed`,
+        {
+          hint: 'Fix the problem and run `cpo stage complete` again (or pass --skip-verify).',
+          details: { passed: runs, failed: run },
+        },
+      )
+    }
+    runs.push(run)
+  }
+  return runs
+}

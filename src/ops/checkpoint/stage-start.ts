@@ -1,0 +1,164 @@
+import {
+  commitEverything,
+  moveRefs,
+  readHead,
+  readRef,
+  statusText,
+} from '../../adapters/checkpoint-git.js'
+import type { Repo } from '../../adapters/repo.js'
+import { DELETED_TAG_PREFIX, stageStartName, tagRefOf } from '../../core/checkpoint/names.js'
+import { sidecarNames } from '../../core/checkpoint/sidecars.js'
+import { nextStartableStage } from '../../core/checkpoint/stage-rules.js'
+import {
+  findStage,
+  isStageDone,
+  setCurrentStage,
+  stageNumber,
+  unmetDependencies,
+  updateStage,
+} from '../../core/project/index.js'
+import { CpoError } from '../../errors.js'
+import { type OperationReport, reportOf, runOperation } from '../protocol.js'
+import { noCommits } from './create.js'
+import { envTemplate, prepareSidecars, writeSidecars } from './sidecars.js'
+import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
+import { tagCheckpoint } from './tagging.js'
+
+export interface StageStartOptions {
+  /** Start although dependencies are not done, the stage is done, or its start tag exists. */
+  force?: boolean
+  wait?: number
+  dryRun?: boolean
+}
+
+export interface StageStartPlan {
+  stage: { id: string; name: string | null; number: string }
+  tag: string
+  commitMessage: string
+  branch: string | null
+  /** Dependencies not done, started anyway with --force. */
+  unmetDependencies: string[]
+  /** An existing start tag that --force replaces (its object is kept under refs/cpo/). */
+  replacesTag: string | null
+}
+
+export interface StageStartReport extends OperationReport, StageStartPlan {
+  commit: string
+  sidecars: string[]
+  startedAt: string
+}
+
+/**
+ * `cpo stage start [stage]`: commits pending work as `checkpoint: before Stage N - Name` (even
+ * when there is none, so the boundary is visible in the history), tags it
+ * `checkpoint/stage-N-start`, writes the sidecars, then marks the stage in progress in
+ * `master-project.json` (left uncommitted: it is the first change of the stage).
+ */
+export async function startStage(
+  repo: Repo,
+  ref: string | undefined,
+  options: StageStartOptions = {},
+): Promise<{ dryRun: true; plan: StageStartPlan } | ({ dryRun: false } & StageStartReport)> {
+  const outcome = await runOperation(repo, {
+    command: 'stage start',
+    args: [...(ref === undefined ? [] : [ref]), ...(options.force ? ['--force'] : [])],
+    ...(options.wait === undefined ? {} : { wait: options.wait }),
+    ...(options.dryRun ? { dryRun: true } : {}),
+    plan: async (r): Promise<StageStartPlan> => {
+      const { doc } = await readStateFile(r)
+      const stage = ref === undefined ? nextStartableStage(doc.data) : findStage(doc.data, ref)
+      const number = stageNumber(stage.id)
+      if (number === undefined) throw noNumber(stage.id)
+      if (isStageDone(stage) && !options.force) {
+        throw new CpoError(
+          'STAGE_ALREADY_DONE',
+          'conflict',
+          `stage ${stage.id} is already ${stage.status}`,
+          { hint: 'Start the next stage, or pass --force to start this one again.' },
+        )
+      }
+      const unmet = unmetDependencies(doc.data, stage.id)
+      if (unmet.length > 0 && !options.force) {
+        throw new CpoError(
+          'DEPENDENCIES_NOT_DONE',
+          'conflict',
+          `stage ${stage.id} depends on ${unmet.join(', ')}, not done yet`,
+          {
+            hint: `Finish ${unmet.join(', ')} first (\`cpo stage complete\`), or pass --force.`,
+            details: { stage: stage.id, unmet },
+          },
+        )
+      }
+      const head = await readHead(r)
+      if (head.commit === undefined) throw noCommits()
+      const name = stageStartName(number)
+      const existing = await readRef(r, tagRefOf(name))
+      if (existing !== undefined && !options.force) {
+        throw new CpoError('CHECKPOINT_EXISTS', 'conflict', `checkpoint ${name} already exists`, {
+          hint: `Stage ${stage.id} was started before; pass --force to start it again (the old tag is kept under refs/cpo/deleted-tags/).`,
+        })
+      }
+      return {
+        stage: { id: stage.id, name: stage.name ?? null, number },
+        tag: `checkpoint/${name}`,
+        commitMessage: `checkpoint: before Stage ${number} - ${stage.name || stage.id}`,
+        branch: head.branch,
+        unmetDependencies: unmet,
+        replacesTag: existing ?? null,
+      }
+    },
+    apply: async (ctx, plan) => {
+      await prepareSidecars(ctx.repo)
+      const { text, doc } = await readStateFile(ctx.repo)
+      const [status, env] = await Promise.all([statusText(ctx.repo), envTemplate(ctx.repo)])
+      const commit = await commitEverything(ctx.repo, plan.commitMessage)
+      const name = stageStartName(plan.stage.number)
+      if (plan.replacesTag !== null) {
+        await moveRefs(ctx.repo, [
+          { ref: `${DELETED_TAG_PREFIX}${ctx.opId}/${name}`, to: plan.replacesTag },
+          { ref: tagRefOf(name), from: plan.replacesTag },
+        ])
+      }
+      await tagCheckpoint(ctx.repo, {
+        name,
+        kind: 'stage-start',
+        stage: { id: plan.stage.id, name: plan.stage.name },
+        phase: doc.data.currentPhase ?? null,
+        commit,
+        branch: plan.branch,
+        snapshot: ctx.before.ref,
+        message: null,
+        subject: plan.commitMessage,
+      })
+      const n = plan.stage.number
+      const sidecars = await writeSidecars(ctx.repo, {
+        [sidecarNames.stateBefore(n)]: text,
+        [sidecarNames.gitRef(n)]: `${commit}\n`,
+        [sidecarNames.gitStatus(n)]: status,
+        ...(env === undefined ? {} : { [sidecarNames.env(n)]: env.text }),
+      })
+      const startedAt = new Date().toISOString()
+      const started = updateStage(doc, plan.stage.id, { status: 'in_progress', startedAt })
+      const current = setCurrentStage(started, plan.stage.id)
+      await writeStateFile(
+        ctx.repo,
+        withEpicStatus(current, findStage(current.data, plan.stage.id)),
+      )
+      return {
+        summary: `started stage ${plan.stage.id} at ${commit.slice(0, 10)}`,
+        result: { commit, sidecars, startedAt },
+      }
+    },
+  })
+  if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
+  return { dryRun: false, ...reportOf(outcome), ...outcome.plan, ...outcome.result }
+}
+
+export function noNumber(id: string): CpoError {
+  return new CpoError(
+    'STAGE_ID_WITHOUT_NUMBER',
+    'invalidInput',
+    `stage id ${JSON.stringify(id)} has no number to name its checkpoints after`,
+    { hint: 'Stage ids need a number (S3, S5.1, Stage 2.1) for checkpoint/stage-N-* tags.' },
+  )
+}

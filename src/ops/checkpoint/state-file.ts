@@ -1,0 +1,39 @@
+import path from 'node:path'
+import { readTextIfExists, writeFileAtomic } from '../../adapters/fs.js'
+import type { Repo } from '../../adapters/repo.js'
+import { epicOfStage } from '../../core/checkpoint/stage-rules.js'
+import type { Stage } from '../../core/project/index.js'
+import {
+  deriveEpicStatus,
+  type ProjectDocument,
+  parseProjectDocument,
+  serializeProjectDocument,
+  updateEpic,
+} from '../../core/project/index.js'
+import { CpoError } from '../../errors.js'
+import { PROJECT_FILE } from '../project-file.js'
+
+/** The state file's exact bytes (sidecars copy them as they are) and its parsed model. */
+export async function readStateFile(repo: Repo): Promise<{ text: string; doc: ProjectDocument }> {
+  const text = await readTextIfExists(path.join(repo.root, PROJECT_FILE))
+  if (text === undefined) {
+    throw new CpoError('NO_PROJECT_FILE', 'notFound', `no ${PROJECT_FILE} in ${repo.root}`, {
+      hint: `Stage commands need a CPO project; create ${PROJECT_FILE} (the CPO planning phase writes it).`,
+    })
+  }
+  return { text, doc: parseProjectDocument(text, PROJECT_FILE) }
+}
+
+export async function writeStateFile(repo: Repo, doc: ProjectDocument): Promise<string> {
+  const text = serializeProjectDocument(doc)
+  await writeFileAtomic(path.join(repo.root, PROJECT_FILE), text)
+  return text
+}
+
+/** Sets the stage's epic to what its stages now say, when that differs. */
+export function withEpicStatus(doc: ProjectDocument, stage: Stage): ProjectDocument {
+  const epic = epicOfStage(doc.data, stage)
+  if (epic === undefined) return doc
+  const status = deriveEpicStatus(doc.data, epic.id)
+  return epic.status === status ? doc : updateEpic(doc, epic.id, { status })
+}
