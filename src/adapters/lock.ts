@@ -119,7 +119,8 @@ async function removeAbandonedGuard(guard: string): Promise<void> {
   try {
     const pid = Number(await fsp.readFile(guard, 'utf8'))
     const st = await fsp.stat(guard)
-    const dead = Number.isInteger(pid) && isStale({ pid, host: os.hostname(), command: '', startedAt: '' })
+    const dead =
+      Number.isInteger(pid) && isStale({ pid, host: os.hostname(), command: '', startedAt: '' })
     if (dead || Date.now() - st.mtimeMs > 10_000) await fsp.rm(guard, { force: true })
   } catch {
     // gone already
