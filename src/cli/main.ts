@@ -212,6 +212,40 @@ export function buildProgram(): Command {
     .option('--width <columns>', 'draw for this many columns (default: the terminal, else 100)')
     .action(act(async () => (await import('./commands/timeline.js')).run))
 
+  const rollback = program
+    .command('rollback')
+    .description('go back to a stage, phase or project checkpoint, or revert a story (undoable)')
+  const rollbackFlags = (c: Command, revertOnly = false) => {
+    c.option('--reason <text>', 'why (required; recorded in the commit, journal and log)')
+    c.option('--dry-run', 'print the whole plan, change nothing')
+    if (revertOnly) return c
+    return c
+      .option('--mode <mode>', 'reset (move the branch) or revert (add a commit)')
+      .option('--no-install', 'do not run the package manager when the lockfile changed')
+      .option('--verify', 'run the verification commands afterwards and report')
+  }
+  rollbackFlags(
+    rollback
+      .command('stage [stage]')
+      .description('back to checkpoint/stage-N-start (default: the current stage)'),
+  ).action(act(async () => (await import('./commands/rollback.js')).stage))
+  rollbackFlags(
+    rollback
+      .command('phase [phase]')
+      .description('back to checkpoint/phase-N-complete (default: the phase before the current)'),
+  ).action(act(async () => (await import('./commands/rollback.js')).phase))
+  rollbackFlags(
+    rollback
+      .command('project')
+      .description('back to phase-2-complete, else project-initialized, else the first commit'),
+  ).action(act(async () => (await import('./commands/rollback.js')).project))
+  rollbackFlags(
+    rollback
+      .command('story <id>')
+      .description("revert a story's commits (newest first) and mark it not passing"),
+    true,
+  ).action(act(async () => (await import('./commands/rollback.js')).story))
+
   return program
 }
 

@@ -1,0 +1,186 @@
+import { createInterface } from 'node:readline/promises'
+import { openRepo } from '../../adapters/repo.js'
+import { CpoError } from '../../errors.js'
+import type { RollbackPlan } from '../../ops/rollback/plan.js'
+import type { RollbackOptions, RollbackOutcome, RollbackReport } from '../../ops/rollback/run.js'
+import { rollbackPhase, rollbackProject, rollbackStage } from '../../ops/rollback/scopes.js'
+import { rollbackStory } from '../../ops/rollback/story.js'
+import { confirm } from '../confirm.js'
+import { listLines } from '../format.js'
+import type { GlobalOptions } from '../options.js'
+import type { CommandOutput } from '../output.js'
+
+interface Flags {
+  reason?: string
+  dryRun?: boolean
+  mode?: string
+  install?: boolean
+  verify?: boolean
+}
+
+type Run = (options: RollbackOptions) => Promise<RollbackOutcome>
+
+export async function stage(g: GlobalOptions, n: string | undefined, o: Flags) {
+  const repo = await openRepo(g.cwd)
+  return rollback(g, o, (opts) => rollbackStage(repo, n, opts))
+}
+
+export async function phase(g: GlobalOptions, n: string | undefined, o: Flags) {
+  const repo = await openRepo(g.cwd)
+  return rollback(g, o, (opts) => rollbackPhase(repo, n, opts))
+}
+
+export async function project(g: GlobalOptions, o: Flags) {
+  const repo = await openRepo(g.cwd)
+  return rollback(g, o, (opts) => rollbackProject(repo, opts))
+}
+
+export async function story(g: GlobalOptions, id: string, o: Flags): Promise<CommandOutput> {
+  const repo = await openRepo(g.cwd)
+  const reason = await reasonOf(g, o)
+  const r = await rollbackStory(repo, id, {
+    ...(reason === undefined ? {} : { reason }),
+    ...(o.dryRun ? { dryRun: true } : {}),
+    ...(g.wait === undefined ? {} : { wait: g.wait }),
+  })
+  const commits = (r.dryRun ? r.plan : r).commits.map(
+    (c) => `${c.commit.slice(0, 10)} ${c.subject}`,
+  )
+  if (r.dryRun) {
+    const p = r.plan
+    return {
+      data: r,
+      text: [
+        `would revert ${p.commits.length} commit(s) of story ${p.story}, newest first:`,
+        ...commits.map((c) => `  ${c}`),
+        `and mark it not passing in ${[p.stateStory ? 'master-project.json' : null, p.inPrd ? 'prd.json' : null].filter(Boolean).join(' and ') || 'no state file'}; nothing changed`,
+      ].join('\n'),
+    }
+  }
+  return {
+    data: r,
+    text: [
+      `rolled back story ${r.story}: reverted ${r.reverts.length} commit(s)`,
+      ...listLines('reverted:', commits),
+      `recorded as ${r.commit.slice(0, 10)} "rollback(story-${r.story}): ${r.reason}"`,
+      `undo with: cpo undo ${r.opId}`,
+    ].join('\n'),
+  }
+}
+
+async function rollback(g: GlobalOptions, o: Flags, run: Run): Promise<CommandOutput> {
+  if (o.mode !== undefined && o.mode !== 'reset' && o.mode !== 'revert') {
+    throw new CpoError(
+      'USAGE',
+      'usage',
+      `--mode takes reset or revert, not ${JSON.stringify(o.mode)}`,
+    )
+  }
+  const reason = await reasonOf(g, o)
+  const base: RollbackOptions = {
+    ...(reason === undefined ? {} : { reason }),
+    ...(o.mode === undefined ? {} : { mode: o.mode as 'reset' | 'revert' }),
+    ...(o.install === false ? { install: false } : {}),
+    ...(o.verify ? { verify: true } : {}),
+    ...(g.wait === undefined ? {} : { wait: g.wait }),
+  }
+  if (o.dryRun) {
+    const r = await run({ ...base, dryRun: true })
+    if (!r.dryRun) throw new Error('unreachable: a dry run changed something')
+    return { data: r, text: [...planLines(r.plan, true), 'nothing changed (--dry-run)'].join('\n') }
+  }
+  let confirmed = g.yes
+  if (!confirmed && g.interactive) {
+    // An inferred target comes from commit messages, not a tag: show it and ask first.
+    const r = await run({ ...base, dryRun: true })
+    if (r.dryRun && r.plan.target.inferred) {
+      process.stderr.write(`${planLines(r.plan, true).join('\n')}\n`)
+      await confirm(g, `roll back to ${r.plan.target.name}, inferred from a commit message?`)
+      confirmed = true
+    }
+  }
+  const r = await run({ ...base, confirmed })
+  if (r.dryRun) throw new Error('unreachable: no dry run here')
+  return { data: r, text: reportLines(r).join('\n') }
+}
+
+/** The reason is required: from --reason, else asked for on a terminal. */
+async function reasonOf(g: GlobalOptions, o: Flags): Promise<string | undefined> {
+  if (o.reason !== undefined || !g.interactive) return o.reason
+  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  try {
+    return (await rl.question('Why roll back? (recorded in the commit and the log) ')).trim()
+  } finally {
+    rl.close()
+  }
+}
+
+const short = (c: string) => c.slice(0, 10)
+const branchName = (b: string) => b.replace('refs/heads/', '')
+
+function planLines(p: RollbackPlan, dry: boolean): string[] {
+  const would = dry ? 'would ' : ''
+  const t = p.target
+  return [
+    `${dry ? 'plan: roll back' : 'rolled back'} ${p.scope} to ${t.tag ?? t.name} at ${short(t.commit)}${t.inferred ? ' (inferred from commit messages, no tag)' : ''}`,
+    p.mode === 'reset'
+      ? `branch ${branchName(p.branch)}: ${would}move ${short(p.head)} → ${short(t.commit)} (reset: ${p.modeWhy})`
+      : `branch ${branchName(p.branch)}: ${would}get a commit with the target's tree (revert: ${p.modeWhy})`,
+    ...listLines(
+      `commits ${p.mode === 'reset' ? 'discarded from the branch' : 'reverted'} (${p.discardedCommits.length}):`,
+      p.discardedCommits.map((c) => `${short(c.commit)} ${c.subject}`),
+      10,
+    ),
+    ...listLines('state changes:', [
+      ...p.stateChanges.stages.map((s) => `stage ${s.id}: ${s.from} → ${s.to}`),
+      ...p.stateChanges.epics.map((e) => `epic ${e.id}: ${e.from} → ${e.to}`),
+      ...(p.stateChanges.stories.length > 0
+        ? [`${p.stateChanges.stories.length} story(ies) no longer passing`]
+        : []),
+    ]),
+    `stages reset to pending: ${p.stagesReset.join(', ') || 'none'}`,
+    ...listLines(`files that change (${p.filesChanged.length}):`, p.filesChanged, 15),
+    ...listLines(
+      `uncommitted/untracked work ${would}set aside (kept in the before-snapshot):`,
+      p.setAside.uncommitted,
+    ),
+    ...listLines(`stage loop files ${would}set aside:`, p.setAside.loopFiles),
+    p.dependencies.differ
+      ? `dependencies differ (${p.dependencies.lockfiles.join(', ')}): ${p.dependencies.packageManager} install ${dry ? 'will run' : 'ran'} unless --no-install`
+      : 'dependencies: the lockfile is the same',
+    ...p.warnings.map((w) => `warning: ${w}`),
+  ]
+}
+
+function reportLines(r: RollbackReport): string[] {
+  const a = r.after
+  const set = [...new Set([...r.setAside.uncommitted, ...r.setAside.loopFiles])]
+  const tests = a.verification.ran
+    ? `${a.verification.passed ? '✓' : '✗'} tests ${a.verification.passed ? 'passed' : 'FAILED'}: ${a.verification.runs.map((v) => `${v.name} (exit ${v.exitCode})`).join(', ')}`
+    : `– tests not run: ${a.verification.why}`
+  return [
+    ...planLines(r, false),
+    `recorded as ${short(r.commit)} "rollback(${r.scope}): ${r.reason}"${r.revertCommit ? ` after revert commit ${short(r.revertCommit)}` : ''}`,
+    ...(a.install.ran
+      ? [
+          `install: ${a.install.command} ${a.install.ok ? 'done' : `FAILED (exit ${a.install.exitCode})`}`,
+        ]
+      : r.dependencies.differ
+        ? [`install skipped: ${a.install.why}`]
+        : []),
+    ...(set.length > 0 && r.recovery.paths
+      ? [`get set-aside work back: ${r.recovery.undo} (everything), or ${r.recovery.paths}`]
+      : []),
+    'safety checklist:',
+    `  ✓ reason recorded: rollback(${r.scope}): ${r.reason}`,
+    `  ✓ target verified: the tree is exactly ${r.target.tag ?? r.target.name}'s`,
+    set.length > 0
+      ? `  ✓ work set aside: ${set.length} file(s) in snapshot ${r.before.id}`
+      : '  ✓ work set aside: there was none',
+    r.stateConsistent
+      ? '  ✓ state consistent: master-project.json agrees with the rolled-back code'
+      : '  ! state: see the warnings above',
+    `  ${tests}`,
+    `undo with: ${r.recovery.undo}`,
+  ]
+}

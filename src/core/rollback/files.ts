@@ -1,0 +1,49 @@
+/** Files of one stage's agent loop (DESIGN.md §3); set aside when their stage is reset. */
+export function isLoopFile(file: string): boolean {
+  return (
+    ['prd.json', 'progress.md', 'progress.txt', 'progress-summary.md', '.last-branch'].includes(
+      file,
+    ) || /^tasks\/prd-[^/]*\.md$/.test(file)
+  )
+}
+
+export const MIGRATION_DIRS = ['prisma/migrations/', 'drizzle/'] as const
+
+export const isMigration = (file: string): boolean =>
+  MIGRATION_DIRS.some((d) => file.startsWith(d) || file === d.slice(0, -1))
+
+export type PackageManager = 'npm' | 'pnpm' | 'yarn' | 'bun'
+
+const LOCKFILES: Record<string, PackageManager> = {
+  'package-lock.json': 'npm',
+  'npm-shrinkwrap.json': 'npm',
+  'pnpm-lock.yaml': 'pnpm',
+  'yarn.lock': 'yarn',
+  'bun.lockb': 'bun',
+  'bun.lock': 'bun',
+}
+
+export const isLockfile = (file: string): boolean => Object.hasOwn(LOCKFILES, file)
+
+/** The package manager of a top-level lockfile among `files` (the first found). */
+export function packageManagerOf(files: readonly string[]): PackageManager | undefined {
+  for (const f of files) if (isLockfile(f)) return LOCKFILES[f]
+  return undefined
+}
+
+/**
+ * The install that makes `node_modules` match the lockfile again. Fixed argument lists: nothing
+ * from the repository or the user is spliced in.
+ */
+export function installCommand(pm: PackageManager): { command: string; args: string[] } {
+  switch (pm) {
+    case 'npm':
+      return { command: 'npm', args: ['ci'] }
+    case 'pnpm':
+      return { command: 'pnpm', args: ['install', '--frozen-lockfile'] }
+    case 'yarn':
+      return { command: 'yarn', args: ['install', '--frozen-lockfile'] }
+    case 'bun':
+      return { command: 'bun', args: ['install', '--frozen-lockfile'] }
+  }
+}

@@ -1,0 +1,178 @@
+import path from 'node:path'
+import { diffFiles, readBlobAt, readHead } from '../../adapters/checkpoint-git.js'
+import { readTextIfExists } from '../../adapters/fs.js'
+import type { Repo } from '../../adapters/repo.js'
+import {
+  commitsBetween,
+  isAncestor,
+  reachableFrom,
+  uncommittedPaths,
+  upstreamOf,
+} from '../../adapters/rollback-git.js'
+import type { Checkpoint } from '../../core/checkpoint/types.js'
+import {
+  type ProjectDocument,
+  type ProjectFile,
+  parseProjectDocument,
+  projectWarnings,
+  serializeProjectDocument,
+} from '../../core/project/index.js'
+import {
+  chooseMode,
+  isLockfile,
+  isLoopFile,
+  isMigration,
+  mergeRollbackState,
+  packageManagerOf,
+  type RollbackMode,
+  stagesWithDiscardedWork,
+  withDependents,
+} from '../../core/rollback/index.js'
+import { CpoError } from '../../errors.js'
+import { PROGRESS_FILE, PROJECT_FILE } from '../project-file.js'
+import type { RollbackTarget } from './target.js'
+
+/** Everything a rollback will do, computed before anything changes (what --dry-run prints). */
+export interface RollbackPlan {
+  kind: RollbackTarget['kind']
+  scope: string
+  reason: string
+  target: Omit<RollbackTarget, 'kind' | 'scope'>
+  /** The branch that moves (reset) or gets the new commits (revert). */
+  branch: string
+  head: string
+  mode: RollbackMode
+  modeWhy: string
+  upstream: string | null
+  /** Commits on the branch after the target: dropped from it (reset) or reverted (revert). */
+  discardedCommits: Array<{ commit: string; subject: string }>
+  /** Stages made pending: the target stage, stages whose work is discarded, their dependents. */
+  stagesReset: string[]
+  stateChanges: {
+    stages: Array<{ id: string; from: string; to: string }>
+    stories: Array<{ id: string; stage: string; from: boolean; to: boolean }>
+    epics: Array<{ id: string; from: string; to: string }>
+  }
+  /** Files that differ between now (work tree) and the target. */
+  filesChanged: string[]
+  setAside: {
+    /** Uncommitted changes and untracked (not ignored) files: gone from the tree, kept in the snapshot. */
+    uncommitted: string[]
+    /** Agent loop files (prd.json, progress.md, …) that change or go. */
+    loopFiles: string[]
+  }
+  dependencies: { differ: boolean; lockfiles: string[]; packageManager: string | null }
+  migrations: { differ: boolean; files: string[] }
+  /** Whether the target's commit had a state file (without one every stage becomes pending). */
+  targetHasStateFile: boolean
+  warnings: string[]
+}
+
+/** What apply needs besides the plan; not part of any report. */
+export interface RollbackPayload {
+  stateText: string
+  logText: string | undefined
+}
+
+export async function planRollback(
+  repo: Repo,
+  target: RollbackTarget,
+  today: ProjectDocument,
+  checkpoints: readonly Checkpoint[],
+  options: { reason: string; mode: RollbackMode | undefined },
+): Promise<{ plan: RollbackPlan; payload: RollbackPayload }> {
+  const head = await readHead(repo)
+  if (head.commit === undefined) {
+    throw new CpoError('NO_COMMITS', 'conflict', 'the repository has no commits yet')
+  }
+  if (head.branch === null) {
+    throw new CpoError('DETACHED_HEAD', 'conflict', 'HEAD is detached: no branch to roll back', {
+      hint: 'Check out the branch to roll back (`git switch <branch>`), then run the command again.',
+    })
+  }
+  if (!(await isAncestor(repo, target.commit, head.commit))) {
+    const where = target.takenOn
+      ? ` (it was taken on ${target.takenOn.replace('refs/heads/', '')})`
+      : ''
+    throw new CpoError(
+      'TARGET_NOT_ON_BRANCH',
+      'conflict',
+      `${target.name} (${target.commit.slice(0, 10)}) is not in the history of ${head.branch.replace('refs/heads/', '')}${where}`,
+      { hint: 'Check out the branch the checkpoint belongs to, then run the rollback there.' },
+    )
+  }
+  const discardedCommits = await commitsBetween(repo, target.commit, head.commit)
+  const discarded = new Set(discardedCommits.map((c) => c.commit))
+  const upstream = await upstreamOf(repo, head.branch)
+  const onUpstream = upstream === null ? [] : await reachableFrom(repo, upstream, [...discarded])
+  const { mode, why } = chooseMode(options.mode, onUpstream.length, upstream)
+
+  const thenText = await readBlobAt(repo, target.commit, PROJECT_FILE)
+  const warnings: string[] = []
+  let then: ProjectFile | undefined
+  if (thenText !== undefined) {
+    try {
+      then = parseProjectDocument(thenText, PROJECT_FILE).data
+    } catch {
+      warnings.push(`${PROJECT_FILE} at the target is not valid: every stage becomes pending`)
+    }
+  }
+  const seeds = [
+    ...(target.stage === null ? [] : [target.stage.id]),
+    ...stagesWithDiscardedWork(today.data, checkpoints, discarded),
+  ]
+  const stagesReset = withDependents(today.data, seeds)
+  const merged = mergeRollbackState(today, then, new Set(stagesReset))
+  const problems = projectWarnings(merged.doc.data)
+  for (const p of problems) warnings.push(`state after the rollback: ${p.message}`)
+
+  const [tracked, uncommitted] = await Promise.all([
+    diffFiles(repo, target.commit, undefined),
+    uncommittedPaths(repo),
+  ])
+  const filesChanged = [
+    ...new Set([
+      ...tracked.map((d) => d.path),
+      ...uncommitted.filter((u) => u.untracked).map((u) => u.path),
+    ]),
+  ].sort()
+  const lockfiles = filesChanged.filter(isLockfile)
+  const migrations = filesChanged.filter(isMigration)
+  if (migrations.length > 0) {
+    warnings.push(
+      `database migrations differ between now and the target (${migrations.length} file(s)): the database was not rolled back`,
+    )
+  }
+  const logText = await readTextIfExists(path.join(repo.root, PROGRESS_FILE))
+  const { kind, scope, ...rest } = target
+  return {
+    plan: {
+      kind,
+      scope,
+      reason: options.reason,
+      target: rest,
+      branch: head.branch,
+      head: head.commit,
+      mode,
+      modeWhy: why,
+      upstream,
+      discardedCommits,
+      stagesReset,
+      stateChanges: { stages: merged.stages, stories: merged.stories, epics: merged.epics },
+      filesChanged,
+      setAside: {
+        uncommitted: uncommitted.map((u) => u.path).sort(),
+        loopFiles: filesChanged.filter(isLoopFile),
+      },
+      dependencies: {
+        differ: lockfiles.length > 0,
+        lockfiles,
+        packageManager: packageManagerOf(lockfiles) ?? null,
+      },
+      migrations: { differ: migrations.length > 0, files: migrations },
+      targetHasStateFile: thenText !== undefined,
+      warnings,
+    },
+    payload: { stateText: serializeProjectDocument(merged.doc), logText },
+  }
+}
