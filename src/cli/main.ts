@@ -25,8 +25,19 @@ function act<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<Co
   }
 }
 
-export function buildProgram(): Command {
+/**
+ * `json` silences commander's own usage text (the error envelope carries it instead). Exit
+ * handling and output are set before any subcommand exists, because subcommands copy these
+ * settings when they are created.
+ */
+export function buildProgram(json = false): Command {
   const program = new Command('cpo')
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => {
+        if (!json) process.stderr.write(s)
+      },
+    })
     .description('checkpoints, rollbacks and recovery for stage-by-stage projects')
     .version(VERSION, '-V, --version')
     .option(
@@ -250,14 +261,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram()
   const json = argv.includes('--json')
-  program.exitOverride()
-  program.configureOutput({
-    writeErr: (s) => {
-      if (!json) process.stderr.write(s)
-    },
-  })
+  const program = buildProgram(json)
   try {
     await program.parseAsync(argv, { from: 'user' })
   } catch (e) {
