@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { history, masterProject, progressLog } from './sample-project.mjs'
+import { masterProject, progressLog, skeleton, stageWork } from './sample-project.mjs'
 
 const CLI = path.resolve(import.meta.dirname, '../bin/cpo.js')
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cpo-demo-'))
@@ -50,37 +50,100 @@ const write = (file, content) => {
 const read = (file) => fs.readFileSync(path.join(dir, file), 'utf8')
 const exists = (file) => fs.existsSync(path.join(dir, file))
 
+const state = () => JSON.parse(read('master-project.json'))
+const stageStatus = (id) => state().stages.find((st) => st.id === id).status
+const testsPass = () => spawnSync(process.execPath, ['tests/run.mjs'], { cwd: dir }).status === 0
+
+function commitWork(stage) {
+  for (const commit of stageWork[stage]) {
+    for (const [file, content] of Object.entries(commit.files)) write(file, content)
+    git('add', '-A')
+    git('commit', '-q', '-m', commit.message)
+    process.stdout.write(`\n  (agent) git commit -m "${commit.message}"\n`)
+  }
+}
+
 try {
   say(
     'a sample CPO project',
-    `Creating "Ledgerly" in ${dir}: three commits of stage work,\nmaster-project.json (stage S3 in progress) and cpo-progress.md.`,
+    `Creating "Ledgerly" in ${dir}: a plan of three stages in master-project.json,\ncpo-progress.md, and a test suite that verification runs (node tests/run.mjs).`,
   )
   git('init', '-q', '-b', 'main')
   git('config', 'user.email', 'agent@example.com')
   git('config', 'user.name', 'CPO Agent')
-  for (const commit of history) {
-    for (const [file, content] of Object.entries(commit.files)) write(file, content)
-    git('add', '-A')
-    git('commit', '-q', '-m', commit.message)
-  }
+  for (const [file, content] of Object.entries(skeleton)) write(file, content)
   write('master-project.json', `${JSON.stringify(masterProject, null, 2)}\n`)
   write('cpo-progress.md', progressLog)
   git('add', '-A')
-  git('commit', '-q', '-m', 'chore: planning and progress for stage S3')
+  git('commit', '-q', '-m', 'chore: planning complete')
+  cpo(['init'])
+
+  for (const id of ['S1', 'S2']) {
+    say(
+      `stage ${id}: start, build, complete`,
+      'stage start commits and tags the starting point and writes sidecars; stage complete runs\nthe verification commands, then records the stage as tested with a checkpoint tag.',
+    )
+    cpo(['stage', 'start', id])
+    commitWork(id)
+    cpo(['stage', 'complete', id])
+    assert.equal(stageStatus(id), 'tested')
+  }
 
   say(
-    'where the project stands',
-    'cpo reads master-project.json and git: phase, current stage, stages, work tree.',
+    'stage S3 breaks the tests',
+    'Verification fails, so stage complete tags nothing and changes nothing (exit 6).',
   )
-  cpo(['status'])
+  cpo(['stage', 'start', 'S3'])
+  commitWork('S3')
+  const brokenHead = git('rev-parse', 'HEAD')
+  cpo(['stage', 'complete', 'S3'], { expectCode: 6 })
+  assert.equal(testsPass(), false)
+  assert.equal(stageStatus('S3'), 'in_progress')
 
   say(
-    'the agent starts stage S3 and cpo takes a snapshot',
-    'Uncommitted work (a new file, an edit, a staged change) is captured exactly,\nwithout touching the index or the files.',
+    'roll back stage 3: first the plan',
+    '--dry-run shows the target, the commits discarded, the state changes and the files; nothing changes.',
   )
-  write('src/budgets/budget.ts', 'export interface Budget {\n  month: string\n  limit: number\n}\n')
-  write('src/index.ts', "export const app = 'ledgerly'\nexport * from './budgets/budget'\n")
-  git('add', 'src/index.ts')
+  cpo(['rollback', 'stage', '3', '--reason', 'stage 3 broke the tests', '--dry-run'])
+  assert.equal(git('rev-parse', 'HEAD'), brokenHead)
+
+  say(
+    'roll back stage 3',
+    'Code back to checkpoint/stage-3-start, S3 pending again, a ROLLBACK entry in the log\n(every earlier entry kept), one rollback commit, and the safety checklist.',
+  )
+  cpo(['rollback', 'stage', '3', '--reason', 'stage 3 broke the tests'])
+  assert.equal(testsPass(), true)
+  assert.equal(stageStatus('S3'), 'pending')
+  assert.equal(stageStatus('S2'), 'tested')
+  assert.match(read('cpo-progress.md'), /Stage S2: Accounts COMPLETE[\s\S]*ROLLBACK stage-3/)
+  assert.equal(git('status', '--porcelain'), '')
+
+  say(
+    'undo the rollback',
+    'cpo undo puts back exactly what the rollback replaced: the broken commit, S3 in progress.',
+  )
+  cpo(['undo'])
+  assert.equal(git('rev-parse', 'HEAD'), brokenHead)
+  assert.equal(testsPass(), false)
+  assert.equal(stageStatus('S3'), 'in_progress')
+
+  say('roll back again', 'Same result as the first time; then the project timeline.')
+  cpo(['rollback', 'stage', '3', '--reason', 'stage 3 broke the tests, confirmed'])
+  assert.equal(testsPass(), true)
+  assert.equal(stageStatus('S3'), 'pending')
+  cpo(['timeline', '--width', '90'])
+
+  say(
+    'uncommitted work and a snapshot',
+    'The agent starts on stage 3 again; cpo snapshot captures the uncommitted work\n(a new file, an edit, a staged change) without touching the index or the files.',
+  )
+  write(
+    'src/budgets/totals.mjs',
+    "import { add } from '../money.mjs'\nexport const total = (xs) => xs.reduce(add, 0)\n",
+  )
+  write('src/index.mjs', "export * from './budgets/totals.mjs'\n")
+  git('add', 'src/index.mjs')
+  const goodState = read('master-project.json')
   const snap = json(['snapshot', '-m', 'S3 work in progress']).snapshot
   process.stdout.write(
     `\n  $ cpo snapshot -m "S3 work in progress"\n    snapshot ${snap.id} taken (${snap.dirty.length} changed files)\n`,
@@ -91,7 +154,7 @@ try {
     'things go wrong',
     'The agent deletes a file it should not, commits half-done work,\nand writes a broken master-project.json.',
   )
-  fs.rmSync(path.join(dir, 'src/accounts/signin.ts'))
+  fs.rmSync(path.join(dir, 'src/accounts/signin.mjs'))
   git('add', '-A')
   git('commit', '-q', '-m', 'wip: refactor accounts')
   write('master-project.json', '{\n  "project": { "name": "Ledgerly", }\n')
@@ -102,19 +165,19 @@ try {
     'cpo snapshot restore <id> --paths brings back chosen files and leaves the rest alone.',
   )
   cpo(['snapshot', 'restore', snap.id, '--paths', 'master-project.json'])
-  assert.deepEqual(JSON.parse(read('master-project.json')), masterProject)
-  assert.equal(exists('src/accounts/signin.ts'), false)
+  assert.equal(read('master-project.json'), goodState)
+  assert.equal(exists('src/accounts/signin.mjs'), false)
 
   say(
     'restore everything',
-    "The whole snapshot: files, index, HEAD and branch. The wip commit is no longer on main,\nbut nothing is lost: the state just replaced is kept as the operation's before-snapshot.",
+    "The whole snapshot: files, index, HEAD and branch. The wip commit leaves main,\nbut nothing is lost: the state just replaced is kept as the operation's before-snapshot.",
   )
   const wipHead = git('rev-parse', 'HEAD')
   cpo(['snapshot', 'restore', snap.id])
-  assert.equal(read('src/accounts/signin.ts').includes('signIn'), true)
+  assert.equal(read('src/accounts/signin.mjs').includes('signIn'), true)
   assert.equal(git('rev-parse', 'HEAD'), snap.head)
-  assert.equal(git('diff', '--cached', '--name-only'), 'src/index.ts')
-  assert.equal(exists('src/budgets/budget.ts'), true)
+  assert.equal(git('diff', '--cached', '--name-only'), 'src/index.mjs')
+  assert.equal(exists('src/budgets/totals.mjs'), true)
 
   say(
     'changed your mind? undo',
@@ -122,7 +185,7 @@ try {
   )
   cpo(['undo'])
   assert.equal(git('rev-parse', 'HEAD'), wipHead)
-  assert.equal(exists('src/accounts/signin.ts'), false)
+  assert.equal(exists('src/accounts/signin.mjs'), false)
   cpo(['undo'])
   assert.equal(git('rev-parse', 'HEAD'), snap.head)
 
@@ -142,40 +205,30 @@ try {
     'the operation log',
     'Every state-changing command is journaled with its before and after snapshots.',
   )
-  cpo(['log'])
+  cpo(['log', '--limit', '8'])
 
   say(
     'a full backup',
-    `One archive with every ref (snapshots included), the state files and a redacted\nenv template, written to ${store}. verify --deep re-hashes every entry and test-restores it.`,
+    `One archive with every ref (snapshots and checkpoints included), the state files and a\nredacted env template, written to ${store}. verify --deep re-hashes every entry and\ntest-restores it.`,
   )
   write('.env', 'DATABASE_URL=postgres://app:s3cr3t-pass@localhost:5432/ledgerly\nPORT=3000\n')
-  cpo(['backup', 'create', '--store', store, '--tag', 'after-S3-snapshot'])
+  cpo(['backup', 'create', '--store', store, '--tag', 'after-stage-2'])
   cpo(['backup', 'list', '--store', store])
-  cpo([
-    'backup',
-    'verify',
-    '--deep',
-    '--store',
-    store,
-    json(['backup', 'list', '--store', store]).backups[0].id,
-  ])
+  const backupId = json(['backup', 'list', '--store', store]).backups[0].id
+  cpo(['backup', 'verify', '--deep', '--store', store, backupId])
 
   say('disaster: the project folder is gone', `rm -rf ${dir}`)
   const refsBefore = git('for-each-ref', '--format=%(refname) %(objectname)')
+  const stateBefore = read('master-project.json')
+  const logBefore = read('cpo-progress.md')
   fs.rmSync(dir, { recursive: true, force: true })
 
   say(
     'restore on a new machine (here: a new folder)',
     'Every ref comes back, HEAD is checked out, state files are put back;\nsecrets come back only as names to fill in.',
   )
-  const id = JSON.parse(
-    spawnSync(process.execPath, [CLI, 'backup', 'list', '--store', store, '--json'], {
-      encoding: 'utf8',
-      cwd: base,
-    }).stdout,
-  ).data.backups[0].id
-  process.stdout.write(`\n  $ cpo restore ${id} ${restored} --store ${store}\n`)
-  const r = spawnSync(process.execPath, [CLI, 'restore', id, restored, '--store', store], {
+  process.stdout.write(`\n  $ cpo restore ${backupId} ${restored} --store ${store}\n`)
+  const r = spawnSync(process.execPath, [CLI, 'restore', backupId, restored, '--store', store], {
     encoding: 'utf8',
     cwd: base,
   })
@@ -184,11 +237,8 @@ try {
   const restoredGit = (...args) =>
     execFileSync('git', args, { cwd: restored, encoding: 'utf8' }).trim()
   assert.equal(restoredGit('for-each-ref', '--format=%(refname) %(objectname)'), refsBefore)
-  assert.deepEqual(
-    JSON.parse(fs.readFileSync(path.join(restored, 'master-project.json'), 'utf8')),
-    masterProject,
-  )
-  assert.equal(fs.readFileSync(path.join(restored, 'cpo-progress.md'), 'utf8'), progressLog)
+  assert.equal(fs.readFileSync(path.join(restored, 'master-project.json'), 'utf8'), stateBefore)
+  assert.equal(fs.readFileSync(path.join(restored, 'cpo-progress.md'), 'utf8'), logBefore)
 
   process.stdout.write('\nDemo finished: every step above was checked.\n')
 } finally {

@@ -1,5 +1,5 @@
-// The sample CPO project the demo works on: a small app mid-way through stage-by-stage execution,
-// with the state file and progress log the CPO workflow writes.
+// The sample CPO project the demo works on: "Ledgerly", right after planning, with the state file
+// and progress log the CPO workflow writes, a tiny test suite, and the work of three stages.
 
 export const masterProject = {
   project: {
@@ -13,87 +13,93 @@ export const masterProject = {
     techStack: { database: 'SQLite', orm: 'Drizzle', hosting: 'Railway' },
   },
   epics: [
-    { id: 'E1', name: 'Foundation', status: 'completed', dependsOn: [], stages: ['S1', 'S2'] },
-    { id: 'E2', name: 'Budgets', status: 'in_progress', dependsOn: ['E1'], stages: ['S3'] },
+    { id: 'E1', name: 'Foundation', status: 'pending', dependsOn: [], stages: ['S1', 'S2'] },
+    { id: 'E2', name: 'Budgets', status: 'pending', dependsOn: ['E1'], stages: ['S3'] },
   ],
   stages: [
-    stage('S1', 'E1', 'Setup & CI', 'tested', [], ['Repository and CI', 'Lint and typecheck']),
-    stage('S2', 'E1', 'Accounts', 'tested', ['S1'], ['Sign up', 'Sign in']),
-    stage('S3', 'E2', 'Budgets', 'in_progress', ['S2'], ['Create a budget', 'Monthly limits']),
+    stage('S1', 'E1', 'Setup & CI', [], ['Repository and CI']),
+    stage('S2', 'E1', 'Accounts', ['S1'], ['Sign up', 'Sign in']),
+    stage('S3', 'E2', 'Budgets', ['S2'], ['Monthly totals']),
   ],
-  currentStage: { id: 'S3', name: 'Budgets', totalStories: 2 },
+  currentStage: null,
   currentPhase: 3,
-  verification: { typecheck: 'npm run typecheck', test: 'npm test', lint: '', build: '', e2e: '' },
+  verification: { typecheck: '', test: 'node tests/run.mjs', lint: '', build: '', e2e: '' },
   repository: { url: null, branch: 'main', lastCommit: null },
   progress: {
     phase: 'execution',
-    completedEpics: 1,
-    completedStages: 2,
-    completedStories: 4,
+    completedEpics: 0,
+    completedStages: 0,
+    completedStories: 0,
     totalEpics: 2,
     totalStages: 3,
-    totalStories: 6,
+    totalStories: 4,
   },
 }
 
-function stage(id, epicId, name, status, dependsOn, titles) {
-  const done = status === 'tested'
+function stage(id, epicId, name, dependsOn, titles) {
   return {
     id,
     epicId,
     name,
-    status,
+    status: 'pending',
     dependsOn,
     stories: titles.map((title, i) => ({
       id: `${id}-US-00${i + 1}`,
       title,
       priority: i + 1,
-      passes: done,
-      attempts: done ? 1 : 0,
-      completedAt: done ? '2026-11-22T15:00:00.000Z' : null,
+      passes: false,
+      attempts: 0,
+      completedAt: null,
     })),
-    startedAt: '2026-11-21T09:00:00.000Z',
-    completedAt: done ? '2026-11-22T15:00:00.000Z' : null,
-    testedAt: done ? '2026-11-22T15:10:00.000Z' : null,
-    feedbackLoop: {
-      iterations: done ? 1 : 0,
-      status: done ? 'approved' : 'pending',
-      history: [],
-      approvedAt: null,
-    },
+    startedAt: null,
+    completedAt: null,
+    testedAt: null,
+    feedbackLoop: { iterations: 0, status: 'pending', history: [], approvedAt: null },
   }
 }
 
 export const progressLog = `# CPO Progress Log
 
-### 2026-11-21 - Stage S1: Setup & CI COMPLETE
-- Repository, CI pipeline, lint and typecheck in place.
-
-### 2026-11-22 - Stage S2: Accounts COMPLETE
-- Sign up and sign in with sessions.
+### 2026-11-20 - Planning COMPLETE
+- Three stages in two epics; verification runs \`node tests/run.mjs\`.
 `
 
-/** Commits that look like the workflow's own history. */
-export const history = [
-  {
-    message: 'feat(stage-1): Setup & CI',
-    files: {
-      'package.json': '{\n  "name": "ledgerly",\n  "private": true\n}\n',
-      '.gitignore': 'node_modules/\n.env\n*.log\n',
-      'src/index.ts': "export const app = 'ledgerly'\n",
+/** Files present from the start: the app skeleton and its tests. */
+export const skeleton = {
+  '.gitignore': 'node_modules/\n.env\n*.log\n',
+  'package.json': '{\n  "name": "ledgerly",\n  "private": true,\n  "type": "module"\n}\n',
+  'src/money.mjs': 'export const add = (a, b) => a + b\n',
+  'tests/run.mjs':
+    "import assert from 'node:assert/strict'\nimport { add } from '../src/money.mjs'\n\nassert.equal(add(2, 3), 5)\nconsole.log('tests passed')\n",
+}
+
+/** Each stage's story commits, as the agent would make them. */
+export const stageWork = {
+  S1: [
+    {
+      message: 'feat(S1-US-001): Repository and CI',
+      files: { '.ci.yml': 'test: node tests/run.mjs\n' },
     },
-  },
-  {
-    message: 'feat(S2-US-001): Sign up',
-    files: {
-      'src/accounts/signup.ts': 'export function signUp(email: string) {\n  return { email }\n}\n',
+  ],
+  S2: [
+    {
+      message: 'feat(S2-US-001): Sign up',
+      files: { 'src/accounts/signup.mjs': 'export const signUp = (email) => ({ email })\n' },
     },
-  },
-  {
-    message: 'feat(S2-US-002): Sign in',
-    files: {
-      'src/accounts/signin.ts':
-        'export function signIn(email: string) {\n  return email.length > 0\n}\n',
+    {
+      message: 'feat(S2-US-002): Sign in',
+      files: { 'src/accounts/signin.mjs': 'export const signIn = (email) => email.length > 0\n' },
     },
-  },
-]
+  ],
+  // Stage 3 "optimises" add() and breaks it: the tests catch it.
+  S3: [
+    {
+      message: 'feat(S3-US-001): Monthly totals',
+      files: {
+        'src/budgets/totals.mjs':
+          "import { add } from '../money.mjs'\nexport const total = (xs) => xs.reduce(add, 0)\n",
+        'src/money.mjs': 'export const add = (a, b) => a - -b - 1\n',
+      },
+    },
+  ],
+}
