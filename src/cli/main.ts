@@ -89,14 +89,15 @@ export function buildProgram(json = false): Command {
     .description('roll an interrupted operation back to the state before it')
     .action(act(async () => (await import('./commands/recover.js')).run))
 
-  const storeHelp = 'backup store dir (default: $CPO_BACKUP_STORE, else XDG data dir)'
+  const storeHelp =
+    'backup store: a directory or s3://bucket/prefix (default: $CPO_BACKUP_STORE, else XDG data dir)'
   const backup = program
     .command('backup')
     .description('project archives (subcommands: create, list, verify, prune, pin, unpin)')
   backup
     .command('create')
     .description('bundle every ref, state files, .checkpoints/ and the redacted env template')
-    .option('--store <dir>', storeHelp)
+    .option('--store <store>', storeHelp)
     .option('--tag <tag>', 'label it (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--compression <kind>', 'zstd (default when installed), gzip or none')
     .option('--pin', 'pin it at once (prune never removes it)')
@@ -105,19 +106,19 @@ export function buildProgram(json = false): Command {
   backup
     .command('list')
     .description('backups, newest first (incomplete ones flagged)')
-    .option('--store <dir>', storeHelp)
+    .option('--store <store>', storeHelp)
     .action(act(async () => (await import('./commands/backup.js')).list))
   backup
     .command('verify <backup>')
     .description('check the archive, every entry and the bundle against the manifest')
-    .option('--store <dir>', storeHelp)
+    .option('--store <store>', storeHelp)
     .option('--deep', 'also restore into a temp directory and compare refs and files')
     .action(act(async () => (await import('./commands/backup.js')).verify))
   const keep = (flag: string, what: string) => [flag, what] as const
   const prune = backup
     .command('prune')
     .description('remove backups by a retention policy (pinned and newest verified kept)')
-    .option('--store <dir>', storeHelp)
+    .option('--store <store>', storeHelp)
     .option('--dry-run', 'print what would be kept and removed, and why; remove nothing')
   for (const [flag, what] of [
     keep('--keep-last <n>', 'keep the newest n backups'),
@@ -134,18 +135,18 @@ export function buildProgram(json = false): Command {
   backup
     .command('pin <backup>')
     .description('protect a backup from prune')
-    .option('--store <dir>', storeHelp)
+    .option('--store <store>', storeHelp)
     .action(act(async () => (await import('./commands/backup.js')).pin))
   backup
     .command('unpin <backup>')
     .description('let prune decide about a backup again')
-    .option('--store <dir>', storeHelp)
+    .option('--store <store>', storeHelp)
     .action(act(async () => (await import('./commands/backup.js')).unpin))
 
   program
     .command('restore [backup] [dir]')
     .description('restore a backup into a new directory, or --from-git <url|path> <dir>')
-    .option('--store <dir>', storeHelp)
+    .option('--store <store>', storeHelp)
     .option('--force', 'restore into a non-empty directory')
     .option('--from-git <source>', 'clone a remote, check out its latest (or --checkpoint) one')
     .option('--checkpoint <name>', 'with --from-git: the checkpoint to check out')
