@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runBackupBench } from './backup.mjs'
 import { machineInfo, machineLines, resultsTable, run, stats, timed } from './measure.mjs'
 import { profile } from './profile.mjs'
 import { benchEnv, buildRepo, dirtyTree, git, smallChange } from './repo.mjs'
@@ -219,3 +220,5 @@ try {
 } finally {
   cleanup()
 }
+
+runBackupBench()

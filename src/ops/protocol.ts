@@ -89,14 +89,13 @@ export async function runOperation<P, R>(
   try {
     failpoint('lock-taken')
     await clearScratch(repo)
-    const journal = await readJournal(repo.cpoDir)
+    const [journal, settings] = await Promise.all([readJournal(repo.cpoDir), readSettings(repo)])
     const operations = foldJournal(journal.events)
     const pending = pendingOperations(operations)
     if (pending.length > 0 && !spec.allowPending) throw pendingError(pending)
     const plan = await spec.plan(repo, operations)
     if (spec.dryRun) return { dryRun: true, plan }
 
-    const settings = await readSettings(repo)
     const opId = newId(new Date(), randomBytes(2).toString('hex'))
     const before = await captureSnapshot(repo, {
       kind: spec.beforeLabel?.kind ?? 'before',

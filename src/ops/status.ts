@@ -4,9 +4,8 @@ import { isStale, type LockOwner, readLockOwner } from '../adapters/lock.js'
 import type { Repo } from '../adapters/repo.js'
 import { parseStatusV2 } from '../adapters/snapshot/status.js'
 import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
-import { currentStage, phaseName, recomputeProgress, stagesOf } from '../core/project/index.js'
+import type { recomputeProgress } from '../core/project/index.js'
 import { isCpoError } from '../errors.js'
-import { readProjectDocument } from './project-file.js'
 
 export interface StageRow {
   id: string
@@ -42,26 +41,41 @@ export interface RepoStatus {
 
 /** Everything `cpo status` shows; reads only, takes no lock. */
 export async function repoStatus(repo: Repo): Promise<RepoStatus> {
-  const [head, branch, statusOut, journal, owner, project] = await Promise.all([
-    git(repo.root, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { okCodes: [1, 128] }),
-    git(repo.root, ['symbolic-ref', '-q', '--short', 'HEAD'], { okCodes: [1] }),
-    git(repo.root, ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames']),
+  // One git process: `--branch` reports HEAD and the branch in the same pass, and spawning is
+  // a good part of this command's cost. Ahead/behind counts are never shown, so not computed.
+  const [statusOut, journal, owner, project] = await Promise.all([
+    git(repo.root, [
+      'status',
+      '--porcelain=v2',
+      '-z',
+      '--untracked-files=all',
+      '--no-renames',
+      '--branch',
+      '--no-ahead-behind',
+    ]),
     readJournal(repo.cpoDir),
     readLockOwner(repo.cpoDir),
     readProject(repo),
   ])
+  const { branch, staged, unstaged, untracked } = parseStatusV2(statusOut.stdout)
   return {
     root: repo.root,
-    branch: branch.code === 0 ? branch.stdout.trim() : null,
-    head: head.code === 0 && head.stdout.trim() ? head.stdout.trim() : null,
+    branch: branch?.head ?? null,
+    head: branch?.oid ?? null,
     ...project,
-    dirty: parseStatusV2(statusOut.stdout),
+    dirty: { staged, unstaged, untracked },
     pendingRecovery: pendingOperations(foldJournal(journal.events)),
     lock: owner ? { ...owner, stale: isStale(owner) } : null,
   }
 }
 
+/**
+ * Loaded on demand so that the module loads while git status runs: reading the project file
+ * means validating it, and the validator is the largest part of this command's code.
+ */
 async function readProject(repo: Repo): Promise<Pick<RepoStatus, 'project' | 'projectError'>> {
+  const [{ readProjectDocument }, { currentStage, phaseName, recomputeProgress, stagesOf }] =
+    await Promise.all([import('./project-file.js'), import('../core/project/index.js')])
   try {
     const doc = await readProjectDocument(repo)
     if (!doc) return { project: null, projectError: null }

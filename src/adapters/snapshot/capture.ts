@@ -5,12 +5,12 @@ import { newId } from '../../core/ids.js'
 import { CpoError } from '../../errors.js'
 import { git } from '../git.js'
 import { gitOperationInProgress, type Repo } from '../repo.js'
-import { readHead, readRefs } from './head.js'
+import { readBranch, readRefs } from './head.js'
 import { parseStatusV2 } from './status.js'
 import {
   DEFAULT_SIZE_CAP,
-  SNAPSHOT_REF_PREFIX,
   type SkippedFile,
+  SNAPSHOT_REF_PREFIX,
   type Snapshot,
   type SnapshotKind,
   type SnapshotMeta,
@@ -36,6 +36,9 @@ const IDENTITY = {
  * Captures work tree, index, HEAD and branch as a commit under refs/cpo/snapshots/<id> without
  * touching the user's index or files. Everything happens in a copy of `.git/index`: it already
  * holds stat data for every tracked file, so only files that changed are read and hashed.
+ *
+ * Git processes dominate the cost, so independent ones run side by side: the index side (its
+ * tree and commit) next to the work-tree side (staging changed paths, writing their tree).
  */
 export async function captureSnapshot(repo: Repo, options: CaptureOptions): Promise<Snapshot> {
   const inProgress = await gitOperationInProgress(repo)
@@ -47,57 +50,117 @@ export async function captureSnapshot(repo: Repo, options: CaptureOptions): Prom
   const now = options.now ?? new Date()
   const id = newId(now, randomBytes(2).toString('hex'))
   const tmpIndex = path.join(repo.cpoDir, 'tmp', `index-${id}`)
+  const tmpIndexCopy = `${tmpIndex}-staged`
   await fsp.mkdir(path.dirname(tmpIndex), { recursive: true })
   await copyIndex(path.join(repo.gitDir, 'index'), tmpIndex)
   const env = { GIT_INDEX_FILE: tmpIndex }
   try {
-    const [head, refs, statusOut] = await Promise.all([
-      readHead(repo),
-      readRefs(repo),
-      // Optional locks on: status may refresh stat data, but only in the temporary index.
+    // Status goes first: it is by far the longest call, and every spawn holds up the event loop
+    // for a moment. It only reads the scratch index (refreshed stat data would be thrown away
+    // with it), and `--branch` names the very commit its staged list was computed against.
+    const [statusOut, branch, refs] = await Promise.all([
       git(
         repo.root,
-        ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames'],
-        { env: { ...env, GIT_OPTIONAL_LOCKS: '1' } },
+        [
+          'status',
+          '--porcelain=v2',
+          '-z',
+          '--untracked-files=all',
+          '--no-renames',
+          '--branch',
+          '--no-ahead-behind',
+        ],
+        { env },
       ),
+      readBranch(repo),
+      readRefs(repo),
     ])
     const status = parseStatusV2(statusOut.stdout)
-    const { kept, skipped } = await partitionUntracked(
-      repo.root,
-      status.untracked,
-      options.sizeCap ?? DEFAULT_SIZE_CAP,
-    )
-    const indexTree = await writeTree(repo, env)
-    const changed = await stageWorkTree(repo, env, status.unstaged, kept)
-    const worktreeTree = changed ? await writeTree(repo, env) : indexTree
+    const head = status.branch?.oid
+    if (!head) {
+      throw new CpoError('NO_COMMITS', 'conflict', 'the repository has no commits yet', {
+        hint: 'Make a first commit (git add -A && git commit -m "initial") and run cpo again.',
+      })
+    }
+    const createdAt = now.toISOString()
+    // With nothing staged the index holds exactly HEAD's tree: status compares every index
+    // entry with HEAD (intent-to-add entries, which it lists as unstaged, are left out of
+    // trees by write-tree too), so the tree is known without writing it. Otherwise the tree is
+    // written from a second copy, so it can run while the first copy takes work-tree changes.
+    if (status.staged.length > 0) await copyIndex(tmpIndex, tmpIndexCopy)
+    // The work-tree side is the longer one, so it starts first.
+    const [worktreeSide, indexSide] = await settleAll([
+      (async () => {
+        const { kept, skipped } = await partitionUntracked(
+          repo.root,
+          status.untracked,
+          options.sizeCap ?? DEFAULT_SIZE_CAP,
+        )
+        const changed = await stageWorkTree(repo, env, status.unstaged, kept)
+        return { kept, skipped, tree: changed ? await writeTree(repo, env) : undefined }
+      })(),
+      (async () => {
+        const indexTree =
+          status.staged.length === 0
+            ? await treeOf(repo, head)
+            : await writeTree(repo, { GIT_INDEX_FILE: tmpIndexCopy })
+        const message = `cpo index of snapshot ${id}\n`
+        const indexCommit = await commitTree(repo, indexTree, [head], createdAt, message)
+        return { indexTree, indexCommit }
+      })(),
+    ])
     const meta: SnapshotMeta = {
       v: 1,
       id,
       kind: options.kind,
       message: options.message,
       ...(options.operation === undefined ? {} : { operation: options.operation }),
-      createdAt: now.toISOString(),
-      head: head.head,
-      branch: head.branch,
-      indexTree,
-      worktreeTree,
+      createdAt,
+      head,
+      branch,
+      indexTree: indexSide.indexTree,
+      worktreeTree: worktreeSide.tree ?? indexSide.indexTree,
       refs,
-      skipped,
-      dirty: [...new Set([...status.staged, ...status.unstaged, ...kept])].sort(),
+      skipped: worktreeSide.skipped,
+      dirty: [...new Set([...status.staged, ...status.unstaged, ...worktreeSide.kept])].sort(),
     }
-    const commit = await commitSnapshot(repo, meta)
+    // The parents keep HEAD and the index reachable, so gc never prunes them.
+    const commit = await commitTree(
+      repo,
+      meta.worktreeTree,
+      [meta.head, indexSide.indexCommit],
+      createdAt,
+      `cpo snapshot ${id}: ${oneLine(meta.message)}\n\n${JSON.stringify(meta)}\n`,
+    )
     const ref = SNAPSHOT_REF_PREFIX + id
     await git(repo.root, ['update-ref', ref, commit, ''])
     return { ...meta, commit, ref }
   } finally {
-    await fsp.rm(tmpIndex, { force: true })
+    await Promise.all([fsp.rm(tmpIndex, { force: true }), fsp.rm(tmpIndexCopy, { force: true })])
   }
 }
 
 /**
+ * Like Promise.all, but waits for every task before failing: no git process may still be
+ * writing a scratch index when the caller removes it.
+ */
+async function settleAll<T extends unknown[]>(
+  tasks: [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const settled = await Promise.allSettled(tasks)
+  const failed = settled.find((s) => s.status === 'rejected')
+  if (failed) throw (failed as PromiseRejectedResult).reason
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as T
+}
+
+/**
  * Records in the scratch index exactly the paths status reported, instead of a second full walk
- * with `git add -A`. Deletions go first and by force: a tracked file whose directory became a
- * symlink is "beyond a symbolic link" for every other git command.
+ * with `git add -A`, normally in one update-index call: `--remove` drops the entries of files
+ * that are gone (or below what is now a file) and `--replace` lets a file take the place of a
+ * directory. A tracked path below a symlinked directory is "beyond a symbolic link": git counts
+ * it as deleted, yet update-index refuses it by name (even when the link's target holds a file of
+ * that name). update-index changes nothing when it fails, so only then are such paths looked for
+ * and removed by force first.
  */
 async function stageWorkTree(
   repo: Repo,
@@ -105,24 +168,56 @@ async function stageWorkTree(
   unstaged: string[],
   untracked: string[],
 ): Promise<boolean> {
-  const present = await Promise.all(
-    unstaged.map((p) => fsp.lstat(path.join(repo.root, p)).then(() => true, () => false)),
-  )
-  const gone = unstaged.filter((_, i) => !present[i])
-  const update = [...unstaged.filter((_, i) => present[i]), ...untracked]
-  if (gone.length > 0) {
-    await git(repo.root, ['update-index', '--force-remove', '-z', '--stdin'], {
-      env,
-      input: `${gone.join('\0')}\0`,
-    })
-  }
-  if (update.length > 0) {
+  if (unstaged.length + untracked.length === 0) return false
+  const update = async (paths: string[]) => {
+    if (paths.length === 0) return
     await git(repo.root, ['update-index', '--add', '--remove', '--replace', '-z', '--stdin'], {
       env,
-      input: `${update.join('\0')}\0`,
+      input: `${paths.join('\0')}\0`,
     })
   }
-  return gone.length + update.length > 0
+  try {
+    await update([...unstaged, ...untracked])
+    return true
+  } catch (error) {
+    const beyondLink = symlinkLeadingPath(repo.root)
+    const beyond = await Promise.all(unstaged.map(beyondLink))
+    const linked = unstaged.filter((_, i) => beyond[i])
+    if (linked.length === 0) throw error
+    await git(repo.root, ['update-index', '--force-remove', '-z', '--stdin'], {
+      env,
+      input: `${linked.join('\0')}\0`,
+    })
+    await update([...unstaged.filter((_, i) => !beyond[i]), ...untracked])
+    return true
+  }
+}
+
+/**
+ * git's has_symlink_leading_path: true when a directory on the way to `rel` is a symbolic
+ * link. A missing or non-directory component ends the walk (nothing beyond it exists).
+ */
+function symlinkLeadingPath(root: string): (rel: string) => Promise<boolean> {
+  const seen = new Map<string, Promise<'link' | 'dir' | 'stop'>>()
+  const kindOf = (dir: string) => {
+    let kind = seen.get(dir)
+    if (!kind) {
+      kind = fsp.lstat(path.join(root, dir)).then(
+        (st) => (st.isSymbolicLink() ? 'link' : st.isDirectory() ? 'dir' : 'stop'),
+        () => 'stop' as const,
+      )
+      seen.set(dir, kind)
+    }
+    return kind
+  }
+  return async (rel) => {
+    const parts = rel.split('/').slice(0, -1)
+    for (let i = 1; i <= parts.length; i++) {
+      const kind = await kindOf(parts.slice(0, i).join('/'))
+      if (kind !== 'dir') return kind === 'link'
+    }
+    return false
+  }
 }
 
 /**
@@ -145,23 +240,24 @@ async function writeTree(repo: Repo, env: Record<string, string>): Promise<strin
   return (await git(repo.root, ['write-tree'], { env })).stdout.trim()
 }
 
-/** The snapshot commit's parents keep HEAD and the index reachable, so gc never prunes them. */
-async function commitSnapshot(repo: Repo, meta: SnapshotMeta): Promise<string> {
-  const env = { ...IDENTITY, GIT_AUTHOR_DATE: meta.createdAt, GIT_COMMITTER_DATE: meta.createdAt }
-  const indexCommit = (
-    await git(repo.root, ['commit-tree', meta.indexTree, '-p', meta.head, '-F', '-'], {
-      env,
-      input: `cpo index of snapshot ${meta.id}\n`,
-    })
-  ).stdout.trim()
-  const message = `cpo snapshot ${meta.id}: ${oneLine(meta.message)}\n\n${JSON.stringify(meta)}\n`
-  return (
-    await git(
-      repo.root,
-      ['commit-tree', meta.worktreeTree, '-p', meta.head, '-p', indexCommit, '-F', '-'],
-      { env, input: message },
-    )
-  ).stdout.trim()
+async function treeOf(repo: Repo, commit: string): Promise<string> {
+  return (await git(repo.root, ['rev-parse', '--verify', `${commit}^{tree}`])).stdout.trim()
+}
+
+/**
+ * A commit with cpo's identity. Never signed: commit.gpgSign would otherwise make every
+ * snapshot slow, or wait for a passphrase no one is there to type.
+ */
+async function commitTree(
+  repo: Repo,
+  tree: string,
+  parents: string[],
+  date: string,
+  message: string,
+): Promise<string> {
+  const env = { ...IDENTITY, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date }
+  const args = ['commit-tree', '--no-gpg-sign', tree, ...parents.flatMap((p) => ['-p', p])]
+  return (await git(repo.root, [...args, '-F', '-'], { env, input: message })).stdout.trim()
 }
 
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim().slice(0, 120)

@@ -1,24 +1,10 @@
-import { CpoError } from '../../errors.js'
 import { git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
 
-export interface HeadState {
-  head: string
-  branch: string | null
-}
-
-export async function readHead(repo: Repo): Promise<HeadState> {
-  const [commit, symbolic] = await Promise.all([
-    git(repo.root, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { okCodes: [1, 128] }),
-    git(repo.root, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] }),
-  ])
-  const head = commit.stdout.trim()
-  if (commit.code !== 0 || head === '') {
-    throw new CpoError('NO_COMMITS', 'conflict', 'the repository has no commits yet', {
-      hint: 'Make a first commit (git add -A && git commit -m "initial") and run cpo again.',
-    })
-  }
-  return { head, branch: symbolic.code === 0 ? symbolic.stdout.trim() : null }
+/** Full name of the branch HEAD points to (`refs/heads/main`), or null on a detached HEAD. */
+export async function readBranch(repo: Repo): Promise<string | null> {
+  const symbolic = await git(repo.root, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] })
+  return symbolic.code === 0 ? symbolic.stdout.trim() : null
 }
 
 /** Branches and tags with the object each points to, in one git call. */

@@ -10,13 +10,25 @@ export interface WorkTreeStatus {
   untracked: string[]
 }
 
+/** The `# branch.*` headers, present when status ran with `--branch`. */
+export interface StatusBranch {
+  /** The commit status compared the index with; null before the first commit. */
+  oid: string | null
+  /** The checked-out branch as status prints it (`main`); null on a detached HEAD. */
+  head: string | null
+}
+
 /**
- * Parses `git status --porcelain=v2 -z --untracked-files=all`. Paths can contain spaces, so a
- * record is split only on the fixed number of spaces before its path field.
+ * Parses `git status --porcelain=v2 -z --untracked-files=all [--branch]`. Paths can contain
+ * spaces, so a record is split only on the fixed number of spaces before its path field.
  */
-export function parseStatusV2(text: string): WorkTreeStatus {
+export function parseStatusV2(text: string): WorkTreeStatus & { branch?: StatusBranch } {
   const fields = splitZ(text)
-  const result: WorkTreeStatus = { unstaged: [], staged: [], untracked: [] }
+  const result: WorkTreeStatus & { branch?: StatusBranch } = {
+    unstaged: [],
+    staged: [],
+    untracked: [],
+  }
   for (let i = 0; i < fields.length; i++) {
     const rec = fields[i] as string
     const kind = rec[0]
@@ -35,6 +47,12 @@ export function parseStatusV2(text: string): WorkTreeStatus {
         `the index has unresolved conflicts (${afterSpaces(rec, 10)})`,
         { hint: 'Resolve the conflicts and commit, or abort the merge, then run cpo again.' },
       )
+    } else if (rec.startsWith('# branch.oid ')) {
+      const oid = rec.slice('# branch.oid '.length)
+      result.branch = { head: result.branch?.head ?? null, oid: oid === '(initial)' ? null : oid }
+    } else if (rec.startsWith('# branch.head ')) {
+      const head = rec.slice('# branch.head '.length)
+      result.branch = { oid: result.branch?.oid ?? null, head: head === '(detached)' ? null : head }
     }
   }
   return result

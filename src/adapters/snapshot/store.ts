@@ -4,13 +4,15 @@ import { git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
 import { SNAPSHOT_REF_PREFIX, type Snapshot, type SnapshotMeta } from './types.js'
 
+const FORMAT = '--format=%(refname)%00%(objectname)%00%(contents)%00'
+
 /** Every snapshot, oldest first, read with one git call. */
 export async function listSnapshots(repo: Repo): Promise<Snapshot[]> {
-  const { stdout } = await git(repo.root, [
-    'for-each-ref',
-    '--format=%(refname)%00%(objectname)%00%(contents)%00',
-    SNAPSHOT_REF_PREFIX,
-  ])
+  return readSnapshots(repo, SNAPSHOT_REF_PREFIX)
+}
+
+async function readSnapshots(repo: Repo, pattern: string): Promise<Snapshot[]> {
+  const { stdout } = await git(repo.root, ['for-each-ref', FORMAT, pattern])
   const fields = splitZ(stdout)
   const snapshots: Snapshot[] = []
   for (let i = 0; i + 2 < fields.length; i += 3) {
@@ -35,11 +37,19 @@ function parseMeta(message: string): SnapshotMeta | undefined {
 /** Finds a snapshot by id or unique id prefix. */
 export async function getSnapshot(repo: Repo, ref: string): Promise<Snapshot> {
   if (!isIdPrefix(ref)) {
-    throw new CpoError('INVALID_SNAPSHOT_ID', 'invalidInput', `not a snapshot id: ${JSON.stringify(ref)}`, {
-      hint: 'Snapshot ids look like 20261125-170024-123-3fa2; list them with `cpo snapshot list`.',
-    })
+    throw new CpoError(
+      'INVALID_SNAPSHOT_ID',
+      'invalidInput',
+      `not a snapshot id: ${JSON.stringify(ref)}`,
+      {
+        hint: 'Snapshot ids look like 20261125-170024-123-3fa2; list them with `cpo snapshot list`.',
+      },
+    )
   }
-  const all = await listSnapshots(repo)
+  // Only refs starting with the prefix are read (with their messages), not every snapshot: the
+  // cost stays flat as snapshots pile up. isIdPrefix admits no glob characters, and `*` does not
+  // cross a `/`, so the pattern matches exactly the ids that start with `ref`.
+  const all = await readSnapshots(repo, `${SNAPSHOT_REF_PREFIX}${ref}*`)
   const exact = all.find((s) => s.id === ref)
   if (exact) return exact
   const matches = all.filter((s) => s.id.startsWith(ref))

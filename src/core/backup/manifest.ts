@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { CpoError } from '../../errors.js'
 import { entryPathProblem } from './entry-path.js'
 

@@ -1,10 +1,19 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
+import en from 'zod/v4/locales/en.js'
 
 /*
  * The schema checks only what cpo relies on. Every object is loose because the workflow and the
  * agents add keys freely and cpo must write them back untouched; statuses are open strings
  * because new ones appear in the wild and an unknown status must not make a project unreadable.
  */
+
+// zod/mini, not classic zod: `cpo status` loads this module, and classic zod (~780 KB with every
+// locale, methods on every schema) costs more start-up time than the rest of the command. Mini
+// validates the same way but installs no defaults, so classic's two are installed here, the
+// way classic does it (only when the host application has not set its own): English messages,
+// which the error texts rely on, and the memoizer that lets a cyclic value fail cleanly.
+if (!z.config().localeError) z.config(en())
+if (!z.config().memoizer) z.config({ memoizer: z.memoizer() })
 
 export const KNOWN_STAGE_STATUSES = [
   'pending',
@@ -26,22 +35,22 @@ export type KnownStageStatus = (typeof KNOWN_STAGE_STATUSES)[number]
 export type KnownEpicStatus = (typeof KNOWN_EPIC_STATUSES)[number]
 export type KnownProjectStatus = (typeof KNOWN_PROJECT_STATUSES)[number]
 
-const timestamp = z.string().nullable().optional()
-const text = z.string().nullable().optional()
-const count = z.number().optional()
-const ids = z.array(z.string()).optional()
+const timestamp = z.optional(z.nullable(z.string()))
+const text = z.optional(z.nullable(z.string()))
+const count = z.optional(z.number())
+const ids = z.optional(z.array(z.string()))
 
 export const storySchema = z.looseObject({
   id: z.string(),
-  passes: z.boolean().optional(),
-  attempts: z.number().optional(),
+  passes: z.optional(z.boolean()),
+  attempts: z.optional(z.number()),
   completedAt: timestamp,
 })
 
 export const feedbackLoopSchema = z.looseObject({
   iterations: count,
-  status: z.string().optional(),
-  history: z.array(z.unknown()).optional(),
+  status: z.optional(z.string()),
+  history: z.optional(z.array(z.unknown())),
   approvedAt: timestamp,
 })
 
@@ -49,19 +58,19 @@ export const stageSchema = z.looseObject({
   id: z.string(),
   epicId: text,
   name: text,
-  status: z.string().optional(),
+  status: z.optional(z.string()),
   dependsOn: ids,
-  stories: z.array(storySchema).optional(),
+  stories: z.optional(z.array(storySchema)),
   startedAt: timestamp,
   completedAt: timestamp,
   testedAt: timestamp,
-  feedbackLoop: feedbackLoopSchema.optional(),
+  feedbackLoop: z.optional(feedbackLoopSchema),
 })
 
 export const epicSchema = z.looseObject({
   id: z.string(),
   name: text,
-  status: z.string().optional(),
+  status: z.optional(z.string()),
   dependsOn: ids,
   stages: ids,
 })
@@ -87,25 +96,25 @@ export const progressSchema = z.looseObject({
 })
 
 export const projectFileSchema = z.looseObject({
-  project: z
-    .looseObject({
+  project: z.optional(
+    z.looseObject({
       name: text,
       description: text,
       version: text,
       createdAt: timestamp,
-      status: z.string().optional(),
-    })
-    .optional(),
-  productDefinition: z.looseObject({}).optional(),
-  epics: z.array(epicSchema).optional(),
-  stages: z.array(stageSchema).optional(),
-  currentStage: currentStageSchema.optional(),
-  currentPhase: z.number().nullable().optional(),
-  verification: z
-    .looseObject({ typecheck: text, test: text, lint: text, build: text, e2e: text })
-    .optional(),
-  repository: z.looseObject({ url: text, branch: text, lastCommit: text }).optional(),
-  progress: progressSchema.optional(),
+      status: z.optional(z.string()),
+    }),
+  ),
+  productDefinition: z.optional(z.looseObject({})),
+  epics: z.optional(z.array(epicSchema)),
+  stages: z.optional(z.array(stageSchema)),
+  currentStage: z.optional(currentStageSchema),
+  currentPhase: z.optional(z.nullable(z.number())),
+  verification: z.optional(
+    z.looseObject({ typecheck: text, test: text, lint: text, build: text, e2e: text }),
+  ),
+  repository: z.optional(z.looseObject({ url: text, branch: text, lastCommit: text })),
+  progress: z.optional(progressSchema),
 })
 
 export type ProjectFile = z.infer<typeof projectFileSchema>
