@@ -7,6 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runBackupBench } from './backup.mjs'
+import { runLifecycleBench } from './lifecycle.mjs'
 import { machineInfo, machineLines, resultsTable, run, stats, timed } from './measure.mjs'
 import { profile } from './profile.mjs'
 import { benchEnv, buildRepo, dirtyTree, git, smallChange } from './repo.mjs'
@@ -222,3 +223,4 @@ try {
 }
 
 runBackupBench()
+runLifecycleBench()

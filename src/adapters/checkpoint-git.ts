@@ -85,6 +85,11 @@ export async function readRef(repo: Repo, ref: string): Promise<string | undefin
  */
 export async function commitEverything(repo: Repo, message: string): Promise<string> {
   await git(repo.root, ['add', '-A'])
+  return commitStaged(repo, message)
+}
+
+/** Commits what the index holds (an empty commit too), without hooks; returns the commit. */
+export async function commitStaged(repo: Repo, message: string): Promise<string> {
   await git(repo.root, ['commit', '-q', '--allow-empty', '--no-verify', '-F', '-'], {
     input: message,
   })

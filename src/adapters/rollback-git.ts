@@ -1,3 +1,4 @@
+import { commitStaged } from './checkpoint-git.js'
 import { git, splitZ } from './git.js'
 import type { Repo } from './repo.js'
 
@@ -118,10 +119,7 @@ export async function commitPaths(repo: Repo, paths: string[], message: string):
   if (add.length > 0) {
     await git(repo.root, ['add', '-A', '--', ...add], { env: { GIT_LITERAL_PATHSPECS: '1' } })
   }
-  await git(repo.root, ['commit', '-q', '--allow-empty', '--no-verify', '-F', '-'], {
-    input: message,
-  })
-  return (await git(repo.root, ['rev-parse', 'HEAD'])).stdout.trim()
+  return commitStaged(repo, message)
 }
 
 /**

@@ -1,8 +1,7 @@
-import { git } from '../adapters/git.js'
 import { readJournal } from '../adapters/journal.js'
 import { isStale, type LockOwner, readLockOwner } from '../adapters/lock.js'
 import type { Repo } from '../adapters/repo.js'
-import { parseStatusV2 } from '../adapters/snapshot/status.js'
+import { readWorkTreeStatus } from '../adapters/snapshot/status.js'
 import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
 import type { recomputeProgress } from '../core/project/index.js'
 import { isCpoError } from '../errors.js'
@@ -43,21 +42,13 @@ export interface RepoStatus {
 export async function repoStatus(repo: Repo): Promise<RepoStatus> {
   // One git process: `--branch` reports HEAD and the branch in the same pass, and spawning is
   // a good part of this command's cost. Ahead/behind counts are never shown, so not computed.
-  const [statusOut, journal, owner, project] = await Promise.all([
-    git(repo.root, [
-      'status',
-      '--porcelain=v2',
-      '-z',
-      '--untracked-files=all',
-      '--no-renames',
-      '--branch',
-      '--no-ahead-behind',
-    ]),
+  const [workTree, journal, owner, project] = await Promise.all([
+    readWorkTreeStatus(repo),
     readJournal(repo.cpoDir),
     readLockOwner(repo.cpoDir),
     readProject(repo),
   ])
-  const { branch, staged, unstaged, untracked } = parseStatusV2(statusOut.stdout)
+  const { branch, staged, unstaged, untracked } = workTree
   return {
     root: repo.root,
     branch: branch?.head ?? null,

@@ -6,7 +6,7 @@ import { CpoError } from '../../errors.js'
 import { git } from '../git.js'
 import { gitOperationInProgress, type Repo } from '../repo.js'
 import { readBranch, readRefs } from './head.js'
-import { parseStatusV2 } from './status.js'
+import { readWorkTreeStatus } from './status.js'
 import {
   DEFAULT_SIZE_CAP,
   type SkippedFile,
@@ -58,24 +58,11 @@ export async function captureSnapshot(repo: Repo, options: CaptureOptions): Prom
     // Status goes first: it is by far the longest call, and every spawn holds up the event loop
     // for a moment. It only reads the scratch index (refreshed stat data would be thrown away
     // with it), and `--branch` names the very commit its staged list was computed against.
-    const [statusOut, branch, refs] = await Promise.all([
-      git(
-        repo.root,
-        [
-          'status',
-          '--porcelain=v2',
-          '-z',
-          '--untracked-files=all',
-          '--no-renames',
-          '--branch',
-          '--no-ahead-behind',
-        ],
-        { env },
-      ),
+    const [status, branch, refs] = await Promise.all([
+      readWorkTreeStatus(repo, env),
       readBranch(repo),
       readRefs(repo),
     ])
-    const status = parseStatusV2(statusOut.stdout)
     const head = status.branch?.oid
     if (!head) {
       throw new CpoError('NO_COMMITS', 'conflict', 'the repository has no commits yet', {

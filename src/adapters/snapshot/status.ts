@@ -1,5 +1,6 @@
 import { CpoError } from '../../errors.js'
-import { splitZ } from '../git.js'
+import { git, splitZ } from '../git.js'
+import type { Repo } from '../repo.js'
 
 export interface WorkTreeStatus {
   /** Tracked paths whose work-tree content differs from the index. */
@@ -62,4 +63,29 @@ function afterSpaces(rec: string, count: number): string {
   let at = -1
   for (let n = 0; n < count; n++) at = rec.indexOf(' ', at + 1)
   return rec.slice(at + 1)
+}
+
+/**
+ * Runs `git status` with every untracked file listed and HEAD's commit and branch in the same
+ * pass (ahead/behind counts are never used, so not computed), and parses it. `env` can point
+ * git at a scratch index.
+ */
+export async function readWorkTreeStatus(
+  repo: Repo,
+  env: Record<string, string> = {},
+): Promise<WorkTreeStatus & { branch?: StatusBranch }> {
+  const { stdout } = await git(
+    repo.root,
+    [
+      'status',
+      '--porcelain=v2',
+      '-z',
+      '--untracked-files=all',
+      '--no-renames',
+      '--branch',
+      '--no-ahead-behind',
+    ],
+    { env },
+  )
+  return parseStatusV2(stdout)
 }
