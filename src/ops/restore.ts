@@ -2,6 +2,7 @@ import type { Repo } from '../adapters/repo.js'
 import {
   filesInSnapshot,
   type RestoreResult,
+  refuseToOverwriteIgnored,
   restoreFiles,
   restoreSnapshot,
 } from '../adapters/snapshot/restore.js'
@@ -35,6 +36,7 @@ export async function restoreSnapshotOperation(
     plan: async (r) => {
       const target = await getSnapshot(r, id)
       const files = paths.length > 0 ? await filesInSnapshot(r, target, paths) : []
+      await refuseToOverwriteIgnored(r, files)
       return { target, files }
     },
     apply: async (ctx, { target, files }) => {

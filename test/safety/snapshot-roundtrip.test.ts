@@ -178,3 +178,20 @@ describe('snapshot and restore', () => {
     )
   })
 })
+
+describe('restoring chosen paths', () => {
+  it('refuses to overwrite an ignored file at one of those paths, and changes nothing', async () => {
+    const dir = seed()
+    writeFiles(dir, { 'build.log': 'once tracked\n' })
+    sh(dir, 'git', 'add', '-f', 'build.log')
+    const repo = await openRepo(dir)
+    const { snapshot } = await createSnapshot(repo)
+    sh(dir, 'git', 'rm', '-q', '--cached', 'build.log')
+    writeFiles(dir, { 'build.log': 'ignored now, and precious\n' })
+    const before = fingerprint(dir)
+    await expect(
+      restoreSnapshotOperation(repo, snapshot.id, { paths: ['build.log'] }),
+    ).rejects.toMatchObject({ code: 'UNCAPTURED_FILES_IN_THE_WAY' })
+    expect(fingerprint(dir)).toEqual(before)
+  })
+})

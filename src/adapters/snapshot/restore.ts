@@ -218,15 +218,43 @@ async function refuseToOverwriteUncaptured(repo: Repo, changes: TreeChange[]): P
       }
     }),
   )
-  if (blocked.size > 0) {
-    const list = [...blocked].sort()
-    throw new CpoError(
-      'UNCAPTURED_FILES_IN_THE_WAY',
-      'conflict',
-      `restoring would overwrite files that are ignored or too large to snapshot: ${list.slice(0, 10).join(', ')}${list.length > 10 ? ` (+${list.length - 10} more)` : ''}`,
-      { hint: 'Move these files out of the way, then run the command again.', details: list },
+  if (blocked.size > 0) throw uncapturedError([...blocked])
+}
+
+/**
+ * Restoring chosen paths overwrites what stands there. Tracked and untracked files are safe in
+ * the operation's before-snapshot, but an ignored file is in no snapshot: refuse to touch it.
+ */
+export async function refuseToOverwriteIgnored(repo: Repo, files: string[]): Promise<void> {
+  const present = (
+    await Promise.all(
+      files.map((f) =>
+        fsp.lstat(path.join(repo.root, f)).then(
+          () => f,
+          () => undefined,
+        ),
+      ),
     )
-  }
+  ).filter((f): f is string => f !== undefined)
+  if (present.length === 0) return
+  // Without --no-index, check-ignore leaves tracked files out: they are captured.
+  const { stdout } = await git(repo.root, ['check-ignore', '-z', '--stdin'], {
+    input: `${present.join('\0')}\0`,
+    okCodes: [1],
+  })
+  const ignored = splitZ(stdout)
+  if (ignored.length > 0) throw uncapturedError(ignored)
+}
+
+function uncapturedError(paths: string[]): CpoError {
+  const list = [...paths].sort()
+  const more = list.length > 10 ? ` (+${list.length - 10} more)` : ''
+  return new CpoError(
+    'UNCAPTURED_FILES_IN_THE_WAY',
+    'conflict',
+    `restoring would overwrite files that are ignored or too large to snapshot: ${list.slice(0, 10).join(', ')}${more}`,
+    { hint: 'Move these files out of the way, then run the command again.', details: list },
+  )
 }
 
 async function listFiles(dir: string): Promise<string[]> {
