@@ -120,6 +120,34 @@ describe('a tampered backup is detected, named, and never restored', () => {
     )
   })
 
+  it('a missing bundle', async () => {
+    const { store, id, dir, archiveFile } = await setup('none')
+    const copy = path.join(tempDir(), 'x.tar')
+    fs.copyFileSync(archiveFile, copy)
+    sh(path.dirname(copy), 'tar', '--delete', '-f', copy, 'repo.bundle')
+    plantArchive(dir, copy)
+    const problems = await problemsOf(store, id)
+    expect(problems).toContainEqual(
+      expect.objectContaining({ code: 'ENTRY_MISSING', entry: 'repo.bundle' }),
+    )
+    await expectRestoreRefused(store, id, /"repo.bundle" is in the manifest but not in the archive/)
+  })
+
+  it("another project's manifest beside this archive", async () => {
+    const mine = await setup('zstd')
+    const other = await setup('zstd')
+    fs.copyFileSync(path.join(other.dir, 'manifest.json'), path.join(mine.dir, 'manifest.json'))
+    // The manifest names the other backup's archive; make this one answer to that name.
+    const otherName = JSON.parse(fs.readFileSync(path.join(other.dir, 'manifest.json'), 'utf8'))
+      .archive.name
+    if (path.join(mine.dir, otherName) !== mine.archiveFile) {
+      fs.renameSync(mine.archiveFile, path.join(mine.dir, otherName))
+    }
+    const problems = await problemsOf(mine.store, mine.id)
+    expect(problems[0]).toMatchObject({ code: 'ARCHIVE_CHECKSUM_MISMATCH' })
+    await expectRestoreRefused(mine.store, mine.id, /does not match its sha256/)
+  })
+
   it('an archive with a ../ entry writes nothing outside the target', async () => {
     const { store, id, dir } = await setup('none')
     const work = tempDir()
