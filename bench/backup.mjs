@@ -18,11 +18,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import {
+  intEnv,
   machineInfo,
   machineLines,
   markdownTable,
   resultsTable,
   run,
+  runPart,
   stats,
   timed,
 } from './measure.mjs'
@@ -33,16 +35,6 @@ const CPO = path.resolve(process.env.CPO_BENCH_CLI || path.join(here, '..', 'bin
 const DIST = path.resolve(path.dirname(CPO), '..', 'dist', 'cli.js')
 const TIME = '/usr/bin/time'
 const STATE = ['master-project.json', 'cpo-progress.md', '.checkpoints']
-
-function intEnv(name, fallback, min) {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < min) {
-    throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`)
-  }
-  return n
-}
 
 const log = (s) => process.stderr.write(`${s}\n`)
 const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1)
@@ -335,14 +327,6 @@ export function backupBench() {
 }
 
 /** The entry point for bench/run.mjs and the command line; CPO_BENCH_BACKUP=0 skips it. */
-export function runBackupBench() {
-  if (process.env.CPO_BENCH_BACKUP === '0') return
-  try {
-    backupBench()
-  } catch (e) {
-    log(`backup bench failed: ${e instanceof Error ? e.message : String(e)}`)
-    process.exitCode = 1
-  }
-}
+export const runBackupBench = () => runPart('backup', 'CPO_BENCH_BACKUP', backupBench)
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) runBackupBench()

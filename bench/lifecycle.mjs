@@ -9,7 +9,16 @@ import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from '
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { machineInfo, machineLines, resultsTable, run, stats, timed } from './measure.mjs'
+import {
+  intEnv,
+  machineInfo,
+  machineLines,
+  resultsTable,
+  run,
+  runPart,
+  stats,
+  timed,
+} from './measure.mjs'
 import { profile } from './profile.mjs'
 import { benchEnv, buildRepo, git, prng } from './repo.mjs'
 
@@ -21,16 +30,6 @@ const JQ = process.env.CPO_BENCH_JQ || '/usr/bin/jq'
 const STATE = 'master-project.json'
 const EDITS_PER_STEP = 3 // files changed before each stage start / checkpoint, on both sides
 const ROLLBACK_FILES = 20 // files changed (in two commits) between the stage start and the rollback
-
-function intEnv(name, fallback, min) {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < min) {
-    throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`)
-  }
-  return n
-}
 
 const log = (s) => process.stderr.write(`${s}\n`)
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
@@ -349,14 +348,6 @@ export function lifecycleBench() {
 }
 
 /** The entry point for bench/run.mjs and the command line; CPO_BENCH_LIFECYCLE=0 skips it. */
-export function runLifecycleBench() {
-  if (process.env.CPO_BENCH_LIFECYCLE === '0') return
-  try {
-    lifecycleBench()
-  } catch (e) {
-    log(`lifecycle bench failed: ${e instanceof Error ? e.message : String(e)}`)
-    process.exitCode = 1
-  }
-}
+export const runLifecycleBench = () => runPart('lifecycle', 'CPO_BENCH_LIFECYCLE', lifecycleBench)
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) runLifecycleBench()

@@ -126,3 +126,28 @@ export function machineLines(info, extra) {
     ...extra.map((l) => `- ${l}`),
   ].join('\n')
 }
+
+/** An integer setting from the environment, with a floor (CPO_BENCH_FILES, CPO_BENCH_RUNS …). */
+export function intEnv(name, fallback, min) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min) {
+    throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`)
+  }
+  return n
+}
+
+/**
+ * Runs one bench part unless its switch (e.g. CPO_BENCH_BACKUP=0) turns it off; a failure is
+ * reported and makes the process exit non-zero without stopping the other parts.
+ */
+export function runPart(label, switchName, part) {
+  if (process.env[switchName] === '0') return
+  try {
+    part()
+  } catch (e) {
+    process.stderr.write(`${label} bench failed: ${e instanceof Error ? e.message : String(e)}\n`)
+    process.exitCode = 1
+  }
+}

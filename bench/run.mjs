@@ -8,7 +8,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runBackupBench } from './backup.mjs'
 import { runLifecycleBench } from './lifecycle.mjs'
-import { machineInfo, machineLines, resultsTable, run, stats, timed } from './measure.mjs'
+import { intEnv, machineInfo, machineLines, resultsTable, run, stats, timed } from './measure.mjs'
 import { profile } from './profile.mjs'
 import { benchEnv, buildRepo, dirtyTree, git, smallChange } from './repo.mjs'
 
@@ -16,16 +16,6 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 // CPO_BENCH_CLI points at another build's bin/cpo.js (e.g. to compare two builds).
 const CPO = path.resolve(process.env.CPO_BENCH_CLI || path.join(here, '..', 'bin', 'cpo.js'))
 const DIST = path.resolve(path.dirname(CPO), '..', 'dist', 'cli.js')
-
-function intEnv(name, fallback, min) {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < min) {
-    throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`)
-  }
-  return n
-}
 
 const FILES = intEnv('CPO_BENCH_FILES', 20000, 10)
 const RUNS = intEnv('CPO_BENCH_RUNS', 7, 1)
