@@ -16,12 +16,15 @@ import {
 } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import {
+  CPO,
   intEnv,
   machineInfo,
   machineLines,
   markdownTable,
+  publish,
+  requireBuild,
   resultsTable,
   run,
   runPart,
@@ -30,9 +33,6 @@ import {
 } from './measure.mjs'
 import { benchEnv, buildRepo, git } from './repo.mjs'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-const CPO = path.resolve(process.env.CPO_BENCH_CLI || path.join(here, '..', 'bin', 'cpo.js'))
-const DIST = path.resolve(path.dirname(CPO), '..', 'dist', 'cli.js')
 const TIME = '/usr/bin/time'
 const STATE = ['master-project.json', 'cpo-progress.md', '.checkpoints']
 
@@ -199,7 +199,7 @@ function measureMemory(root, scratch) {
 }
 
 export function backupBench() {
-  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`node scripts/build.mjs\` first`)
+  requireBuild()
   const FILES = intEnv('CPO_BENCH_FILES', 20000, 10)
   const RUNS = intEnv('CPO_BENCH_BACKUP_RUNS', 3, 1)
   const WARMUP = intEnv('CPO_BENCH_WARMUP', 1, 0)
@@ -316,9 +316,7 @@ export function backupBench() {
       'See bench/README.md.',
       '',
     ].join('\n')
-    process.stdout.write(`\n${doc}`)
-    writeFileSync(path.join(here, 'results-backup.md'), doc)
-    log(`written to ${path.join(here, 'results-backup.md')}`)
+    publish(doc, 'results-backup.md')
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

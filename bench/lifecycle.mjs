@@ -8,11 +8,15 @@
 import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import {
+  CPO,
   intEnv,
   machineInfo,
   machineLines,
+  profileSection,
+  publish,
+  requireBuild,
   resultsTable,
   run,
   runPart,
@@ -22,10 +26,6 @@ import {
 import { profile } from './profile.mjs'
 import { benchEnv, buildRepo, git, prng } from './repo.mjs'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-// CPO_BENCH_CLI points at another build's bin/cpo.js (e.g. a private copy of dist/).
-const CPO = path.resolve(process.env.CPO_BENCH_CLI || path.join(here, '..', 'bin', 'cpo.js'))
-const DIST = path.resolve(path.dirname(CPO), '..', 'dist', 'cli.js')
 const JQ = process.env.CPO_BENCH_JQ || '/usr/bin/jq'
 const STATE = 'master-project.json'
 const EDITS_PER_STEP = 3 // files changed before each stage start / checkpoint, on both sides
@@ -92,7 +92,7 @@ function projectJson(count) {
 }
 
 export function lifecycleBench() {
-  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`node scripts/build.mjs\` first`)
+  requireBuild()
   if (!existsSync(JQ)) throw new Error(`${JQ} is missing (set CPO_BENCH_JQ)`)
   const FILES = intEnv('CPO_BENCH_FILES', 20000, 10)
   const RUNS = intEnv('CPO_BENCH_RUNS', 7, 1)
@@ -332,14 +332,10 @@ export function lifecycleBench() {
       'Times are wall-clock, process spawn to exit, one process per command (cpo runs as',
       '`node bin/cpo.js … --json -C <repo>`). Ratio = cpo median / baseline median. See',
       'bench/README.md.',
-      ...(profiles
-        ? ['', '### git processes per command (CPO_BENCH_PROFILE=1)', '', '```', profiles, '```']
-        : []),
+      ...profileSection(profiles),
       '',
     ].join('\n')
-    process.stdout.write(`\n${doc}`)
-    writeFileSync(path.join(here, 'results-lifecycle.md'), doc)
-    log(`written to ${path.join(here, 'results-lifecycle.md')}`)
+    publish(doc, 'results-lifecycle.md')
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

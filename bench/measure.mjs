@@ -1,8 +1,10 @@
 // Timing, statistics, machine facts and the results table. Every timing is wall-clock time of a
 // real child process (spawn to exit) measured with process.hrtime.bigint().
 import { execFileSync, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /** Runs a command to completion; throws (with its stderr) unless it exits 0. */
 export function run(cmd, args, { cwd, env } = {}) {
@@ -150,4 +152,30 @@ export function runPart(label, switchName, part) {
     process.stderr.write(`${label} bench failed: ${e instanceof Error ? e.message : String(e)}\n`)
     process.exitCode = 1
   }
+}
+
+/** Prints a results document and writes it beside the benches (overwritten on every run). */
+export function publish(doc, fileName) {
+  const file = new URL(fileName, import.meta.url)
+  process.stdout.write(`\n${doc}`)
+  writeFileSync(file, doc)
+  process.stderr.write(`written to ${file.pathname}\n`)
+}
+
+/** The lines listing git processes per command, when CPO_BENCH_PROFILE collected them. */
+export const profileSection = (profiles) =>
+  profiles
+    ? ['', '### git processes per command (CPO_BENCH_PROFILE=1)', '', '```', profiles, '```']
+    : []
+
+/** The cpo command line to time; CPO_BENCH_CLI points at another build's bin/cpo.js. */
+export const CPO = path.resolve(
+  process.env.CPO_BENCH_CLI ||
+    path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'cpo.js'),
+)
+
+/** Fails early, with the fix, when the bundle the CLI loads has not been built. */
+export function requireBuild() {
+  const dist = path.resolve(path.dirname(CPO), '..', 'dist', 'cli.js')
+  if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`node scripts/build.mjs\` first`)
 }

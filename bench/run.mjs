@@ -2,20 +2,27 @@
 // recipe for the same work, in the same run, on a synthetic repository of CPO_BENCH_FILES files.
 // Prints a markdown table and writes it to bench/results.md. No timing is asserted: the process
 // exits non-zero only when a command fails. See bench/README.md.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { runBackupBench } from './backup.mjs'
 import { runLifecycleBench } from './lifecycle.mjs'
-import { intEnv, machineInfo, machineLines, resultsTable, run, stats, timed } from './measure.mjs'
+import {
+  CPO,
+  intEnv,
+  machineInfo,
+  machineLines,
+  profileSection,
+  publish,
+  requireBuild,
+  resultsTable,
+  run,
+  stats,
+  timed,
+} from './measure.mjs'
 import { profile } from './profile.mjs'
 import { benchEnv, buildRepo, dirtyTree, git, smallChange } from './repo.mjs'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-// CPO_BENCH_CLI points at another build's bin/cpo.js (e.g. to compare two builds).
-const CPO = path.resolve(process.env.CPO_BENCH_CLI || path.join(here, '..', 'bin', 'cpo.js'))
-const DIST = path.resolve(path.dirname(CPO), '..', 'dist', 'cli.js')
 
 const FILES = intEnv('CPO_BENCH_FILES', 20000, 10)
 const RUNS = intEnv('CPO_BENCH_RUNS', 7, 1)
@@ -57,7 +64,7 @@ function repeat(label, step) {
 }
 
 function main() {
-  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`node scripts/build.mjs\` first`)
+  requireBuild()
   const began = Date.now()
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cpo-bench-'))
   const root = path.join(tmp, 'repo')
@@ -193,14 +200,10 @@ function main() {
     '',
     'Times are wall-clock, process spawn to exit, one process per command (cpo runs as',
     '`node bin/cpo.js … -C <repo>`). Ratio = cpo median / baseline median. See bench/README.md.',
-    ...(profiles
-      ? ['', '### git processes per command (CPO_BENCH_PROFILE=1)', '', '```', profiles, '```']
-      : []),
+    ...profileSection(profiles),
     '',
   ].join('\n')
-  process.stdout.write(`\n${doc}`)
-  writeFileSync(path.join(here, 'results.md'), doc)
-  log(`written to ${path.join(here, 'results.md')}`)
+  publish(doc, 'results.md')
 }
 
 try {
