@@ -23,7 +23,6 @@ import {
 import { profile } from './profile.mjs'
 import { benchEnv, buildRepo, dirtyTree, git, smallChange } from './repo.mjs'
 
-
 const FILES = intEnv('CPO_BENCH_FILES', 20000, 10)
 const RUNS = intEnv('CPO_BENCH_RUNS', 7, 1)
 const WARMUP = intEnv('CPO_BENCH_WARMUP', 1, 0)

@@ -4,24 +4,10 @@ import { pipeline } from 'node:stream/promises'
 import { CpoError } from '../../errors.js'
 import { fsyncDir, readTextIfExists, writeFileAtomic } from '../fs.js'
 import { acquireLock } from '../lock.js'
+import { checkName, SAFE_NAME } from './names.js'
 import { type BackupStore, MANIFEST_OBJECT, META_OBJECT, type StoredBackup } from './types.js'
 
-const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/
 const PARTIAL = '.partial'
-
-function checkName(kind: string, name: string): void {
-  // Ids and object names come from users and manifests: never let one address another path.
-  if (!SAFE_NAME.test(name)) {
-    throw new CpoError(
-      'BACKUP_INVALID_ID',
-      'invalidInput',
-      `invalid backup ${kind} ${JSON.stringify(name)}`,
-      {
-        hint: 'Use an id as `cpo backup list` shows it.',
-      },
-    )
-  }
-}
 
 function storeError(action: string, e: unknown): CpoError {
   const err = e as NodeJS.ErrnoException

@@ -1,26 +1,15 @@
 import type { Readable } from 'node:stream'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { CpoError } from '../../errors.js'
+import { checkName, SAFE_NAME } from './names.js'
 import { cjsInterop, connect, type S3Sdk, type S3Settings, s3Settings } from './s3-config.js'
 import { isNotFound, isPreconditionFailed, s3Error } from './s3-errors.js'
 import { acquireObjectLock } from './s3-lock.js'
 import { type BackupStore, MANIFEST_OBJECT, META_OBJECT, type StoredBackup } from './types.js'
 
-const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/
 // Not a valid id (ids cannot start with a dot), so it never shows up as a backup.
 const LOCK_OBJECT = '.cpo-lock'
 const QUEUE_SIZE = 2
-
-function checkName(kind: string, name: string): void {
-  if (!SAFE_NAME.test(name)) {
-    throw new CpoError(
-      'BACKUP_INVALID_ID',
-      'invalidInput',
-      `invalid backup ${kind} ${JSON.stringify(name)}`,
-      { hint: 'Use an id as `cpo backup list` shows it.' },
-    )
-  }
-}
 
 interface S3Object {
   key: string
