@@ -102,10 +102,9 @@ export async function createTag(
   ref: string,
   commit: string,
   message: string,
-): Promise<string> {
+): Promise<void> {
   const name = ref.slice('refs/tags/'.length)
   await git(repo.root, ['tag', '-a', '-F', '-', '--', name, commit], { input: message })
-  return (await git(repo.root, ['rev-parse', ref])).stdout.trim()
 }
 
 /** Moves refs in one transaction, each checked against the value it must have now. */

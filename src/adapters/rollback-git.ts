@@ -75,29 +75,40 @@ export async function firstCommitAdding(repo: Repo, file: string): Promise<strin
   return stdout.split('\n').find(Boolean)
 }
 
-/** Tracked and untracked (not ignored) paths that differ from HEAD, from one `git status`. */
-export async function uncommittedPaths(
+/**
+ * Paths that differ between `from` and `to` (a commit, or the work tree's tracked files when
+ * absent), optionally only among `paths`. Between two commits it compares trees and never
+ * touches the work tree. A long path list does not fit a command line: then every path is
+ * compared and the result filtered.
+ */
+export async function changedPaths(
   repo: Repo,
-): Promise<Array<{ path: string; untracked: boolean }>> {
-  const { stdout } = await git(repo.root, [
-    'status',
-    '--porcelain=v1',
-    '-z',
-    '--untracked-files=all',
-    '--no-renames',
-  ])
-  return splitZ(stdout).map((rec) => ({ path: rec.slice(3), untracked: rec.startsWith('??') }))
-}
-
-/** Whether tracked files differ from HEAD (index or work tree). */
-export async function hasTrackedChanges(repo: Repo): Promise<boolean> {
-  const { stdout } = await git(repo.root, [
-    'status',
-    '--porcelain=v1',
-    '-z',
-    '--untracked-files=no',
-  ])
-  return stdout !== ''
+  from: string,
+  to: string | undefined,
+  paths?: string[],
+): Promise<string[]> {
+  const limit =
+    paths !== undefined &&
+    paths.length <= 1000 &&
+    paths.reduce((n, p) => n + p.length + 1, 0) <= 65536
+  const { stdout } = await git(
+    repo.root,
+    [
+      'diff',
+      '--no-renames',
+      '--name-only',
+      '-z',
+      from,
+      ...(to === undefined ? [] : [to]),
+      '--',
+      ...(limit ? paths : []),
+    ],
+    { env: { GIT_LITERAL_PATHSPECS: '1' } },
+  )
+  const changed = splitZ(stdout)
+  if (paths === undefined || limit) return changed
+  const wanted = new Set(paths)
+  return changed.filter((p) => wanted.has(p))
 }
 
 /**
@@ -105,21 +116,22 @@ export async function hasTrackedChanges(repo: Repo): Promise<boolean> {
  * holds. Hooks are skipped: a rollback records what happened and must not be stopped by a hook.
  */
 export async function commitPaths(repo: Repo, paths: string[], message: string): Promise<string> {
-  const ignored =
-    paths.length === 0
-      ? ''
-      : (
-          await git(repo.root, ['check-ignore', '-z', '--no-index', '--stdin'], {
-            input: `${paths.join('\0')}\0`,
-            okCodes: [1],
-          })
-        ).stdout
-  const skip = new Set(splitZ(ignored))
+  const skip = new Set(await ignoredPaths(repo, paths))
   const add = paths.filter((p) => !skip.has(p))
   if (add.length > 0) {
     await git(repo.root, ['add', '-A', '--', ...add], { env: { GIT_LITERAL_PATHSPECS: '1' } })
   }
   return commitStaged(repo, message)
+}
+
+/** The paths among `paths` that ignore rules match (tracked or not). */
+export async function ignoredPaths(repo: Repo, paths: string[]): Promise<string[]> {
+  if (paths.length === 0) return []
+  const { stdout } = await git(repo.root, ['check-ignore', '-z', '--no-index', '--stdin'], {
+    input: `${paths.join('\0')}\0`,
+    okCodes: [1],
+  })
+  return splitZ(stdout)
 }
 
 /**

@@ -5,13 +5,21 @@ import { failpoint } from '../adapters/failpoint.js'
 import { appendJournal, readJournal } from '../adapters/journal.js'
 import { acquireLock, type LockOwner } from '../adapters/lock.js'
 import { ensureCpoDir, type Repo } from '../adapters/repo.js'
-import { captureSnapshot } from '../adapters/snapshot/capture.js'
+import {
+  captureSnapshot,
+  discardScan,
+  type KnownState,
+  recordSnapshot,
+  scanWorkTree,
+  snapshotOfKnownState,
+  type WorkTreeScan,
+} from '../adapters/snapshot/capture.js'
 import { restoreSnapshot } from '../adapters/snapshot/restore.js'
 import type { Snapshot, SnapshotKind } from '../adapters/snapshot/types.js'
 import { newId } from '../core/ids.js'
 import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
 import { CpoError } from '../errors.js'
-import { readSettings } from './settings.js'
+import { readSettings, type Settings } from './settings.js'
 
 export interface OperationContext {
   repo: Repo
@@ -19,7 +27,24 @@ export interface OperationContext {
   before: Snapshot
   /** Every operation in the journal, read under the lock. */
   operations: Operation[]
-  sizeCap: number
+  settings: Settings
+  /**
+   * The scan the before-snapshot was recorded from. When `scratchHoldsWorkTree`, its scratch
+   * index holds exactly the before-snapshot's work tree with fresh stat data (what `git add -A`
+   * would make of the real index), ready to become the real index.
+   */
+  scan: WorkTreeScan
+  scratchHoldsWorkTree: boolean
+}
+
+export interface Applied<R> {
+  summary: string
+  result: R
+  /**
+   * The state apply left, when it is exact by construction (apply wrote the commit and the
+   * files itself): the after-snapshot records it without scanning the work tree again.
+   */
+  after?: KnownState
 }
 
 export interface OperationSpec<P, R> {
@@ -39,9 +64,13 @@ export interface OperationSpec<P, R> {
   beforeLabel?: { kind: SnapshotKind; message: string }
   /** When false the before-snapshot doubles as the after-snapshot (nothing changes the tree). */
   captureAfter?: boolean
-  /** Validates every input and plans the whole change; must not change anything. */
-  plan(repo: Repo, operations: Operation[]): Promise<P>
-  apply(ctx: OperationContext, plan: P): Promise<{ summary: string; result: R }>
+  /**
+   * Validates every input and plans the whole change; must not change anything. `scan` is the
+   * work-tree scan the before-snapshot will be recorded from, already running (await it only
+   * when the plan needs the work tree's state; its errors surface after the plan's own).
+   */
+  plan(repo: Repo, operations: Operation[], scan: Promise<WorkTreeScan>): Promise<P>
+  apply(ctx: OperationContext, plan: P): Promise<Applied<R>>
 }
 
 /** What every operation reports besides its own result. */
@@ -86,18 +115,24 @@ export async function runOperation<P, R>(
 ): Promise<OperationOutcome<P, R>> {
   await ensureCpoDir(repo)
   const lock = await acquireLock(repo.cpoDir, [spec.command, ...spec.args].join(' '), spec.wait)
+  let scanning: Promise<WorkTreeScan> | undefined
   try {
     failpoint('lock-taken')
     await clearScratch(repo)
+    // The scan (one `git status`) is the longest step before apply: it runs while the journal
+    // is read and the plan is made.
+    scanning = scanWorkTree(repo)
+    scanning.catch(() => {})
     const [journal, settings] = await Promise.all([readJournal(repo.cpoDir), readSettings(repo)])
     const operations = foldJournal(journal.events)
     const pending = pendingOperations(operations)
     if (pending.length > 0 && !spec.allowPending) throw pendingError(pending)
-    const plan = await spec.plan(repo, operations)
+    const plan = await spec.plan(repo, operations, scanning)
     if (spec.dryRun) return { dryRun: true, plan }
 
     const opId = newId(new Date(), randomBytes(2).toString('hex'))
-    const before = await captureSnapshot(repo, {
+    const scan = await scanning
+    const { snapshot: before, scratchHoldsWorkTree } = await recordSnapshot(repo, scan, {
       kind: spec.beforeLabel?.kind ?? 'before',
       message: spec.beforeLabel?.message ?? `before ${spec.command}`,
       operation: opId,
@@ -118,8 +153,16 @@ export async function runOperation<P, R>(
     })
     failpoint('journal-begun')
 
-    const ctx: OperationContext = { repo, opId, before, operations, sizeCap: settings.sizeCap }
-    let applied: { summary: string; result: R }
+    const ctx: OperationContext = {
+      repo,
+      opId,
+      before,
+      operations,
+      settings,
+      scan,
+      scratchHoldsWorkTree,
+    }
+    let applied: Applied<R>
     try {
       applied = await spec.apply(ctx, plan)
     } catch (error) {
@@ -127,15 +170,12 @@ export async function runOperation<P, R>(
       throw error
     }
     failpoint('applied')
-    const after =
-      spec.captureAfter === false
+    const afterLabel = { kind: 'after' as const, message: `after ${spec.command}`, operation: opId }
+    const after = applied.after
+      ? await snapshotOfKnownState(repo, applied.after, afterLabel)
+      : spec.captureAfter === false
         ? before
-        : await captureSnapshot(repo, {
-            kind: 'after',
-            message: `after ${spec.command}`,
-            operation: opId,
-            sizeCap: settings.sizeCap,
-          })
+        : await captureSnapshot(repo, { ...afterLabel, sizeCap: settings.sizeCap })
     failpoint('after-snapshot')
     await appendJournal(repo.cpoDir, {
       type: 'done',
@@ -156,6 +196,7 @@ export async function runOperation<P, R>(
       ...(lock.tookOverFrom ? { lockTakenOverFrom: lock.tookOverFrom } : {}),
     }
   } finally {
+    if (scanning) await scanning.then(discardScan, () => {})
     await lock.release()
   }
 }
@@ -171,7 +212,7 @@ async function rollBackFailed(ctx: OperationContext, error: unknown): Promise<vo
       kind: 'after',
       message: 'state when the operation failed',
       operation: ctx.opId,
-      sizeCap: ctx.sizeCap,
+      sizeCap: ctx.settings.sizeCap,
     })
     await restoreSnapshot(ctx.repo, ctx.before, now)
     await appendJournal(ctx.repo.cpoDir, {

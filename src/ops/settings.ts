@@ -1,4 +1,4 @@
-import { git } from '../adapters/git.js'
+import { git, splitZ } from '../adapters/git.js'
 import type { Repo } from '../adapters/repo.js'
 import { DEFAULT_SIZE_CAP } from '../adapters/snapshot/types.js'
 import { CpoError } from '../errors.js'
@@ -6,20 +6,47 @@ import { CpoError } from '../errors.js'
 export interface Settings {
   /** Untracked files above this many bytes are left out of snapshots (and reported). */
   sizeCap: number
+  /** git's commit.gpgSign: commits cpo writes with plumbing are signed like `git commit` would. */
+  signCommits: boolean
+  /** git's core.quotePath: how the `git status` text in sidecars quotes non-ASCII paths. */
+  quotePath: boolean
 }
 
 /**
  * Settings come from the environment first, then `git config` (`cpo.*` keys, so they can be set
- * per repository or globally with the tool people already know).
+ * per repository or globally with the tool people already know). The two git settings that
+ * change what cpo writes are read in the same call.
  */
 export async function readSettings(repo: Repo): Promise<Settings> {
+  const { stdout } = await git(
+    repo.root,
+    ['config', '-z', '--get-regexp', '^(cpo\\.snapshotsizecap|commit\\.gpgsign|core\\.quotepath)$'],
+    { okCodes: [1] },
+  )
+  const config = new Map<string, string | undefined>()
+  for (const rec of splitZ(stdout)) {
+    const nl = rec.indexOf('\n')
+    config.set(nl < 0 ? rec : rec.slice(0, nl), nl < 0 ? undefined : rec.slice(nl + 1))
+  }
   const fromEnv = process.env.CPO_SNAPSHOT_SIZE_CAP
-  if (fromEnv) return { sizeCap: parseSize(fromEnv, 'CPO_SNAPSHOT_SIZE_CAP') }
-  const { stdout } = await git(repo.root, ['config', '--get', 'cpo.snapshotSizeCap'], {
-    okCodes: [1],
-  })
-  const value = stdout.trim()
-  return { sizeCap: value ? parseSize(value, 'cpo.snapshotSizeCap') : DEFAULT_SIZE_CAP }
+  const fromGit = config.get('cpo.snapshotsizecap')
+  return {
+    sizeCap: fromEnv
+      ? parseSize(fromEnv, 'CPO_SNAPSHOT_SIZE_CAP')
+      : fromGit
+        ? parseSize(fromGit, 'cpo.snapshotSizeCap')
+        : DEFAULT_SIZE_CAP,
+    signCommits: gitBool(config, 'commit.gpgsign', false),
+    quotePath: gitBool(config, 'core.quotepath', true),
+  }
+}
+
+/** git's boolean spelling; a key without `= value` means true. */
+function gitBool(config: Map<string, string | undefined>, key: string, fallback: boolean): boolean {
+  if (!config.has(key)) return fallback
+  const value = config.get(key)
+  if (value === undefined) return true
+  return !['false', 'no', 'off', '0', ''].includes(value.trim().toLowerCase())
 }
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }

@@ -6,7 +6,7 @@ import { CpoError } from '../../errors.js'
 import { git } from '../git.js'
 import { gitOperationInProgress, type Repo } from '../repo.js'
 import { readBranch, readRefs } from './head.js'
-import { readWorkTreeStatus } from './status.js'
+import { readWorkTreeStatus, type WorkTreeStatus } from './status.js'
 import {
   DEFAULT_SIZE_CAP,
   type SkippedFile,
@@ -34,32 +34,56 @@ const IDENTITY = {
 
 /**
  * Captures work tree, index, HEAD and branch as a commit under refs/cpo/snapshots/<id> without
- * touching the user's index or files. Everything happens in a copy of `.git/index`: it already
- * holds stat data for every tracked file, so only files that changed are read and hashed.
- *
- * Git processes dominate the cost, so independent ones run side by side: the index side (its
- * tree and commit) next to the work-tree side (staging changed paths, writing their tree).
+ * touching the user's index or files: a scan, then the record of what it found.
  */
 export async function captureSnapshot(repo: Repo, options: CaptureOptions): Promise<Snapshot> {
+  const scan = await scanWorkTree(repo)
+  try {
+    return (await recordSnapshot(repo, scan, options)).snapshot
+  } finally {
+    await discardScan(scan)
+  }
+}
+
+/** The real index as it was when a scan copied it; undefined when the repository had none. */
+export interface IndexStamp {
+  size: number
+  mtimeMs: number
+  ino: number
+}
+
+/** What one `git status` pass found, read from a scratch copy of `.git/index`. */
+export interface WorkTreeScan {
+  /** The scratch index: a copy of the real one, later holding the work tree when it differs. */
+  scratchIndex: string
+  indexStamp: IndexStamp | undefined
+  status: WorkTreeStatus
+  head: string
+  branch: string | null
+  refs: Record<string, string>
+}
+
+/**
+ * The expensive half of a snapshot, and read-only: one `git status` over a copy of `.git/index`
+ * (it already holds stat data for every tracked file, so only files that changed are read). An
+ * operation can start it before it plans, and plan from what it finds.
+ */
+export async function scanWorkTree(repo: Repo): Promise<WorkTreeScan> {
   const inProgress = await gitOperationInProgress(repo)
   if (inProgress) {
     throw new CpoError('GIT_OPERATION_IN_PROGRESS', 'conflict', `${inProgress} is in progress`, {
       hint: 'Finish or abort it (e.g. git merge --abort, git rebase --abort), then run cpo again.',
     })
   }
-  const now = options.now ?? new Date()
-  const id = newId(now, randomBytes(2).toString('hex'))
-  const tmpIndex = path.join(repo.cpoDir, 'tmp', `index-${id}`)
-  const tmpIndexCopy = `${tmpIndex}-staged`
-  await fsp.mkdir(path.dirname(tmpIndex), { recursive: true })
-  await copyIndex(path.join(repo.gitDir, 'index'), tmpIndex)
-  const env = { GIT_INDEX_FILE: tmpIndex }
+  const scratchIndex = path.join(repo.cpoDir, 'tmp', `index-${randomBytes(6).toString('hex')}`)
+  await fsp.mkdir(path.dirname(scratchIndex), { recursive: true })
   try {
+    const indexStamp = await copyIndex(path.join(repo.gitDir, 'index'), scratchIndex)
     // Status goes first: it is by far the longest call, and every spawn holds up the event loop
     // for a moment. It only reads the scratch index (refreshed stat data would be thrown away
     // with it), and `--branch` names the very commit its staged list was computed against.
     const [status, branch, refs] = await Promise.all([
-      readWorkTreeStatus(repo, env),
+      readWorkTreeStatus(repo, { GIT_INDEX_FILE: scratchIndex }),
       readBranch(repo),
       readRefs(repo),
     ])
@@ -69,12 +93,42 @@ export async function captureSnapshot(repo: Repo, options: CaptureOptions): Prom
         hint: 'Make a first commit (git add -A && git commit -m "initial") and run cpo again.',
       })
     }
+    return { scratchIndex, indexStamp, status, head, branch, refs }
+  } catch (error) {
+    await fsp.rm(scratchIndex, { force: true })
+    throw error
+  }
+}
+
+export async function discardScan(scan: WorkTreeScan): Promise<void> {
+  await fsp.rm(scan.scratchIndex, { force: true })
+}
+
+/**
+ * Records a scan as a snapshot. Work-tree changes are staged into the scan's scratch index, so
+ * afterwards it holds exactly the snapshot's work tree with fresh stat data
+ * (`scratchHoldsWorkTree`): what `git add -A` would have made of the real index.
+ *
+ * Git processes dominate the cost, so independent ones run side by side: the index side (its
+ * tree and commit) next to the work-tree side (staging changed paths, writing their tree).
+ */
+export async function recordSnapshot(
+  repo: Repo,
+  scan: WorkTreeScan,
+  options: CaptureOptions,
+): Promise<{ snapshot: Snapshot; scratchHoldsWorkTree: boolean }> {
+  const now = options.now ?? new Date()
+  const id = newId(now, randomBytes(2).toString('hex'))
+  const { status, head } = scan
+  const env = { GIT_INDEX_FILE: scan.scratchIndex }
+  const indexCopy = `${scan.scratchIndex}-staged`
+  try {
     const createdAt = now.toISOString()
     // With nothing staged the index holds exactly HEAD's tree: status compares every index
     // entry with HEAD (intent-to-add entries, which it lists as unstaged, are left out of
     // trees by write-tree too), so the tree is known without writing it. Otherwise the tree is
     // written from a second copy, so it can run while the first copy takes work-tree changes.
-    if (status.staged.length > 0) await copyIndex(tmpIndex, tmpIndexCopy)
+    if (status.staged.length > 0) await copyIndex(scan.scratchIndex, indexCopy)
     // The work-tree side is the longer one, so it starts first.
     const [worktreeSide, indexSide] = await settleAll([
       (async () => {
@@ -90,9 +144,8 @@ export async function captureSnapshot(repo: Repo, options: CaptureOptions): Prom
         const indexTree =
           status.staged.length === 0
             ? await treeOf(repo, head)
-            : await writeTree(repo, { GIT_INDEX_FILE: tmpIndexCopy })
-        const message = `cpo index of snapshot ${id}\n`
-        const indexCommit = await commitTree(repo, indexTree, [head], createdAt, message)
+            : await writeTree(repo, { GIT_INDEX_FILE: indexCopy })
+        const indexCommit = await indexCommitOf(repo, indexTree, head, createdAt, id)
         return { indexTree, indexCommit }
       })(),
     ])
@@ -104,27 +157,88 @@ export async function captureSnapshot(repo: Repo, options: CaptureOptions): Prom
       ...(options.operation === undefined ? {} : { operation: options.operation }),
       createdAt,
       head,
-      branch,
+      branch: scan.branch,
       indexTree: indexSide.indexTree,
       worktreeTree: worktreeSide.tree ?? indexSide.indexTree,
-      refs,
+      refs: scan.refs,
       skipped: worktreeSide.skipped,
       dirty: [...new Set([...status.staged, ...status.unstaged, ...worktreeSide.kept])].sort(),
     }
-    // The parents keep HEAD and the index reachable, so gc never prunes them.
-    const commit = await commitTree(
-      repo,
-      meta.worktreeTree,
-      [meta.head, indexSide.indexCommit],
-      createdAt,
-      `cpo snapshot ${id}: ${oneLine(meta.message)}\n\n${JSON.stringify(meta)}\n`,
-    )
-    const ref = SNAPSHOT_REF_PREFIX + id
-    await git(repo.root, ['update-ref', ref, commit, ''])
-    return { ...meta, commit, ref }
+    const snapshot = await storeSnapshot(repo, meta, indexSide.indexCommit)
+    return { snapshot, scratchHoldsWorkTree: worktreeSide.tree !== undefined }
   } finally {
-    await Promise.all([fsp.rm(tmpIndex, { force: true }), fsp.rm(tmpIndexCopy, { force: true })])
+    await fsp.rm(indexCopy, { force: true })
   }
+}
+
+/** A state an operation made itself and therefore knows without scanning the work tree. */
+export interface KnownState {
+  head: string
+  branch: string | null
+  indexTree: string
+  worktreeTree: string
+  /** Paths that differ from HEAD. */
+  dirty: string[]
+}
+
+/**
+ * Records a state the caller just made (a commit it wrote, a tree it restored) as a snapshot.
+ * Only refs are read; no work-tree scan. Used for after-snapshots of operations whose result is
+ * exact by construction.
+ */
+export async function snapshotOfKnownState(
+  repo: Repo,
+  state: KnownState,
+  options: CaptureOptions,
+): Promise<Snapshot> {
+  const now = options.now ?? new Date()
+  const id = newId(now, randomBytes(2).toString('hex'))
+  const createdAt = now.toISOString()
+  const [refs, indexCommit] = await Promise.all([
+    readRefs(repo),
+    indexCommitOf(repo, state.indexTree, state.head, createdAt, id),
+  ])
+  const meta: SnapshotMeta = {
+    v: 1,
+    id,
+    kind: options.kind,
+    message: options.message,
+    ...(options.operation === undefined ? {} : { operation: options.operation }),
+    createdAt,
+    ...state,
+    dirty: [...state.dirty].sort(),
+    refs,
+    skipped: [],
+  }
+  return storeSnapshot(repo, meta, indexCommit)
+}
+
+function indexCommitOf(
+  repo: Repo,
+  indexTree: string,
+  head: string,
+  date: string,
+  id: string,
+): Promise<string> {
+  return commitTree(repo, indexTree, [head], date, `cpo index of snapshot ${id}\n`)
+}
+
+/** The snapshot commit (its parents keep HEAD and the index reachable, so gc never prunes them). */
+async function storeSnapshot(
+  repo: Repo,
+  meta: SnapshotMeta,
+  indexCommit: string,
+): Promise<Snapshot> {
+  const commit = await commitTree(
+    repo,
+    meta.worktreeTree,
+    [meta.head, indexCommit],
+    meta.createdAt,
+    `cpo snapshot ${meta.id}: ${oneLine(meta.message)}\n\n${JSON.stringify(meta)}\n`,
+  )
+  const ref = SNAPSHOT_REF_PREFIX + meta.id
+  await git(repo.root, ['update-ref', ref, commit, ''])
+  return { ...meta, commit, ref }
 }
 
 /**
@@ -212,14 +326,16 @@ function symlinkLeadingPath(root: string): (rel: string) => Promise<boolean> {
  * comparing with the index file's own mtime. A copy would be newer and hide such edits, so the
  * copy gets the original's mtime (rounded down, which errs towards re-reading more files).
  */
-async function copyIndex(from: string, to: string): Promise<void> {
+async function copyIndex(from: string, to: string): Promise<IndexStamp | undefined> {
   try {
-    await fsp.copyFile(from, to)
     const st = await fsp.stat(from)
+    await fsp.copyFile(from, to)
     const mtime = Math.floor(st.mtimeMs) / 1000
     await fsp.utimes(to, mtime, mtime)
+    return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+    return undefined
   }
 }
 

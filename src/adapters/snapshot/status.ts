@@ -9,6 +9,8 @@ export interface WorkTreeStatus {
   staged: string[]
   /** Untracked, not ignored files (directories with a trailing slash are nested repositories). */
   untracked: string[]
+  /** Every record in git's order with its two-letter code as porcelain v1 prints it (`M `, `??`). */
+  records: Array<{ xy: string; path: string }>
 }
 
 /** The `# branch.*` headers, present when status ran with `--branch`. */
@@ -29,17 +31,21 @@ export function parseStatusV2(text: string): WorkTreeStatus & { branch?: StatusB
     unstaged: [],
     staged: [],
     untracked: [],
+    records: [],
   }
   for (let i = 0; i < fields.length; i++) {
     const rec = fields[i] as string
     const kind = rec[0]
-    if (kind === '?') result.untracked.push(rec.slice(2))
-    else if (kind === '1' || kind === '2') {
+    if (kind === '?') {
+      result.untracked.push(rec.slice(2))
+      result.records.push({ xy: '??', path: rec.slice(2) })
+    } else if (kind === '1' || kind === '2') {
       const path = afterSpaces(rec, kind === '1' ? 8 : 9)
       const x = rec[2]
       const y = rec[3]
       if (x !== '.') result.staged.push(path)
       if (y !== '.') result.unstaged.push(path)
+      result.records.push({ xy: rec.slice(2, 4).replaceAll('.', ' '), path })
       if (kind === '2') i++ // the original path of a rename follows in its own field
     } else if (kind === 'u') {
       throw new CpoError(
@@ -88,4 +94,42 @@ export async function readWorkTreeStatus(
     { env },
   )
   return parseStatusV2(stdout)
+}
+
+/**
+ * What `git status --porcelain=v1 --untracked-files=all --no-renames` prints for these records:
+ * a path with a space, a quote, a backslash or a control character (or, with core.quotePath on,
+ * a byte above 0x7f) is C-quoted the way git quotes it.
+ */
+export function porcelainV1(records: WorkTreeStatus['records'], quotePath = true): string {
+  return records.map((r) => `${r.xy} ${quoteStatusPath(r.path, quotePath)}\n`).join('')
+}
+
+const ESCAPES: Record<number, string> = {
+  7: '\\a',
+  8: '\\b',
+  9: '\\t',
+  10: '\\n',
+  11: '\\v',
+  12: '\\f',
+  13: '\\r',
+  34: '\\"',
+  92: '\\\\',
+}
+
+function quoteStatusPath(path: string, quotePath: boolean): string {
+  const bytes = Buffer.from(path, 'utf8')
+  const special = (b: number) => b < 0x20 || b === 0x22 || b === 0x5c || b === 0x7f
+  const escaped = (b: number) => special(b) || (quotePath && b > 0x7f)
+  if (!bytes.some((b) => escaped(b) || b === 0x20)) return path
+  const out: Buffer[] = []
+  let from = 0
+  bytes.forEach((b, i) => {
+    if (!escaped(b)) return
+    out.push(bytes.subarray(from, i))
+    out.push(Buffer.from(ESCAPES[b] ?? `\\${b.toString(8).padStart(3, '0')}`))
+    from = i + 1
+  })
+  out.push(bytes.subarray(from))
+  return `"${Buffer.concat(out).toString('utf8')}"`
 }

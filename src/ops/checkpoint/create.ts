@@ -1,9 +1,10 @@
-import { commitEverything, readHead, statusText } from '../../adapters/checkpoint-git.js'
+import { readHead } from '../../adapters/checkpoint-git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { checkpointName, factsFromName } from '../../core/checkpoint/names.js'
 import { CpoError } from '../../errors.js'
 import { readProjectDocument } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
+import { commitPendingWork } from './commit-work.js'
 import { projectContext } from './context.js'
 import { prepareSidecars } from './sidecars.js'
 import { requireFreeName, tagCheckpoint } from './tagging.js'
@@ -61,9 +62,9 @@ export async function createCheckpoint(
     },
     apply: async (ctx, plan) => {
       await prepareSidecars(ctx.repo)
-      const dirty = (await statusText(ctx.repo)) !== ''
       const subject = `checkpoint: ${plan.name}${options.message ? ` - ${options.message}` : ''}`
-      const committed = dirty ? await commitEverything(ctx.repo, subject) : null
+      const work = await commitPendingWork(ctx, subject, { allowEmpty: false })
+      const committed = work.commit
       const commit = committed ?? plan.head
       const context = projectContext(await readProjectDocument(ctx.repo).catch(() => undefined))
       await tagCheckpoint(ctx.repo, {
@@ -79,6 +80,7 @@ export async function createCheckpoint(
       return {
         summary: `checkpoint ${plan.name} at ${commit.slice(0, 10)}`,
         result: { commit, committed },
+        ...(work.state ? { after: work.state } : {}),
       }
     },
   })

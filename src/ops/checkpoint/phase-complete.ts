@@ -1,4 +1,4 @@
-import { commitEverything, readHead, statusText } from '../../adapters/checkpoint-git.js'
+import { readHead } from '../../adapters/checkpoint-git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { phaseCompleteName } from '../../core/checkpoint/names.js'
 import { sidecarNames } from '../../core/checkpoint/sidecars.js'
@@ -6,6 +6,7 @@ import { phaseName } from '../../core/project/index.js'
 import { CpoError } from '../../errors.js'
 import { readProjectDocument } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
+import { commitPendingWork } from './commit-work.js'
 import { noCommits } from './create.js'
 import { prepareSidecars, writeSidecars } from './sidecars.js'
 import { readStateFile } from './state-file.js'
@@ -56,8 +57,8 @@ export async function completePhase(
     apply: async (ctx, plan) => {
       await prepareSidecars(ctx.repo)
       const subject = `checkpoint: phase ${phase} complete${phaseName(phase) ? ` - ${phaseName(phase)}` : ''}`
-      const committed =
-        (await statusText(ctx.repo)) !== '' ? await commitEverything(ctx.repo, subject) : null
+      const work = await commitPendingWork(ctx, subject, { allowEmpty: false })
+      const committed = work.commit
       const commit = committed ?? plan.head
       const state = plan.hasProject ? await readStateFile(ctx.repo) : undefined
       await tagCheckpoint(ctx.repo, {
@@ -78,6 +79,7 @@ export async function completePhase(
       return {
         summary: `completed phase ${phase} at ${commit.slice(0, 10)}`,
         result: { commit, committed, sidecars },
+        ...(work.state ? { after: work.state } : {}),
       }
     },
   })

@@ -16,7 +16,7 @@ export async function writeSidecars(repo: Repo, files: Record<string, string>): 
   const dir = path.join(repo.root, CHECKPOINTS_DIR)
   await fsp.mkdir(dir, { recursive: true })
   const names = Object.keys(files).sort()
-  for (const name of names) await writeFileAtomic(path.join(dir, name), files[name] as string)
+  await Promise.all(names.map((n) => writeFileAtomic(path.join(dir, n), files[n] as string)))
   return names.map((n) => `${CHECKPOINTS_DIR}/${n}`)
 }
 

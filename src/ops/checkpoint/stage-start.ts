@@ -1,11 +1,7 @@
-import {
-  commitEverything,
-  moveRefs,
-  readHead,
-  readRef,
-  statusText,
-} from '../../adapters/checkpoint-git.js'
+import { moveRefs, readHead, readRef } from '../../adapters/checkpoint-git.js'
+import { treeWithWorkTreeFiles } from '../../adapters/direct-commit.js'
 import type { Repo } from '../../adapters/repo.js'
+import { porcelainV1 } from '../../adapters/snapshot/status.js'
 import { DELETED_TAG_PREFIX, stageStartName, tagRefOf } from '../../core/checkpoint/names.js'
 import { sidecarNames } from '../../core/checkpoint/sidecars.js'
 import { nextStartableStage } from '../../core/checkpoint/stage-rules.js'
@@ -18,7 +14,9 @@ import {
   updateStage,
 } from '../../core/project/index.js'
 import { CpoError } from '../../errors.js'
+import { PROJECT_FILE } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
+import { commitPendingWork } from './commit-work.js'
 import { noCommits } from './create.js'
 import { envTemplate, prepareSidecars, writeSidecars } from './sidecars.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
@@ -110,8 +108,9 @@ export async function startStage(
     apply: async (ctx, plan) => {
       await prepareSidecars(ctx.repo)
       const { text, doc } = await readStateFile(ctx.repo)
-      const [status, env] = await Promise.all([statusText(ctx.repo), envTemplate(ctx.repo)])
-      const commit = await commitEverything(ctx.repo, plan.commitMessage)
+      const env = await envTemplate(ctx.repo)
+      const work = await commitPendingWork(ctx, plan.commitMessage, { allowEmpty: true })
+      const commit = work.commit as string
       const name = stageStartName(plan.stage.number)
       if (plan.replacesTag !== null) {
         await moveRefs(ctx.repo, [
@@ -134,7 +133,8 @@ export async function startStage(
       const sidecars = await writeSidecars(ctx.repo, {
         [sidecarNames.stateBefore(n)]: text,
         [sidecarNames.gitRef(n)]: `${commit}\n`,
-        [sidecarNames.gitStatus(n)]: status,
+        // The work tree as the checkpoint commit took it, as `git status --porcelain` shows it.
+        [sidecarNames.gitStatus(n)]: porcelainV1(ctx.scan.status.records, ctx.settings.quotePath),
         ...(env === undefined ? {} : { [sidecarNames.env(n)]: env.text }),
       })
       const startedAt = new Date().toISOString()
@@ -144,9 +144,16 @@ export async function startStage(
         ctx.repo,
         withEpicStatus(current, findStage(current.data, plan.stage.id)),
       )
+      // The stage's first change, the state file, is left uncommitted.
+      const after = work.state && {
+        ...work.state,
+        worktreeTree: await treeWithWorkTreeFiles(ctx.repo, work.state.indexTree, [PROJECT_FILE]),
+        dirty: [PROJECT_FILE],
+      }
       return {
         summary: `started stage ${plan.stage.id} at ${commit.slice(0, 10)}`,
         result: { commit, sidecars, startedAt },
+        ...(after ? { after } : {}),
       }
     },
   })

@@ -1,14 +1,15 @@
 import path from 'node:path'
-import { diffFiles, readBlobAt, readHead } from '../../adapters/checkpoint-git.js'
+import { readBlobAt, readHead } from '../../adapters/checkpoint-git.js'
 import { readTextIfExists } from '../../adapters/fs.js'
 import type { Repo } from '../../adapters/repo.js'
 import {
+  changedPaths,
   commitsBetween,
   isAncestor,
   reachableFrom,
-  uncommittedPaths,
   upstreamOf,
 } from '../../adapters/rollback-git.js'
+import type { WorkTreeScan } from '../../adapters/snapshot/capture.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import {
   type ProjectDocument,
@@ -79,7 +80,7 @@ export async function planRollback(
   target: RollbackTarget,
   today: ProjectDocument,
   checkpoints: readonly Checkpoint[],
-  options: { reason: string; mode: RollbackMode | undefined },
+  options: { reason: string; mode: RollbackMode | undefined; scan: Promise<WorkTreeScan> },
 ): Promise<{ plan: RollbackPlan; payload: RollbackPayload }> {
   const head = await readHead(repo)
   if (head.commit === undefined) {
@@ -126,15 +127,17 @@ export async function planRollback(
   const problems = projectWarnings(merged.doc.data)
   for (const p of problems) warnings.push(`state after the rollback: ${p.message}`)
 
-  const [tracked, uncommitted] = await Promise.all([
-    diffFiles(repo, target.commit, undefined),
-    uncommittedPaths(repo),
+  // The before-snapshot's scan already knows what is uncommitted; what else changes comes from
+  // comparing trees, and only uncommitted paths are compared with the work tree.
+  const { status } = await options.scan
+  const dirtyTracked = [...new Set([...status.staged, ...status.unstaged])]
+  const dirty = new Set(dirtyTracked)
+  const [committed, dirtyChanged] = await Promise.all([
+    changedPaths(repo, target.commit, head.commit),
+    dirtyTracked.length === 0 ? [] : changedPaths(repo, target.commit, undefined, dirtyTracked),
   ])
   const filesChanged = [
-    ...new Set([
-      ...tracked.map((d) => d.path),
-      ...uncommitted.filter((u) => u.untracked).map((u) => u.path),
-    ]),
+    ...new Set([...committed.filter((p) => !dirty.has(p)), ...dirtyChanged, ...status.untracked]),
   ].sort()
   const lockfiles = filesChanged.filter(isLockfile)
   const migrations = filesChanged.filter(isMigration)
@@ -161,7 +164,7 @@ export async function planRollback(
       stateChanges: { stages: merged.stages, stories: merged.stories, epics: merged.epics },
       filesChanged,
       setAside: {
-        uncommitted: uncommitted.map((u) => u.path).sort(),
+        uncommitted: [...new Set([...dirtyTracked, ...status.untracked])].sort(),
         loopFiles: filesChanged.filter(isLoopFile),
       },
       dependencies: {

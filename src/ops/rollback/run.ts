@@ -1,7 +1,14 @@
 import path from 'node:path'
+import {
+  advanceHead,
+  stageFiles,
+  treeWithWorkTreeFiles,
+  writeCommit,
+} from '../../adapters/direct-commit.js'
 import { writeFileAtomic } from '../../adapters/fs.js'
 import type { Repo } from '../../adapters/repo.js'
-import { commitPaths, treeOf } from '../../adapters/rollback-git.js'
+import { commitPaths, ignoredPaths, treeOf } from '../../adapters/rollback-git.js'
+import type { KnownState } from '../../adapters/snapshot/capture.js'
 import { restoreSnapshot } from '../../adapters/snapshot/restore.js'
 import type { Snapshot } from '../../adapters/snapshot/types.js'
 import { appendableEntry } from '../../core/checkpoint/progress-log.js'
@@ -16,7 +23,7 @@ import {
 import { CpoError } from '../../errors.js'
 import { listCheckpoints } from '../checkpoint/list.js'
 import { PROGRESS_FILE, PROJECT_FILE, requireProjectDocument } from '../project-file.js'
-import { type OperationReport, reportOf, runOperation } from '../protocol.js'
+import { type OperationContext, type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { type AfterReport, afterRollback } from './after.js'
 import { planRollback, type RollbackPayload, type RollbackPlan } from './plan.js'
 import type { RollbackTarget } from './target.js'
@@ -74,7 +81,7 @@ export async function runRollback(
     reason,
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.dryRun ? { dryRun: true } : {}),
-    plan: async (r) => {
+    plan: async (r, _operations, scan) => {
       const today = await requireProjectDocument(r)
       const checkpoints = await listCheckpoints(r)
       const target = await resolve(r, today, checkpoints)
@@ -86,7 +93,7 @@ export async function runRollback(
           { hint: 'Check it with --dry-run, then pass --yes to roll back to it.' },
         )
       }
-      return planRollback(r, target, today, checkpoints, { reason, mode: options.mode })
+      return planRollback(r, target, today, checkpoints, { reason, mode: options.mode, scan })
     },
     apply: async (ctx, { plan, payload }) => {
       if (ctx.before.head !== plan.head || ctx.before.branch !== plan.branch) {
@@ -105,10 +112,11 @@ export async function runRollback(
         stagesReset: plan.stagesReset,
         opId: ctx.opId,
       })
-      const commit = await recordRollback(ctx.repo, plan, payload, entry)
+      const recorded = await recordRollback(ctx, plan, payload, entry, result)
       return {
         summary: `rolled back ${plan.scope} to ${plan.target.name} (${plan.mode})`,
-        result: { commit, revertCommit: result.revertCommit },
+        result: { commit: recorded.commit, revertCommit: result.revertCommit },
+        ...(recorded.state ? { after: recorded.state } : {}),
       }
     },
   })
@@ -140,44 +148,70 @@ const quote = (p: string): string => (/^[\w./@+-]+$/.test(p) ? p : `'${p.replace
 /**
  * Makes index and work tree exactly the target's tree through the snapshot restore (only the
  * paths that differ are touched; ignored files never are), moving the branch for a reset or
- * committing that tree on top for a revert. The result is checked against the target's tree.
+ * committing that tree on top for a revert, which is checked against the target's tree.
  */
-async function moveCode(
-  repo: Repo,
-  before: Snapshot,
-  plan: RollbackPlan,
-): Promise<{ codeAt: string; revertCommit: string | null }> {
+async function moveCode(repo: Repo, before: Snapshot, plan: RollbackPlan): Promise<MovedCode> {
   const tree = await treeOf(repo, plan.target.commit)
   const head = plan.mode === 'reset' ? plan.target.commit : plan.head
   const state: Snapshot = { ...before, head, indexTree: tree, worktreeTree: tree }
   await restoreSnapshot(repo, state, before)
-  const revertCommit =
-    plan.mode === 'revert'
-      ? await commitPaths(
-          repo,
-          [],
-          `revert: back to ${plan.target.tag ?? plan.target.name} (rollback ${plan.scope})\n\nReverts ${plan.discardedCommits.length} commit(s), ${plan.head.slice(0, 10)} back to ${plan.target.commit.slice(0, 10)}.\n`,
-        )
-      : null
-  if ((await treeOf(repo, 'HEAD')) !== tree) {
+  if (plan.mode === 'reset') return { codeAt: plan.target.commit, tree, revertCommit: null }
+  const revertCommit = await commitPaths(
+    repo,
+    [],
+    `revert: back to ${plan.target.tag ?? plan.target.name} (rollback ${plan.scope})\n\nReverts ${plan.discardedCommits.length} commit(s), ${plan.head.slice(0, 10)} back to ${plan.target.commit.slice(0, 10)}.\n`,
+  )
+  if ((await treeOf(repo, revertCommit)) !== tree) {
     throw new CpoError(
       'TARGET_NOT_REACHED',
       'internal',
       'the rolled-back tree differs from the target',
     )
   }
-  return { codeAt: revertCommit ?? plan.target.commit, revertCommit }
+  return { codeAt: revertCommit, tree, revertCommit }
 }
 
-/** Writes the merged state and the log (every earlier entry plus ROLLBACK) and commits both. */
+interface MovedCode {
+  /** The commit whose tree is the target's: the target itself (reset) or the revert commit. */
+  codeAt: string
+  tree: string
+  revertCommit: string | null
+}
+
+/**
+ * Writes the merged state and the log (every earlier entry plus ROLLBACK) and commits both on
+ * top of the rolled-back code. The tree is the target's with those two files, so the commit is
+ * written directly and the state after it is known exactly — unless an untracked file too large
+ * to snapshot stayed in the tree, or an ignore rule matches one of the two files: then git stages
+ * and commits them (leaving an ignored one out) and the after-snapshot scans.
+ */
 async function recordRollback(
-  repo: Repo,
+  ctx: OperationContext,
   plan: RollbackPlan,
   payload: RollbackPayload,
   entry: string,
-): Promise<string> {
+  code: MovedCode,
+): Promise<{ commit: string; state: KnownState | undefined }> {
+  const { repo } = ctx
+  const files = [PROJECT_FILE, PROGRESS_FILE]
   await writeFileAtomic(path.join(repo.root, PROJECT_FILE), payload.stateText)
   const log = `${payload.logText ?? ''}${appendableEntry(payload.logText, entry)}`
   await writeFileAtomic(path.join(repo.root, PROGRESS_FILE), log)
-  return commitPaths(repo, [PROJECT_FILE, PROGRESS_FILE], rollbackSubject(plan.scope, plan.reason))
+  const subject = rollbackSubject(plan.scope, plan.reason)
+  if (ctx.before.skipped.length > 0 || (await ignoredPaths(repo, files)).length > 0) {
+    return { commit: await commitPaths(repo, files, subject), state: undefined }
+  }
+  const tree = await treeWithWorkTreeFiles(repo, code.tree, files)
+  const commit = await writeCommit(repo, {
+    tree,
+    parents: [code.codeAt],
+    message: subject,
+    sign: ctx.settings.signCommits,
+  })
+  await advanceHead(repo, { from: code.codeAt, to: commit, subject })
+  await stageFiles(repo, files)
+  return {
+    commit,
+    state: { head: commit, branch: plan.branch, indexTree: tree, worktreeTree: tree, dirty: [] },
+  }
 }

@@ -2,12 +2,7 @@ import path from 'node:path'
 import { readHead } from '../../adapters/checkpoint-git.js'
 import { readTextIfExists, writeFileAtomic } from '../../adapters/fs.js'
 import type { Repo } from '../../adapters/repo.js'
-import {
-  commitPaths,
-  hasTrackedChanges,
-  headCommits,
-  revertCommit,
-} from '../../adapters/rollback-git.js'
+import { commitPaths, headCommits, revertCommit } from '../../adapters/rollback-git.js'
 import { appendableEntry } from '../../core/checkpoint/progress-log.js'
 import {
   detectJsonFormat,
@@ -74,7 +69,7 @@ export async function rollbackStory(
     reason,
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.dryRun ? { dryRun: true } : {}),
-    plan: async (r): Promise<StoryRollbackPlan> => {
+    plan: async (r, _operations, scan): Promise<StoryRollbackPlan> => {
       const head = await readHead(r)
       if (head.commit === undefined) {
         throw new CpoError('NO_COMMITS', 'conflict', 'the repository has no commits yet')
@@ -92,7 +87,8 @@ export async function rollbackStory(
           },
         )
       }
-      if (await hasTrackedChanges(r)) {
+      const { status } = await scan
+      if (status.staged.length + status.unstaged.length > 0) {
         throw new CpoError(
           'UNCOMMITTED_CHANGES',
           'conflict',

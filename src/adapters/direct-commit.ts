@@ -1,0 +1,164 @@
+import { promises as fsp } from 'node:fs'
+import path from 'node:path'
+import { CpoError } from '../errors.js'
+import { git, splitZ } from './git.js'
+import type { Repo } from './repo.js'
+import type { IndexStamp } from './snapshot/capture.js'
+
+/**
+ * Commits made from trees cpo already holds (a snapshot's work tree, a restored tree plus the
+ * files it just wrote) with git plumbing, instead of `git add` + `git commit`, which would scan
+ * the whole work tree twice more. No hook runs: a checkpoint or a rollback records the work as it
+ * is and must not be stopped or changed by one.
+ */
+
+export interface NewCommit {
+  tree: string
+  parents: string[]
+  message: string
+  /** commit.gpgSign as configured: `git commit` honours it, `git commit-tree` does not. */
+  sign: boolean
+}
+
+/** Writes the commit object with the user's identity; nothing points to it yet. */
+export async function writeCommit(repo: Repo, c: NewCommit): Promise<string> {
+  const args = ['commit-tree', ...(c.sign ? ['-S'] : []), c.tree]
+  for (const p of c.parents) args.push('-p', p)
+  const { stdout } = await git(repo.root, args, { input: cleanMessage(c.message) })
+  return stdout.trim()
+}
+
+/**
+ * What `git commit -F` keeps of a message (its default `--cleanup=whitespace`): no trailing
+ * whitespace, no leading or trailing blank lines, runs of blank lines folded into one.
+ */
+export function cleanMessage(message: string): string {
+  const lines = message.split('\n').map((l) => l.replace(/\s+$/, ''))
+  const kept = lines.filter((l, i) => l !== '' || (i > 0 && lines[i - 1] !== ''))
+  while (kept[0] === '') kept.shift()
+  while (kept.at(-1) === '') kept.pop()
+  return `${kept.join('\n')}\n`
+}
+
+/**
+ * Moves HEAD (the branch it names, or HEAD itself when detached) from `from` to `to`, with the
+ * reflog entry `git commit` writes; git refuses, and nothing changes, if HEAD is not at `from`.
+ */
+export async function advanceHead(
+  repo: Repo,
+  move: { from: string; to: string; subject: string },
+): Promise<void> {
+  const reflog = `commit: ${move.subject.split('\n')[0]}`
+  await git(repo.root, ['update-ref', '-m', reflog, 'HEAD', move.to, move.from])
+}
+
+/**
+ * Makes `scratch` the real index, the way git replaces it: under `.git/index.lock`, and only if
+ * the index is still the one the scratch copy was made from (a git command run meanwhile would
+ * otherwise lose its change). `whileLocked` runs after that check, before the swap: a failure
+ * there leaves the index as it was.
+ */
+export async function replaceIndex(
+  repo: Repo,
+  scratch: string,
+  expected: IndexStamp | undefined,
+  whileLocked: () => Promise<void>,
+): Promise<void> {
+  const index = path.join(repo.gitDir, 'index')
+  const lock = `${index}.lock`
+  try {
+    await (await fsp.open(lock, 'wx')).close()
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+    throw new CpoError(
+      'INDEX_LOCKED',
+      'conflict',
+      `${lock} exists: another git process is running`,
+      {
+        hint: 'Wait for it to finish (if none is running, remove the file), then run cpo again.',
+      },
+    )
+  }
+  try {
+    const now = await fsp.stat(index).then(
+      (st) => ({ size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }),
+      () => undefined,
+    )
+    if (JSON.stringify(now) !== JSON.stringify(expected)) {
+      throw new CpoError('INDEX_CHANGED', 'conflict', 'the git index changed while cpo ran', {
+        hint: 'Another git command staged something meanwhile; run cpo again.',
+      })
+    }
+    await whileLocked()
+    await fsp.rename(scratch, lock)
+    await fsp.rename(lock, index)
+  } catch (error) {
+    await fsp.rm(lock, { force: true })
+    throw error
+  }
+}
+
+/**
+ * `tree` with the work tree's current content of `files` (paths relative to the top, written
+ * as git would stage them: clean filters applied, exec bit kept). Only the trees on the way to
+ * each file are rewritten.
+ */
+export async function treeWithWorkTreeFiles(
+  repo: Repo,
+  tree: string,
+  files: string[],
+): Promise<string> {
+  if (files.length === 0) return tree
+  const { stdout } = await git(repo.root, ['hash-object', '-w', '--', ...files], {
+    env: { GIT_LITERAL_PATHSPECS: '1' },
+  })
+  const oids = stdout.trim().split('\n')
+  const modes = await Promise.all(
+    files.map((f) =>
+      fsp.stat(path.join(repo.root, f)).then((st) => (st.mode & 0o111 ? '100755' : '100644')),
+    ),
+  )
+  const blobs = files.map((f, i) => ({ path: f, oid: oids[i] as string, mode: modes[i] as string }))
+  return replaceEntries(repo, tree, blobs)
+}
+
+async function replaceEntries(
+  repo: Repo,
+  tree: string | undefined,
+  blobs: Array<{ path: string; oid: string; mode: string }>,
+): Promise<string> {
+  // name → "<mode> <type> <oid>", as ls-tree prints an entry before its tab
+  const entries = new Map<string, string>()
+  if (tree !== undefined) {
+    for (const rec of splitZ((await git(repo.root, ['ls-tree', '-z', tree])).stdout)) {
+      const tab = rec.indexOf('\t')
+      entries.set(rec.slice(tab + 1), rec.slice(0, tab))
+    }
+  }
+  const below = new Map<string, typeof blobs>()
+  for (const b of blobs) {
+    const slash = b.path.indexOf('/')
+    if (slash < 0) entries.set(b.path, `${b.mode} blob ${b.oid}`)
+    else {
+      const dir = b.path.slice(0, slash)
+      below.set(dir, [...(below.get(dir) ?? []), { ...b, path: b.path.slice(slash + 1) }])
+    }
+  }
+  for (const [dir, sub] of below) {
+    const [, type, oid] = (entries.get(dir) ?? '').split(' ')
+    entries.set(
+      dir,
+      `040000 tree ${await replaceEntries(repo, type === 'tree' ? oid : undefined, sub)}`,
+    )
+  }
+  const input = [...entries].map(([name, entry]) => `${entry}\t${name}\0`).join('')
+  return (await git(repo.root, ['mktree', '-z'], { input })).stdout.trim()
+}
+
+/** Records the work tree's `files` in the real index (fresh stat data; only those entries). */
+export async function stageFiles(repo: Repo, files: string[]): Promise<void> {
+  if (files.length === 0) return
+  await git(repo.root, ['update-index', '--add', '--', ...files], {
+    env: { GIT_LITERAL_PATHSPECS: '1' },
+  })
+}

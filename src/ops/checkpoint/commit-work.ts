@@ -1,0 +1,64 @@
+import { commitEverything } from '../../adapters/checkpoint-git.js'
+import { advanceHead, replaceIndex, writeCommit } from '../../adapters/direct-commit.js'
+import type { KnownState } from '../../adapters/snapshot/capture.js'
+import type { Snapshot } from '../../adapters/snapshot/types.js'
+import { CHECKPOINTS_DIR } from '../../core/checkpoint/sidecars.js'
+import type { OperationContext } from '../protocol.js'
+
+export interface CommittedWork {
+  /** The new commit, or null when there was nothing to commit and `allowEmpty` was not set. */
+  commit: string | null
+  /** HEAD, index and work tree right after, when known without a scan (see below). */
+  state: KnownState | undefined
+}
+
+/**
+ * Commits all pending work — what `git add -A && git commit` would commit — and returns the new
+ * commit. The operation's before-snapshot already holds that work: its work-tree tree is what
+ * `add -A` stages, and the scan's scratch index is that tree with fresh stat data. So the commit
+ * is written from the tree and the scratch index becomes the real index: no further work-tree
+ * scan, and the state afterwards is known exactly.
+ *
+ * When the snapshot is not exactly what `add -A` would stage — it left out an untracked file
+ * above the size cap or a nested repository, or it holds `.checkpoints/` files because the
+ * directory was not ignored yet — the work is staged and committed by git itself instead.
+ */
+export async function commitPendingWork(
+  ctx: OperationContext,
+  message: string,
+  options: { allowEmpty: boolean },
+): Promise<CommittedWork> {
+  const { before, scan, repo } = ctx
+  const dirty = before.dirty.length > 0 || before.skipped.length > 0
+  if (!dirty && !options.allowEmpty) return { commit: null, state: unchanged(before) }
+  const exact = before.skipped.length === 0 && !before.dirty.some(isSidecar)
+  if (!exact) return { commit: await commitEverything(repo, message), state: undefined }
+
+  const commit = await writeCommit(repo, {
+    tree: before.worktreeTree,
+    parents: [before.head],
+    message,
+    sign: ctx.settings.signCommits,
+  })
+  const move = () => advanceHead(repo, { from: before.head, to: commit, subject: message })
+  if (ctx.scratchHoldsWorkTree) await replaceIndex(repo, scan.scratchIndex, scan.indexStamp, move)
+  else await move()
+  const tree = before.worktreeTree
+  return {
+    commit,
+    state: { head: commit, branch: before.branch, indexTree: tree, worktreeTree: tree, dirty: [] },
+  }
+}
+
+const isSidecar = (p: string): boolean =>
+  p === CHECKPOINTS_DIR || p.startsWith(`${CHECKPOINTS_DIR}/`)
+
+function unchanged(s: Snapshot): KnownState {
+  return {
+    head: s.head,
+    branch: s.branch,
+    indexTree: s.indexTree,
+    worktreeTree: s.worktreeTree,
+    dirty: s.dirty,
+  }
+}
