@@ -118,14 +118,41 @@ export async function treeWithWorkTreeFiles(
       fsp.stat(path.join(repo.root, f)).then((st) => (st.mode & 0o111 ? '100755' : '100644')),
     ),
   )
-  const blobs = files.map((f, i) => ({ path: f, oid: oids[i] as string, mode: modes[i] as string }))
+  const blobs = files.map((f, i) => ({ path: f, oid: oids[i] as string, mode: modes[i] }))
   return replaceEntries(repo, tree, blobs)
+}
+
+/**
+ * `tree` with files set to the given contents (stored as git would store them from those paths:
+ * clean filters applied). A file keeps its mode in `tree`; a new one is a plain file.
+ */
+export async function treeWithContents(
+  repo: Repo,
+  tree: string,
+  contents: Record<string, string>,
+): Promise<string> {
+  const blobs = await Promise.all(
+    Object.entries(contents).map(async ([file, text]) => {
+      const { stdout } = await git(repo.root, ['hash-object', '-w', '--stdin', `--path=${file}`], {
+        input: text,
+      })
+      return { path: file, oid: stdout.trim() }
+    }),
+  )
+  return replaceEntries(repo, tree, blobs)
+}
+
+/** A blob to put in a tree; without a mode it keeps the one it has there (100644 when new). */
+interface NewBlob {
+  path: string
+  oid: string
+  mode?: string | undefined
 }
 
 async function replaceEntries(
   repo: Repo,
   tree: string | undefined,
-  blobs: Array<{ path: string; oid: string; mode: string }>,
+  blobs: NewBlob[],
 ): Promise<string> {
   // name → "<mode> <type> <oid>", as ls-tree prints an entry before its tab
   const entries = new Map<string, string>()
@@ -135,11 +162,14 @@ async function replaceEntries(
       entries.set(rec.slice(tab + 1), rec.slice(0, tab))
     }
   }
-  const below = new Map<string, typeof blobs>()
+  const below = new Map<string, NewBlob[]>()
   for (const b of blobs) {
     const slash = b.path.indexOf('/')
-    if (slash < 0) entries.set(b.path, `${b.mode} blob ${b.oid}`)
-    else {
+    if (slash < 0) {
+      const [had, type] = (entries.get(b.path) ?? '').split(' ')
+      const mode = b.mode ?? (type === 'blob' ? had : '100644')
+      entries.set(b.path, `${mode} blob ${b.oid}`)
+    } else {
       const dir = b.path.slice(0, slash)
       below.set(dir, [...(below.get(dir) ?? []), { ...b, path: b.path.slice(slash + 1) }])
     }
@@ -153,12 +183,4 @@ async function replaceEntries(
   }
   const input = [...entries].map(([name, entry]) => `${entry}\t${name}\0`).join('')
   return (await git(repo.root, ['mktree', '-z'], { input })).stdout.trim()
-}
-
-/** Records the work tree's `files` in the real index (fresh stat data; only those entries). */
-export async function stageFiles(repo: Repo, files: string[]): Promise<void> {
-  if (files.length === 0) return
-  await git(repo.root, ['update-index', '--add', '--', ...files], {
-    env: { GIT_LITERAL_PATHSPECS: '1' },
-  })
 }

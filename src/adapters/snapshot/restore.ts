@@ -84,7 +84,7 @@ export async function restoreSnapshot(
   // looks modified anyway, and a refresh would gain nothing.
   const differs = new Set(unstagedInTarget.map((c) => c.path))
   const stale = written.filter((p) => !differs.has(p))
-  await setIndex(repo, current.indexTree, target.indexTree, stale)
+  await setIndex(repo, current.indexTree, target, stale)
   failpoint('restore-index')
   const moved = current.head !== target.head || current.branch !== target.branch
   return {
@@ -341,32 +341,45 @@ async function checkoutFiles(repo: Repo, entries: TreeEntry[]): Promise<void> {
 }
 
 /**
- * Makes the real index hold `targetTree`. It holds `currentTree` now (the restoring operation's
- * before-snapshot was just taken from it, under the lock), so only entries that differ are
- * replaced and every other entry keeps its cached stat data, as with `read-tree -m` but without
- * reading both trees whole. write-tree checks the result; should it differ (something changed
- * the index meanwhile), the index is read from the target tree whole.
+ * Makes the real index hold the target's index tree. It holds `currentTree` now (the restoring
+ * operation's before-snapshot was just taken from it, under the lock), so only entries that
+ * differ are replaced and every other entry keeps its cached stat data, as with `read-tree -m`
+ * but without reading both trees whole. write-tree checks the result; should it differ
+ * (something changed the index meanwhile, or a filter does not give back what it wrote), the
+ * index is read from the target tree whole.
  *
- * Then the stat data of the entries that need it (`stale` files just rewritten, and replaced
- * entries) is refreshed, so plumbing such as `git diff-files` does not report unchanged files.
+ * When the target's index and work tree are the same tree, every path whose entry changes now
+ * holds its target content on disk: one `update-index` of those paths (and of the `stale` files
+ * just rewritten) records content and stat data in a single pass. Otherwise the entries are
+ * set from the tree and the stat data of the entries that need it refreshed after, so plumbing
+ * such as `git diff-files` does not report unchanged files.
  */
 async function setIndex(
   repo: Repo,
   currentTree: string,
-  targetTree: string,
+  target: Snapshot,
   stale: string[],
 ): Promise<void> {
+  const targetTree = target.indexTree
   let refresh: string[] | 'all' = stale
   if (currentTree !== targetTree) {
     try {
       const changes = await diffTrees(repo, currentTree, targetTree)
-      await git(repo.root, ['update-index', '-z', '--index-info'], {
-        input: changes.map((c) => `${c.mode} ${c.oid}\t${c.path}\0`).join(''),
-      })
+      const fromDisk = target.worktreeTree === targetTree
+      if (fromDisk) {
+        const paths = [...new Set([...changes.map((c) => c.path), ...stale])]
+        await git(repo.root, ['update-index', '--add', '--remove', '--replace', '-z', '--stdin'], {
+          input: `${paths.join('\0')}\0`,
+        })
+      } else {
+        await git(repo.root, ['update-index', '-z', '--index-info'], {
+          input: changes.map((c) => `${c.mode} ${c.oid}\t${c.path}\0`).join(''),
+        })
+      }
       const tree = (await git(repo.root, ['write-tree'])).stdout.trim()
       if (tree !== targetTree) throw new Error(`the index holds ${tree}, not ${targetTree}`)
       const replaced = changes.filter((c) => c.status !== 'D').map((c) => c.path)
-      refresh = [...new Set([...stale, ...replaced])]
+      refresh = fromDisk ? [] : [...new Set([...stale, ...replaced])]
     } catch {
       await git(repo.root, ['read-tree', targetTree])
       refresh = 'all'

@@ -1,16 +1,10 @@
 import path from 'node:path'
-import {
-  advanceHead,
-  stageFiles,
-  treeWithWorkTreeFiles,
-  writeCommit,
-} from '../../adapters/direct-commit.js'
+import { treeWithContents, writeCommit } from '../../adapters/direct-commit.js'
 import { writeFileAtomic } from '../../adapters/fs.js'
 import type { Repo } from '../../adapters/repo.js'
 import { commitPaths, ignoredPaths, treeOf } from '../../adapters/rollback-git.js'
 import type { KnownState } from '../../adapters/snapshot/capture.js'
 import { restoreSnapshot } from '../../adapters/snapshot/restore.js'
-import type { Snapshot } from '../../adapters/snapshot/types.js'
 import { appendableEntry } from '../../core/checkpoint/progress-log.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import type { ProjectDocument } from '../../core/project/index.js'
@@ -99,24 +93,11 @@ export async function runRollback(
       if (ctx.before.head !== plan.head || ctx.before.branch !== plan.branch) {
         throw new CpoError('HEAD_MOVED', 'conflict', 'HEAD moved while the rollback was planned')
       }
-      const result = await moveCode(ctx.repo, ctx.before, plan)
-      const entry = rollbackEntry({
-        time: new Date().toISOString(),
-        kind: plan.kind,
-        scope: plan.scope,
-        target: `${plan.target.tag ?? plan.target.name}${plan.target.inferred ? ' (inferred)' : ''} at ${plan.target.commit}`,
-        reason,
-        mode: plan.mode,
-        commitBefore: plan.head,
-        commitAfter: result.codeAt,
-        stagesReset: plan.stagesReset,
-        opId: ctx.opId,
-      })
-      const recorded = await recordRollback(ctx, plan, payload, entry, result)
+      const done = await rollBack(ctx, plan, payload, reason)
       return {
         summary: `rolled back ${plan.scope} to ${plan.target.name} (${plan.mode})`,
-        result: { commit: recorded.commit, revertCommit: result.revertCommit },
-        ...(recorded.state ? { after: recorded.state } : {}),
+        result: { commit: done.commit, revertCommit: done.revertCommit },
+        ...(done.state ? { after: done.state } : {}),
       }
     },
   })
@@ -146,72 +127,74 @@ export async function runRollback(
 const quote = (p: string): string => (/^[\w./@+-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`)
 
 /**
- * Makes index and work tree exactly the target's tree through the snapshot restore (only the
- * paths that differ are touched; ignored files never are), moving the branch for a reset or
- * committing that tree on top for a revert, which is checked against the target's tree.
+ * Moves the code to the target and records the rollback in one commit on top. Every commit is
+ * written first, from trees: the revert commit (the target's tree on top of HEAD) and the
+ * `rollback(...)` commit (that tree plus the merged state file and the log). Then one snapshot
+ * restore makes HEAD, index and work tree that last commit — only paths that differ are
+ * touched, ignored files never are — so the state afterwards is known exactly.
+ *
+ * Unless an untracked file too large to snapshot stays in the tree, or an ignore rule matches
+ * the state file or the log: then the restore stops at the code, and git stages and commits the
+ * two files (leaving an ignored one out), and the after-snapshot scans.
  */
-async function moveCode(repo: Repo, before: Snapshot, plan: RollbackPlan): Promise<MovedCode> {
-  const tree = await treeOf(repo, plan.target.commit)
-  const head = plan.mode === 'reset' ? plan.target.commit : plan.head
-  const state: Snapshot = { ...before, head, indexTree: tree, worktreeTree: tree }
-  await restoreSnapshot(repo, state, before)
-  if (plan.mode === 'reset') return { codeAt: plan.target.commit, tree, revertCommit: null }
-  const revertCommit = await commitPaths(
-    repo,
-    [],
-    `revert: back to ${plan.target.tag ?? plan.target.name} (rollback ${plan.scope})\n\nReverts ${plan.discardedCommits.length} commit(s), ${plan.head.slice(0, 10)} back to ${plan.target.commit.slice(0, 10)}.\n`,
-  )
-  if ((await treeOf(repo, revertCommit)) !== tree) {
-    throw new CpoError(
-      'TARGET_NOT_REACHED',
-      'internal',
-      'the rolled-back tree differs from the target',
-    )
-  }
-  return { codeAt: revertCommit, tree, revertCommit }
-}
-
-interface MovedCode {
-  /** The commit whose tree is the target's: the target itself (reset) or the revert commit. */
-  codeAt: string
-  tree: string
-  revertCommit: string | null
-}
-
-/**
- * Writes the merged state and the log (every earlier entry plus ROLLBACK) and commits both on
- * top of the rolled-back code. The tree is the target's with those two files, so the commit is
- * written directly and the state after it is known exactly — unless an untracked file too large
- * to snapshot stayed in the tree, or an ignore rule matches one of the two files: then git stages
- * and commits them (leaving an ignored one out) and the after-snapshot scans.
- */
-async function recordRollback(
+async function rollBack(
   ctx: OperationContext,
   plan: RollbackPlan,
   payload: RollbackPayload,
-  entry: string,
-  code: MovedCode,
-): Promise<{ commit: string; state: KnownState | undefined }> {
-  const { repo } = ctx
-  const files = [PROJECT_FILE, PROGRESS_FILE]
-  await writeFileAtomic(path.join(repo.root, PROJECT_FILE), payload.stateText)
-  const log = `${payload.logText ?? ''}${appendableEntry(payload.logText, entry)}`
-  await writeFileAtomic(path.join(repo.root, PROGRESS_FILE), log)
-  const subject = rollbackSubject(plan.scope, plan.reason)
-  if (ctx.before.skipped.length > 0 || (await ignoredPaths(repo, files)).length > 0) {
-    return { commit: await commitPaths(repo, files, subject), state: undefined }
-  }
-  const tree = await treeWithWorkTreeFiles(repo, code.tree, files)
-  const commit = await writeCommit(repo, {
-    tree,
-    parents: [code.codeAt],
-    message: subject,
-    sign: ctx.settings.signCommits,
+  reason: string,
+): Promise<{ commit: string; revertCommit: string | null; state: KnownState | undefined }> {
+  const { repo, before } = ctx
+  const sign = ctx.settings.signCommits
+  const targetTree = await treeOf(repo, plan.target.commit)
+  const revertCommit =
+    plan.mode === 'revert'
+      ? await writeCommit(repo, {
+          tree: targetTree,
+          parents: [plan.head],
+          message: `revert: back to ${plan.target.tag ?? plan.target.name} (rollback ${plan.scope})\n\nReverts ${plan.discardedCommits.length} commit(s), ${plan.head.slice(0, 10)} back to ${plan.target.commit.slice(0, 10)}.\n`,
+          sign,
+        })
+      : null
+  const codeAt = revertCommit ?? plan.target.commit
+  const entry = rollbackEntry({
+    time: new Date().toISOString(),
+    kind: plan.kind,
+    scope: plan.scope,
+    target: `${plan.target.tag ?? plan.target.name}${plan.target.inferred ? ' (inferred)' : ''} at ${plan.target.commit}`,
+    reason,
+    mode: plan.mode,
+    commitBefore: plan.head,
+    commitAfter: codeAt,
+    stagesReset: plan.stagesReset,
+    opId: ctx.opId,
   })
-  await advanceHead(repo, { from: code.codeAt, to: commit, subject })
-  await stageFiles(repo, files)
+  const files = {
+    [PROJECT_FILE]: payload.stateText,
+    [PROGRESS_FILE]: `${payload.logText ?? ''}${appendableEntry(payload.logText, entry)}`,
+  }
+  const subject = rollbackSubject(plan.scope, plan.reason)
+  const restoreTo = (head: string, tree: string) =>
+    restoreSnapshot(repo, { ...before, head, indexTree: tree, worktreeTree: tree }, before)
+
+  const exact =
+    before.skipped.length === 0 && (await ignoredPaths(repo, Object.keys(files))).length === 0
+  if (!exact) {
+    await restoreTo(codeAt, targetTree)
+    for (const [file, text] of Object.entries(files)) {
+      await writeFileAtomic(path.join(repo.root, file), text)
+    }
+    return {
+      commit: await commitPaths(repo, Object.keys(files), subject),
+      revertCommit,
+      state: undefined,
+    }
+  }
+  const tree = await treeWithContents(repo, targetTree, files)
+  const commit = await writeCommit(repo, { tree, parents: [codeAt], message: subject, sign })
+  await restoreTo(commit, tree)
   return {
     commit,
+    revertCommit,
     state: { head: commit, branch: plan.branch, indexTree: tree, worktreeTree: tree, dirty: [] },
   }
 }
