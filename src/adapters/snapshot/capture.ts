@@ -59,6 +59,8 @@ export interface WorkTreeScan {
   indexStamp: IndexStamp | undefined
   status: WorkTreeStatus
   head: string
+  /** HEAD's tree. */
+  headTree: string
   branch: string | null
   refs: Record<string, string>
 }
@@ -82,10 +84,11 @@ export async function scanWorkTree(repo: Repo): Promise<WorkTreeScan> {
     // Status goes first: it is by far the longest call, and every spawn holds up the event loop
     // for a moment. It only reads the scratch index (refreshed stat data would be thrown away
     // with it), and `--branch` names the very commit its staged list was computed against.
-    const [status, branch, refs] = await Promise.all([
+    const [status, branch, refs, headNow] = await Promise.all([
       readWorkTreeStatus(repo, { GIT_INDEX_FILE: scratchIndex }),
       readBranch(repo),
       readRefs(repo),
+      git(repo.root, ['rev-parse', 'HEAD', 'HEAD^{tree}', '--'], { okCodes: [128] }),
     ])
     const head = status.branch?.oid
     if (!head) {
@@ -93,7 +96,10 @@ export async function scanWorkTree(repo: Repo): Promise<WorkTreeScan> {
         hint: 'Make a first commit (git add -A && git commit -m "initial") and run cpo again.',
       })
     }
-    return { scratchIndex, indexStamp, status, head, branch, refs }
+    // Read beside status; valid only if HEAD is still the commit status compared with.
+    const [commit, tree] = headNow.stdout.split('\n')
+    const headTree = commit === head && tree ? tree : await treeOf(repo, head)
+    return { scratchIndex, indexStamp, status, head, headTree, branch, refs }
   } catch (error) {
     await fsp.rm(scratchIndex, { force: true })
     throw error
@@ -143,7 +149,7 @@ export async function recordSnapshot(
       (async () => {
         const indexTree =
           status.staged.length === 0
-            ? await treeOf(repo, head)
+            ? scan.headTree
             : await writeTree(repo, { GIT_INDEX_FILE: indexCopy })
         const indexCommit = await indexCommitOf(repo, indexTree, head, createdAt, id)
         return { indexTree, indexCommit }

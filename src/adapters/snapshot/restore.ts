@@ -84,7 +84,10 @@ export async function restoreSnapshot(
   // looks modified anyway, and a refresh would gain nothing.
   const differs = new Set(unstagedInTarget.map((c) => c.path))
   const stale = written.filter((p) => !differs.has(p))
-  await setIndex(repo, current.indexTree, target, stale)
+  // When both sides' index equals their work tree, the index changes exactly as the work tree did.
+  const sameChanges =
+    current.indexTree === current.worktreeTree && target.indexTree === target.worktreeTree
+  await setIndex(repo, current.indexTree, target, stale, sameChanges ? changes : undefined)
   failpoint('restore-index')
   const moved = current.head !== target.head || current.branch !== target.branch
   return {
@@ -359,12 +362,13 @@ async function setIndex(
   currentTree: string,
   target: Snapshot,
   stale: string[],
+  known: TreeChange[] | undefined,
 ): Promise<void> {
   const targetTree = target.indexTree
   let refresh: string[] | 'all' = stale
   if (currentTree !== targetTree) {
     try {
-      const changes = await diffTrees(repo, currentTree, targetTree)
+      const changes = known ?? (await diffTrees(repo, currentTree, targetTree))
       const fromDisk = target.worktreeTree === targetTree
       if (fromDisk) {
         const paths = [...new Set([...changes.map((c) => c.path), ...stale])]

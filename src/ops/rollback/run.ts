@@ -145,7 +145,11 @@ async function rollBack(
 ): Promise<{ commit: string; revertCommit: string | null; state: KnownState | undefined }> {
   const { repo, before } = ctx
   const sign = ctx.settings.signCommits
-  const targetTree = await treeOf(repo, plan.target.commit)
+  const files = [PROJECT_FILE, PROGRESS_FILE]
+  const [targetTree, ignored] = await Promise.all([
+    treeOf(repo, plan.target.commit),
+    ignoredPaths(repo, files),
+  ])
   const revertCommit =
     plan.mode === 'revert'
       ? await writeCommit(repo, {
@@ -168,7 +172,7 @@ async function rollBack(
     stagesReset: plan.stagesReset,
     opId: ctx.opId,
   })
-  const files = {
+  const contents: Record<string, string> = {
     [PROJECT_FILE]: payload.stateText,
     [PROGRESS_FILE]: `${payload.logText ?? ''}${appendableEntry(payload.logText, entry)}`,
   }
@@ -176,20 +180,13 @@ async function rollBack(
   const restoreTo = (head: string, tree: string) =>
     restoreSnapshot(repo, { ...before, head, indexTree: tree, worktreeTree: tree }, before)
 
-  const exact =
-    before.skipped.length === 0 && (await ignoredPaths(repo, Object.keys(files))).length === 0
-  if (!exact) {
+  if (before.skipped.length > 0 || ignored.length > 0) {
     await restoreTo(codeAt, targetTree)
-    for (const [file, text] of Object.entries(files)) {
-      await writeFileAtomic(path.join(repo.root, file), text)
-    }
-    return {
-      commit: await commitPaths(repo, Object.keys(files), subject),
-      revertCommit,
-      state: undefined,
-    }
+    for (const file of files)
+      await writeFileAtomic(path.join(repo.root, file), contents[file] as string)
+    return { commit: await commitPaths(repo, files, subject), revertCommit, state: undefined }
   }
-  const tree = await treeWithContents(repo, targetTree, files)
+  const tree = await treeWithContents(repo, targetTree, contents)
   const commit = await writeCommit(repo, { tree, parents: [codeAt], message: subject, sign })
   await restoreTo(commit, tree)
   return {
