@@ -5,6 +5,7 @@
 // spawn to exit. Run alone (`node bench/lifecycle.mjs`) or call runLifecycleBench() from
 // bench/run.mjs. Writes bench/results-lifecycle.md. No timing is asserted; a failing command (or a
 // state check between repetitions) fails the bench.
+import { spawnSync } from 'node:child_process'
 import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -30,6 +31,7 @@ const JQ = process.env.CPO_BENCH_JQ || '/usr/bin/jq'
 const STATE = 'master-project.json'
 const EDITS_PER_STEP = 3 // files changed before each stage start / checkpoint, on both sides
 const ROLLBACK_FILES = 20 // files changed (in two commits) between the stage start and the rollback
+const LIST_TAGS = 2000 // checkpoint tags `cpo checkpoint list` reads
 
 const log = (s) => process.stderr.write(`${s}\n`)
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
@@ -266,6 +268,43 @@ export function lifecycleBench() {
     })
     atStart()
 
+    // --- 4. cpo checkpoint list with 2,000 checkpoints -------------------------------------------
+    // 2,000 annotated tags with cpo's metadata, made in one `git fast-import` (untimed); the list
+    // must read them with one for-each-ref. Target: under 200 ms absolute; the bare for-each-ref
+    // of the same tags is the baseline for the ratio.
+    const listHead = head()
+    const stream = Array.from({ length: LIST_TAGS }, (_, i) => {
+      const name = `bench-list-${String(i).padStart(4, '0')}`
+      const meta = {
+        v: 1,
+        tool: 'cpo',
+        kind: 'manual',
+        name,
+        stage: null,
+        phase: 3,
+        time: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+        branch: 'refs/heads/main',
+        head: listHead,
+        snapshot: null,
+        version: 'bench',
+        message: null,
+      }
+      const msg = `checkpoint: ${name}\n\n${JSON.stringify(meta, null, 2)}\n`
+      const when = 1767225600 + i * 60
+      return `tag checkpoint/${name}\nfrom ${listHead}\ntagger cpo <cpo@localhost> ${when} +0000\ndata ${Buffer.byteLength(msg)}\n${msg}\n`
+    }).join('')
+    const imported = spawnSync('git', ['fast-import', '--quiet'], { ...opts, input: stream })
+    if (imported.status !== 0) throw new Error(`git fast-import failed: ${imported.stderr}`)
+    const list = repeat('checkpoint list', () => {
+      const c = timed([cpo('checkpoint', 'list')], opts)
+      const data = ok(c.outputs[0], 'cpo checkpoint list')
+      const rows = Array.isArray(data) ? data : (data.checkpoints ?? [])
+      const listed = rows.filter((r) => String(r.name).startsWith('bench-list-')).length
+      if (listed !== LIST_TAGS) throw new Error(`checkpoint list showed ${listed} of ${LIST_TAGS}`)
+      const r = timed([gitCmd('for-each-ref', 'refs/tags/checkpoint/')], opts)
+      return { cpo: c.ms, raw: r.ms }
+    })
+
     let profiles = ''
     if (PROFILE) {
       const p = (label, cmds) => profile(label, cmds, { ...opts, scratch: tmp })
@@ -309,6 +348,14 @@ export function lifecycleBench() {
         base: rollback.raw,
         target: '≤ 2×',
         check: (_, ratio) => ratio <= 2,
+      },
+      {
+        op: `\`cpo checkpoint list\` (${LIST_TAGS} checkpoints)`,
+        cpo: list.cpo,
+        baseline: '`git for-each-ref refs/tags/checkpoint/`',
+        base: list.raw,
+        target: '< 200 ms',
+        check: (s) => s.median < 200,
       },
     ])
     const totalS = ((Date.now() - began) / 1000).toFixed(1)
