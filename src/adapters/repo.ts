@@ -12,36 +12,8 @@ export interface Repo {
   cpoDir: string
 }
 
-let early: { cwd: string; repo: Promise<Repo> } | undefined
-
-/**
- * Starts finding the repository of `cwd` now, for a caller whose next step opens it but that has
- * code to load first (the CLI, while it imports a command). The next `openRepo(cwd)` with the
- * same `cwd` takes the result over (its error too), once; `dropEarlyRepo` discards one left over.
- */
-export function openRepoEarly(cwd: string): void {
-  const repo = findRepo(cwd)
-  repo.catch(() => {
-    // reported to the openRepo call that takes it over; nobody else waits for it
-  })
-  early = { cwd, repo }
-}
-
-export function dropEarlyRepo(): void {
-  early = undefined
-}
-
 /** Finds the repository that contains `cwd`; errors clearly when there is none. */
-export function openRepo(cwd: string): Promise<Repo> {
-  if (early?.cwd === cwd) {
-    const { repo } = early
-    early = undefined
-    return repo
-  }
-  return findRepo(cwd)
-}
-
-async function findRepo(cwd: string): Promise<Repo> {
+export async function openRepo(cwd: string): Promise<Repo> {
   try {
     const st = await fsp.stat(cwd)
     if (!st.isDirectory()) throw new Error('not a directory')

@@ -1,5 +1,4 @@
 import { Command, CommanderError, Option } from 'commander'
-import { dropEarlyRepo, openRepoEarly } from '../adapters/repo.js'
 import { CpoError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { globalOptions } from './options.js'
@@ -9,10 +8,7 @@ import { type CommandOutput, printError, printSuccess } from './output.js'
  * Command wiring only. Each action imports its module when it runs, so `cpo --version` and
  * `cpo status` do not pay for code they never use.
  */
-function act<A extends unknown[]>(
-  load: () => Promise<(...args: A) => Promise<CommandOutput>>,
-  opensRepo = false,
-) {
+function act<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<CommandOutput>>) {
   return async (...raw: unknown[]) => {
     const cmd = raw.at(-1) as Command
     const positional = raw.slice(0, -2)
@@ -21,24 +17,13 @@ function act<A extends unknown[]>(
     try {
       const g = globalOptions(cmd)
       json = g.json
-      if (opensRepo) openRepoEarly(g.cwd)
       const fn = await load()
       printSuccess(await fn(...([g, ...positional, own] as unknown as A)), json)
     } catch (e) {
       printError(e, json)
-    } finally {
-      dropEarlyRepo()
     }
   }
 }
-
-/**
- * For a command whose first step is `openRepo(g.cwd)`: its first git call (finding the
- * repository) runs while the command's code loads, instead of after.
- */
-const actInRepo = <A extends unknown[]>(
-  load: () => Promise<(...args: A) => Promise<CommandOutput>>,
-) => act(load, true)
 
 /**
  * `json` silences commander's own usage text (the error envelope carries it instead). Exit
@@ -69,40 +54,40 @@ export function buildProgram(json = false): Command {
   program
     .command('status')
     .description('project, phase, stages, uncommitted files, pending recovery and lock holder')
-    .action(actInRepo(async () => (await import('./commands/status.js')).run))
+    .action(act(async () => (await import('./commands/status.js')).run))
 
   const snapshot = program
     .command('snapshot')
     .description('capture work tree, index, HEAD and branch (subcommands: list, restore)')
     .option('-m, --message <msg>', 'describe the snapshot')
-    .action(actInRepo(async () => (await import('./commands/snapshot.js')).create))
+    .action(act(async () => (await import('./commands/snapshot.js')).create))
   snapshot
     .command('list')
     .description('snapshots, newest first')
-    .action(actInRepo(async () => (await import('./commands/snapshot.js')).list))
+    .action(act(async () => (await import('./commands/snapshot.js')).list))
   snapshot
     .command('restore <id>')
     .description('restore a snapshot (whole state, or chosen paths with --paths)')
     .option('--paths <path...>', 'restore only these files or directories')
     .option('--reason <text>', 'why (recorded in the journal)')
-    .action(actInRepo(async () => (await import('./commands/snapshot.js')).restore))
+    .action(act(async () => (await import('./commands/snapshot.js')).restore))
 
   program
     .command('log')
     .description('operations, newest first')
     .option('-n, --limit <count>', 'show only the newest <count>')
-    .action(actInRepo(async () => (await import('./commands/log.js')).run))
+    .action(act(async () => (await import('./commands/log.js')).run))
 
   program
     .command('undo [op-id]')
     .description('restore the state before an operation (default: the last); undo an undo to redo')
     .option('--reason <text>', 'why (recorded in the journal)')
-    .action(actInRepo(async () => (await import('./commands/undo.js')).run))
+    .action(act(async () => (await import('./commands/undo.js')).run))
 
   program
     .command('recover')
     .description('roll an interrupted operation back to the state before it')
-    .action(actInRepo(async () => (await import('./commands/recover.js')).run))
+    .action(act(async () => (await import('./commands/recover.js')).run))
 
   const storeHelp =
     'backup store: a directory or s3://bucket/prefix (default: $CPO_BACKUP_STORE, else XDG data dir)'
@@ -170,7 +155,7 @@ export function buildProgram(json = false): Command {
   program
     .command('init')
     .description('ignore .checkpoints/, tag checkpoint/project-initialized, report the project')
-    .action(actInRepo(async () => (await import('./commands/init.js')).run))
+    .action(act(async () => (await import('./commands/init.js')).run))
 
   const checkpoint = program
     .command('checkpoint')
@@ -180,25 +165,25 @@ export function buildProgram(json = false): Command {
     .description('commit pending work (if any) and tag it checkpoint/<name>')
     .option('-m, --message <msg>', 'describe the checkpoint')
     .option('--dry-run', 'print the plan, change nothing')
-    .action(actInRepo(async () => (await import('./commands/checkpoint.js')).create))
+    .action(act(async () => (await import('./commands/checkpoint.js')).create))
   checkpoint
     .command('list')
     .description('checkpoint tags and checkpoints inferred from commit messages, oldest first')
     .option('--tags-only', 'leave out inferred checkpoints')
-    .action(actInRepo(async () => (await import('./commands/checkpoint.js')).list))
+    .action(act(async () => (await import('./commands/checkpoint.js')).list))
   checkpoint
     .command('show <name>')
     .description('a checkpoint: metadata, sidecars, files changed since')
-    .action(actInRepo(async () => (await import('./commands/checkpoint.js')).show))
+    .action(act(async () => (await import('./commands/checkpoint.js')).show))
   checkpoint
     .command('diff <a> [b]')
     .description('files and line counts between two checkpoints, or from one to the work tree')
-    .action(actInRepo(async () => (await import('./commands/checkpoint.js')).diff))
+    .action(act(async () => (await import('./commands/checkpoint.js')).diff))
   checkpoint
     .command('delete <name>')
     .description('delete a checkpoint tag (journaled; `cpo undo` brings it back)')
     .option('--dry-run', 'print the plan, change nothing')
-    .action(actInRepo(async () => (await import('./commands/checkpoint.js')).remove))
+    .action(act(async () => (await import('./commands/checkpoint.js')).remove))
 
   const stage = program
     .command('stage')
@@ -208,36 +193,36 @@ export function buildProgram(json = false): Command {
     .description('checkpoint, then mark a stage in progress (default: next stage ready to start)')
     .option('--force', 'start although dependencies are not done or it was started before')
     .option('--dry-run', 'print the plan, change nothing')
-    .action(actInRepo(async () => (await import('./commands/stage.js')).start))
+    .action(act(async () => (await import('./commands/stage.js')).start))
   stage
     .command('complete <stage>')
     .description('run verification, mark the stage tested, commit and tag stage-N-complete')
     .option('--skip-verify', 'do not run the verification commands')
     .option('--force', 'complete a stage that is not in progress')
     .option('--dry-run', 'print the plan, change nothing (verification not run)')
-    .action(actInRepo(async () => (await import('./commands/stage.js')).complete))
+    .action(act(async () => (await import('./commands/stage.js')).complete))
 
   program
     .command('phase')
     .description('phase boundaries (subcommand: complete)')
     .command('complete <phase>')
     .description('tag checkpoint/phase-N-complete (pending work committed first)')
-    .action(actInRepo(async () => (await import('./commands/stage.js')).phase))
+    .action(act(async () => (await import('./commands/stage.js')).phase))
 
   checkpoint
     .command('push [remote]')
     .description('send checkpoint/* tags and refs/cpo/* to a remote (default origin; never forced)')
-    .action(actInRepo(async () => (await import('./commands/checkpoint-sync.js')).push))
+    .action(act(async () => (await import('./commands/checkpoint-sync.js')).push))
   checkpoint
     .command('pull [remote]')
     .description('fetch checkpoint/* tags and refs/cpo/* from a remote (journaled, undoable)')
-    .action(actInRepo(async () => (await import('./commands/checkpoint-sync.js')).pull))
+    .action(act(async () => (await import('./commands/checkpoint-sync.js')).pull))
 
   program
     .command('timeline')
     .description('phases, stages and deploys with their checkpoints')
     .option('--width <columns>', 'draw for this many columns (default: the terminal, else 100)')
-    .action(actInRepo(async () => (await import('./commands/timeline.js')).run))
+    .action(act(async () => (await import('./commands/timeline.js')).run))
 
   const rollback = program
     .command('rollback')
@@ -255,23 +240,23 @@ export function buildProgram(json = false): Command {
     rollback
       .command('stage [stage]')
       .description('back to checkpoint/stage-N-start (default: the current stage)'),
-  ).action(actInRepo(async () => (await import('./commands/rollback.js')).stage))
+  ).action(act(async () => (await import('./commands/rollback.js')).stage))
   rollbackFlags(
     rollback
       .command('phase [phase]')
       .description('back to checkpoint/phase-N-complete (default: the phase before the current)'),
-  ).action(actInRepo(async () => (await import('./commands/rollback.js')).phase))
+  ).action(act(async () => (await import('./commands/rollback.js')).phase))
   rollbackFlags(
     rollback
       .command('project')
       .description('back to phase-2-complete, else project-initialized, else the first commit'),
-  ).action(actInRepo(async () => (await import('./commands/rollback.js')).project))
+  ).action(act(async () => (await import('./commands/rollback.js')).project))
   rollbackFlags(
     rollback
       .command('story <id>')
       .description("revert a story's commits (newest first) and mark it not passing"),
     true,
-  ).action(actInRepo(async () => (await import('./commands/rollback.js')).story))
+  ).action(act(async () => (await import('./commands/rollback.js')).story))
 
   return program
 }

@@ -1,4 +1,5 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import '../zod-setup.js'
 import { CpoError } from '../../errors.js'
 import { entryPathProblem } from './entry-path.js'
 
@@ -9,19 +10,16 @@ export type Compression = (typeof COMPRESSIONS)[number]
 const entrySchema = z.object({
   path: z.string(),
   type: z.enum(['file', 'dir']),
-  size: z.number().int().nonnegative(),
+  size: z.int().check(z.nonnegative()),
   /** Hex sha256 of the content; absent for directories. */
-  sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
-  mode: z.number().int().nonnegative(),
+  sha256: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
+  mode: z.int().check(z.nonnegative()),
 })
 
 const manifestSchema = z.object({
   schema: z.literal(MANIFEST_SCHEMA),
   kind: z.literal('cpo-backup'),
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   tool: z.object({ name: z.string(), version: z.string() }),
   project: z.string(),
   host: z.string(),
@@ -33,24 +31,24 @@ const manifestSchema = z.object({
   pinned: z.boolean(),
   git: z.object({
     /** `refs/heads/main` when HEAD names a branch, null when detached. */
-    headSymref: z.string().nullable(),
+    headSymref: z.nullable(z.string()),
     /** The commit HEAD resolves to; null on an unborn branch. */
-    head: z.string().nullable(),
+    head: z.nullable(z.string()),
     refs: z.record(z.string(), z.string()),
   }),
   entries: z.array(entrySchema),
-  env: z.object({ source: z.string(), redacted: z.array(z.string()) }).nullable(),
+  env: z.nullable(z.object({ source: z.string(), redacted: z.array(z.string()) })),
   db: z.null(),
   /** Things a backup could not carry (e.g. a symlink inside .checkpoints/), with why. */
   skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
 })
 
 /** The sidecar copy in the store adds what only exists once the archive is complete. */
-const sidecarSchema = manifestSchema.extend({
+const sidecarSchema = z.extend(manifestSchema, {
   archive: z.object({
     name: z.string(),
-    size: z.number().int().nonnegative(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    size: z.int().check(z.nonnegative()),
+    sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   }),
 })
 
@@ -79,7 +77,11 @@ function checkEntries(what: string, entries: ManifestEntry[]): void {
   }
 }
 
-function parseWith<T extends BackupManifest>(schema: z.ZodType<T>, text: string, what: string): T {
+function parseWith<T extends BackupManifest>(
+  schema: z.ZodMiniType<T>,
+  text: string,
+  what: string,
+): T {
   let raw: unknown
   try {
     raw = JSON.parse(text)

@@ -1,19 +1,11 @@
 import * as z from 'zod/mini'
-import en from 'zod/v4/locales/en.js'
+import '../zod-setup.js'
 
 /*
  * The schema checks only what cpo relies on. Every object is loose because the workflow and the
  * agents add keys freely and cpo must write them back untouched; statuses are open strings
  * because new ones appear in the wild and an unknown status must not make a project unreadable.
  */
-
-// zod/mini, not classic zod: `cpo status` loads this module, and classic zod (~780 KB with every
-// locale, methods on every schema) costs more start-up time than the rest of the command. Mini
-// validates the same way but installs no defaults, so classic's two are installed here, the
-// way classic does it (only when the host application has not set its own): English messages,
-// which the error texts rely on, and the memoizer that lets a cyclic value fail cleanly.
-if (!z.config().localeError) z.config(en())
-if (!z.config().memoizer) z.config({ memoizer: z.memoizer() })
 
 export const KNOWN_STAGE_STATUSES = [
   'pending',
