@@ -96,15 +96,19 @@ export async function commitStaged(repo: Repo, message: string): Promise<string>
   return (await git(repo.root, ['rev-parse', 'HEAD'])).stdout.trim()
 }
 
-/** Creates an annotated tag; git refuses (and nothing changes) when it exists already. */
+/**
+ * Creates an annotated tag and returns the tag object; git refuses (and nothing changes) when
+ * it exists already.
+ */
 export async function createTag(
   repo: Repo,
   ref: string,
   commit: string,
   message: string,
-): Promise<void> {
+): Promise<string> {
   const name = ref.slice('refs/tags/'.length)
   await git(repo.root, ['tag', '-a', '-F', '-', '--', name, commit], { input: message })
+  return (await git(repo.root, ['rev-parse', ref])).stdout.trim()
 }
 
 /** Moves refs in one transaction, each checked against the value it must have now. */

@@ -169,6 +169,7 @@ export async function recordSnapshot(
       refs: scan.refs,
       skipped: worktreeSide.skipped,
       dirty: [...new Set([...status.staged, ...status.unstaged, ...worktreeSide.kept])].sort(),
+      ...(status.intentToAdd.length > 0 ? { intentToAdd: status.intentToAdd } : {}),
     }
     const snapshot = await storeSnapshot(repo, meta, indexSide.indexCommit)
     return { snapshot, scratchHoldsWorkTree: worktreeSide.tree !== undefined }
@@ -185,11 +186,17 @@ export interface KnownState {
   worktreeTree: string
   /** Paths that differ from HEAD. */
   dirty: string[]
+  /**
+   * Branches and tags: the before-snapshot's with the operation's own changes. A ref someone
+   * else moved meanwhile is left as it was, so `cpo undo` never puts back what it did not do,
+   * and nothing is read: with thousands of tags, reading them all costs more than the rest.
+   */
+  refs: Record<string, string>
 }
 
 /**
- * Records a state the caller just made (a commit it wrote, a tree it restored) as a snapshot.
- * Only refs are read; no work-tree scan. Used for after-snapshots of operations whose result is
+ * Records a state the caller just made (a commit it wrote, a tree it restored) as a snapshot,
+ * without reading anything. Used for after-snapshots of operations whose result is
  * exact by construction.
  */
 export async function snapshotOfKnownState(
@@ -200,10 +207,7 @@ export async function snapshotOfKnownState(
   const now = options.now ?? new Date()
   const id = newId(now, randomBytes(2).toString('hex'))
   const createdAt = now.toISOString()
-  const [refs, indexCommit] = await Promise.all([
-    readRefs(repo),
-    indexCommitOf(repo, state.indexTree, state.head, createdAt, id),
-  ])
+  const indexCommit = await indexCommitOf(repo, state.indexTree, state.head, createdAt, id)
   const meta: SnapshotMeta = {
     v: 1,
     id,
@@ -213,7 +217,6 @@ export async function snapshotOfKnownState(
     createdAt,
     ...state,
     dirty: [...state.dirty].sort(),
-    refs,
     skipped: [],
   }
   return storeSnapshot(repo, meta, indexCommit)

@@ -66,7 +66,11 @@ export async function restoreSnapshot(
     diffTrees(repo, current.worktreeTree, target.worktreeTree),
     diffTrees(repo, target.indexTree, target.worktreeTree),
   ])
-  const removed = changes.filter((c) => c.status === 'D').map((c) => c.path)
+  // A file the target snapshot had to leave out (too large, a nested repository) was on disk
+  // then and stays: it is not the target's to remove.
+  const skipped = leftOut(target)
+  const deleted = changes.filter((c) => c.status === 'D').map((c) => c.path)
+  const removed = deleted.filter((p) => !skipped(p))
   const toWrite = changes.filter((c) => c.status !== 'D')
   const written = toWrite.map((c) => c.path)
   await refuseToOverwriteUncaptured(repo, changes)
@@ -84,10 +88,27 @@ export async function restoreSnapshot(
   // looks modified anyway, and a refresh would gain nothing.
   const differs = new Set(unstagedInTarget.map((c) => c.path))
   const stale = written.filter((p) => !differs.has(p))
-  // When both sides' index equals their work tree, the index changes exactly as the work tree did.
-  const sameChanges =
+  // When both sides' index equals their work tree, the index changes exactly as the work tree
+  // did, and every path whose entry changes holds its target content on disk (unless a file
+  // left out of the target stayed).
+  const clean =
     current.indexTree === current.worktreeTree && target.indexTree === target.worktreeTree
-  await setIndex(repo, current.indexTree, target, stale, sameChanges ? changes : undefined)
+  // Entries made by `git add -N` are in no tree: with any on either side the index is read from
+  // the target's tree whole, and the target's are made again.
+  const intentToAdd = target.intentToAdd ?? []
+  const whole = intentToAdd.length > 0 || (current.intentToAdd?.length ?? 0) > 0
+  await setIndex(repo, current.indexTree, target.indexTree, {
+    whole,
+    stale,
+    ...(clean ? { known: changes } : {}),
+    fromDisk: target.indexTree === target.worktreeTree && removed.length === deleted.length,
+  })
+  if (intentToAdd.length > 0) {
+    await git(repo.root, ['add', '-N', '--pathspec-from-file=-', '--pathspec-file-nul'], {
+      input: `${intentToAdd.join('\0')}\0`,
+      env: { GIT_LITERAL_PATHSPECS: '1' },
+    })
+  }
   failpoint('restore-index')
   const moved = current.head !== target.head || current.branch !== target.branch
   return {
@@ -344,34 +365,35 @@ async function checkoutFiles(repo: Repo, entries: TreeEntry[]): Promise<void> {
 }
 
 /**
- * Makes the real index hold the target's index tree. It holds `currentTree` now (the restoring
- * operation's before-snapshot was just taken from it, under the lock), so only entries that
- * differ are replaced and every other entry keeps its cached stat data, as with `read-tree -m`
- * but without reading both trees whole. write-tree checks the result; should it differ
- * (something changed the index meanwhile, or a filter does not give back what it wrote), the
- * index is read from the target tree whole.
+ * Makes the real index hold `targetTree`. It holds `currentTree` now (the restoring operation's
+ * before-snapshot was just taken from it, under the lock), so only entries that differ are
+ * replaced and every other entry keeps its cached stat data, as with `read-tree -m` but without
+ * reading both trees whole. write-tree checks the result; should it differ (something changed
+ * the index meanwhile, or a filter does not give back what it wrote), the index is read from the
+ * target tree whole.
  *
- * When the target's index and work tree are the same tree, every path whose entry changes now
- * holds its target content on disk: one `update-index` of those paths (and of the `stale` files
- * just rewritten) records content and stat data in a single pass. Otherwise the entries are
- * set from the tree and the stat data of the entries that need it refreshed after, so plumbing
- * such as `git diff-files` does not report unchanged files.
+ * `fromDisk`: every path whose entry changes holds its target content on disk now, so one
+ * `update-index` of those paths (and of the `stale` files just rewritten) records content and
+ * stat data in a single pass. Otherwise the entries are set from the tree and the stat data of
+ * the entries that need it refreshed after, so plumbing such as `git diff-files` does not report
+ * unchanged files. `known` saves diffing the trees again when the caller has the changes.
+ * `whole` reads the target tree into the index outright (and refreshes every entry).
  */
 async function setIndex(
   repo: Repo,
   currentTree: string,
-  target: Snapshot,
-  stale: string[],
-  known: TreeChange[] | undefined,
+  targetTree: string,
+  how: { whole: boolean; stale: string[]; known?: TreeChange[]; fromDisk: boolean },
 ): Promise<void> {
-  const targetTree = target.indexTree
-  let refresh: string[] | 'all' = stale
-  if (currentTree !== targetTree) {
+  let refresh: string[] | 'all' = how.stale
+  if (how.whole) {
+    await git(repo.root, ['read-tree', targetTree])
+    refresh = 'all'
+  } else if (currentTree !== targetTree) {
     try {
-      const changes = known ?? (await diffTrees(repo, currentTree, targetTree))
-      const fromDisk = target.worktreeTree === targetTree
-      if (fromDisk) {
-        const paths = [...new Set([...changes.map((c) => c.path), ...stale])]
+      const changes = how.known ?? (await diffTrees(repo, currentTree, targetTree))
+      if (how.fromDisk) {
+        const paths = [...new Set([...changes.map((c) => c.path), ...how.stale])]
         await git(repo.root, ['update-index', '--add', '--remove', '--replace', '-z', '--stdin'], {
           input: `${paths.join('\0')}\0`,
         })
@@ -383,7 +405,7 @@ async function setIndex(
       const tree = (await git(repo.root, ['write-tree'])).stdout.trim()
       if (tree !== targetTree) throw new Error(`the index holds ${tree}, not ${targetTree}`)
       const replaced = changes.filter((c) => c.status !== 'D').map((c) => c.path)
-      refresh = fromDisk ? [] : [...new Set([...stale, ...replaced])]
+      refresh = how.fromDisk ? [] : [...new Set([...how.stale, ...replaced])]
     } catch {
       await git(repo.root, ['read-tree', targetTree])
       refresh = 'all'
@@ -391,6 +413,13 @@ async function setIndex(
   }
   if (refresh === 'all') await refreshIndex(repo)
   else if (refresh.length > 0) await refreshIndex(repo, refresh)
+}
+
+/** Whether a path is one the snapshot left out: a skipped file, or inside a nested repository. */
+function leftOut(snapshot: Snapshot): (path: string) => boolean {
+  const files = new Set(snapshot.skipped.filter((s) => !s.path.endsWith('/')).map((s) => s.path))
+  const dirs = snapshot.skipped.filter((s) => s.path.endsWith('/')).map((s) => s.path)
+  return (p) => files.has(p) || dirs.some((d) => p.startsWith(d))
 }
 
 /**

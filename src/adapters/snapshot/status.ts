@@ -11,6 +11,8 @@ export interface WorkTreeStatus {
   untracked: string[]
   /** Every record in git's order with its two-letter code as porcelain v1 prints it (`M `, `??`). */
   records: Array<{ xy: string; path: string }>
+  /** Index entries made by `git add -N` (no content staged; status lists them as unstaged). */
+  intentToAdd: string[]
 }
 
 /** The `# branch.*` headers, present when status ran with `--branch`. */
@@ -32,6 +34,7 @@ export function parseStatusV2(text: string): WorkTreeStatus & { branch?: StatusB
     staged: [],
     untracked: [],
     records: [],
+    intentToAdd: [],
   }
   for (let i = 0; i < fields.length; i++) {
     const rec = fields[i] as string
@@ -46,6 +49,7 @@ export function parseStatusV2(text: string): WorkTreeStatus & { branch?: StatusB
       if (x !== '.') result.staged.push(path)
       if (y !== '.') result.unstaged.push(path)
       result.records.push({ xy: rec.slice(2, 4).replaceAll('.', ' '), path })
+      if (rec.startsWith('1 .A ')) result.intentToAdd.push(path)
       if (kind === '2') i++ // the original path of a rename follows in its own field
     } else if (kind === 'u') {
       throw new CpoError(

@@ -26,6 +26,11 @@ export interface SnapshotMeta {
   skipped: SkippedFile[]
   /** Paths that differed from HEAD (staged, unstaged or untracked), for reports. */
   dirty: string[]
+  /**
+   * Index entries made by `git add -N`: a tree cannot hold them, so they are listed here and
+   * made again on restore. Absent in snapshots taken before this was recorded.
+   */
+  intentToAdd?: string[]
 }
 
 export interface Snapshot extends SnapshotMeta {

@@ -46,7 +46,14 @@ export async function commitPendingWork(
   const tree = before.worktreeTree
   return {
     commit,
-    state: { head: commit, branch: before.branch, indexTree: tree, worktreeTree: tree, dirty: [] },
+    state: {
+      head: commit,
+      branch: before.branch,
+      indexTree: tree,
+      worktreeTree: tree,
+      dirty: [],
+      refs: before.branch ? { ...before.refs, [before.branch]: commit } : before.refs,
+    },
   }
 }
 
@@ -60,5 +67,6 @@ function unchanged(s: Snapshot): KnownState {
     indexTree: s.indexTree,
     worktreeTree: s.worktreeTree,
     dirty: s.dirty,
+    refs: s.refs,
   }
 }

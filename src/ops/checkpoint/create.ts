@@ -67,7 +67,7 @@ export async function createCheckpoint(
       const committed = work.commit
       const commit = committed ?? plan.head
       const context = projectContext(await readProjectDocument(ctx.repo).catch(() => undefined))
-      await tagCheckpoint(ctx.repo, {
+      const tagged = await tagCheckpoint(ctx.repo, {
         name: plan.name,
         kind: factsFromName(plan.name).kind,
         ...context,
@@ -80,7 +80,9 @@ export async function createCheckpoint(
       return {
         summary: `checkpoint ${plan.name} at ${commit.slice(0, 10)}`,
         result: { commit, committed },
-        ...(work.state ? { after: work.state } : {}),
+        ...(work.state
+          ? { after: { ...work.state, refs: { ...work.state.refs, ...tagged } } }
+          : {}),
       }
     },
   })

@@ -61,7 +61,7 @@ export async function completePhase(
       const committed = work.commit
       const commit = committed ?? plan.head
       const state = plan.hasProject ? await readStateFile(ctx.repo) : undefined
-      await tagCheckpoint(ctx.repo, {
+      const tagged = await tagCheckpoint(ctx.repo, {
         name: phaseCompleteName(phase),
         kind: 'phase-complete',
         stage: null,
@@ -79,7 +79,9 @@ export async function completePhase(
       return {
         summary: `completed phase ${phase} at ${commit.slice(0, 10)}`,
         result: { commit, committed, sidecars },
-        ...(work.state ? { after: work.state } : {}),
+        ...(work.state
+          ? { after: { ...work.state, refs: { ...work.state.refs, ...tagged } } }
+          : {}),
       }
     },
   })

@@ -118,7 +118,7 @@ export async function startStage(
           { ref: tagRefOf(name), from: plan.replacesTag },
         ])
       }
-      await tagCheckpoint(ctx.repo, {
+      const tagged = await tagCheckpoint(ctx.repo, {
         name,
         kind: 'stage-start',
         stage: { id: plan.stage.id, name: plan.stage.name },
@@ -149,6 +149,7 @@ export async function startStage(
         ...work.state,
         worktreeTree: await treeWithWorkTreeFiles(ctx.repo, work.state.indexTree, [PROJECT_FILE]),
         dirty: [PROJECT_FILE],
+        refs: { ...work.state.refs, ...tagged },
       }
       return {
         summary: `started stage ${plan.stage.id} at ${commit.slice(0, 10)}`,

@@ -17,8 +17,11 @@ export interface NewCheckpoint {
   subject: string
 }
 
-/** Tags `commit` as `checkpoint/<name>` with the metadata in the message; returns the tag ref. */
-export async function tagCheckpoint(repo: Repo, c: NewCheckpoint): Promise<string> {
+/**
+ * Tags `commit` as `checkpoint/<name>` with the metadata in the message; returns the ref change
+ * (`{ refs/tags/checkpoint/<name>: <tag object> }`).
+ */
+export async function tagCheckpoint(repo: Repo, c: NewCheckpoint): Promise<Record<string, string>> {
   const meta: CheckpointMeta = {
     v: 1,
     tool: 'cpo',
@@ -34,8 +37,7 @@ export async function tagCheckpoint(repo: Repo, c: NewCheckpoint): Promise<strin
     message: c.message,
   }
   const ref = tagRefOf(c.name)
-  await createTag(repo, ref, c.commit, tagMessage(meta, c.subject))
-  return ref
+  return { [ref]: await createTag(repo, ref, c.commit, tagMessage(meta, c.subject)) }
 }
 
 /** Refuses a checkpoint name that is taken (planned before anything changes). */

@@ -192,6 +192,13 @@ async function rollBack(
   return {
     commit,
     revertCommit,
-    state: { head: commit, branch: plan.branch, indexTree: tree, worktreeTree: tree, dirty: [] },
+    state: {
+      head: commit,
+      branch: plan.branch,
+      indexTree: tree,
+      worktreeTree: tree,
+      dirty: [],
+      refs: { ...before.refs, [plan.branch]: commit },
+    },
   }
 }

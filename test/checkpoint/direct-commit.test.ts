@@ -1,0 +1,315 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { parseStatusV2, porcelainV1 } from '../../src/adapters/snapshot/status.js'
+import { cpo, fingerprint, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
+import { projectJson } from './project.js'
+
+// These run the built CLI (dist/): `node scripts/build.mjs` first.
+beforeAll(() => {
+  if (!fs.existsSync(path.resolve(import.meta.dirname, '../../dist/cli.js'))) {
+    throw new Error('build first: node scripts/build.mjs')
+  }
+})
+
+/** Untracked names git has to quote (or not) in every way it can. */
+const ODD_NAMES = [
+  'with space.txt',
+  'say "hi".txt',
+  'café-ünï.txt',
+  '-leading-dash.txt',
+  'tab\there.txt',
+  'back\\slash.txt',
+  'new\nline.txt',
+  'nested/deep/dir/file one.txt',
+  'nested/deep/other.txt',
+]
+
+/**
+ * Every kind of pending work at once: staged, unstaged, staged then modified again, deleted,
+ * removed from the index but kept on disk, untracked (odd names, nested), intent-to-add, ignored.
+ */
+function messyRepo(): string {
+  const dir = makeRepo({
+    'staged.txt': 'staged v1\n',
+    'unstaged.txt': 'unstaged v1\n',
+    'both.txt': 'both v1\n',
+    'deleted.txt': 'deleted v1\n',
+    'uncached.txt': 'uncached v1\n',
+    'tracked é.txt': 'tracked v1\n',
+    'src/keep.ts': 'export const keep = 1\n',
+    '.gitignore': '*.log\n',
+  })
+  writeFiles(dir, { 'staged.txt': 'staged v2\n' })
+  sh(dir, 'git', 'add', 'staged.txt')
+  writeFiles(dir, { 'unstaged.txt': 'unstaged v2\n', 'both.txt': 'both v2\n' })
+  sh(dir, 'git', 'add', 'both.txt')
+  writeFiles(dir, { 'both.txt': 'both v3\n', 'tracked é.txt': 'tracked v2\n' })
+  fs.rmSync(path.join(dir, 'deleted.txt'))
+  sh(dir, 'git', 'rm', '-q', '--cached', 'uncached.txt')
+  writeFiles(dir, Object.fromEntries(ODD_NAMES.map((n) => [n, `content of ${n}\n`])))
+  writeFiles(dir, { 'ita.txt': 'intent to add\n', 'debug.log': 'ignored, never committed\n' })
+  sh(dir, 'git', 'add', '-N', 'ita.txt')
+  return dir
+}
+
+/** An identical copy of the repository (work tree, index, refs, config). */
+function copyOf(dir: string): string {
+  const copy = tempDir()
+  sh(dir, 'cp', '-a', `${dir}/.`, copy)
+  return copy
+}
+
+const head = (dir: string) => sh(dir, 'git', 'rev-parse', 'HEAD').trim()
+const headTree = (dir: string) => sh(dir, 'git', 'rev-parse', 'HEAD^{tree}').trim()
+const tags = (dir: string) => sh(dir, 'git', 'tag', '-l', 'checkpoint/*').trim()
+const statusAll = (dir: string) =>
+  sh(dir, 'git', 'status', '--porcelain=v1', '--untracked-files=all')
+const diffFiles = (dir: string) => sh(dir, 'git', 'diff-files', '--name-only')
+const filesAt = (dir: string, rev: string) =>
+  sh(dir, 'git', 'ls-tree', '-r', '-z', '--name-only', rev).split('\0').filter(Boolean)
+
+describe('checkpoint create commits pending work with plumbing', () => {
+  it('commits exactly what `git add -A && git commit` would, leaves a fresh index, undo is exact', () => {
+    const dir = messyRepo()
+    const recipe = copyOf(dir)
+    sh(recipe, 'git', 'add', '-A')
+    sh(recipe, 'git', 'commit', '--no-verify', '-q', '-m', 'msg')
+    expect(statusAll(recipe)).toBe('')
+
+    const pristine = copyOf(dir)
+    const before = fingerprint(dir)
+    const headBefore = head(dir)
+    const r = cpo(dir, ['checkpoint', 'create', 'cp1', '-m', 'msg', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.data).toMatchObject({
+      name: 'cp1',
+      tag: 'checkpoint/cp1',
+      branch: 'refs/heads/main',
+      commit: head(dir),
+      committed: head(dir),
+    })
+    expect(head(dir)).not.toBe(headBefore)
+    expect(sh(dir, 'git', 'rev-parse', 'HEAD^').trim()).toBe(headBefore)
+    expect(headTree(dir)).toBe(headTree(recipe))
+    expect(sh(dir, 'git', 'log', '-1', '--format=%B', 'HEAD')).toBe('checkpoint: cp1 - msg\n\n')
+
+    // Clean afterwards, and the index holds fresh stat data: plumbing that never refreshes
+    // (diff-files) sees no difference either.
+    expect(statusAll(dir)).toBe('')
+    expect(diffFiles(dir)).toBe('')
+    expect(sh(dir, 'git', 'diff', '--cached', '--name-only')).toBe('')
+
+    // The ignored file stays on disk, out of the commit; every odd name is in it.
+    expect(fs.readFileSync(path.join(dir, 'debug.log'), 'utf8')).toBe('ignored, never committed\n')
+    const files = filesAt(dir, 'HEAD')
+    expect(files).not.toContain('debug.log')
+    expect(files).not.toContain('deleted.txt')
+    for (const name of [...ODD_NAMES, 'ita.txt', 'uncached.txt', 'tracked é.txt']) {
+      expect(files).toContain(name)
+    }
+
+    expect(sh(dir, 'git', 'reflog', '-1', '--format=%gs', 'HEAD').trim()).toBe(
+      'commit: checkpoint: cp1 - msg',
+    )
+    expect(sh(dir, 'git', 'rev-parse', 'checkpoint/cp1^{commit}').trim()).toBe(head(dir))
+
+    const undo = cpo(dir, ['undo', r.json.data.opId, '--json'])
+    expect(undo.code, undo.stderr).toBe(0)
+    expect(fingerprint(dir)).toEqual(before)
+    // The staged/unstaged split (intent-to-add included) is back as git shows it.
+    expect(statusAll(dir)).toBe(statusAll(pristine))
+  })
+
+  it('clean tree: no commit, the tag goes on HEAD', () => {
+    const dir = makeRepo({ 'a.txt': 'a\n' })
+    const headBefore = head(dir)
+    const r = cpo(dir, ['checkpoint', 'create', 'clean', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.data.committed).toBeNull()
+    expect(r.json.data.commit).toBe(headBefore)
+    expect(head(dir)).toBe(headBefore)
+    expect(sh(dir, 'git', 'rev-parse', 'checkpoint/clean^{commit}').trim()).toBe(headBefore)
+    expect(statusAll(dir)).toBe('')
+    expect(diffFiles(dir)).toBe('')
+  })
+
+  it('an untracked file above the snapshot size cap: git commits it as `add -A` would', () => {
+    const dir = makeRepo({ 'a.txt': 'a\n' })
+    writeFiles(dir, { 'big.bin': 'x'.repeat(5000), 'a.txt': 'a changed\n', 'small.txt': 's\n' })
+    const recipe = copyOf(dir)
+    sh(recipe, 'git', 'add', '-A')
+    sh(recipe, 'git', 'commit', '--no-verify', '-q', '-m', 'msg')
+
+    const before = fingerprint(dir)
+    const env = { CPO_SNAPSHOT_SIZE_CAP: '1000' }
+    const r = cpo(dir, ['checkpoint', 'create', 'big', '--json'], env)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.data.before.skipped).toEqual([
+      { path: 'big.bin', reason: 'too-large', size: 5000 },
+    ])
+    expect(r.json.data.committed).toBe(head(dir))
+    expect(filesAt(dir, 'HEAD')).toContain('big.bin')
+    expect(headTree(dir)).toBe(headTree(recipe))
+    expect(statusAll(dir)).toBe('')
+    expect(diffFiles(dir)).toBe('')
+
+    const undo = cpo(dir, ['undo', r.json.data.opId, '--json'], env)
+    expect(undo.code, undo.stderr).toBe(0)
+    expect(fingerprint(dir)).toEqual(before)
+  })
+
+  it('commit.gpgSign is honoured for the checkpoint commit, never for snapshot commits', () => {
+    const bin = tempDir('cpo-gpg-')
+    const gpg = path.join(bin, 'fake-gpg')
+    // What git expects of gpg: `--status-fd=2 -bsau <key>`, the payload on stdin, the status
+    // line on fd 2, an armored detached signature on stdout.
+    fs.writeFileSync(
+      gpg,
+      [
+        '#!/bin/sh',
+        'cat >/dev/null',
+        "printf '\\n[GNUPG:] SIG_CREATED D 1 8 00 1 ABC\\n' >&2",
+        "printf -- '-----BEGIN PGP SIGNATURE-----\\n\\nZmFrZQ==\\n-----END PGP SIGNATURE-----\\n'",
+        'exit 0',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    )
+    const dir = makeRepo({ 'a.txt': 'a\n' })
+    sh(dir, 'git', 'config', 'commit.gpgSign', 'true')
+    sh(dir, 'git', 'config', 'gpg.program', gpg)
+    sh(dir, 'git', 'config', 'user.signingKey', 'ABC')
+
+    // The fake works with this git: a plain commit is signed.
+    sh(dir, 'git', 'commit', '-q', '--allow-empty', '-m', 'probe')
+    expect(sh(dir, 'git', 'cat-file', 'commit', 'HEAD')).toMatch(
+      /^gpgsig -----BEGIN PGP SIGNATURE-----$/m,
+    )
+
+    writeFiles(dir, { 'a.txt': 'a changed\n', 'b.txt': 'new\n' })
+    const r = cpo(dir, ['checkpoint', 'create', 'signed', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.data.committed).toBe(head(dir))
+    const commit = sh(dir, 'git', 'cat-file', 'commit', 'HEAD')
+    expect(commit).toMatch(/^gpgsig -----BEGIN PGP SIGNATURE-----$/m)
+    expect(commit).toContain('ZmFrZQ==')
+    expect(commit).toMatch(/\n\ncheckpoint: signed\n$/)
+
+    const snapshots = sh(
+      dir,
+      'git',
+      'for-each-ref',
+      '--format=%(objectname)',
+      'refs/cpo/snapshots/',
+    )
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+    expect(snapshots.length).toBeGreaterThanOrEqual(2) // before and after
+    for (const snap of snapshots) {
+      // The snapshot commit and its index commit (second parent).
+      for (const c of [snap, `${snap}^2`]) {
+        expect(sh(dir, 'git', 'cat-file', 'commit', c)).not.toContain('gpgsig')
+      }
+    }
+  })
+
+  it('.git/index.lock held by someone else: refused, nothing changes, the lock is left alone', () => {
+    const dir = makeRepo({ 'a.txt': 'a\n' })
+    writeFiles(dir, { 'a.txt': 'a changed\n', 'new.txt': 'new\n' })
+    sh(dir, 'git', 'add', 'new.txt')
+    const lock = path.join(dir, '.git', 'index.lock')
+    fs.writeFileSync(lock, '')
+    const before = fingerprint(dir) // .git is outside the fingerprint: the lock is not in it
+    const headBefore = head(dir)
+
+    const r = cpo(dir, ['checkpoint', 'create', 'locked', '--json'])
+    expect(r.code).toBe(4)
+    expect(r.json.error?.code).toBe('INDEX_LOCKED')
+    expect(head(dir)).toBe(headBefore)
+    expect(tags(dir)).toBe('')
+    expect(fingerprint(dir)).toEqual(before)
+    expect(fs.existsSync(lock)).toBe(true)
+
+    fs.rmSync(lock)
+    const again = cpo(dir, ['checkpoint', 'create', 'locked', '--json'])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.json.data.committed).toBe(head(dir))
+    expect(sh(dir, 'git', 'rev-parse', 'HEAD^').trim()).toBe(headBefore)
+    expect(tags(dir)).toBe('checkpoint/locked')
+    expect(statusAll(dir)).toBe('')
+    expect(diffFiles(dir)).toBe('')
+  })
+})
+
+describe('porcelainV1', () => {
+  it('prints what `git status --porcelain=v1` prints, with core.quotePath on and off', () => {
+    const dir = messyRepo()
+    const v2 = sh(
+      dir,
+      'git',
+      'status',
+      '--porcelain=v2',
+      '-z',
+      '--untracked-files=all',
+      '--no-renames',
+    )
+    const { records } = parseStatusV2(v2)
+    expect(records.length).toBeGreaterThan(10)
+    for (const quotePath of [true, false]) {
+      const v1 = sh(
+        dir,
+        'git',
+        '-c',
+        `core.quotePath=${quotePath}`,
+        'status',
+        '--porcelain=v1',
+        '--untracked-files=all',
+        '--no-renames',
+      )
+      expect(porcelainV1(records, quotePath)).toBe(v1)
+    }
+    // Both spellings really differ on this tree (é is quoted only with quotePath on).
+    expect(porcelainV1(records, true)).not.toBe(porcelainV1(records, false))
+  })
+})
+
+describe('stage start', () => {
+  it('sidecar git-status equals what git status printed; only the state file is left dirty', () => {
+    const dir = makeRepo({
+      'master-project.json': projectJson(),
+      'README.md': '# pantry\n',
+      'src/app.ts': 'export const app = 1\n',
+    })
+    expect(cpo(dir, ['init']).code).toBe(0)
+    writeFiles(dir, { 'README.md': '# pantry, staged\n' })
+    sh(dir, 'git', 'add', 'README.md')
+    writeFiles(dir, {
+      'src/app.ts': 'export const app = 2\n',
+      'my notes.txt': 'untracked, with a space\n',
+      'café.txt': 'untracked, non-ASCII\n',
+    })
+    const expected = sh(
+      dir,
+      'git',
+      'status',
+      '--porcelain=v1',
+      '--untracked-files=all',
+      '--no-renames',
+    )
+    expect(expected).toContain('"my notes.txt"')
+
+    const r = cpo(dir, ['stage', 'start', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.data.stage).toMatchObject({ id: 'S1', number: '1' })
+    expect(fs.readFileSync(path.join(dir, '.checkpoints/git-status-stage-1.txt'), 'utf8')).toBe(
+      expected,
+    )
+    expect(filesAt(dir, 'HEAD')).toEqual(
+      expect.arrayContaining(['README.md', 'café.txt', 'my notes.txt', 'src/app.ts']),
+    )
+    expect(sh(dir, 'git', 'status', '--porcelain')).toBe(' M master-project.json\n')
+    expect(diffFiles(dir)).toBe('master-project.json\n')
+  })
+})
