@@ -142,6 +142,40 @@ describe('rollback side effects', () => {
   })
 })
 
+describe('rollback --verify', () => {
+  it('runs the verification commands after the rollback; a failure exits 6 and the rollback stays', () => {
+    const dir = builtProject()
+    const marker = `${tempDir()}/verified`
+    const doc = state(dir)
+    doc.verification = {
+      ...doc.verification,
+      typecheck: null,
+      lint: null,
+      build: null,
+      test: `test -f '${marker}'`,
+    }
+    writeFiles(dir, { 'master-project.json': `${JSON.stringify(doc, null, 2)}\n` })
+    commitAll(dir, 'chore: a verification command')
+    const args = ['--json', 'rollback', 'stage', 'S2', '--verify', '--reason', 'tests broke']
+    const failed = cpo(dir, args)
+    expect(failed.code, failed.stderr).toBe(6)
+    expect(failed.json.ok).toBe(true)
+    expect(failed.json.data.after.verification).toEqual({
+      ran: true,
+      passed: false,
+      runs: [{ name: 'test', command: `test -f '${marker}'`, exitCode: 1 }],
+    })
+    expect(subject(dir)).toBe('rollback(stage-2): tests broke')
+    expect(status(dir)).toBe('')
+
+    expect(cpo(dir, ['--json', 'undo', failed.json.data.opId]).code).toBe(0)
+    sh(dir, 'touch', marker)
+    const passed = cpo(dir, args)
+    expect(passed.code, passed.stderr).toBe(0)
+    expect(passed.json.data.after.verification).toMatchObject({ ran: true, passed: true })
+  })
+})
+
 describe('rollback errors and hostile input', () => {
   it('no reason, missing checkpoint, no current stage, bad mode: clear errors, nothing changed', () => {
     const dir = builtProject()

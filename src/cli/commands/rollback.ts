@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises'
 import { openRepo } from '../../adapters/repo.js'
-import { CpoError } from '../../errors.js'
+import { CpoError, EXIT } from '../../errors.js'
 import type { RollbackPlan } from '../../ops/rollback/plan.js'
 import type { RollbackOptions, RollbackOutcome, RollbackReport } from '../../ops/rollback/run.js'
 import { rollbackPhase, rollbackProject, rollbackStage } from '../../ops/rollback/scopes.js'
@@ -101,7 +101,16 @@ async function rollback(g: GlobalOptions, o: Flags, run: Run): Promise<CommandOu
   }
   const r = await run({ ...base, confirmed })
   if (r.dryRun) throw new Error('unreachable: no dry run here')
-  return { data: r, text: reportLines(r).join('\n') }
+  // The rollback is done either way (`cpo undo` reverses it); a failed install or verification
+  // after it still makes the exit code say so, for scripts and CI.
+  const afterFailed =
+    (r.after.install.ran && !r.after.install.ok) ||
+    (r.after.verification.ran && !r.after.verification.passed)
+  return {
+    data: r,
+    text: reportLines(r).join('\n'),
+    ...(afterFailed ? { exitCode: EXIT.external } : {}),
+  }
 }
 
 /** The reason is required: from --reason, else asked for on a terminal. */
