@@ -109,6 +109,7 @@ export async function treeWithWorkTreeFiles(
   files: string[],
 ): Promise<string> {
   if (files.length === 0) return tree
+  const listing = readTree(repo, tree) // beside the hashing
   const { stdout } = await git(repo.root, ['hash-object', '-w', '--', ...files], {
     env: { GIT_LITERAL_PATHSPECS: '1' },
   })
@@ -119,7 +120,7 @@ export async function treeWithWorkTreeFiles(
     ),
   )
   const blobs = files.map((f, i) => ({ path: f, oid: oids[i] as string, mode: modes[i] }))
-  return replaceEntries(repo, tree, blobs)
+  return replaceEntries(repo, await listing, blobs)
 }
 
 /**
@@ -131,6 +132,7 @@ export async function treeWithContents(
   tree: string,
   contents: Record<string, string>,
 ): Promise<string> {
+  const listing = readTree(repo, tree) // beside the hashing
   const blobs = await Promise.all(
     Object.entries(contents).map(async ([file, text]) => {
       const { stdout } = await git(repo.root, ['hash-object', '-w', '--stdin', `--path=${file}`], {
@@ -139,7 +141,7 @@ export async function treeWithContents(
       return { path: file, oid: stdout.trim() }
     }),
   )
-  return replaceEntries(repo, tree, blobs)
+  return replaceEntries(repo, await listing, blobs)
 }
 
 /** A blob to put in a tree; without a mode it keeps the one it has there (100644 when new). */
@@ -149,19 +151,23 @@ interface NewBlob {
   mode?: string | undefined
 }
 
+/** A tree's entries: name → "<mode> <type> <oid>", as ls-tree prints an entry before its tab. */
+async function readTree(repo: Repo, tree: string | undefined): Promise<Map<string, string>> {
+  const entries = new Map<string, string>()
+  if (tree === undefined) return entries
+  for (const rec of splitZ((await git(repo.root, ['ls-tree', '-z', tree])).stdout)) {
+    const tab = rec.indexOf('\t')
+    entries.set(rec.slice(tab + 1), rec.slice(0, tab))
+  }
+  return entries
+}
+
+/** Writes `entries` with `blobs` put in, rewriting only the subtrees on the way to them. */
 async function replaceEntries(
   repo: Repo,
-  tree: string | undefined,
+  entries: Map<string, string>,
   blobs: NewBlob[],
 ): Promise<string> {
-  // name → "<mode> <type> <oid>", as ls-tree prints an entry before its tab
-  const entries = new Map<string, string>()
-  if (tree !== undefined) {
-    for (const rec of splitZ((await git(repo.root, ['ls-tree', '-z', tree])).stdout)) {
-      const tab = rec.indexOf('\t')
-      entries.set(rec.slice(tab + 1), rec.slice(0, tab))
-    }
-  }
   const below = new Map<string, NewBlob[]>()
   for (const b of blobs) {
     const slash = b.path.indexOf('/')
@@ -176,10 +182,8 @@ async function replaceEntries(
   }
   for (const [dir, sub] of below) {
     const [, type, oid] = (entries.get(dir) ?? '').split(' ')
-    entries.set(
-      dir,
-      `040000 tree ${await replaceEntries(repo, type === 'tree' ? oid : undefined, sub)}`,
-    )
+    const subtree = await readTree(repo, type === 'tree' ? oid : undefined)
+    entries.set(dir, `040000 tree ${await replaceEntries(repo, subtree, sub)}`)
   }
   const input = [...entries].map(([name, entry]) => `${entry}\t${name}\0`).join('')
   return (await git(repo.root, ['mktree', '-z'], { input })).stdout.trim()

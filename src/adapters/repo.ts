@@ -8,6 +8,8 @@ export interface Repo {
   root: string
   /** The repository's git directory (per work tree). */
   gitDir: string
+  /** The directory linked work trees share with the main one (objects, refs, info/exclude). */
+  commonDir: string
   /** Where cpo keeps its journal, lock and scratch files; survives every reset and clean. */
   cpoDir: string
 }
@@ -22,14 +24,20 @@ export async function openRepo(cwd: string): Promise<Repo> {
       hint: 'Pass an existing directory with -C <dir>.',
     })
   }
-  const { stdout } = await git(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir'])
-  const [root, gitDir] = stdout.split('\n')
-  if (!root || !gitDir) {
+  const { stdout } = await git(cwd, [
+    'rev-parse',
+    '--show-toplevel',
+    '--absolute-git-dir',
+    '--git-common-dir',
+  ])
+  const [root, gitDir, commonDir] = stdout.split('\n')
+  if (!root || !gitDir || !commonDir) {
     throw new CpoError('NOT_A_WORK_TREE', 'notFound', `no work tree at ${cwd} (bare repository?)`, {
       hint: 'Run cpo inside a checked-out work tree.',
     })
   }
-  return { root, gitDir, cpoDir: path.join(gitDir, 'cpo') }
+  // --git-common-dir prints a path relative to where git ran, unless it is absolute already.
+  return { root, gitDir, commonDir: path.resolve(cwd, commonDir), cpoDir: path.join(gitDir, 'cpo') }
 }
 
 export async function ensureCpoDir(repo: Repo): Promise<void> {
