@@ -24,6 +24,11 @@ export { restoreFromGit } from './ops/backup/restore-git.js'
 export { chooseStore, defaultStoreRoot } from './ops/backup/store-location.js'
 export { verifyBackup } from './ops/backup/verify.js'
 export * from './ops/checkpoint/index.js'
+export {
+  type RebuildSidecarsReport,
+  rebuildSidecars,
+  type SidecarRebuild,
+} from './ops/checkpoint/rebuild-sidecars.js'
 export { operationLog } from './ops/log.js'
 export { PROGRESS_FILE, PROJECT_FILE, readProjectDocument } from './ops/project-file.js'
 export { type RecoverReport, recover } from './ops/recover.js'

@@ -134,7 +134,8 @@ export async function readBlobAt(
   commit: string,
   file: string,
 ): Promise<string | undefined> {
-  const r = await git(repo.root, ['cat-file', '-p', `${commit}:${file}`], { okCodes: [128] })
+  // `blob`, not `-p`: a directory at that path is no file (git says so, exit 128).
+  const r = await git(repo.root, ['cat-file', 'blob', `${commit}:${file}`], { okCodes: [128] })
   return r.code === 0 ? r.stdout : undefined
 }
 

@@ -21,12 +21,43 @@ export async function writeFileAtomic(
   data: string | Buffer,
   options: { mode?: number } = {},
 ): Promise<void> {
-  const dir = path.dirname(file)
+  const mode = options.mode ?? (await existingMode(file)) ?? 0o644
+  const tmp = await writeTempBeside(file, data, mode)
+  try {
+    await fsp.rename(tmp, file)
+  } catch (e) {
+    await fsp.rm(tmp, { force: true })
+    throw e
+  }
+  await fsyncDir(path.dirname(file))
+}
+
+/**
+ * Creates `file` with `data` unless something exists under that name; returns whether it did.
+ * The content is written beside it first and hard-linked to the final name: `link` never
+ * replaces an entry (EEXIST), so a file that appeared meanwhile is kept, and no reader ever sees
+ * a partial file.
+ */
+export async function createFileIfAbsent(file: string, data: string | Buffer): Promise<boolean> {
+  const tmp = await writeTempBeside(file, data, 0o644)
+  try {
+    await fsp.link(tmp, file)
+    return true
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw e
+  } finally {
+    await fsp.rm(tmp, { force: true })
+    await fsyncDir(path.dirname(file))
+  }
+}
+
+/** A fsynced temp file with `data` in `file`'s directory (removed again if writing fails). */
+async function writeTempBeside(file: string, data: string | Buffer, mode: number): Promise<string> {
   const tmp = path.join(
-    dir,
+    path.dirname(file),
     `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
   )
-  const mode = options.mode ?? (await existingMode(file)) ?? 0o644
   const handle = await fsp.open(tmp, 'wx', mode)
   try {
     await handle.writeFile(data)
@@ -37,13 +68,7 @@ export async function writeFileAtomic(
     throw e
   }
   await handle.close()
-  try {
-    await fsp.rename(tmp, file)
-  } catch (e) {
-    await fsp.rm(tmp, { force: true })
-    throw e
-  }
-  await fsyncDir(dir)
+  return tmp
 }
 
 async function existingMode(file: string): Promise<number | undefined> {

@@ -176,6 +176,13 @@ export function buildProgram(json = false): Command {
     .description('a checkpoint: metadata, sidecars, files changed since')
     .action(act(async () => (await import('./commands/checkpoint.js')).show))
   checkpoint
+    .command('sidecars [name...]')
+    .description(
+      "rebuild missing .checkpoints/ sidecars from each tag's commit (default: every stage/phase tag)",
+    )
+    .option('--dry-run', 'print what would be written, write nothing')
+    .action(act(async () => (await import('./commands/checkpoint.js')).sidecars))
+  checkpoint
     .command('diff <a> [b]')
     .description('files and line counts between two checkpoints, or from one to the work tree')
     .action(act(async () => (await import('./commands/checkpoint.js')).diff))

@@ -3,6 +3,7 @@ import type { Checkpoint } from '../../core/checkpoint/types.js'
 import { createCheckpoint } from '../../ops/checkpoint/create.js'
 import { deleteCheckpoint } from '../../ops/checkpoint/delete.js'
 import { listCheckpoints } from '../../ops/checkpoint/list.js'
+import { rebuildSidecars } from '../../ops/checkpoint/rebuild-sidecars.js'
 import { diffCheckpoints, showCheckpoint } from '../../ops/checkpoint/show.js'
 import { confirm } from '../confirm.js'
 import { listLines, shortTime, table } from '../format.js'
@@ -76,6 +77,28 @@ export async function show(g: GlobalOptions, name: string): Promise<CommandOutpu
     `files changed since: ${d.changedSince.length}`,
   ]
   return { data: d, text: lines.join('\n') }
+}
+
+export async function sidecars(
+  g: GlobalOptions,
+  names: string[],
+  o: { dryRun?: boolean },
+): Promise<CommandOutput> {
+  const repo = await openRepo(g.cwd)
+  const r = await rebuildSidecars(repo, names, o.dryRun ? { dryRun: true } : {})
+  const base = (f: string) => f.slice(f.lastIndexOf('/') + 1)
+  const lines = r.checkpoints.map((c) => {
+    if (c.note !== null) return `${c.name}: nothing to rebuild (${c.note})`
+    const parts = [
+      `${r.dryRun ? 'would write' : 'wrote'} ${c.written.length}`,
+      `kept ${c.kept.length}`,
+      ...c.notRebuildable.map((n) => `cannot rebuild ${base(n.file)} (${n.why})`),
+    ]
+    return `${c.name}: ${parts.join(', ')}`
+  })
+  if (lines.length === 0) lines.push('no stage or phase checkpoint tags: nothing to rebuild')
+  if (r.dryRun) lines.push('dry run: nothing written')
+  return { data: r, text: lines.join('\n') }
 }
 
 export async function diff(
