@@ -1,14 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { commitAll, cpo, sh, writeFiles } from '../helpers/repo.js'
 import { builtProject, read, rev, status, subject, workInProgress } from './build.js'
-
-beforeAll(() => {
-  if (!fs.existsSync(path.resolve(import.meta.dirname, '../../dist/cli.js'))) {
-    throw new Error('build first: node scripts/build.mjs')
-  }
-})
 
 const RECORD_FILES = ['cpo-progress.md', 'master-project.json']
 
@@ -125,5 +119,25 @@ describe('rollback leaves the index fresh', () => {
     expect(sh(dir, 'git', 'reflog', 'show', '-1', '--format=%H', 'refs/heads/main').trim()).toBe(
       rev(dir, 'HEAD'),
     )
+  })
+
+  it('an intent-to-add file (git add -N) is set aside like other work; undo brings the entry back', () => {
+    const dir = midStage()
+    writeFiles(dir, { 'src/planned.ts': 'export const planned = true\n' })
+    sh(dir, 'git', 'add', '-N', 'src/planned.ts')
+    const indexBefore = sh(dir, 'git', 'ls-files', '-s')
+    const statusBefore = sh(dir, 'git', 'status', '--porcelain=v1', '--untracked-files=all')
+    expect(statusBefore).toContain(' A src/planned.ts')
+
+    const r = cpo(dir, ['rollback', 'stage', '2', '--reason', 'r', '--yes', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.data.setAside.uncommitted).toContain('src/planned.ts')
+    expect(fs.existsSync(path.join(dir, 'src/planned.ts'))).toBe(false)
+    expectFreshAndClean(dir)
+
+    const undo = cpo(dir, ['undo', r.json.data.opId, '--json'])
+    expect(undo.code, undo.stderr).toBe(0)
+    expect(sh(dir, 'git', 'ls-files', '-s')).toBe(indexBefore)
+    expect(sh(dir, 'git', 'status', '--porcelain=v1', '--untracked-files=all')).toBe(statusBefore)
   })
 })

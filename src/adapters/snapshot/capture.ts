@@ -123,13 +123,11 @@ export async function recordSnapshot(
   scan: WorkTreeScan,
   options: CaptureOptions,
 ): Promise<{ snapshot: Snapshot; scratchHoldsWorkTree: boolean }> {
-  const now = options.now ?? new Date()
-  const id = newId(now, randomBytes(2).toString('hex'))
+  const label = labelOf(options)
   const { status, head } = scan
   const env = { GIT_INDEX_FILE: scan.scratchIndex }
   const indexCopy = `${scan.scratchIndex}-staged`
   try {
-    const createdAt = now.toISOString()
     // With nothing staged the index holds exactly HEAD's tree: status compares every index
     // entry with HEAD (intent-to-add entries, which it lists as unstaged, are left out of
     // trees by write-tree too), so the tree is known without writing it. Otherwise the tree is
@@ -151,17 +149,12 @@ export async function recordSnapshot(
           status.staged.length === 0
             ? scan.headTree
             : await writeTree(repo, { GIT_INDEX_FILE: indexCopy })
-        const indexCommit = await indexCommitOf(repo, indexTree, head, createdAt, id)
+        const indexCommit = await indexCommitOf(repo, indexTree, head, label)
         return { indexTree, indexCommit }
       })(),
     ])
     const meta: SnapshotMeta = {
-      v: 1,
-      id,
-      kind: options.kind,
-      message: options.message,
-      ...(options.operation === undefined ? {} : { operation: options.operation }),
-      createdAt,
+      ...label,
       head,
       branch: scan.branch,
       indexTree: indexSide.indexTree,
@@ -204,17 +197,10 @@ export async function snapshotOfKnownState(
   state: KnownState,
   options: CaptureOptions,
 ): Promise<Snapshot> {
-  const now = options.now ?? new Date()
-  const id = newId(now, randomBytes(2).toString('hex'))
-  const createdAt = now.toISOString()
-  const indexCommit = await indexCommitOf(repo, state.indexTree, state.head, createdAt, id)
+  const label = labelOf(options)
+  const indexCommit = await indexCommitOf(repo, state.indexTree, state.head, label)
   const meta: SnapshotMeta = {
-    v: 1,
-    id,
-    kind: options.kind,
-    message: options.message,
-    ...(options.operation === undefined ? {} : { operation: options.operation }),
-    createdAt,
+    ...label,
     ...state,
     dirty: [...state.dirty].sort(),
     skipped: [],
@@ -222,14 +208,27 @@ export async function snapshotOfKnownState(
   return storeSnapshot(repo, meta, indexCommit)
 }
 
+/** The fields every snapshot's metadata starts with: a fresh id, its label and time. */
+function labelOf(options: CaptureOptions) {
+  const now = options.now ?? new Date()
+  return {
+    v: 1 as const,
+    id: newId(now, randomBytes(2).toString('hex')),
+    kind: options.kind,
+    message: options.message,
+    ...(options.operation === undefined ? {} : { operation: options.operation }),
+    createdAt: now.toISOString(),
+  }
+}
+
 function indexCommitOf(
   repo: Repo,
   indexTree: string,
   head: string,
-  date: string,
-  id: string,
+  label: { id: string; createdAt: string },
 ): Promise<string> {
-  return commitTree(repo, indexTree, [head], date, `cpo index of snapshot ${id}\n`)
+  const message = `cpo index of snapshot ${label.id}\n`
+  return commitTree(repo, indexTree, [head], label.createdAt, message)
 }
 
 /** The snapshot commit (its parents keep HEAD and the index reachable, so gc never prunes them). */

@@ -178,7 +178,12 @@ async function rollBack(
   }
   const subject = rollbackSubject(plan.scope, plan.reason)
   const restoreTo = (head: string, tree: string) =>
-    restoreSnapshot(repo, { ...before, head, indexTree: tree, worktreeTree: tree }, before)
+    // Exactly the tree: no `git add -N` entries either (their files are set aside with the rest).
+    restoreSnapshot(
+      repo,
+      { ...before, head, indexTree: tree, worktreeTree: tree, intentToAdd: [] },
+      before,
+    )
 
   if (before.skipped.length > 0 || ignored.length > 0) {
     await restoreTo(codeAt, targetTree)
