@@ -1,16 +1,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { parseStatusV2, porcelainV1 } from '../../src/adapters/snapshot/status.js'
 import { cpo, fingerprint, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
 import { projectJson } from './project.js'
-
-// These run the built CLI (dist/): `node scripts/build.mjs` first.
-beforeAll(() => {
-  if (!fs.existsSync(path.resolve(import.meta.dirname, '../../dist/cli.js'))) {
-    throw new Error('build first: node scripts/build.mjs')
-  }
-})
 
 /** Untracked names git has to quote (or not) in every way it can. */
 const ODD_NAMES = [
