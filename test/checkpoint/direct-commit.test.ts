@@ -306,3 +306,22 @@ describe('stage start', () => {
     expect(diffFiles(dir)).toBe('master-project.json\n')
   })
 })
+
+describe('checkpoint create killed part-way', () => {
+  for (const point of ['before-snapshot', 'journal-begun', 'applied', 'after-snapshot'] as const) {
+    it(`killed at ${point}: cpo recover gives back the exact state, the staged/unstaged split too`, () => {
+      const dir = messyRepo()
+      const before = fingerprint(dir)
+      const crashed = cpo(dir, ['checkpoint', 'create', 'cp1'], { CPO_FAULT: point })
+      expect(crashed.signal).toBe('SIGKILL')
+      const recovered = cpo(dir, ['--json', 'recover'])
+      expect(recovered.code, recovered.stderr).toBe(0)
+      expect(fingerprint(dir)).toEqual(before)
+      expect(tags(dir)).toBe('')
+      // And the checkpoint then runs normally.
+      const again = cpo(dir, ['--json', 'checkpoint', 'create', 'cp1'])
+      expect(again.code, again.stderr).toBe(0)
+      expect(statusAll(dir)).toBe('')
+    })
+  }
+})
