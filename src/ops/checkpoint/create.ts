@@ -63,10 +63,14 @@ export async function createCheckpoint(
     apply: async (ctx, plan) => {
       await prepareSidecars(ctx.repo)
       const subject = `checkpoint: ${plan.name}${options.message ? ` - ${options.message}` : ''}`
-      const work = await commitPendingWork(ctx, subject, { allowEmpty: false })
+      // The state file is read (for the tag's stage and phase) while the commit is made.
+      const [work, doc] = await Promise.all([
+        commitPendingWork(ctx, subject, { allowEmpty: false }),
+        readProjectDocument(ctx.repo).catch(() => undefined),
+      ])
       const committed = work.commit
       const commit = committed ?? plan.head
-      const context = projectContext(await readProjectDocument(ctx.repo).catch(() => undefined))
+      const context = projectContext(doc)
       const tagged = await tagCheckpoint(ctx.repo, {
         name: plan.name,
         kind: factsFromName(plan.name).kind,

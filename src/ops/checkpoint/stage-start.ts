@@ -107,9 +107,12 @@ export async function startStage(
     },
     apply: async (ctx, plan) => {
       await prepareSidecars(ctx.repo)
-      const { text, doc } = await readStateFile(ctx.repo)
-      const env = await envTemplate(ctx.repo)
-      const work = await commitPendingWork(ctx, plan.commitMessage, { allowEmpty: true })
+      // Files are read while the commit is made (it changes no file).
+      const [{ text, doc }, env, work] = await Promise.all([
+        readStateFile(ctx.repo),
+        envTemplate(ctx.repo),
+        commitPendingWork(ctx, plan.commitMessage, { allowEmpty: true }),
+      ])
       const commit = work.commit as string
       const name = stageStartName(plan.stage.number)
       if (plan.replacesTag !== null) {
