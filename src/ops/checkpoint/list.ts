@@ -16,6 +16,8 @@ import { readProjectDocument } from '../project-file.js'
 export interface CheckpointListOptions {
   /** Leave out checkpoints inferred from commit messages. */
   tagsOnly?: boolean
+  /** The state file's content, when the caller reads it anyway (read once, beside git). */
+  project?: Promise<ProjectFile | undefined>
 }
 
 /**
@@ -26,10 +28,10 @@ export async function listCheckpoints(
   repo: Repo,
   options: CheckpointListOptions = {},
 ): Promise<Checkpoint[]> {
-  const project = await readProjectQuietly(repo)
-  const [tags, commits] = await Promise.all([
+  const [tags, commits, project] = await Promise.all([
     readCheckpointTags(repo),
     options.tagsOnly ? Promise.resolve([]) : readLogCommits(repo),
+    options.project ?? readProjectQuietly(repo),
   ])
   const done = new Set(
     stagesOf(project ?? {})

@@ -91,24 +91,29 @@ export async function planRollback(
       hint: 'Check out the branch to roll back (`git switch <branch>`), then run the command again.',
     })
   }
-  if (!(await isAncestor(repo, target.commit, head.commit))) {
+  const branch = head.branch
+  // Independent reads, side by side.
+  const [onBranch, discardedCommits, upstream, thenText] = await Promise.all([
+    isAncestor(repo, target.commit, head.commit),
+    commitsBetween(repo, target.commit, head.commit),
+    upstreamOf(repo, branch),
+    readBlobAt(repo, target.commit, PROJECT_FILE),
+  ])
+  if (!onBranch) {
     const where = target.takenOn
       ? ` (it was taken on ${target.takenOn.replace('refs/heads/', '')})`
       : ''
     throw new CpoError(
       'TARGET_NOT_ON_BRANCH',
       'conflict',
-      `${target.name} (${target.commit.slice(0, 10)}) is not in the history of ${head.branch.replace('refs/heads/', '')}${where}`,
+      `${target.name} (${target.commit.slice(0, 10)}) is not in the history of ${branch.replace('refs/heads/', '')}${where}`,
       { hint: 'Check out the branch the checkpoint belongs to, then run the rollback there.' },
     )
   }
-  const discardedCommits = await commitsBetween(repo, target.commit, head.commit)
   const discarded = new Set(discardedCommits.map((c) => c.commit))
-  const upstream = await upstreamOf(repo, head.branch)
   const onUpstream = upstream === null ? [] : await reachableFrom(repo, upstream, [...discarded])
   const { mode, why } = chooseMode(options.mode, onUpstream.length, upstream)
 
-  const thenText = await readBlobAt(repo, target.commit, PROJECT_FILE)
   const warnings: string[] = []
   let then: ProjectFile | undefined
   if (thenText !== undefined) {

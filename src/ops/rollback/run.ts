@@ -76,8 +76,11 @@ export async function runRollback(
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.dryRun ? { dryRun: true } : {}),
     plan: async (r, _operations, scan) => {
-      const today = await requireProjectDocument(r)
-      const checkpoints = await listCheckpoints(r)
+      const reading = requireProjectDocument(r)
+      const [today, checkpoints] = await Promise.all([
+        reading,
+        listCheckpoints(r, { project: reading.then((d) => d.data).catch(() => undefined) }),
+      ])
       const target = await resolve(r, today, checkpoints)
       if (target.inferred && !options.confirmed && !options.dryRun) {
         throw new CpoError(
