@@ -60,6 +60,9 @@ describe('backup create → verify → restore', () => {
       }
       expect(fs.statSync(path.join(target, '.checkpoints/empty')).isDirectory()).toBe(true)
       expect(sh(target, 'git', 'stash', 'list')).toContain('wip')
+      expect(r.notRestored.map((n) => n.what)).toContain(
+        'stash entries older than stash@{0}, if there were any',
+      )
       expect(sh(target, 'git', 'notes', 'show', 'feature/stage-2-cart')).toBe('reviewed\n')
       expect(sh(target, 'git', 'cat-file', '-t', 'checkpoint/stage-1').trim()).toBe('tag')
 

@@ -48,6 +48,7 @@ export async function materialize(
     'refs/*:refs/*',
   ])
   const refs = manifest.git.refs
+  const notRestored = [...NEVER_IN_A_BUNDLE]
   if (refs['refs/stash']) {
     // `git stash list` reads the reflog, which a bundle does not carry: start a fresh one (an
     // update to the same value writes no reflog entry, hence the delete first).
@@ -55,8 +56,11 @@ export async function materialize(
     await git(target, ['update-ref', '-d', 'refs/stash'])
     const subject = (await git(target, ['log', '-1', '--format=%s', stash])).stdout.trim()
     await git(target, ['update-ref', '--create-reflog', '-m', subject, 'refs/stash', stash])
+    notRestored.push({
+      what: 'stash entries older than stash@{0}, if there were any',
+      why: 'they live in the stash reflog, which a bundle does not carry; the newest is back',
+    })
   }
-  const notRestored = [...NEVER_IN_A_BUNDLE]
   let checkedOut: string | null = null
   const { headSymref, head } = manifest.git
   if (headSymref !== null) {
