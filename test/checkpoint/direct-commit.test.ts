@@ -308,7 +308,13 @@ describe('stage start', () => {
 })
 
 describe('checkpoint create killed part-way', () => {
-  for (const point of ['before-snapshot', 'journal-begun', 'applied', 'after-snapshot'] as const) {
+  for (const point of [
+    'lock-taken',
+    'before-snapshot',
+    'journal-begun',
+    'applied',
+    'after-snapshot',
+  ] as const) {
     it(`killed at ${point}: cpo recover gives back the exact state, the staged/unstaged split too`, () => {
       const dir = messyRepo()
       const before = fingerprint(dir)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { OPERATION_FAILPOINTS } from '../../src/adapters/failpoint.js'
 import { commitAll, cpo, fingerprint, sh, writeFiles } from '../helpers/repo.js'
 import {
   builtProject,
@@ -103,15 +104,19 @@ describe('rollback story', () => {
 })
 
 describe('rollback crash', () => {
-  for (const point of ['journal-begun', 'restore-writes', 'applied'] as const) {
+  // Every failpoint a stage rollback passes; before `journal-done` the operation is pending.
+  const pendingAt = OPERATION_FAILPOINTS.filter((p) => p !== 'journal-done')
+  for (const point of pendingAt) {
     it(`killed at ${point}: cpo recover loses nothing`, () => {
       const dir = builtProject()
       workInProgress(dir)
       const before = fingerprint(dir)
       const crashed = cpo(dir, ['rollback', 'stage', 'S2', '--reason', 'x'], { CPO_FAULT: point })
       expect(crashed.signal).toBe('SIGKILL')
-      const refused = cpo(dir, ['--json', 'rollback', 'stage', 'S2', '--reason', 'x'])
-      expect(refused.json.error?.code).toBe('RECOVERY_PENDING')
+      if (point !== 'lock-taken' && point !== 'before-snapshot') {
+        const refused = cpo(dir, ['--json', 'rollback', 'stage', 'S2', '--reason', 'x'])
+        expect(refused.json.error?.code).toBe('RECOVERY_PENDING')
+      }
       const recovered = cpo(dir, ['--json', 'recover'])
       expect(recovered.code, recovered.stderr).toBe(0)
       expect(fingerprint(dir)).toEqual(before)
@@ -121,4 +126,19 @@ describe('rollback crash', () => {
       expect(everything(dir).journal).toMatch(/"command":"rollback stage"/)
     })
   }
+
+  it('killed at journal-done: the rollback is complete, and undo gives back everything', () => {
+    const dir = builtProject()
+    workInProgress(dir)
+    const before = fingerprint(dir)
+    const crashed = cpo(dir, ['rollback', 'stage', 'S2', '--reason', 'x'], {
+      CPO_FAULT: 'journal-done',
+    })
+    expect(crashed.signal).toBe('SIGKILL')
+    expect(subject(dir)).toBe('rollback(stage-2): x')
+    expect(status(dir)).toBe('')
+    const undo = cpo(dir, ['--json', 'undo'])
+    expect(undo.code, undo.stderr).toBe(0)
+    expect(fingerprint(dir)).toEqual(before)
+  })
 })
