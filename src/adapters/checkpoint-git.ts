@@ -80,19 +80,25 @@ export async function readRef(repo: Repo, ref: string): Promise<string | undefin
 }
 
 /**
- * Stages everything (`add -A`) and commits. Hooks are skipped: a checkpoint must record the work
- * as it is, broken or not, and must not be stopped or changed by a formatter hook.
+ * Stages everything (`add -A`) and commits. No hook runs: a checkpoint must record the work as
+ * it is, broken or not, and must not be stopped or changed by a hook.
  */
 export async function commitEverything(repo: Repo, message: string): Promise<string> {
   await git(repo.root, ['add', '-A'])
   return commitStaged(repo, message)
 }
 
-/** Commits what the index holds (an empty commit too), without hooks; returns the commit. */
+/**
+ * Commits what the index holds (an empty commit too) and returns the commit. No hook runs, not
+ * even those `--no-verify` leaves on (prepare-commit-msg, post-commit): the same as the commits
+ * cpo writes with plumbing.
+ */
 export async function commitStaged(repo: Repo, message: string): Promise<string> {
-  await git(repo.root, ['commit', '-q', '--allow-empty', '--no-verify', '-F', '-'], {
-    input: message,
-  })
+  await git(
+    repo.root,
+    ['-c', 'core.hooksPath=/dev/null', 'commit', '-q', '--allow-empty', '--no-verify', '-F', '-'],
+    { input: message },
+  )
   return (await git(repo.root, ['rev-parse', 'HEAD'])).stdout.trim()
 }
 
@@ -123,10 +129,6 @@ export async function moveRefs(
       : `update ${m.ref} ${m.to} ${m.from ?? zero}`,
   )
   await git(repo.root, ['update-ref', '--stdin'], { input: `${lines.join('\n')}\n` })
-}
-
-export async function statusText(repo: Repo): Promise<string> {
-  return (await git(repo.root, ['status', '--porcelain=v1', '--untracked-files=all'])).stdout
 }
 
 export async function readBlobAt(

@@ -331,3 +331,38 @@ describe('checkpoint create killed part-way', () => {
     })
   }
 })
+
+describe('hooks', () => {
+  it('no hook runs for a checkpoint commit, on the direct path or through git commit', () => {
+    const dir = makeRepo({ 'README.md': '# hooks\n' })
+    const marker = path.join(tempDir(), 'hook-ran')
+    const hook = (name: string, body: string) => {
+      const file = path.join(dir, '.git', 'hooks', name)
+      fs.writeFileSync(file, `#!/bin/sh\n${body}\n`)
+      fs.chmodSync(file, 0o755)
+    }
+    hook('pre-commit', 'exit 1')
+    hook('commit-msg', 'exit 1')
+    hook('prepare-commit-msg', `echo hooked >> "$1"; echo prepare >> '${marker}'`)
+    hook('post-commit', `echo post >> '${marker}'`)
+    // The hooks work: a plain git commit is stopped by them.
+    writeFiles(dir, { 'a.txt': 'a\n' })
+    sh(dir, 'git', 'add', 'a.txt')
+    expect(() => sh(dir, 'git', 'commit', '-q', '-m', 'plain')).toThrow()
+    fs.rmSync(marker, { force: true })
+
+    const direct = cpo(dir, ['--json', 'checkpoint', 'create', 'direct'])
+    expect(direct.code, direct.stderr).toBe(0)
+    expect(sh(dir, 'git', 'log', '-1', '--format=%B').trim()).toBe('checkpoint: direct')
+
+    // Above the size cap the snapshot leaves the file out, so git add + git commit do the work.
+    writeFiles(dir, { 'big.bin': 'x'.repeat(5000) })
+    const viaGit = cpo(dir, ['--json', 'checkpoint', 'create', 'via-git'], {
+      CPO_SNAPSHOT_SIZE_CAP: '1000',
+    })
+    expect(viaGit.code, viaGit.stderr).toBe(0)
+    expect(sh(dir, 'git', 'log', '-1', '--format=%B').trim()).toBe('checkpoint: via-git')
+    expect(sh(dir, 'git', 'show', '--format=', '--name-only', 'HEAD').trim()).toBe('big.bin')
+    expect(fs.existsSync(marker)).toBe(false)
+  })
+})
