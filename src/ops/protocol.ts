@@ -214,7 +214,9 @@ async function rollBackFailed(ctx: OperationContext, error: unknown): Promise<vo
       operation: ctx.opId,
       sizeCap: ctx.settings.sizeCap,
     })
-    await restoreSnapshot(ctx.repo, ctx.before, now)
+    await restoreSnapshot(ctx.repo, ctx.before, now, {
+      reflog: `cpo: operation ${ctx.opId} failed, state put back`,
+    })
     await appendJournal(ctx.repo.cpoDir, {
       type: 'failed',
       id: ctx.opId,

@@ -45,13 +45,11 @@ export async function recover(repo: Repo, options: { wait?: number } = {}): Prom
       return getSnapshot(r, first.before)
     },
     apply: async (ctx, target) => {
-      const result = await restoreSnapshot(
-        ctx.repo,
-        target,
-        ctx.before,
+      const result = await restoreSnapshot(ctx.repo, target, ctx.before, {
         // Every branch and tag goes back to where it was; those created since are removed.
-        refUpdates(target.refs, ctx.before.refs),
-      )
+        refs: refUpdates(target.refs, ctx.before.refs),
+        reflog: 'cpo: recover',
+      })
       return { summary: `recovered from interrupted ${ids.join(', ')}`, result }
     },
   })

@@ -43,7 +43,9 @@ export async function restoreSnapshotOperation(
       const result =
         paths.length > 0
           ? await restoreFiles(ctx.repo, target, files)
-          : await restoreSnapshot(ctx.repo, target, ctx.before)
+          : await restoreSnapshot(ctx.repo, target, ctx.before, {
+              reflog: `cpo: snapshot restore ${target.id}`,
+            })
       const what = paths.length > 0 ? `${result.written.length} file(s)` : 'the whole state'
       return { summary: `restored ${what} from snapshot ${target.id}`, result }
     },

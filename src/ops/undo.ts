@@ -77,17 +77,15 @@ export async function undoOperation(
       const changedSince = (
         await diffTrees(ctx.repo, plan.after.worktreeTree, ctx.before.worktreeTree)
       ).map((c) => c.path)
-      const result = await restoreSnapshot(
-        ctx.repo,
-        plan.target,
-        ctx.before,
+      const result = await restoreSnapshot(ctx.repo, plan.target, ctx.before, {
         // Only refs the undone operation changed go back; others moved since are left alone.
-        refUpdates(
+        refs: refUpdates(
           plan.target.refs,
           ctx.before.refs,
           (ref) => plan.target.refs[ref] !== plan.after.refs[ref],
         ),
-      )
+        reflog: `cpo: undo ${plan.op.id} (${plan.op.command})`,
+      })
       return {
         summary: `undid ${plan.op.id} (${plan.op.command})`,
         result: { ...result, changedSince },

@@ -77,6 +77,15 @@ describe('rollback leaves the index fresh', () => {
       rev(dir, 'HEAD'),
     )
     expect(rev(dir, 'HEAD')).not.toBe(headBefore)
+    const reason = (ref: string) =>
+      sh(dir, 'git', 'reflog', 'show', '-1', '--format=%gs', ref).trim()
+    expect(reason('refs/heads/main')).toBe('rollback(stage-2): r')
+    expect(reason('HEAD')).toBe('rollback(stage-2): r')
+    // Undo moves the branch back, and says who did.
+    const undo = cpo(dir, ['undo', r.json.data.opId, '--json'])
+    expect(undo.code, undo.stderr).toBe(0)
+    expect(rev(dir, 'HEAD')).toBe(headBefore)
+    expect(reason('refs/heads/main')).toBe(`cpo: undo ${r.json.data.opId} (rollback stage)`)
   })
 
   it('revert mode: a revert commit with the target tree on the old HEAD, index fresh', () => {

@@ -60,8 +60,15 @@ export async function restoreSnapshot(
   repo: Repo,
   target: Snapshot,
   current: Snapshot,
-  refUpdates: RefUpdate[] = [],
+  how: {
+    /** Branches and tags to move, each checked against where it is now. */
+    refs?: RefUpdate[]
+    /** The reflog message of every ref the restore moves (HEAD included). */
+    reflog?: string
+  } = {},
 ): Promise<RestoreResult> {
+  const refUpdates = how.refs ?? []
+  const reflog = how.reflog ?? 'cpo: restore'
   const [changes, unstagedInTarget] = await Promise.all([
     diffTrees(repo, current.worktreeTree, target.worktreeTree),
     diffTrees(repo, target.indexTree, target.worktreeTree),
@@ -76,9 +83,9 @@ export async function restoreSnapshot(
   await refuseToOverwriteUncaptured(repo, changes)
 
   failpoint('restore-refs')
-  await updateRefs(repo, refUpdates)
+  await updateRefs(repo, refUpdates, reflog)
   failpoint('restore-head')
-  await setHead(repo, target, current, refUpdates)
+  await setHead(repo, target, current, refUpdates, reflog)
   await removeFiles(repo.root, removed)
   failpoint('restore-deletions')
   await checkoutFiles(repo, toWrite)
@@ -288,14 +295,16 @@ async function listFiles(dir: string): Promise<string[]> {
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
 }
 
-async function updateRefs(repo: Repo, updates: RefUpdate[]): Promise<void> {
+async function updateRefs(repo: Repo, updates: RefUpdate[], reflog: string): Promise<void> {
   if (updates.length === 0) return
   const lines = updates.map((u) =>
     u.to === undefined
       ? `delete ${u.ref}${u.from ? ` ${u.from}` : ''}`
       : `update ${u.ref} ${u.to}${u.from ? ` ${u.from}` : ''}`,
   )
-  await git(repo.root, ['update-ref', '--stdin'], { input: `${lines.join('\n')}\n` })
+  await git(repo.root, ['update-ref', '-m', reflog, '--stdin'], {
+    input: `${lines.join('\n')}\n`,
+  })
 }
 
 /**
@@ -308,18 +317,19 @@ async function setHead(
   target: Snapshot,
   current: Snapshot,
   updates: RefUpdate[],
+  reflog: string,
 ): Promise<void> {
   if (target.branch) {
     const update = updates.find((u) => u.ref === target.branch)
     const branchAt = update ? update.to : current.refs[target.branch]
     if (branchAt !== target.head) {
-      await git(repo.root, ['update-ref', target.branch, target.head])
+      await git(repo.root, ['update-ref', '-m', reflog, target.branch, target.head])
     }
     if (current.branch !== target.branch) {
-      await git(repo.root, ['symbolic-ref', 'HEAD', target.branch])
+      await git(repo.root, ['symbolic-ref', '-m', reflog, 'HEAD', target.branch])
     }
   } else if (current.branch !== null || current.head !== target.head) {
-    await git(repo.root, ['update-ref', '--no-deref', 'HEAD', target.head])
+    await git(repo.root, ['update-ref', '-m', reflog, '--no-deref', 'HEAD', target.head])
   }
 }
 

@@ -186,6 +186,7 @@ async function rollBack(
       repo,
       { ...before, head, indexTree: tree, worktreeTree: tree, intentToAdd: [] },
       before,
+      { reflog: subject },
     )
 
   if (before.skipped.length > 0 || ignored.length > 0) {
