@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { CpoError } from '../errors.js'
 import { git, splitZ } from './git.js'
+import { takeIndexLock } from './index-lock.js'
 import type { Repo } from './repo.js'
 import type { IndexStamp } from './snapshot/capture.js'
 
@@ -65,20 +66,7 @@ export async function replaceIndex(
   whileLocked: () => Promise<void>,
 ): Promise<void> {
   const index = path.join(repo.gitDir, 'index')
-  const lock = `${index}.lock`
-  try {
-    await (await fsp.open(lock, 'wx')).close()
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
-    throw new CpoError(
-      'INDEX_LOCKED',
-      'conflict',
-      `${lock} exists: another git process is running`,
-      {
-        hint: 'Wait for it to finish (if none is running, remove the file), then run cpo again.',
-      },
-    )
-  }
+  const lock = await takeIndexLock(repo)
   try {
     const now = await fsp.stat(index).then(
       (st) => ({ size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }),

@@ -98,11 +98,20 @@ function gitFailure(args: string[], stderr: string, code: number): CpoError {
     })
   }
   const first = text.split('\n').find((l) => l.startsWith('fatal:') || l.startsWith('error:'))
+  // git's own advice for a left-over lock file is in lines the one-line message drops.
+  const lock = /Unable to create '([^']+\.lock)': File exists/.exec(text)?.[1]
   return new CpoError(
     'GIT_FAILED',
     'external',
     `git ${args[0] ?? ''} failed (exit ${code}): ${first ?? (text || 'no message')}`,
-    { details: { args, stderr: text, code } },
+    {
+      details: { args, stderr: text, code },
+      ...(lock
+        ? {
+            hint: `Another git command is running, or one was killed while holding ${lock}. If no git process is running, delete that file and run the command again (an interrupted cpo operation is then finished by \`cpo recover\`).`,
+          }
+        : {}),
+    },
   )
 }
 

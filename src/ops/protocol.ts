@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { failpoint } from '../adapters/failpoint.js'
+import { awaitIndexUnlocked } from '../adapters/index-lock.js'
 import { appendJournal, readJournal } from '../adapters/journal.js'
 import { acquireLock, type LockOwner } from '../adapters/lock.js'
 import { ensureCpoDir, type Repo } from '../adapters/repo.js'
@@ -130,6 +131,9 @@ export async function runOperation<P, R>(
     const plan = await spec.plan(repo, operations, scanning)
     if (spec.dryRun) return { dryRun: true, plan }
 
+    // An operation that changes the tree writes the index: a lock left on it by a killed git
+    // process is reported now, before anything changes, not half-way.
+    if (spec.captureAfter !== false) await awaitIndexUnlocked(repo)
     const opId = newId(new Date(), randomBytes(2).toString('hex'))
     const scan = await scanning
     const { snapshot: before, scratchHoldsWorkTree } = await recordSnapshot(repo, scan, {
