@@ -41,14 +41,21 @@ export async function writeFileAtomic(
 export async function createFileIfAbsent(file: string, data: string | Buffer): Promise<boolean> {
   const tmp = await writeTempBeside(file, data, 0o644)
   try {
-    await fsp.link(tmp, file)
+    return await linkIfAbsent(tmp, file)
+  } finally {
+    await fsp.rm(tmp, { force: true })
+    await fsyncDir(path.dirname(file))
+  }
+}
+
+/** Hard-links `from` as `to` unless `to` exists (then false): an atomic create-if-absent. */
+export async function linkIfAbsent(from: string, to: string): Promise<boolean> {
+  try {
+    await fsp.link(from, to)
     return true
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false
     throw e
-  } finally {
-    await fsp.rm(tmp, { force: true })
-    await fsyncDir(path.dirname(file))
   }
 }
 
@@ -99,6 +106,12 @@ export async function exists(file: string): Promise<boolean> {
   } catch {
     return false
   }
+}
+
+/** A regular file's text; undefined when it is missing or not a regular file (a link, a directory). */
+export async function readRegularFileText(file: string): Promise<string | undefined> {
+  const st = await fsp.lstat(file).catch(() => undefined)
+  return st?.isFile() ? readTextIfExists(file) : undefined
 }
 
 export async function readTextIfExists(file: string): Promise<string | undefined> {

@@ -115,6 +115,14 @@ function gitFailure(args: string[], stderr: string, code: number): CpoError {
   )
 }
 
+/**
+ * Whether `paths` can go on git's command line: at most `max` of them (git matches each against
+ * every index or tree entry, so many cost more than one full pass) and short enough together.
+ */
+export function fitsCommandLine(paths: readonly string[], max: number): boolean {
+  return paths.length <= max && paths.reduce((n, p) => n + p.length + 1, 0) <= 65536
+}
+
 /** Splits NUL-separated git output, dropping the trailing empty field. */
 export function splitZ(text: string): string[] {
   const parts = text.split('\0')

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { CpoError } from '../errors.js'
-import { fsyncDir } from './fs.js'
+import { fsyncDir, linkIfAbsent } from './fs.js'
 
 export interface LockOwner {
   pid: number
@@ -66,7 +66,7 @@ export async function acquireLock(
   await fsp.writeFile(tmp, `${JSON.stringify(owner)}\n`, { flag: 'wx' })
   try {
     for (;;) {
-      if (await tryLink(tmp, file)) {
+      if (await linkIfAbsent(tmp, file)) {
         await fsyncDir(cpoDir)
         return held(file, owner)
       }
@@ -79,16 +79,6 @@ export async function acquireLock(
     }
   } finally {
     await fsp.rm(tmp, { force: true })
-  }
-}
-
-async function tryLink(from: string, to: string): Promise<boolean> {
-  try {
-    await fsp.link(from, to)
-    return true
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw e
   }
 }
 
@@ -108,7 +98,7 @@ async function takeOver(cpoDir: string, stale: LockOwner, tmp: string): Promise<
     const again = await readLockOwner(cpoDir)
     if (!again || again.pid !== stale.pid || again.startedAt !== stale.startedAt) return false
     await fsp.rm(lockPath(cpoDir), { force: true })
-    return await tryLink(tmp, lockPath(cpoDir))
+    return await linkIfAbsent(tmp, lockPath(cpoDir))
   } finally {
     await fsp.rm(guard, { force: true })
   }

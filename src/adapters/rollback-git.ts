@@ -1,5 +1,5 @@
 import { commitStaged } from './checkpoint-git.js'
-import { git, splitZ } from './git.js'
+import { fitsCommandLine, git, splitZ } from './git.js'
 import type { Repo } from './repo.js'
 
 /** Commits reachable from `from` but not from `not`, newest first, with their subjects. */
@@ -87,10 +87,7 @@ export async function changedPaths(
   to: string | undefined,
   paths?: string[],
 ): Promise<string[]> {
-  const limit =
-    paths !== undefined &&
-    paths.length <= 1000 &&
-    paths.reduce((n, p) => n + p.length + 1, 0) <= 65536
+  const limit = paths !== undefined && fitsCommandLine(paths, 1000)
   const { stdout } = await git(
     repo.root,
     [

@@ -66,11 +66,17 @@ export interface OperationSpec<P, R> {
   /** When false the before-snapshot doubles as the after-snapshot (nothing changes the tree). */
   captureAfter?: boolean
   /**
-   * Validates every input and plans the whole change; must not change anything. `scan` is the
-   * work-tree scan the before-snapshot will be recorded from, already running (await it only
-   * when the plan needs the work tree's state; its errors surface after the plan's own).
+   * The plan runs commands that may write files (verification): the work tree is scanned only
+   * after it, so the before-snapshot holds what they wrote.
    */
-  plan(repo: Repo, operations: Operation[], scan: Promise<WorkTreeScan>): Promise<P>
+  scanAfterPlan?: boolean
+  /**
+   * Validates every input and plans the whole change; must not change anything. `scan()` gives
+   * the work-tree scan the before-snapshot will be recorded from (HEAD, branch, what is
+   * uncommitted), normally already running beside the plan; its errors (no commits, a merge in
+   * progress) surface when it is awaited.
+   */
+  plan(repo: Repo, operations: Operation[], scan: () => Promise<WorkTreeScan>): Promise<P>
   apply(ctx: OperationContext, plan: P): Promise<Applied<R>>
 }
 
@@ -122,21 +128,27 @@ export async function runOperation<P, R>(
     await clearScratch(repo)
     // The scan (one `git status`) is the longest step before apply: it runs while the journal
     // is read and the plan is made.
-    scanning = scanWorkTree(repo)
-    scanning.catch(() => {})
+    const scan = (): Promise<WorkTreeScan> => {
+      if (!scanning) {
+        scanning = scanWorkTree(repo)
+        scanning.catch(() => {})
+      }
+      return scanning
+    }
+    if (!spec.scanAfterPlan) scan()
     const [journal, settings] = await Promise.all([readJournal(repo.cpoDir), readSettings(repo)])
     const operations = foldJournal(journal.events)
     const pending = pendingOperations(operations)
     if (pending.length > 0 && !spec.allowPending) throw pendingError(pending)
-    const plan = await spec.plan(repo, operations, scanning)
+    const plan = await spec.plan(repo, operations, scan)
     if (spec.dryRun) return { dryRun: true, plan }
 
     // An operation that changes the tree writes the index: a lock left on it by a killed git
     // process is reported now, before anything changes, not half-way.
     if (spec.captureAfter !== false) await awaitIndexUnlocked(repo)
     const opId = newId(new Date(), randomBytes(2).toString('hex'))
-    const scan = await scanning
-    const { snapshot: before, scratchHoldsWorkTree } = await recordSnapshot(repo, scan, {
+    const scanned = await scan()
+    const { snapshot: before, scratchHoldsWorkTree } = await recordSnapshot(repo, scanned, {
       kind: spec.beforeLabel?.kind ?? 'before',
       message: spec.beforeLabel?.message ?? `before ${spec.command}`,
       operation: opId,
@@ -163,7 +175,7 @@ export async function runOperation<P, R>(
       before,
       operations,
       settings,
-      scan,
+      scan: scanned,
       scratchHoldsWorkTree,
     }
     let applied: Applied<R>

@@ -84,11 +84,13 @@ export async function scanWorkTree(repo: Repo): Promise<WorkTreeScan> {
     // Status goes first: it is by far the longest call, and every spawn holds up the event loop
     // for a moment. It only reads the scratch index (refreshed stat data would be thrown away
     // with it), and `--branch` names the very commit its staged list was computed against.
-    const [status, branch, refs, headNow] = await Promise.all([
+    const [status, refs, headNow] = await Promise.all([
       readWorkTreeStatus(repo, { GIT_INDEX_FILE: scratchIndex }),
-      readBranch(repo),
       readRefs(repo),
-      git(repo.root, ['rev-parse', 'HEAD', 'HEAD^{tree}', '--'], { okCodes: [128] }),
+      // HEAD's commit, tree and branch in one call (`HEAD` for the branch when detached).
+      git(repo.root, ['rev-parse', 'HEAD', 'HEAD^{tree}', '--symbolic-full-name', 'HEAD', '--'], {
+        okCodes: [128],
+      }),
     ])
     const head = status.branch?.oid
     if (!head) {
@@ -97,9 +99,13 @@ export async function scanWorkTree(repo: Repo): Promise<WorkTreeScan> {
       })
     }
     // Read beside status; valid only if HEAD is still the commit status compared with.
-    const [commit, tree] = headNow.stdout.split('\n')
-    const headTree = commit === head && tree ? tree : await treeOf(repo, head)
-    return { scratchIndex, indexStamp, status, head, headTree, branch, refs }
+    const [commit, tree, symbolic] = headNow.stdout.split('\n')
+    if (commit !== head || !tree || !symbolic) {
+      const [headTree, branch] = await Promise.all([treeOf(repo, head), readBranch(repo)])
+      return { scratchIndex, indexStamp, status, head, headTree, branch, refs }
+    }
+    const branch = symbolic === 'HEAD' ? null : symbolic
+    return { scratchIndex, indexStamp, status, head, headTree: tree, branch, refs }
   } catch (error) {
     await fsp.rm(scratchIndex, { force: true })
     throw error

@@ -4,7 +4,7 @@ import path from 'node:path'
 import type { RefUpdate } from '../../core/refs.js'
 import { CpoError } from '../../errors.js'
 import { failpoint } from '../failpoint.js'
-import { git, splitZ } from '../git.js'
+import { fitsCommandLine, git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
 import type { Snapshot } from './types.js'
 
@@ -183,7 +183,7 @@ export async function restoreFiles(
  * lists would not fit on a command line anyway.
  */
 async function treeEntries(repo: Repo, tree: string, files: string[]): Promise<TreeEntry[]> {
-  const byName = files.length <= 200 && files.reduce((n, f) => n + f.length + 1, 0) <= 65536
+  const byName = fitsCommandLine(files, 200)
   const { stdout } = await git(
     repo.root,
     ['ls-tree', '-r', '-z', '--full-tree', tree, ...(byName ? ['--', ...files] : [])],

@@ -14,8 +14,6 @@ export const MANIFEST_ENTRY = 'manifest.json'
 /** Project files a backup carries besides the repository (`.checkpoints/` is walked). */
 export const STATE_FILES = ['master-project.json', 'cpo-progress.md'] as const
 export const CHECKPOINTS_DIR = '.checkpoints'
-/** The env file the template is made from: the example if there is one, else the real one. */
-export const ENV_SOURCES = ['.env.example', '.env'] as const
 
 export const archiveName = (compression: string): string =>
   compression === 'zstd'

@@ -16,6 +16,9 @@ export { analyseName, type NameSignal, splitName } from './names.js'
 export { scrubText } from './scrub.js'
 export { classify, maskCredentials, type Verdict } from './secrets.js'
 export {
+  ENV_SOURCES,
+  type EnvTemplate,
+  envTemplateFrom,
   REDACTED,
   type RedactedEnv,
   type RedactionAction,

@@ -216,3 +216,33 @@ function pemLine(entry: EnvEntry): { text: string; report: RedactionReportEntry 
     report: { key: null, line: entry.line, action: 'redacted', reason: 'pem', source },
   }
 }
+
+/** The env file a template is made from: the example if there is one, else the real one. */
+export const ENV_SOURCES = ['.env.example', '.env'] as const
+
+export interface EnvTemplate {
+  source: string
+  text: string
+  /** Names (or `line N`) whose values were redacted. */
+  redacted: string[]
+}
+
+/**
+ * The env template from the first of ENV_SOURCES that `read` finds (the work tree, a commit…),
+ * every secret-looking value redacted: no raw secret is ever copied. Undefined when neither is
+ * there.
+ */
+export async function envTemplateFrom(
+  read: (source: string) => Promise<string | undefined>,
+): Promise<EnvTemplate | undefined> {
+  for (const source of ENV_SOURCES) {
+    const text = await read(source)
+    if (text === undefined) continue
+    const r = redactEnv(text)
+    const redacted = r.report
+      .filter((x) => x.action !== 'kept')
+      .map((x) => x.key ?? `line ${x.line}`)
+    return { source, text: r.text, redacted: [...new Set(redacted)] }
+  }
+  return undefined
+}

@@ -8,7 +8,6 @@ import { digested } from '../../adapters/archive/digest.js'
 import { walkSource } from '../../adapters/archive/sources.js'
 import { type TarItem, tarChunks, type WrittenEntry } from '../../adapters/archive/tar-write.js'
 import { failpoint } from '../../adapters/failpoint.js'
-import { readTextIfExists } from '../../adapters/fs.js'
 import { git } from '../../adapters/git.js'
 import type { Repo } from '../../adapters/repo.js'
 import type { BackupStore } from '../../adapters/storage/types.js'
@@ -18,7 +17,6 @@ import {
   CHECKPOINTS_DIR,
   DB_DIR,
   ENV_ENTRY,
-  ENV_SOURCES,
   FILES_PREFIX,
   MANIFEST_ENTRY,
   STATE_FILES,
@@ -30,9 +28,9 @@ import {
   serializeManifest,
 } from '../../core/backup/manifest.js'
 import { newId } from '../../core/ids.js'
-import { redactEnv } from '../../core/redact/index.js'
 import { CpoError } from '../../errors.js'
 import { VERSION } from '../../version.js'
+import { envTemplate } from '../checkpoint/sidecars.js'
 import { readBundleRefs } from './bundle.js'
 
 export interface CreateBackupOptions {
@@ -227,28 +225,6 @@ async function bundleAll(repo: Repo, file: string): Promise<void> {
     )
   }
   await git(repo.root, ['bundle', 'create', '-q', file, '--all'])
-}
-
-interface EnvTemplate {
-  source: string
-  text: string
-  redacted: string[]
-}
-
-/** The env template: from `.env.example` when there is one, else `.env`; never the raw values. */
-async function envTemplate(repo: Repo): Promise<EnvTemplate | undefined> {
-  for (const source of ENV_SOURCES) {
-    const st = await fsp.lstat(path.join(repo.root, source)).catch(() => undefined)
-    if (!st?.isFile()) continue
-    const text = await readTextIfExists(path.join(repo.root, source))
-    if (text === undefined) continue
-    const r = redactEnv(text)
-    const redacted = [
-      ...new Set(r.report.filter((x) => x.action !== 'kept').map((x) => x.key ?? `line ${x.line}`)),
-    ]
-    return { source, text: r.text, redacted }
-  }
-  return undefined
 }
 
 function userName(): string {

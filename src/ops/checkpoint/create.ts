@@ -1,4 +1,3 @@
-import { readHead } from '../../adapters/checkpoint-git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { checkpointName, factsFromName } from '../../core/checkpoint/names.js'
 import { CpoError } from '../../errors.js'
@@ -49,16 +48,15 @@ export async function createCheckpoint(
     args: [input, ...(options.message === undefined ? [] : ['-m', options.message])],
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.dryRun ? { dryRun: true } : {}),
-    plan: async (r): Promise<CreateCheckpointPlan> => {
+    plan: async (r, _operations, scan): Promise<CreateCheckpointPlan> => {
       const name = checkpointName(input)
-      const head = await readHead(r)
-      if (head.commit === undefined) throw noCommits()
       await requireFreeName(
         r,
         name,
         'Pick another name, or delete it with `cpo checkpoint delete`.',
       )
-      return { name, tag: `checkpoint/${name}`, branch: head.branch, head: head.commit }
+      const { head, branch } = await scan()
+      return { name, tag: `checkpoint/${name}`, branch, head }
     },
     apply: async (ctx, plan) => {
       await prepareSidecars(ctx.repo)

@@ -1,4 +1,3 @@
-import { readHead } from '../../adapters/checkpoint-git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { phaseCompleteName } from '../../core/checkpoint/names.js'
 import { sidecarNames } from '../../core/checkpoint/sidecars.js'
@@ -7,7 +6,6 @@ import { CpoError } from '../../errors.js'
 import { readProjectDocument } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { commitPendingWork } from './commit-work.js'
-import { noCommits } from './create.js'
 import { prepareSidecars, writeSidecars } from './sidecars.js'
 import { readStateFile } from './state-file.js'
 import { requireFreeName, tagCheckpoint } from './tagging.js'
@@ -34,7 +32,7 @@ export async function completePhase(
     command: 'phase complete',
     args: [input],
     ...(options.wait === undefined ? {} : { wait: options.wait }),
-    plan: async (r) => {
+    plan: async (r, _operations, scan) => {
       if (!/^\d+$/.test(input) || phase < 1 || phase > 99) {
         throw new CpoError(
           'INVALID_PHASE',
@@ -46,11 +44,10 @@ export async function completePhase(
         )
       }
       await requireFreeName(r, phaseCompleteName(phase), 'That phase was already completed.')
-      const head = await readHead(r)
-      if (head.commit === undefined) throw noCommits()
+      const { head, branch } = await scan()
       return {
-        head: head.commit,
-        branch: head.branch,
+        head,
+        branch,
         hasProject: (await readProjectDocument(r)) !== undefined,
       }
     },

@@ -5,10 +5,10 @@ import type { Repo } from '../../adapters/repo.js'
 import { checkpointName, factsFromName, phaseCompleteName } from '../../core/checkpoint/names.js'
 import { CHECKPOINTS_DIR, sidecarNames } from '../../core/checkpoint/sidecars.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
-import { redactEnv } from '../../core/redact/index.js'
+import { ENV_SOURCES, envTemplateFrom } from '../../core/redact/index.js'
 import { PROJECT_FILE } from '../project-file.js'
 import { listCheckpoints, resolveCheckpoint } from './list.js'
-import { ENV_SOURCES, prepareSidecars, sidecarDir } from './sidecars.js'
+import { prepareSidecars, sidecarDir } from './sidecars.js'
 
 export interface SidecarRebuild {
   name: string
@@ -135,13 +135,13 @@ async function planFor(repo: Repo, checkpoint: Checkpoint): Promise<Plan> {
     const n = facts.stageNumber as string
     await state(sidecarNames.stateBefore(n))
     plan.files[sidecarNames.gitRef(n)] = `${commit}\n`
-    const env = await envAt(repo, commit)
+    const env = await envTemplateFrom((file) => readBlobAt(repo, commit, file))
     if (env === undefined) {
       plan.missing.push({
         file: sidecarNames.env(n),
         why: `no ${ENV_SOURCES.join(' or ')} at ${commit}`,
       })
-    } else plan.files[sidecarNames.env(n)] = env
+    } else plan.files[sidecarNames.env(n)] = env.text
     // `git status` of a moment that is gone: never invented.
     plan.missing.push({ file: sidecarNames.gitStatus(n), why: WORK_TREE_GONE })
   } else if (facts.kind === 'stage-complete') {
@@ -152,12 +152,4 @@ async function planFor(repo: Repo, checkpoint: Checkpoint): Promise<Plan> {
     plan.files[sidecarNames.gitRefPhase(phase)] = `${commit}\n`
   }
   return plan
-}
-
-async function envAt(repo: Repo, commit: string): Promise<string | undefined> {
-  for (const source of ENV_SOURCES) {
-    const text = await readBlobAt(repo, commit, source)
-    if (text !== undefined) return redactEnv(text).text
-  }
-  return undefined
 }

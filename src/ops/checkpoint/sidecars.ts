@@ -1,10 +1,10 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { ensureExcluded } from '../../adapters/exclude.js'
-import { readTextIfExists, writeFileAtomic } from '../../adapters/fs.js'
+import { readRegularFileText, writeFileAtomic } from '../../adapters/fs.js'
 import type { Repo } from '../../adapters/repo.js'
 import { CHECKPOINTS_DIR } from '../../core/checkpoint/sidecars.js'
-import { redactEnv } from '../../core/redact/index.js'
+import { type EnvTemplate, envTemplateFrom } from '../../core/redact/index.js'
 import { CpoError } from '../../errors.js'
 
 /** Sidecars must never end up in a commit: ignore the directory before anything is staged. */
@@ -40,20 +40,9 @@ export async function writeSidecars(repo: Repo, files: Record<string, string>): 
   return names.map((n) => `${CHECKPOINTS_DIR}/${n}`)
 }
 
-/** Where an env template comes from: the example file first, `.env` only when it is the only one. */
-export const ENV_SOURCES = ['.env.example', '.env']
-
 /**
- * The env template for a sidecar: `.env.example` when the project has one, else `.env`; values
- * that look secret are redacted either way, so no raw secret is ever copied. Undefined when
- * the project has neither file.
+ * The env template for a sidecar, from the work tree: `.env.example` when the project has one,
+ * else `.env`, redacted either way (see envTemplateFrom).
  */
-export async function envTemplate(
-  repo: Repo,
-): Promise<{ source: string; text: string } | undefined> {
-  for (const source of ENV_SOURCES) {
-    const text = await readTextIfExists(path.join(repo.root, source))
-    if (text !== undefined) return { source, text: redactEnv(text).text }
-  }
-  return undefined
-}
+export const envTemplate = (repo: Repo): Promise<EnvTemplate | undefined> =>
+  envTemplateFrom((file) => readRegularFileText(path.join(repo.root, file)))

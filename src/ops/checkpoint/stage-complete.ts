@@ -72,6 +72,7 @@ export async function completeStage(
     ],
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.dryRun ? { dryRun: true } : {}),
+    scanAfterPlan: true,
     plan: async (r): Promise<StageCompletePlan> => {
       const { doc } = await readStateFile(r)
       const stage = findStage(doc.data, ref)

@@ -1,4 +1,4 @@
-import { moveRefs, readHead, readRef } from '../../adapters/checkpoint-git.js'
+import { moveRefs, readRef } from '../../adapters/checkpoint-git.js'
 import { treeWithWorkTreeFiles } from '../../adapters/direct-commit.js'
 import type { Repo } from '../../adapters/repo.js'
 import { porcelainV1 } from '../../adapters/snapshot/status.js'
@@ -17,7 +17,6 @@ import { CpoError } from '../../errors.js'
 import { PROJECT_FILE } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { commitPendingWork } from './commit-work.js'
-import { noCommits } from './create.js'
 import { envTemplate, prepareSidecars, writeSidecars } from './sidecars.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
 import { tagCheckpoint } from './tagging.js'
@@ -62,7 +61,7 @@ export async function startStage(
     args: [...(ref === undefined ? [] : [ref]), ...(options.force ? ['--force'] : [])],
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.dryRun ? { dryRun: true } : {}),
-    plan: async (r): Promise<StageStartPlan> => {
+    plan: async (r, _operations, scan): Promise<StageStartPlan> => {
       const { doc } = await readStateFile(r)
       const stage = ref === undefined ? nextStartableStage(doc.data) : findStage(doc.data, ref)
       const number = stageNumber(stage.id)
@@ -87,8 +86,7 @@ export async function startStage(
           },
         )
       }
-      const head = await readHead(r)
-      if (head.commit === undefined) throw noCommits()
+      const { branch } = await scan()
       const name = stageStartName(number)
       const existing = await readRef(r, tagRefOf(name))
       if (existing !== undefined && !options.force) {
@@ -100,7 +98,7 @@ export async function startStage(
         stage: { id: stage.id, name: stage.name ?? null, number },
         tag: `checkpoint/${name}`,
         commitMessage: `checkpoint: before Stage ${number} - ${stage.name || stage.id}`,
-        branch: head.branch,
+        branch,
         unmetDependencies: unmet,
         replacesTag: existing ?? null,
       }

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { readBlobAt, readHead } from '../../adapters/checkpoint-git.js'
+import { readBlobAt } from '../../adapters/checkpoint-git.js'
 import { readTextIfExists } from '../../adapters/fs.js'
 import type { Repo } from '../../adapters/repo.js'
 import {
@@ -82,10 +82,9 @@ export async function planRollback(
   checkpoints: readonly Checkpoint[],
   options: { reason: string; mode: RollbackMode | undefined; scan: Promise<WorkTreeScan> },
 ): Promise<{ plan: RollbackPlan; payload: RollbackPayload }> {
-  const head = await readHead(repo)
-  if (head.commit === undefined) {
-    throw new CpoError('NO_COMMITS', 'conflict', 'the repository has no commits yet')
-  }
+  // HEAD as the scan saw it: the state the before-snapshot records.
+  const scan = await options.scan
+  const head = { commit: scan.head, branch: scan.branch }
   if (head.branch === null) {
     throw new CpoError('DETACHED_HEAD', 'conflict', 'HEAD is detached: no branch to roll back', {
       hint: 'Check out the branch to roll back (`git switch <branch>`), then run the command again.',
@@ -134,7 +133,7 @@ export async function planRollback(
 
   // The before-snapshot's scan already knows what is uncommitted; what else changes comes from
   // comparing trees, and only uncommitted paths are compared with the work tree.
-  const { status } = await options.scan
+  const { status } = scan
   const dirtyTracked = [...new Set([...status.staged, ...status.unstaged])]
   const dirty = new Set(dirtyTracked)
   const [committed, dirtyChanged] = await Promise.all([

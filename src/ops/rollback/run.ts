@@ -90,12 +90,13 @@ export async function runRollback(
           { hint: 'Check it with --dry-run, then pass --yes to roll back to it.' },
         )
       }
-      return planRollback(r, target, today, checkpoints, { reason, mode: options.mode, scan })
+      return planRollback(r, target, today, checkpoints, {
+        reason,
+        mode: options.mode,
+        scan: scan(),
+      })
     },
     apply: async (ctx, { plan, payload }) => {
-      if (ctx.before.head !== plan.head || ctx.before.branch !== plan.branch) {
-        throw new CpoError('HEAD_MOVED', 'conflict', 'HEAD moved while the rollback was planned')
-      }
       const done = await rollBack(ctx, plan, payload, reason)
       return {
         summary: `rolled back ${plan.scope} to ${plan.target.name} (${plan.mode})`,

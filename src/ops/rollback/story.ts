@@ -1,5 +1,4 @@
 import path from 'node:path'
-import { readHead } from '../../adapters/checkpoint-git.js'
 import { readTextIfExists, writeFileAtomic } from '../../adapters/fs.js'
 import type { Repo } from '../../adapters/repo.js'
 import { commitPaths, headCommits, revertCommit } from '../../adapters/rollback-git.js'
@@ -70,10 +69,8 @@ export async function rollbackStory(
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.dryRun ? { dryRun: true } : {}),
     plan: async (r, _operations, scan): Promise<StoryRollbackPlan> => {
-      const head = await readHead(r)
-      if (head.commit === undefined) {
-        throw new CpoError('NO_COMMITS', 'conflict', 'the repository has no commits yet')
-      }
+      // HEAD and what is uncommitted, as the before-snapshot will record them.
+      const { head, branch, status } = await scan()
       const doc = await readProjectDocument(r)
       const stateStory = doc === undefined ? null : findStateStory(doc, id)
       const commits = await storyCommits(r, stateStory?.id ?? id, id)
@@ -87,7 +84,6 @@ export async function rollbackStory(
           },
         )
       }
-      const { status } = await scan
       if (status.staged.length + status.unstaged.length > 0) {
         throw new CpoError(
           'UNCOMMITTED_CHANGES',
@@ -106,8 +102,8 @@ export async function rollbackStory(
         stateStory,
         commits,
         inPrd: prd !== undefined && prdStories(prd.value).some((s) => aliases.includes(s.id)),
-        branch: head.branch,
-        head: head.commit,
+        branch,
+        head,
       }
     },
     apply: async (ctx, plan) => {
