@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { decodeBytes, encodeText, isPlainText } from '../core/path-bytes.js'
 import { CpoError } from '../errors.js'
 
 export interface GitResult {
@@ -34,7 +35,8 @@ const BASE_ENV = {
  */
 export function git(cwd: string, args: string[], options: GitOptions = {}): Promise<GitResult> {
   return gitRaw(cwd, args, options).then((r) => ({
-    stdout: r.stdout.toString('utf8'),
+    // Paths in git's output are bytes: names that are not UTF-8 are kept exactly (core/path-bytes).
+    stdout: decodeBytes(r.stdout),
     stderr: r.stderr,
     code: r.code,
   }))
@@ -53,6 +55,18 @@ function gitRaw(
   args: string[],
   options: GitOptions,
 ): Promise<{ stdout: Buffer; stderr: string; code: number }> {
+  // An argument is passed as UTF-8: a name holding bytes that are not UTF-8 would silently become
+  // another name. Such paths go on stdin; getting one here is a bug, so it fails loudly.
+  const bad = args.find((a) => !isPlainText(a))
+  if (bad !== undefined) {
+    return Promise.reject(
+      new CpoError(
+        'INTERNAL',
+        'internal',
+        `a path that is not UTF-8 reached git's command line (${args[0]})`,
+      ),
+    )
+  }
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd,
@@ -77,7 +91,7 @@ function gitRaw(
     })
     child.on('close', (code) => {
       const stdout = Buffer.concat(out)
-      const stderr = Buffer.concat(err).toString('utf8')
+      const stderr = decodeBytes(Buffer.concat(err))
       const exit = code ?? 128
       if (exit === 0 || options.okCodes?.includes(exit)) {
         resolve({ stdout, stderr, code: exit })
@@ -85,7 +99,8 @@ function gitRaw(
       }
       reject(gitFailure(args, stderr, exit))
     })
-    if (options.input !== undefined) child.stdin.end(options.input)
+    if (typeof options.input === 'string') child.stdin.end(encodeText(options.input))
+    else if (options.input !== undefined) child.stdin.end(options.input)
     else child.stdin.end()
   })
 }
@@ -120,7 +135,11 @@ function gitFailure(args: string[], stderr: string, code: number): CpoError {
  * every index or tree entry, so many cost more than one full pass) and short enough together.
  */
 export function fitsCommandLine(paths: readonly string[], max: number): boolean {
-  return paths.length <= max && paths.reduce((n, p) => n + p.length + 1, 0) <= 65536
+  return (
+    paths.length <= max &&
+    paths.every(isPlainText) &&
+    paths.reduce((n, p) => n + p.length + 1, 0) <= 65536
+  )
 }
 
 /** Splits NUL-separated git output, dropping the trailing empty field. */
