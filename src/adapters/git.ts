@@ -112,6 +112,8 @@ function gitFailure(args: string[], stderr: string, code: number): CpoError {
       hint: 'Run cpo inside a git repository, or point to one with -C <dir>.',
     })
   }
+  const missing = missingFilterCommand(text)
+  if (missing) return missing
   const first = text.split('\n').find((l) => l.startsWith('fatal:') || l.startsWith('error:'))
   // git's own advice for a left-over lock file is in lines the one-line message drops.
   const lock = /Unable to create '([^']+\.lock)': File exists/.exec(text)?.[1]
@@ -126,6 +128,31 @@ function gitFailure(args: string[], stderr: string, code: number): CpoError {
             hint: `Another git command is running, or one was killed while holding ${lock}. If no git process is running, delete that file and run the command again (an interrupted cpo operation is then finished by \`cpo recover\`).`,
           }
         : {}),
+    },
+  )
+}
+
+/**
+ * A filter named in .gitattributes whose program is not installed (git-lfs above all) makes git
+ * print the shell's "not found" and then a generic "the remote end hung up" or "clean filter
+ * failed": name the missing program instead.
+ */
+function missingFilterCommand(stderr: string): CpoError | undefined {
+  const match = /(?:^|\n)[^\n]*?: (?:\d+: )?([^\s:]+): (?:command )?not found/.exec(stderr)
+  const program = match?.[1]
+  if (!program || !/filter|subprocess/.test(stderr)) return undefined
+  const lfs = program === 'git-lfs'
+  return new CpoError(
+    lfs ? 'GIT_LFS_MISSING' : 'FILTER_PROGRAM_MISSING',
+    'external',
+    lfs
+      ? 'this repository uses Git LFS (filter=lfs in .gitattributes) but git-lfs is not installed'
+      : `a filter in .gitattributes runs \`${program}\`, which is not installed`,
+    {
+      hint: lfs
+        ? 'Install git-lfs (e.g. `apt-get install git-lfs`), run `git lfs install`, then run the command again.'
+        : `Install ${program} (or remove its filter from .gitattributes / git config), then run the command again.`,
+      details: { stderr },
     },
   )
 }

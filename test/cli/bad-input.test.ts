@@ -175,4 +175,34 @@ describe('bad input gets a clear error and changes nothing', () => {
     expect(yes.code).toBe(0)
     expect(fs.readFileSync(path.join(dir, 'a.txt'), 'utf8')).toBe('b\n')
   })
+
+  it('a Git LFS repository without git-lfs installed: says so, exit 6, changes nothing', () => {
+    const dir = makeRepo({ 'a.txt': 'a\n' })
+    for (const [key, value] of [
+      ['filter.lfs.process', 'git-lfs-not-installed-here filter-process'],
+      ['filter.lfs.clean', 'git-lfs-not-installed-here clean -- %f'],
+      ['filter.lfs.required', 'true'],
+    ]) {
+      sh(dir, 'git', 'config', key as string, value as string)
+    }
+    writeFiles(dir, { '.gitattributes': '*.bin filter=lfs -text\n', 'model.bin': 'weights\n' })
+    const before = everything(dir)
+    const r = cpo(dir, ['checkpoint', 'create', 'x', '--json'])
+    expect(r.code).toBe(6)
+    expect(r.json.error?.code).toBe('FILTER_PROGRAM_MISSING')
+    expect(r.json.error?.message).toContain('git-lfs-not-installed-here')
+    expect(r.stdout).not.toContain('remote end hung up')
+    expect(everything(dir)).toEqual(before)
+
+    // git-lfs itself, on a PATH that holds git and nothing else.
+    const bin = tempDir()
+    fs.symlinkSync(sh(dir, 'sh', '-c', 'command -v git').trim(), path.join(bin, 'git'))
+    sh(dir, 'git', 'config', 'filter.lfs.process', 'git-lfs filter-process')
+    sh(dir, 'git', 'config', 'filter.lfs.clean', 'git-lfs clean -- %f')
+    const lfs = cpo(dir, ['snapshot', '--json'], { PATH: bin })
+    expect(lfs.code).toBe(6)
+    expect(lfs.json.error?.code).toBe('GIT_LFS_MISSING')
+    expect(lfs.json.error?.hint).toContain('git lfs install')
+    expect(everything(dir)).toEqual(before)
+  })
 })
