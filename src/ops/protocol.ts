@@ -112,7 +112,7 @@ export type OperationOutcome<P, R> =
     }
 
 /**
- * The safety protocol every state-changing command runs (DESIGN.md §2): lock, plan, snapshot,
+ * The safety protocol every state-changing command runs (ARCHITECTURE.md §5): lock, plan, snapshot,
  * journal `begun`, apply, snapshot, journal `done`, unlock. A crash anywhere in between leaves a
  * `begun` entry that makes every later command point to `cpo recover`.
  */

@@ -26,7 +26,7 @@ const norm = (n: string | undefined): string | null =>
 const text = (s: string | undefined): string | null =>
   s === undefined || s.trim() === '' ? null : s.trim()
 
-/** Reads the commit-message conventions of the CPO workflow (DESIGN.md §3). */
+/** Reads the commit-message conventions of the CPO workflow (ARCHITECTURE.md §6). */
 export function parseCommitMessage(subject: string): CommitMarker | undefined {
   const s = subject.trim()
   let m = BEFORE.exec(s)

@@ -1,4 +1,4 @@
-/** Files of one stage's agent loop (DESIGN.md §3); set aside when their stage is reset. */
+/** Files of one stage's agent loop (ARCHITECTURE.md §6); set aside when their stage is reset. */
 export function isLoopFile(file: string): boolean {
   return (
     ['prd.json', 'progress.md', 'progress.txt', 'progress-summary.md', '.last-branch'].includes(
