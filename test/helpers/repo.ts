@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach } from 'vitest'
+import { decodeBytes } from '../../src/core/path-bytes.js'
 
 const CLI = path.resolve(import.meta.dirname, '../../bin/cpo.js')
 const made: string[] = []
@@ -81,22 +82,26 @@ export function cpo(cwd: string, args: string[], env: Record<string, string> = {
  */
 export function fingerprint(dir: string): Record<string, string> {
   const out: Record<string, string> = {}
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(dir, rel))) {
-      const r = rel ? `${rel}/${name}` : name
-      if (r === '.git') continue
-      const st = fs.lstatSync(path.join(dir, r))
-      if (st.isSymbolicLink()) out[`tree:${r}`] = `link ${fs.readlinkSync(path.join(dir, r))}`
+  // Names are read as bytes and kept exactly (a name that is not UTF-8 must not look like another).
+  const walk = (rel: Buffer) => {
+    for (const name of fs.readdirSync(Buffer.concat([Buffer.from(`${dir}/`), rel]), {
+      encoding: 'buffer',
+    })) {
+      const r = rel.length > 0 ? Buffer.concat([rel, Buffer.from('/'), name]) : name
+      const key = decodeBytes(r)
+      if (key === '.git') continue
+      const abs = Buffer.concat([Buffer.from(`${dir}/`), r])
+      const st = fs.lstatSync(abs)
+      if (st.isSymbolicLink())
+        out[`tree:${key}`] = `link ${fs.readlinkSync(abs, 'buffer').toString('hex')}`
       else if (st.isDirectory()) walk(r)
       else {
-        const hash = createHash('sha256')
-          .update(fs.readFileSync(path.join(dir, r)))
-          .digest('hex')
-        out[`tree:${r}`] = `file ${(st.mode & 0o111) !== 0 ? 'x' : '-'} ${hash}`
+        const hash = createHash('sha256').update(fs.readFileSync(abs)).digest('hex')
+        out[`tree:${key}`] = `file ${(st.mode & 0o7777).toString(8)} ${hash}`
       }
     }
   }
-  walk('')
+  walk(Buffer.alloc(0))
   out.index = sh(dir, 'git', 'ls-files', '-s', '-z')
   out.head = sh(dir, 'git', 'rev-parse', 'HEAD').trim()
   out.branch = spawnSync('git', ['symbolic-ref', '-q', 'HEAD'], {
