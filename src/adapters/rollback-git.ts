@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto'
+import { promises as fsp } from 'node:fs'
+import path from 'node:path'
 import { commitStaged } from './checkpoint-git.js'
 import { fitsCommandLine, git, splitZ } from './git.js'
 import type { Repo } from './repo.js'
+import type { TreeChange } from './snapshot/restore.js'
 
 /** Commits reachable from `from` but not from `not`, newest first, with their subjects. */
 export async function commitsBetween(
@@ -132,18 +136,87 @@ export async function ignoredPaths(repo: Repo, paths: string[]): Promise<string[
 }
 
 /**
- * `git revert --no-edit <commit>`. On a conflict the revert is aborted (work tree and index as
- * before it) and the conflicting files are returned.
+ * Identity and date of the throwaway commits `revertTree` merges: fixed, so they need no user
+ * identity and the same trees always give the same objects. Nothing points to them; gc prunes
+ * them.
  */
-export async function revertCommit(
+const SCRATCH_COMMIT_ENV = {
+  GIT_AUTHOR_NAME: 'cpo',
+  GIT_AUTHOR_EMAIL: 'cpo@localhost',
+  GIT_AUTHOR_DATE: '@0 +0000',
+  GIT_COMMITTER_NAME: 'cpo',
+  GIT_COMMITTER_EMAIL: 'cpo@localhost',
+  GIT_COMMITTER_DATE: '@0 +0000',
+}
+
+export type RevertResult = { ok: true; tree: string } | { ok: false; conflicts: string[] }
+
+/**
+ * The tree `git revert <commit>` would make on top of the tree `onto`, without touching the work
+ * tree, the index or a ref (porcelain revert overwrites ignored files and runs hooks): the
+ * three-way merge of `onto` and the commit's parent, with the commit itself as the base.
+ * `git merge-tree --write-tree` takes the base from history (git 2.39 has no `--merge-base`), so
+ * the two sides are put in throwaway commits whose one common ancestor holds the commit's tree.
+ * On a conflict the conflicting paths are returned instead.
+ */
+export async function revertTree(repo: Repo, commit: string, onto: string): Promise<RevertResult> {
+  const [base, parent] = await Promise.all([treeOf(repo, commit), parentTreeOf(repo, commit)])
+  const baseCommit = await scratchCommit(repo, base, [])
+  const [ours, theirs] = await Promise.all([
+    scratchCommit(repo, onto, [baseCommit]),
+    scratchCommit(repo, parent, [baseCommit]),
+  ])
+  const r = await git(
+    repo.root,
+    ['merge-tree', '--write-tree', '-z', '--name-only', '--no-messages', ours, theirs],
+    { okCodes: [1] },
+  )
+  // `<tree>\0` then, on a conflict, each conflicting path once, NUL-terminated.
+  const [tree = '', ...conflicts] = splitZ(r.stdout)
+  return r.code === 0 ? { ok: true, tree } : { ok: false, conflicts: conflicts.filter(Boolean) }
+}
+
+/** The message `git revert` writes; its last line is how reverted commits are recognised. */
+export const revertMessage = (commit: string, subject: string): string =>
+  `Revert "${subject}"\n\nThis reverts commit ${commit}.\n`
+
+/** The tree of a commit's first parent; the empty tree for a root commit. */
+async function parentTreeOf(repo: Repo, commit: string): Promise<string> {
+  const r = await git(repo.root, ['rev-parse', '-q', '--verify', `${commit}^1^{tree}`], {
+    okCodes: [1],
+  })
+  const tree = r.stdout.trim()
+  return tree === '' ? (await git(repo.root, ['mktree'], { input: '' })).stdout.trim() : tree
+}
+
+async function scratchCommit(repo: Repo, tree: string, parents: string[]): Promise<string> {
+  const args = ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p])]
+  const { stdout } = await git(repo.root, args, { input: 'scratch\n', env: SCRATCH_COMMIT_ENV })
+  return stdout.trim()
+}
+
+/**
+ * `tree` with `changes` put in (an entry set, or removed for a deletion), written through a
+ * scratch index: how files that are not committed are carried over to the tree that stands for
+ * the work tree after a rollback that keeps them.
+ */
+export async function treeWithChanges(
   repo: Repo,
-  commit: string,
-): Promise<{ ok: true; commit: string } | { ok: false; conflicts: string[] }> {
-  const r = await git(repo.root, ['revert', '--no-edit', commit], { okCodes: [1] })
-  if (r.code === 0) {
-    return { ok: true, commit: (await git(repo.root, ['rev-parse', 'HEAD'])).stdout.trim() }
+  tree: string,
+  changes: TreeChange[],
+): Promise<string> {
+  if (changes.length === 0) return tree
+  const env = {
+    GIT_INDEX_FILE: path.join(repo.cpoDir, 'tmp', `overlay-${randomBytes(4).toString('hex')}`),
   }
-  const { stdout } = await git(repo.root, ['diff', '--name-only', '-z', '--diff-filter=U'])
-  await git(repo.root, ['revert', '--abort'], { okCodes: [128] })
-  return { ok: false, conflicts: splitZ(stdout) }
+  try {
+    await git(repo.root, ['read-tree', tree], { env })
+    await git(repo.root, ['update-index', '-z', '--index-info'], {
+      env,
+      input: changes.map((c) => `${c.mode} ${c.oid}\t${c.path}\0`).join(''),
+    })
+    return (await git(repo.root, ['write-tree'], { env })).stdout.trim()
+  } finally {
+    await fsp.rm(env.GIT_INDEX_FILE, { force: true })
+  }
 }

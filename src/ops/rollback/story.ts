@@ -1,31 +1,16 @@
 import path from 'node:path'
-import { readTextIfExists, writeFileAtomic } from '../../adapters/fs.js'
+import { readTextIfExists } from '../../adapters/fs.js'
 import type { Repo } from '../../adapters/repo.js'
-import { commitPaths, headCommits, revertCommit } from '../../adapters/rollback-git.js'
-import { appendableEntry } from '../../core/checkpoint/progress-log.js'
-import {
-  detectJsonFormat,
-  type ProjectDocument,
-  renderJson,
-  serializeProjectDocument,
-  setProgress,
-  stagesOf,
-  updateStory,
-} from '../../core/project/index.js'
-import {
-  checkReason,
-  checkStoryId,
-  namesStory,
-  rollbackEntry,
-  rollbackSubject,
-  storyAliases,
-} from '../../core/rollback/index.js'
+import { headCommits, revertTree } from '../../adapters/rollback-git.js'
+import { diffTrees } from '../../adapters/snapshot/restore.js'
+import { type ProjectDocument, stagesOf } from '../../core/project/index.js'
+import { checkReason, checkStoryId, namesStory, storyAliases } from '../../core/rollback/index.js'
+import { pathsInTheWay } from '../../core/rollback/paths-in-the-way.js'
 import { CpoError } from '../../errors.js'
 import { listCheckpoints } from '../checkpoint/list.js'
-import { PROGRESS_FILE, PROJECT_FILE, readProjectDocument } from '../project-file.js'
+import { readProjectDocument } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
-
-const PRD_FILE = 'prd.json'
+import { PRD_FILE, parsePrd, prdStories, writeStoryRollback } from './story-write.js'
 
 export interface StoryRollbackPlan {
   story: string
@@ -49,11 +34,20 @@ export type StoryRollbackOutcome =
   | { dryRun: true; plan: StoryRollbackPlan }
   | ({ dryRun: false } & StoryRollbackReport)
 
+/** The revert trees the plan computed, one per commit in `commits`' order. */
+interface StoryPlanned {
+  plan: StoryRollbackPlan
+  trees: string[]
+}
+
 /**
  * `cpo rollback story <id>`: reverts the story's commits, newest first, as new commits (history
  * is kept), marks the story not passing in master-project.json and prd.json, and records it in
- * one `rollback(story-<id>)` commit. A conflict aborts the revert and the operation puts
- * everything back as it was; the conflicting files are reported.
+ * one `rollback(story-<id>)` commit. Every commit is written from trees first (plumbing: no hook
+ * runs, the work tree is not touched), then one snapshot restore makes HEAD, index and work tree
+ * the last one, the way every rollback ends (see `rollBack` in run.ts). Untracked files stay.
+ * A conflict, or a file in the way of a path the reverts bring back, stops it in the plan, before
+ * anything changes; the files are listed.
  */
 export async function rollbackStory(
   repo: Repo,
@@ -68,9 +62,9 @@ export async function rollbackStory(
     reason,
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.dryRun ? { dryRun: true } : {}),
-    plan: async (r, _operations, scan): Promise<StoryRollbackPlan> => {
+    plan: async (r, _operations, scan): Promise<StoryPlanned> => {
       // HEAD and what is uncommitted, as the before-snapshot will record them.
-      const { head, branch, status } = await scan()
+      const { head, headTree, branch, status } = await scan()
       const doc = await readProjectDocument(r)
       const stateStory = doc === undefined ? null : findStateStory(doc, id)
       const commits = await storyCommits(r, stateStory?.id ?? id, id)
@@ -94,89 +88,92 @@ export async function rollbackStory(
           },
         )
       }
-      const prd = await readPrd(r)
+      const trees = await revertTrees(r, headTree, commits)
+      await refuseUntrackedInTheWay(r, headTree, trees.at(-1) ?? headTree, status.untracked, id)
+      const prd = parsePrd(await readTextIfExists(path.join(r.root, PRD_FILE)))
       const aliases = storyAliases(stateStory?.id ?? id)
       return {
-        story: stateStory?.id ?? id,
-        reason,
-        stateStory,
-        commits,
-        inPrd: prd !== undefined && prdStories(prd.value).some((s) => aliases.includes(s.id)),
-        branch,
-        head,
+        plan: {
+          story: stateStory?.id ?? id,
+          reason,
+          stateStory,
+          commits,
+          inPrd: prd !== undefined && prdStories(prd.value).some((s) => aliases.includes(s.id)),
+          branch,
+          head,
+        },
+        trees,
       }
     },
-    apply: async (ctx, plan) => {
-      const reverts: string[] = []
-      for (const c of plan.commits) {
-        const r = await revertCommit(ctx.repo, c.commit)
-        if (!r.ok) {
-          throw new CpoError(
-            'REVERT_CONFLICT',
-            'conflict',
-            `reverting ${c.commit.slice(0, 10)} (${c.subject.split('\n')[0]}) conflicts in: ${r.conflicts.join(', ')}; nothing was changed`,
-            {
-              hint: 'Later work builds on this story: roll back its stage instead, or revert by hand.',
-              details: { commit: c.commit, conflicts: r.conflicts },
-            },
-          )
-        }
-        reverts.push(r.commit)
-      }
-      const files = [PROGRESS_FILE]
-      const doc = await readProjectDocument(ctx.repo)
-      if (doc !== undefined && plan.stateStory !== null) {
-        let next = updateStory(doc, plan.stateStory.stage, plan.stateStory.id, {
-          passes: false,
-          ...(hasCompletedAt(doc, plan.stateStory) ? { completedAt: null } : {}),
-        })
-        if (next.data.progress !== undefined) next = setProgress(next)
-        await writeFileAtomic(
-          path.join(ctx.repo.root, PROJECT_FILE),
-          serializeProjectDocument(next),
-        )
-        files.push(PROJECT_FILE)
-      }
-      const prd = await readPrd(ctx.repo)
-      if (prd !== undefined) {
-        const aliases = storyAliases(plan.story)
-        const value = prd.value as { userStories?: unknown }
-        if (Array.isArray(value.userStories)) {
-          value.userStories = value.userStories.map((s) =>
-            isStory(s) && aliases.includes(s.id) ? { ...s, passes: false } : s,
-          )
-          await writeFileAtomic(
-            path.join(ctx.repo.root, PRD_FILE),
-            renderJson(value, detectJsonFormat(prd.text)),
-          )
-          files.push(PRD_FILE)
-        }
-      }
-      const logFile = path.join(ctx.repo.root, PROGRESS_FILE)
-      const logText = await readTextIfExists(logFile)
-      const scope = `story-${plan.story}`
-      const entry = rollbackEntry({
-        time: new Date().toISOString(),
-        kind: 'story',
-        scope,
-        target: `revert of ${plan.commits.map((c) => c.commit.slice(0, 10)).join(', ')}`,
-        reason,
-        mode: 'revert',
-        commitBefore: plan.head,
-        commitAfter: reverts.at(-1) ?? plan.head,
-        stagesReset: [],
-        opId: ctx.opId,
-      })
-      await writeFileAtomic(logFile, `${logText ?? ''}${appendableEntry(logText, entry)}`)
-      const commit = await commitPaths(ctx.repo, files, rollbackSubject(scope, reason))
+    apply: async (ctx, { plan, trees }) => {
+      const done = await writeStoryRollback(ctx, plan, trees)
       return {
-        summary: `reverted ${reverts.length} commit(s) of story ${plan.story}`,
-        result: { reverts, commit },
+        summary: `reverted ${done.reverts.length} commit(s) of story ${plan.story}`,
+        result: { reverts: done.reverts, commit: done.commit },
+        ...(done.state ? { after: done.state } : {}),
       }
     },
   })
-  if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
-  return { dryRun: false, ...reportOf(outcome), ...outcome.plan, ...outcome.result }
+  if (outcome.dryRun) return { dryRun: true, plan: outcome.plan.plan }
+  return { dryRun: false, ...reportOf(outcome), ...outcome.plan.plan, ...outcome.result }
+}
+
+/**
+ * Each commit's revert, newest first, each on top of the one before, as trees: the same
+ * three-way merge `git revert` makes, computed without touching the work tree or the index.
+ */
+async function revertTrees(
+  repo: Repo,
+  headTree: string,
+  commits: StoryRollbackPlan['commits'],
+): Promise<string[]> {
+  const trees: string[] = []
+  for (const c of commits) {
+    const r = await revertTree(repo, c.commit, trees.at(-1) ?? headTree)
+    if (!r.ok) {
+      throw new CpoError(
+        'REVERT_CONFLICT',
+        'conflict',
+        `reverting ${c.commit.slice(0, 10)} (${c.subject}) conflicts in: ${r.conflicts.join(', ')}; nothing was changed`,
+        {
+          hint: 'Later work builds on this story: roll back its stage instead, or revert by hand.',
+          details: { commit: c.commit, conflicts: r.conflicts },
+        },
+      )
+    }
+    trees.push(r.tree)
+  }
+  return trees
+}
+
+/**
+ * Untracked files stay through a story rollback; one standing where the reverts bring a path
+ * back would be replaced, so refuse, as `git revert` does. (Ignored files in the way are refused
+ * by the restore, which never touches them.)
+ */
+async function refuseUntrackedInTheWay(
+  repo: Repo,
+  headTree: string,
+  revertedTree: string,
+  untracked: string[],
+  id: string,
+): Promise<void> {
+  if (untracked.length === 0) return
+  const added = (await diffTrees(repo, headTree, revertedTree))
+    .filter((c) => c.status === 'A')
+    .map((c) => c.path)
+  const blocked = pathsInTheWay(untracked, added)
+  if (blocked.length === 0) return
+  const more = blocked.length > 10 ? ` (+${blocked.length - 10} more)` : ''
+  throw new CpoError(
+    'UNTRACKED_FILES_IN_THE_WAY',
+    'conflict',
+    `reverting story ${id} brings back paths where untracked files stand: ${blocked.slice(0, 10).join(', ')}${more}; nothing was changed`,
+    {
+      hint: `Move these files out of the way (or commit them), then run \`cpo rollback story ${id}\` again.`,
+      details: blocked,
+    },
+  )
 }
 
 function findStateStory(doc: ProjectDocument, id: string): { stage: string; id: string } | null {
@@ -189,11 +186,6 @@ function findStateStory(doc: ProjectDocument, id: string): { stage: string; id: 
   const suffix = all.filter((s) => s.id.toLowerCase().endsWith(`-${id.toLowerCase()}`))
   return suffix.length === 1 ? (suffix[0] ?? null) : null
 }
-
-const hasCompletedAt = (doc: ProjectDocument, s: { stage: string; id: string }): boolean =>
-  stagesOf(doc.data)
-    .find((st) => st.id === s.stage)
-    ?.stories?.some((story) => story.id === s.id && Object.hasOwn(story, 'completedAt')) === true
 
 /**
  * The story's commits on HEAD's history, newest first: messages naming the id as a whole token,
@@ -233,22 +225,4 @@ async function storyCommits(
           ids.some((id) => namesStory(c.subject.split('\n')[0] ?? '', id))),
     )
     .map((c) => ({ commit: c.commit, subject: c.subject.split('\n')[0] ?? '' }))
-}
-
-async function readPrd(repo: Repo): Promise<{ text: string; value: unknown } | undefined> {
-  const text = await readTextIfExists(path.join(repo.root, PRD_FILE))
-  if (text === undefined) return undefined
-  try {
-    return { text, value: JSON.parse(text.replace(/^\uFEFF/, '')) }
-  } catch {
-    return undefined
-  }
-}
-
-const isStory = (s: unknown): s is { id: string } =>
-  typeof s === 'object' && s !== null && typeof (s as { id?: unknown }).id === 'string'
-
-const prdStories = (value: unknown): Array<{ id: string }> => {
-  const list = (value as { userStories?: unknown } | null)?.userStories
-  return Array.isArray(list) ? list.filter(isStory) : []
 }

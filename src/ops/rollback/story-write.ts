@@ -1,0 +1,189 @@
+import path from 'node:path'
+import { readBlobAt } from '../../adapters/checkpoint-git.js'
+import { treeWithContents, writeCommit } from '../../adapters/direct-commit.js'
+import { readTextIfExists, writeFileAtomic } from '../../adapters/fs.js'
+import type { Repo } from '../../adapters/repo.js'
+import {
+  commitPaths,
+  ignoredPaths,
+  revertMessage,
+  treeOf,
+  treeWithChanges,
+} from '../../adapters/rollback-git.js'
+import type { KnownState } from '../../adapters/snapshot/capture.js'
+import { diffTrees, restoreSnapshot, type TreeChange } from '../../adapters/snapshot/restore.js'
+import { appendableEntry } from '../../core/checkpoint/progress-log.js'
+import {
+  detectJsonFormat,
+  type ProjectDocument,
+  parseProjectDocument,
+  renderJson,
+  serializeProjectDocument,
+  setProgress,
+  stagesOf,
+  updateStory,
+} from '../../core/project/index.js'
+import { rollbackEntry, rollbackSubject, storyAliases } from '../../core/rollback/index.js'
+import { PROGRESS_FILE, PROJECT_FILE } from '../project-file.js'
+import type { OperationContext } from '../protocol.js'
+import type { StoryRollbackPlan } from './story.js'
+
+export const PRD_FILE = 'prd.json'
+
+/**
+ * Writes the revert commits and the `rollback(story-…)` commit from trees, then makes HEAD,
+ * index and work tree the last one in one restore: only paths that differ are touched, ignored
+ * files in the way are refused before anything changes, and untracked files are carried over
+ * into the target work tree so they stay. When an untracked file too large to snapshot stays in
+ * the tree, or an ignore rule matches a file the rollback records, the restore stops at the
+ * reverts and git stages and commits the files (as `rollBack` in run.ts does).
+ */
+export async function writeStoryRollback(
+  ctx: OperationContext,
+  plan: StoryRollbackPlan,
+  trees: string[],
+): Promise<{ reverts: string[]; commit: string; state: KnownState | undefined }> {
+  const { repo, before } = ctx
+  const sign = ctx.settings.signCommits
+  const reverts: string[] = []
+  for (const [i, c] of plan.commits.entries()) {
+    reverts.push(
+      await writeCommit(repo, {
+        tree: trees[i] as string,
+        parents: [reverts.at(-1) ?? plan.head],
+        message: revertMessage(c.commit, c.subject),
+        sign,
+      }),
+    )
+  }
+  const tip = reverts.at(-1) ?? plan.head
+  const tipTree = trees.at(-1) ?? (await treeOf(repo, plan.head))
+  const scope = `story-${plan.story}`
+  const subject = rollbackSubject(scope, plan.reason)
+  const contents = await recordedFiles(ctx, plan, tip)
+  const files = Object.keys(contents)
+  const [ignored, uncommitted] = await Promise.all([
+    ignoredPaths(repo, files),
+    diffTrees(repo, before.indexTree, before.worktreeTree),
+  ])
+  const restoreTo = async (head: string, tree: string, keep: TreeChange[]) => {
+    const worktreeTree = await treeWithChanges(repo, tree, keep)
+    // No `git add -N` entries: the plan refused a tree with any (status lists them as unstaged).
+    const target = { ...before, head, indexTree: tree, worktreeTree, intentToAdd: [] }
+    await restoreSnapshot(repo, target, before, { reflog: subject })
+    return worktreeTree
+  }
+
+  if (before.skipped.length > 0 || ignored.length > 0) {
+    await restoreTo(tip, tipTree, uncommitted)
+    for (const file of files) {
+      await writeFileAtomic(path.join(repo.root, file), contents[file] as string)
+    }
+    return { reverts, commit: await commitPaths(repo, files, subject), state: undefined }
+  }
+  const tree = await treeWithContents(repo, tipTree, contents)
+  const commit = await writeCommit(repo, { tree, parents: [tip], message: subject, sign })
+  // The files recorded are committed now, untracked before or not.
+  const keep = uncommitted.filter((c) => !Object.hasOwn(contents, c.path))
+  const worktreeTree = await restoreTo(commit, tree, keep)
+  return {
+    reverts,
+    commit,
+    state: {
+      head: commit,
+      branch: plan.branch,
+      indexTree: tree,
+      worktreeTree,
+      dirty: keep.map((c) => c.path),
+      refs: plan.branch === null ? before.refs : { ...before.refs, [plan.branch]: commit },
+    },
+  }
+}
+
+/**
+ * The files the rollback records, as the reverts leave them and then updated: the story marked
+ * not passing in master-project.json and prd.json (when they are there), and the ROLLBACK entry
+ * appended to the progress log.
+ */
+async function recordedFiles(
+  ctx: OperationContext,
+  plan: StoryRollbackPlan,
+  tip: string,
+): Promise<Record<string, string>> {
+  const [stateText, prdText, logText] = await Promise.all(
+    [PROJECT_FILE, PRD_FILE, PROGRESS_FILE].map((f) =>
+      textAfterReverts(ctx.repo, plan.head, tip, f),
+    ),
+  )
+  const contents: Record<string, string> = {}
+  if (stateText !== undefined && plan.stateStory !== null) {
+    const doc = parseProjectDocument(stateText, PROJECT_FILE)
+    let next = updateStory(doc, plan.stateStory.stage, plan.stateStory.id, {
+      passes: false,
+      ...(hasCompletedAt(doc, plan.stateStory) ? { completedAt: null } : {}),
+    })
+    if (next.data.progress !== undefined) next = setProgress(next)
+    contents[PROJECT_FILE] = serializeProjectDocument(next)
+  }
+  const prd = parsePrd(prdText)
+  const value = prd?.value as { userStories?: unknown } | undefined
+  if (prd !== undefined && value !== undefined && Array.isArray(value.userStories)) {
+    const aliases = storyAliases(plan.story)
+    value.userStories = value.userStories.map((s) =>
+      isStory(s) && aliases.includes(s.id) ? { ...s, passes: false } : s,
+    )
+    contents[PRD_FILE] = renderJson(value, detectJsonFormat(prd.text))
+  }
+  const entry = rollbackEntry({
+    time: new Date().toISOString(),
+    kind: 'story',
+    scope: `story-${plan.story}`,
+    target: `revert of ${plan.commits.map((c) => c.commit.slice(0, 10)).join(', ')}`,
+    reason: plan.reason,
+    mode: 'revert',
+    commitBefore: plan.head,
+    commitAfter: tip,
+    stagesReset: [],
+    opId: ctx.opId,
+  })
+  contents[PROGRESS_FILE] = `${logText ?? ''}${appendableEntry(logText, entry)}`
+  return contents
+}
+
+/**
+ * A file as `git revert` would leave the work tree: as in the reverts' last commit; gone when
+ * they remove it; otherwise as on disk (untracked or ignored, which reverts leave alone).
+ */
+async function textAfterReverts(
+  repo: Repo,
+  head: string,
+  tip: string,
+  file: string,
+): Promise<string | undefined> {
+  const atTip = await readBlobAt(repo, tip, file)
+  if (atTip !== undefined) return atTip
+  if ((await readBlobAt(repo, head, file)) !== undefined) return undefined
+  return readTextIfExists(path.join(repo.root, file))
+}
+
+const hasCompletedAt = (doc: ProjectDocument, s: { stage: string; id: string }): boolean =>
+  stagesOf(doc.data)
+    .find((st) => st.id === s.stage)
+    ?.stories?.some((story) => story.id === s.id && Object.hasOwn(story, 'completedAt')) === true
+
+export function parsePrd(text: string | undefined): { text: string; value: unknown } | undefined {
+  if (text === undefined) return undefined
+  try {
+    return { text, value: JSON.parse(text.replace(/^\uFEFF/, '')) }
+  } catch {
+    return undefined
+  }
+}
+
+const isStory = (s: unknown): s is { id: string } =>
+  typeof s === 'object' && s !== null && typeof (s as { id?: unknown }).id === 'string'
+
+export const prdStories = (value: unknown): Array<{ id: string }> => {
+  const list = (value as { userStories?: unknown } | null)?.userStories
+  return Array.isArray(list) ? list.filter(isStory) : []
+}
