@@ -42,7 +42,9 @@ function journal(dir: string): Array<{ type: string; id: string; rolledBack?: bo
 const rev = (dir: string, ref: string): string => sh(dir, 'git', 'rev-parse', ref).trim()
 const exists = (dir: string, ref: string): boolean =>
   sh(dir, 'git', 'for-each-ref', '--format=%(refname)', ref).trim() === ref
+/** What git gc does once reflogs have expired (90 days by default): keeps only what refs reach. */
 const gc = (dir: string): void => {
+  sh(dir, 'git', 'reflog', 'expire', '--expire=now', '--expire-unreachable=now', '--all')
   sh(dir, 'git', 'gc', '-q', '--prune=now')
 }
 /** Throws (git exits 1) when the object is gone. */
