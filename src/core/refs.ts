@@ -6,6 +6,14 @@ export interface RefUpdate {
   from?: string
 }
 
+/** A ref a restore would have moved but left where it is, and why. */
+export interface RefLeftAlone {
+  ref: string
+  reason: 'checked-out-in-another-worktree'
+  /** The work tree that has the branch checked out. */
+  worktree: string
+}
+
 /**
  * The ref updates that take refs from `now` back to `target`, limited to the names `scope`
  * admits (all by default). Sorted for a stable journal and report.
@@ -24,4 +32,32 @@ export function refUpdates(
       const from = now[ref]
       return { ref, ...(to === undefined ? {} : { to }), ...(from === undefined ? {} : { from }) }
     })
+}
+
+/** The refs and HEAD a state change (`before` → `after`) made: what undoing it must put back. */
+export interface StateChange {
+  head: string
+  branch: string | null
+  refs: Record<string, string>
+}
+
+/**
+ * Which refs a run of operations changed, each judged by its own before and after state, and
+ * whether any of them moved HEAD or switched its branch. A ref that only someone else moved
+ * (between the operations, or during one of them: after-states record only the operation's own
+ * changes) is in none of them.
+ */
+export function changedBy(runs: Array<{ before: StateChange; after: StateChange }>): {
+  refs: Set<string>
+  head: boolean
+} {
+  const refs = new Set<string>()
+  let head = false
+  for (const { before, after } of runs) {
+    for (const ref of new Set([...Object.keys(before.refs), ...Object.keys(after.refs)])) {
+      if (before.refs[ref] !== after.refs[ref]) refs.add(ref)
+    }
+    if (before.head !== after.head || before.branch !== after.branch) head = true
+  }
+  return { refs, head }
 }

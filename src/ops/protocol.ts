@@ -15,10 +15,12 @@ import {
   snapshotOfKnownState,
   type WorkTreeScan,
 } from '../adapters/snapshot/capture.js'
+import { refsMovedBy } from '../adapters/snapshot/refs-restore.js'
 import { restoreSnapshot } from '../adapters/snapshot/restore.js'
 import type { Snapshot, SnapshotKind } from '../adapters/snapshot/types.js'
 import { newId } from '../core/ids.js'
 import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
+import { refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
 import { readSettings, type Settings } from './settings.js'
 
@@ -219,7 +221,13 @@ export async function runOperation<P, R>(
 
 /**
  * A step that throws (rather than crashing) leaves a partial change: put the before-state back
- * at once. If even that fails the `begun` entry stays open and `cpo recover` finishes the job.
+ * at once, refs included: every branch and tag that differs from the before-snapshot goes back,
+ * each compare-and-swapped against where it is now (README.md, "How the safety protocol works").
+ * Refs a refused compare-and-swap showed someone else moved are left alone; when HEAD is among
+ * them, HEAD, index and files stay too (they go with the commit someone else made, and the
+ * restore that refused had touched none of them). Everything as it was at the failure stays in
+ * the snapshot taken here. If even that fails the `begun` entry stays open and `cpo recover`
+ * finishes the job.
  */
 async function rollBackFailed(ctx: OperationContext, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error)
@@ -230,7 +238,11 @@ async function rollBackFailed(ctx: OperationContext, error: unknown): Promise<vo
       operation: ctx.opId,
       sizeCap: ctx.settings.sizeCap,
     })
-    await restoreSnapshot(ctx.repo, ctx.before, now, {
+    const others = refsMovedBy(error)
+    const headTaken = others.has('HEAD') || (now.branch !== null && others.has(now.branch))
+    const target = headTaken ? { ...now, refs: ctx.before.refs } : ctx.before
+    await restoreSnapshot(ctx.repo, target, now, {
+      refs: refUpdates(ctx.before.refs, now.refs, (ref) => !others.has(ref)),
       reflog: `cpo: operation ${ctx.opId} failed, state put back`,
     })
     await appendJournal(ctx.repo.cpoDir, {

@@ -5,7 +5,7 @@ import { getSnapshot } from '../adapters/snapshot/store.js'
 import type { Snapshot } from '../adapters/snapshot/types.js'
 import { isIdPrefix } from '../core/ids.js'
 import { findOperation, foldJournal, lastUndoable, type Operation } from '../core/journal.js'
-import { refUpdates } from '../core/refs.js'
+import { changedBy, refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
 import { type OperationReport, reportOf, runOperation } from './protocol.js'
 
@@ -29,6 +29,7 @@ interface UndoPlan {
   target: Snapshot
   after: Snapshot
   later: Operation[]
+  changed: { refs: Set<string>; head: boolean }
 }
 
 /**
@@ -67,23 +68,31 @@ export async function undoOperation(
           { hint: 'Pass --yes to undo it anyway (this undo can itself be undone).' },
         )
       }
-      const [target, after] = await Promise.all([
+      const [target, after, ...laterStates] = await Promise.all([
         getSnapshot(r, op.before),
         getSnapshot(r, op.after as string),
+        ...later.flatMap((o) => [getSnapshot(r, o.before), getSnapshot(r, o.after as string)]),
       ])
-      return { op, target, after, later }
+      // What this undo reverts: the refs (and HEAD) changed by the undone operation and by every
+      // later one it reverts with it, each judged by its own before and after states.
+      const runs = [{ before: target, after }]
+      for (let i = 0; i + 1 < laterStates.length; i += 2) {
+        runs.push({ before: laterStates[i] as Snapshot, after: laterStates[i + 1] as Snapshot })
+      }
+      return { op, target, after, later, changed: changedBy(runs) }
     },
     apply: async (ctx, plan: UndoPlan) => {
       const changedSince = (
         await diffTrees(ctx.repo, plan.after.worktreeTree, ctx.before.worktreeTree)
       ).map((c) => c.path)
-      const result = await restoreSnapshot(ctx.repo, plan.target, ctx.before, {
-        // Only refs the undone operation changed go back; others moved since are left alone.
-        refs: refUpdates(
-          plan.target.refs,
-          ctx.before.refs,
-          (ref) => plan.target.refs[ref] !== plan.after.refs[ref],
-        ),
+      // Only refs the reverted operations changed go back; refs only others moved are left
+      // alone, HEAD and its branch included (a commit made after a tag-only checkpoint stays).
+      const { refs, head } = plan.changed
+      const target = head
+        ? plan.target
+        : { ...plan.target, head: ctx.before.head, branch: ctx.before.branch }
+      const result = await restoreSnapshot(ctx.repo, target, ctx.before, {
+        refs: refUpdates(plan.target.refs, ctx.before.refs, (ref) => refs.has(ref)),
         reflog: `cpo: undo ${plan.op.id} (${plan.op.command})`,
       })
       return {

@@ -6,6 +6,7 @@ import { CpoError } from '../../errors.js'
 import { git } from '../git.js'
 import { gitOperationInProgress, type Repo } from '../repo.js'
 import { readBranch, readRefs } from './head.js'
+import { createSnapshotRef } from './keep.js'
 import { readWorkTreeStatus, type WorkTreeStatus } from './status.js'
 import {
   DEFAULT_SIZE_CAP,
@@ -237,7 +238,10 @@ function indexCommitOf(
   return commitTree(repo, indexTree, [head], label.createdAt, message)
 }
 
-/** The snapshot commit (its parents keep HEAD and the index reachable, so gc never prunes them). */
+/**
+ * The snapshot commit (its parents keep HEAD and the index reachable, so gc never prunes them;
+ * keep-refs do the same for every branch's and tag's target).
+ */
 async function storeSnapshot(
   repo: Repo,
   meta: SnapshotMeta,
@@ -251,7 +255,7 @@ async function storeSnapshot(
     `cpo snapshot ${meta.id}: ${oneLine(meta.message)}\n\n${JSON.stringify(meta)}\n`,
   )
   const ref = SNAPSHOT_REF_PREFIX + meta.id
-  await git(repo.root, ['update-ref', ref, commit, ''])
+  await createSnapshotRef(repo, ref, commit, meta.refs)
   return { ...meta, commit, ref }
 }
 

@@ -1,3 +1,5 @@
+import { promises as fsp } from 'node:fs'
+import path from 'node:path'
 import { git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
 
@@ -19,4 +21,27 @@ export async function readRefs(repo: Repo): Promise<Record<string, string>> {
   const refs: Record<string, string> = {}
   for (let i = 0; i + 1 < fields.length; i += 2) refs[fields[i] as string] = fields[i + 1] as string
   return refs
+}
+
+/**
+ * Branches checked out in the repository's other work trees (branch → that work tree's path).
+ * Moving one under another work tree would leave its HEAD on a commit its files and index do
+ * not match. Without linked work trees (`<common dir>/worktrees` empty) git is not asked.
+ */
+export async function branchesCheckedOutElsewhere(repo: Repo): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  const linked = await fsp.readdir(path.join(repo.commonDir, 'worktrees')).catch(() => [])
+  if (linked.length === 0) return out
+  const { stdout } = await git(repo.root, ['worktree', 'list', '--porcelain', '-z'])
+  const here = await fsp.realpath(repo.root)
+  // Records of `worktree <path>`, `HEAD <oid>`, `branch <ref>`… fields, ended by an empty field.
+  let worktree = ''
+  for (const field of stdout.split('\0')) {
+    if (field.startsWith('worktree ')) worktree = field.slice('worktree '.length)
+    else if (field.startsWith('branch ')) {
+      const real = await fsp.realpath(worktree).catch(() => worktree)
+      if (real !== here) out.set(field.slice('branch '.length), worktree)
+    }
+  }
+  return out
 }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { promises as fsp, type Stats } from 'node:fs'
 import path from 'node:path'
-import type { RefUpdate } from '../../core/refs.js'
+import type { RefLeftAlone, RefUpdate } from '../../core/refs.js'
 import { CpoError } from '../../errors.js'
 import { failpoint } from '../failpoint.js'
 import { fitsCommandLine, git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
+import { setHead, updateRefs } from './refs-restore.js'
 import type { Snapshot } from './types.js'
 
 export interface TreeChange {
@@ -27,6 +28,8 @@ export interface RestoreResult {
   written: string[]
   removed: string[]
   refsUpdated: RefUpdate[]
+  /** Refs the restore would have moved but left where they are (see RefLeftAlone). */
+  refsLeftAlone?: RefLeftAlone[]
   /** Set when HEAD or the checked-out branch changed (commits leave the branch, or return). */
   headMoved?: { fromBranch: string | null; toBranch: string | null; from: string; to: string }
 }
@@ -83,9 +86,9 @@ export async function restoreSnapshot(
   await refuseToOverwriteUncaptured(repo, changes)
 
   failpoint('restore-refs')
-  await updateRefs(repo, refUpdates, reflog)
+  const refs = await updateRefs(repo, target, current, refUpdates, reflog)
   failpoint('restore-head')
-  await setHead(repo, target, current, refUpdates, reflog)
+  await setHead(repo, target, current, refs.moved, reflog)
   await removeFiles(repo.root, removed)
   failpoint('restore-deletions')
   await checkoutFiles(repo, toWrite)
@@ -121,7 +124,8 @@ export async function restoreSnapshot(
   return {
     written,
     removed,
-    refsUpdated: refUpdates,
+    refsUpdated: refs.updated,
+    ...(refs.leftAlone.length > 0 ? { refsLeftAlone: refs.leftAlone } : {}),
     ...(moved
       ? {
           headMoved: {
@@ -293,44 +297,6 @@ async function listFiles(dir: string): Promise<string[]> {
   return entries
     .filter((e) => !e.isDirectory())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-}
-
-async function updateRefs(repo: Repo, updates: RefUpdate[], reflog: string): Promise<void> {
-  if (updates.length === 0) return
-  const lines = updates.map((u) =>
-    u.to === undefined
-      ? `delete ${u.ref}${u.from ? ` ${u.from}` : ''}`
-      : `update ${u.ref} ${u.to}${u.from ? ` ${u.from}` : ''}`,
-  )
-  await git(repo.root, ['update-ref', '-m', reflog, '--stdin'], {
-    input: `${lines.join('\n')}\n`,
-  })
-}
-
-/**
- * Points HEAD (and its branch) at the target's commit. Each step runs only when it changes
- * something: `current` says where HEAD and the branches were, `updates` where the refs step
- * has just moved them.
- */
-async function setHead(
-  repo: Repo,
-  target: Snapshot,
-  current: Snapshot,
-  updates: RefUpdate[],
-  reflog: string,
-): Promise<void> {
-  if (target.branch) {
-    const update = updates.find((u) => u.ref === target.branch)
-    const branchAt = update ? update.to : current.refs[target.branch]
-    if (branchAt !== target.head) {
-      await git(repo.root, ['update-ref', '-m', reflog, target.branch, target.head])
-    }
-    if (current.branch !== target.branch) {
-      await git(repo.root, ['symbolic-ref', '-m', reflog, 'HEAD', target.branch])
-    }
-  } else if (current.branch !== null || current.head !== target.head) {
-    await git(repo.root, ['update-ref', '-m', reflog, '--no-deref', 'HEAD', target.head])
-  }
 }
 
 async function removeFiles(root: string, files: string[]): Promise<void> {
