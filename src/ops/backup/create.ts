@@ -134,7 +134,10 @@ export async function createBackup(
           }
           yield { name, type: 'file', mode: node.mode, mtime, content }
         } else
-          skipped.push({ path: node.rel, reason: `${node.kind}: only regular files are backed up` })
+          skipped.push({
+            path: node.rel,
+            reason: node.unsupported ?? `${node.kind}: only regular files are backed up`,
+          })
       }
       if (env)
         yield { name: ENV_ENTRY, type: 'file', mode: 0o600, mtime, content: Buffer.from(env.text) }
