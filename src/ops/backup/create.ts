@@ -72,7 +72,8 @@ export interface CreateBackupReport {
  * `cpo backup create`: bundles every ref, adds the state files, `.checkpoints/` and the redacted
  * env template, and streams it all as one compressed tar into the store. The project's files and
  * refs are only read; the bundle is written to cpo's own `.git/cpo/backup-tmp/` (see scratch.ts),
- * never to the system temp directory, where a killed run's copy would stay for ever. The manifest
+ * not to the system temp directory, where a killed run's copy would stay for ever (that is only
+ * the fallback for a read-only repository, swept the same way). The manifest
  * is committed last, so an interrupted run is never listed as complete.
  */
 export async function createBackup(
@@ -84,7 +85,7 @@ export async function createBackup(
   const started = new Date()
   const compression = options.compression ?? ((await zstdAvailable()) ? 'zstd' : 'gzip')
   const head = await readHead(repo)
-  const scratch = await makeScratch(repoScratchBase(repo), 'backup')
+  const scratch = await makeScratch([repoScratchBase(repo), os.tmpdir()], 'backup')
   let lock: Awaited<ReturnType<BackupStore['lock']>> | undefined
   let id: string | undefined
   try {

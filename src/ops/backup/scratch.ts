@@ -21,32 +21,47 @@ export const repoScratchBase = (repo: Repo): string => path.join(repo.cpoDir, 'b
 
 /**
  * Where verify extracts an archive: beside the backups in a directory store (the same disk, not a
- * small /tmp), else in the project's `.git/cpo/backup-tmp/`, else the system temp directory.
- * Leftovers in any of them are swept by the next run (see makeScratch).
+ * small /tmp), else in the project's `.git/cpo/backup-tmp/`; the system temp directory only when
+ * neither can be written (a read-only mount). Leftovers are swept by the next run (makeScratch).
  */
-export async function verifyScratchBase(store: BackupStore, repo?: () => Promise<Repo>) {
-  if (store.kind === 'dir') return path.join(store.location, '.cpo-tmp')
+export async function verifyScratchBases(
+  store: BackupStore,
+  repo?: () => Promise<Repo>,
+): Promise<string[]> {
   const found = await repo?.().catch(() => undefined)
-  return found ? repoScratchBase(found) : os.tmpdir()
+  return [
+    ...(store.kind === 'dir' ? [path.join(store.location, '.cpo-tmp')] : []),
+    ...(found ? [repoScratchBase(found)] : []),
+    os.tmpdir(),
+  ]
 }
 
 const HOST = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8)
 const NAME = /^cpo-[a-z]+-([0-9a-f]{8})-(\d+)-[0-9a-f]+$/
 
 /**
- * A fresh directory `<base>/cpo-<kind>-<host>-<pid>-<random>`. A run killed outright (SIGKILL,
- * power cut) cannot remove its own, so each run first removes those of processes on this host
- * that no longer exist; a live run's directory is never touched.
+ * A fresh directory `<base>/cpo-<kind>-<host>-<pid>-<random>` in the first of `bases` that can be
+ * written. A run killed outright (SIGKILL, power cut) cannot remove its own, so each run first
+ * removes those of processes on this host that no longer exist; a live run's is never touched.
  */
-export async function makeScratch(base: string, kind: string): Promise<Scratch> {
-  await fsp.mkdir(base, { recursive: true })
-  await sweepDead(base)
-  const dir = path.join(
-    base,
-    `cpo-${kind}-${HOST}-${process.pid}-${randomBytes(4).toString('hex')}`,
-  )
-  await fsp.mkdir(dir)
-  return { path: dir, remove: () => fsp.rm(dir, { recursive: true, force: true }) }
+export async function makeScratch(bases: string[], kind: string): Promise<Scratch> {
+  let failure: unknown
+  for (const base of bases) {
+    const dir = path.join(
+      base,
+      `cpo-${kind}-${HOST}-${process.pid}-${randomBytes(4).toString('hex')}`,
+    )
+    try {
+      await fsp.mkdir(base, { recursive: true })
+      await sweepDead(base)
+      await fsp.mkdir(dir)
+    } catch (e) {
+      failure ??= e
+      continue
+    }
+    return { path: dir, remove: () => fsp.rm(dir, { recursive: true, force: true }) }
+  }
+  throw failure ?? new Error('no scratch directory given')
 }
 
 async function sweepDead(base: string): Promise<void> {

@@ -13,7 +13,7 @@ import { readBundleRefs, verifyBundle } from './bundle.js'
 import { type BackupProblem, extractArchive } from './extract.js'
 import { materialize } from './materialize.js'
 import { updateMeta } from './meta-update.js'
-import { makeScratch, verifyScratchBase } from './scratch.js'
+import { makeScratch, verifyScratchBases } from './scratch.js'
 import { extractedStateWarnings } from './state-warnings.js'
 
 export interface VerifyOptions {
@@ -79,7 +79,7 @@ export async function verifyBackup(
       durationMs: Date.now() - started,
     }
   }
-  const scratch = await makeScratch(await verifyScratchBase(store, options.repo), 'verify')
+  const scratch = await makeScratch(await verifyScratchBases(store, options.repo), 'verify')
   const tmp = scratch.path
   try {
     const staging = path.join(tmp, 'extract')
