@@ -73,8 +73,8 @@ export interface CreateBackupReport {
  * env template, and streams it all as one compressed tar into the store. The project's files and
  * refs are only read; the bundle is written to cpo's own `.git/cpo/backup-tmp/` (see scratch.ts),
  * not to the system temp directory, where a killed run's copy would stay for ever (that is only
- * the fallback for a read-only repository, swept the same way). The manifest
- * is committed last, so an interrupted run is never listed as complete.
+ * the fallback for a read-only repository, swept the same way). The manifest is committed last,
+ * so an interrupted run is never listed as complete.
  */
 export async function createBackup(
   repo: Repo,

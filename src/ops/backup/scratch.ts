@@ -12,10 +12,10 @@ export interface Scratch {
 }
 
 /**
- * Backup scratch in the repository: `.git/cpo/backup-tmp/`, not `.git/cpo/tmp/`, because every
- * locked operation empties `tmp/` as its own (ops/protocol.ts) and backups run without the
- * repository lock (they only read the project), so a checkpoint taken meanwhile would delete a
- * bundle being streamed.
+ * Backup scratch in the repository: `.git/cpo/backup-tmp/`, not `.git/cpo/tmp/`. Every command
+ * that takes the repository lock empties `tmp/` (its scratch belongs to the lock holder), and
+ * backups run without that lock (they only read the project): a checkpoint taken meanwhile would
+ * delete a bundle being streamed.
  */
 export const repoScratchBase = (repo: Repo): string => path.join(repo.cpoDir, 'backup-tmp')
 
