@@ -192,25 +192,42 @@ describe('S3 backup store (against s3rver)', () => {
     expect(restored.json.data.files).toContain('master-project.json')
   })
 
-  it('a tampered archive object fails verify and restore', async () => {
+  it('a tampered archive object fails verify and restore, and is listed as damaged until repaired', async () => {
     const src = makeRepo()
     const env = { CPO_BACKUP_STORE: 's3://backups/tamper' }
     const created = await cpo(src, ['--json', 'backup', 'create'], env)
     expect(created.code).toBe(0)
     const key = `tamper/${created.json.data.id}/${created.json.data.archive.name}`
     const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))
-    const bytes = Buffer.from(await (got.Body?.transformToByteArray() ?? new Uint8Array()))
+    const good = Buffer.from(await (got.Body?.transformToByteArray() ?? new Uint8Array()))
+    const bytes = Buffer.from(good)
     bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0xff
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: bytes }))
-    const verify = await cpo(src, ['--json', 'backup', 'verify', created.json.data.id], env)
+    const id = created.json.data.id as string
+    const verify = await cpo(src, ['--json', 'backup', 'verify', id], env)
     expect(verify.code).toBe(5)
     expect(verify.json.error?.code).toBe('BACKUP_DAMAGED')
-    const restore = await cpo(
-      tempDir(),
-      ['--json', 'restore', created.json.data.id, path.join(tempDir(), 'r')],
-      env,
-    )
+    const restore = await cpo(tempDir(), ['--json', 'restore', id, path.join(tempDir(), 'r')], env)
     expect(restore.json.error?.code).toBe('BACKUP_DAMAGED')
+
+    // The failed verify is recorded next to the backup, and list says so.
+    expect(await keys(`tamper/${id}/meta.json`)).toHaveLength(1)
+    const listed = await cpo(src, ['--json', 'backup', 'list'], env)
+    expect(listed.json.data.backups).toEqual([
+      expect.objectContaining({
+        id,
+        status: 'damaged',
+        problem: expect.stringContaining('sha256'),
+      }),
+    ])
+    expect((await cpo(src, ['backup', 'list'], env)).stdout).toMatch(new RegExp(`${id}\\s+DAMAGED`))
+    // Repaired (the good object put back): the next verify passes and list says complete again.
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: good }))
+    expect((await cpo(src, ['--json', 'backup', 'verify', id], env)).code).toBe(0)
+    const relisted = await cpo(src, ['--json', 'backup', 'list'], env)
+    expect(relisted.json.data.backups).toEqual([
+      expect.objectContaining({ id, status: 'complete', problem: null }),
+    ])
   })
 
   it('prune and pin work against the bucket; other prefixes are left alone', async () => {

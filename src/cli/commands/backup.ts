@@ -4,7 +4,7 @@ import { parsePolicy } from '../../core/retention/index.js'
 import { CpoError } from '../../errors.js'
 import { createBackup } from '../../ops/backup/create.js'
 import { listBackups } from '../../ops/backup/list.js'
-import { locateBackup, requireComplete } from '../../ops/backup/locate.js'
+import { locateBackup, requireCheckable } from '../../ops/backup/locate.js'
 import { setPinned } from '../../ops/backup/pin.js'
 import { pruneBackups } from '../../ops/backup/prune.js'
 import { damagedError } from '../../ops/backup/restore.js'
@@ -58,6 +58,7 @@ export async function create(
       'not backed up:',
       r.skipped.map((s) => `${s.path} (${s.reason})`),
     ),
+    ...r.warnings.map((w) => `warning: ${w.message} (backed up as it is)`),
     `check it with: cpo backup verify ${r.id}`,
   ]
   return { data: r, text: lines.join('\n') }
@@ -103,23 +104,26 @@ export async function verify(
   ref: string,
   o: StoreOption & { deep?: boolean },
 ): Promise<CommandOutput> {
-  const { store, backup } = await locateBackup(ref, {
-    store: o.store,
-    cwd: g.cwd,
-    repo: () => openRepo(g.cwd),
-  })
-  requireComplete(backup)
+  const repo = () => openRepo(g.cwd)
+  const { store, backup } = await locateBackup(ref, { store: o.store, cwd: g.cwd, repo })
+  requireCheckable(backup)
   const r = await verifyBackup(store, backup, {
     deep: o.deep === true,
+    repo,
     ...(g.wait === undefined ? {} : { wait: g.wait }),
     ...progressTo(g),
   })
-  if (!r.ok) throw damagedError(r.id, r.problems)
+  const unrecorded = r.recorded
+    ? ''
+    : ` The result was not recorded: the store is locked by another run; verify again with --wait.`
+  if (!r.ok) throw damagedError(r.id, r.problems, 'verify', unrecorded)
   const what = r.deep ? 'verified and test-restored' : 'verified'
-  return {
-    data: r,
-    text: `backup ${r.id} ${what}: ${r.entries} entries and ${r.refs} refs match the manifest (${(r.durationMs / 1000).toFixed(1)} s)`,
-  }
+  const lines = [
+    `backup ${r.id} ${what}: ${r.entries} entries and ${r.refs} refs match the manifest (${(r.durationMs / 1000).toFixed(1)} s)`,
+    ...r.warnings.map((w) => `warning: ${w.message} (the backup holds it as the project had it)`),
+    ...(unrecorded ? [`note:${unrecorded}`] : []),
+  ]
+  return { data: r, text: lines.join('\n') }
 }
 
 export async function prune(

@@ -60,6 +60,7 @@ export async function run(
       'not restored:',
       r.notRestored.map((n) => `${n.what} — ${n.why}`),
     ),
+    ...r.warnings.map((w) => `warning: ${w.message} (restored as it was backed up)`),
   ]
   return { data: r, text: lines.join('\n') }
 }

@@ -27,11 +27,18 @@ import {
   type Compression,
   serializeManifest,
 } from '../../core/backup/manifest.js'
+import {
+  type BackupWarning,
+  isCheckedStateEntry,
+  MAX_CHECKED_STATE_BYTES,
+  stateFileWarning,
+} from '../../core/backup/state-check.js'
 import { newId } from '../../core/ids.js'
 import { CpoError } from '../../errors.js'
 import { VERSION } from '../../version.js'
 import { envTemplate } from '../checkpoint/sidecars.js'
 import { readBundleRefs } from './bundle.js'
+import { makeScratch, repoScratchBase } from './scratch.js'
 
 export interface CreateBackupOptions {
   project: string
@@ -54,6 +61,8 @@ export interface CreateBackupReport {
   head: { symref: string | null; commit: string | null }
   env: BackupManifest['env']
   skipped: BackupManifest['skipped']
+  /** Not damage: e.g. a state file that does not parse, carried byte for byte all the same. */
+  warnings: BackupWarning[]
   startedAt: string
   finishedAt: string
   durationMs: number
@@ -61,9 +70,11 @@ export interface CreateBackupReport {
 
 /**
  * `cpo backup create`: bundles every ref, adds the state files, `.checkpoints/` and the redacted
- * env template, and streams it all as one compressed tar into the store. The source project is
- * only read (the bundle is written to a temp directory outside it). The manifest is committed
- * last, so an interrupted run is never listed as complete.
+ * env template, and streams it all as one compressed tar into the store. The project's files and
+ * refs are only read; the bundle is written to cpo's own `.git/cpo/backup-tmp/` (see scratch.ts),
+ * not to the system temp directory, where a killed run's copy would stay for ever (that is only
+ * the fallback for a read-only repository, swept the same way). The manifest is committed last,
+ * so an interrupted run is never listed as complete.
  */
 export async function createBackup(
   repo: Repo,
@@ -74,12 +85,12 @@ export async function createBackup(
   const started = new Date()
   const compression = options.compression ?? ((await zstdAvailable()) ? 'zstd' : 'gzip')
   const head = await readHead(repo)
-  const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'cpo-backup-'))
+  const scratch = await makeScratch([repoScratchBase(repo), os.tmpdir()], 'backup')
   let lock: Awaited<ReturnType<BackupStore['lock']>> | undefined
   let id: string | undefined
   try {
     progress('bundling every ref…')
-    const bundle = path.join(scratch, BUNDLE_ENTRY)
+    const bundle = path.join(scratch.path, BUNDLE_ENTRY)
     await bundleAll(repo, bundle)
     const refs = await readBundleRefs(bundle)
     // The bundle is the truth for what was captured; HEAD's commit comes from it when present.
@@ -90,6 +101,7 @@ export async function createBackup(
     id = newId(started, randomBytes(2).toString('hex'))
     const written: WrittenEntry[] = []
     const skipped: BackupManifest['skipped'] = []
+    const warnings: BackupWarning[] = []
     const env = await envTemplate(repo)
     const mtime = Math.floor(started.getTime() / 1000)
     const backupId = id
@@ -111,15 +123,22 @@ export async function createBackup(
         const name = `${FILES_PREFIX}${node.rel}`
         if (node.kind === 'dir') yield { name, type: 'dir', mode: node.mode, mtime }
         else if (node.kind === 'file') {
-          yield {
-            name,
-            type: 'file',
-            mode: node.mode,
-            mtime,
-            content: { file: path.join(repo.root, node.rel), size: node.size },
+          const file = path.join(repo.root, node.rel)
+          // A state file is checked in the very bytes that go into the archive.
+          const content =
+            isCheckedStateEntry(name) && node.size <= MAX_CHECKED_STATE_BYTES
+              ? await fsp.readFile(file)
+              : { file, size: node.size }
+          if (Buffer.isBuffer(content)) {
+            const warning = stateFileWarning(name, content)
+            if (warning) warnings.push(warning)
           }
+          yield { name, type: 'file', mode: node.mode, mtime, content }
         } else
-          skipped.push({ path: node.rel, reason: `${node.kind}: only regular files are backed up` })
+          skipped.push({
+            path: node.rel,
+            reason: node.unsupported ?? `${node.kind}: only regular files are backed up`,
+          })
       }
       if (env)
         yield { name: ENV_ENTRY, type: 'file', mode: 0o600, mtime, content: Buffer.from(env.text) }
@@ -181,6 +200,7 @@ export async function createBackup(
       head: { symref: head.symref, commit: headCommit },
       env: manifest.env,
       skipped,
+      warnings,
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
       durationMs: finished.getTime() - started.getTime(),
@@ -192,7 +212,7 @@ export async function createBackup(
     throw e
   } finally {
     await lock?.release()
-    await fsp.rm(scratch, { recursive: true, force: true })
+    await scratch.remove()
   }
 }
 

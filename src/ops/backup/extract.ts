@@ -198,7 +198,8 @@ export async function extractArchive(
     await unpack.finished
   } catch (e) {
     const message = messageOf(e)
-    if (!problems.some((p) => p.message === message))
+    // The same failure often surfaces twice: in the reader, and prefixed by the decompressor.
+    if (!problems.some((p) => message.endsWith(p.message)))
       problems.push({ code: 'ARCHIVE_UNREADABLE', message })
   }
 

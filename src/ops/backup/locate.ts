@@ -32,23 +32,24 @@ export async function findBackup(store: BackupStore, ref: string): Promise<Backu
   )
 }
 
+/** What a backup directory holds: a file given by path must be one of these. */
+const BACKUP_FILE = /^(archive\.tar(\.zst|\.gz)?|manifest\.json|meta\.json)$/
+
+/** A path, not an id: it has a separator, starts with a dot, or names a backup's file. */
+const looksLikePath = (ref: string): boolean =>
+  ref.includes('/') || ref.includes(path.sep) || ref.startsWith('.') || BACKUP_FILE.test(ref)
+
 /**
- * `<id|path>`: a path to a backup directory (one holding manifest.json or an archive) is used as
- * is, which is how a backup copied to another machine is restored; anything else is an id in the
- * chosen store.
+ * `<id|path>`: a path to a backup directory, or to a file in one (its archive, which is what a
+ * user copies from `ls`, or its manifest), is used as is, which is how a backup copied to another
+ * machine is restored; anything else is an id in the chosen store.
  */
 export async function locateBackup(
   ref: string,
   choice: StoreChoice,
 ): Promise<{ store: BackupStore; backup: BackupSummary }> {
-  if (ref.includes('/') || ref.includes(path.sep) || ref.startsWith('.')) {
-    const dir = path.resolve(choice.cwd, ref)
-    const st = await fsp.stat(dir).catch(() => undefined)
-    if (!st?.isDirectory()) {
-      throw new CpoError('BACKUP_NOT_FOUND', 'notFound', `no backup directory at ${dir}`, {
-        hint: 'Give a backup id from `cpo backup list`, or the path of a backup directory.',
-      })
-    }
+  if (looksLikePath(ref)) {
+    const dir = await backupDirOf(path.resolve(choice.cwd, ref))
     const store = dirStore(path.dirname(dir))
     return { store, backup: await findBackup(store, path.basename(dir)) }
   }
@@ -56,9 +57,32 @@ export async function locateBackup(
   return { store, backup: await findBackup(store, ref) }
 }
 
-/** Complete backups only: restoring or pinning an interrupted one makes no sense. */
-export function requireComplete(backup: BackupSummary): NonNullable<BackupSummary['manifest']> {
-  if (backup.status === 'complete' && backup.manifest) return backup.manifest
+async function backupDirOf(given: string): Promise<string> {
+  const st = await fsp.stat(given).catch(() => undefined)
+  if (st?.isDirectory()) return given
+  const hint =
+    'Give a backup id from `cpo backup list`, or the path of a backup directory or of its archive (`<store>/<id>/archive.tar.zst`).'
+  if (st === undefined) {
+    throw new CpoError('BACKUP_NOT_FOUND', 'notFound', `no backup at ${given}`, { hint })
+  }
+  if (!st.isFile() || !BACKUP_FILE.test(path.basename(given))) {
+    throw new CpoError(
+      'BACKUP_NOT_FOUND',
+      'notFound',
+      `${given} is not a backup: give its directory, or its archive.tar.zst, archive.tar.gz, archive.tar or manifest.json`,
+      { hint },
+    )
+  }
+  return path.dirname(given)
+}
+
+/**
+ * Backups that can be checked: restoring or pinning an interrupted one makes no sense. One that
+ * an earlier verify found damaged is let through: verify and restore check every byte again, so
+ * a repaired backup comes back, and one still damaged is refused with what is wrong now.
+ */
+export function requireCheckable(backup: BackupSummary): NonNullable<BackupSummary['manifest']> {
+  if (backup.checkable && backup.manifest) return backup.manifest
   const code = backup.status === 'incomplete' ? 'BACKUP_INCOMPLETE' : 'BACKUP_DAMAGED'
   throw new CpoError(
     code,

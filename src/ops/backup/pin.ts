@@ -1,5 +1,5 @@
 import type { BackupStore } from '../../adapters/storage/types.js'
-import { findBackup, requireComplete } from './locate.js'
+import { findBackup, requireCheckable } from './locate.js'
 import { updateMeta } from './meta-update.js'
 
 export interface PinReport {
@@ -17,7 +17,7 @@ export async function setPinned(
   wait?: number,
 ): Promise<PinReport> {
   const backup = await findBackup(store, ref)
-  requireComplete(backup)
+  requireCheckable(backup)
   const changed = backup.pinned !== pinned
   await updateMeta(store, backup.id, (m) => ({ ...m, pinned }), wait)
   return { id: backup.id, pinned, changed }

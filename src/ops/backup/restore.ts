@@ -3,11 +3,13 @@ import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { BackupStore } from '../../adapters/storage/types.js'
 import { innerManifest } from '../../core/backup/manifest.js'
+import type { BackupWarning } from '../../core/backup/state-check.js'
 import type { BackupSummary } from '../../core/backup/summary.js'
 import { CpoError } from '../../errors.js'
 import { type BackupProblem, extractArchive } from './extract.js'
-import { requireComplete } from './locate.js'
+import { requireCheckable } from './locate.js'
 import { type Materialized, materialize } from './materialize.js'
+import { extractedStateWarnings } from './state-warnings.js'
 import { cleanupTarget, prepareTarget } from './target.js'
 
 export interface RestoreBackupOptions {
@@ -20,9 +22,17 @@ export interface RestoreBackupReport extends Materialized {
   target: string
   project: string
   backupTime: string
+  /** E.g. a state file that does not parse: restored byte for byte all the same. */
+  warnings: BackupWarning[]
 }
 
-export function damagedError(id: string, problems: BackupProblem[]): CpoError {
+/** A backup whose bytes do not match its manifest; `during` says what the user was doing. */
+export function damagedError(
+  id: string,
+  problems: BackupProblem[],
+  during: 'verify' | 'restore',
+  note = '',
+): CpoError {
   const first = problems.slice(0, 5).map((p) => p.message)
   const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''
   return new CpoError(
@@ -30,7 +40,10 @@ export function damagedError(id: string, problems: BackupProblem[]): CpoError {
     'invalidInput',
     `backup ${id} failed verification: ${first.join('; ')}${more}`,
     {
-      hint: 'Nothing was restored from it. Restore from another backup (`cpo backup list`).',
+      hint:
+        during === 'restore'
+          ? 'Nothing was restored from it. Restore from another backup (`cpo backup list`).'
+          : `Restore from another backup (\`cpo backup list\`), or make a new one with \`cpo backup create\`.${note}`,
       details: problems,
     },
   )
@@ -48,7 +61,7 @@ export async function restoreBackup(
   options: RestoreBackupOptions = {},
 ): Promise<RestoreBackupReport> {
   const progress = options.onProgress ?? (() => {})
-  const manifest = requireComplete(backup)
+  const manifest = requireCheckable(backup)
   const dir = path.resolve(target)
   const created = await prepareTarget(dir, options.force === true)
   const staging = path.join(dir, `.cpo-restore-${randomBytes(4).toString('hex')}`)
@@ -58,7 +71,8 @@ export async function restoreBackup(
     const { problems } = await extractArchive(store, backup.id, manifest, staging, {
       stopOnArchiveMismatch: true,
     })
-    if (problems.length > 0) throw damagedError(backup.id, problems)
+    if (problems.length > 0) throw damagedError(backup.id, problems, 'restore')
+    const warnings = await extractedStateWarnings(staging, manifest.entries)
     progress('rebuilding the repository…')
     const done = await materialize(staging, dir, innerManifest(manifest))
     await fsp.rm(staging, { recursive: true, force: true })
@@ -68,6 +82,7 @@ export async function restoreBackup(
       project: manifest.project,
       backupTime: manifest.startedAt,
       ...done,
+      warnings,
     }
   } catch (e) {
     await cleanupTarget(dir, created, staging)

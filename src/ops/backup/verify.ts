@@ -1,23 +1,28 @@
 import { createHash } from 'node:crypto'
 import { createReadStream, promises as fsp } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { git } from '../../adapters/git.js'
+import type { Repo } from '../../adapters/repo.js'
 import type { BackupStore } from '../../adapters/storage/types.js'
 import { BUNDLE_ENTRY, FILES_PREFIX } from '../../core/backup/layout.js'
 import { innerManifest, type StoredManifest } from '../../core/backup/manifest.js'
+import type { BackupWarning } from '../../core/backup/state-check.js'
 import type { BackupSummary } from '../../core/backup/summary.js'
 import { isCpoError } from '../../errors.js'
 import { readBundleRefs, verifyBundle } from './bundle.js'
 import { type BackupProblem, extractArchive } from './extract.js'
 import { materialize } from './materialize.js'
 import { updateMeta } from './meta-update.js'
+import { makeScratch, verifyScratchBases } from './scratch.js'
+import { extractedStateWarnings } from './state-warnings.js'
 
 export interface VerifyOptions {
   /** Also restore into a temp directory and compare refs and files with the manifest. */
   deep?: boolean
   wait?: number
   onProgress?: (message: string) => void
+  /** The project verify runs in, if any: its `.git/cpo/` holds scratch for remote stores. */
+  repo?: () => Promise<Repo>
 }
 
 export interface VerifyReport {
@@ -26,6 +31,8 @@ export interface VerifyReport {
   ok: boolean
   deep: boolean
   problems: BackupProblem[]
+  /** Not damage (an invalid state file is carried as it is): reported, never a failure. */
+  warnings: BackupWarning[]
   /** Entries checked (sha256 and size) and refs checked in the bundle. */
   entries: number
   refs: number
@@ -37,9 +44,11 @@ export interface VerifyReport {
 
 /**
  * `cpo backup verify [--deep]`: the archive's checksum, every entry against the manifest, the
- * bundle inside a scratch repository, every JSON file parsed; `--deep` adds a real test restore.
- * Every problem found is reported (not just the first), and the result is recorded in the
- * backup's metadata (prune always keeps the newest verified backup).
+ * bundle inside a scratch repository; `--deep` adds a real test restore. Integrity is what can
+ * fail it: the state files are parsed too, but one that does not parse is a warning (the backup
+ * holds exactly what the project held, which is what a restore must bring back). Every problem
+ * found is reported (not just the first), and the result, good or bad, is recorded in the
+ * backup's metadata: `list` shows a failed one as damaged, prune keeps the newest verified one.
  */
 export async function verifyBackup(
   store: BackupStore,
@@ -51,7 +60,7 @@ export async function verifyBackup(
   const deep = options.deep === true
   const base = { id: backup.id, store: store.location, deep }
   const manifest = backup.manifest
-  if (backup.status !== 'complete' || !manifest) {
+  if (!backup.checkable || !manifest) {
     const problems = [
       {
         code: backup.status === 'incomplete' ? 'BACKUP_INCOMPLETE' : 'BACKUP_DAMAGED',
@@ -62,6 +71,7 @@ export async function verifyBackup(
       ...base,
       ok: false,
       problems,
+      warnings: [],
       entries: 0,
       refs: 0,
       verifiedAt: null,
@@ -69,17 +79,19 @@ export async function verifyBackup(
       durationMs: Date.now() - started,
     }
   }
-  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'cpo-verify-'))
+  const scratch = await makeScratch(await verifyScratchBases(store, options.repo), 'verify')
+  const tmp = scratch.path
   try {
     const staging = path.join(tmp, 'extract')
     await fsp.mkdir(staging)
     progress(`checking ${manifest.archive.name} and its ${manifest.entries.length} entries…`)
     const { problems } = await extractArchive(store, backup.id, manifest, staging)
     const extractedOk = problems.length === 0
+    const warnings: BackupWarning[] = []
     if (extractedOk) {
       progress('verifying the git bundle in a scratch repository…')
       problems.push(...(await bundleProblems(staging, path.join(tmp, 'scratch.git'), manifest)))
-      problems.push(...(await jsonProblems(staging, manifest)))
+      warnings.push(...(await extractedStateWarnings(staging, manifest.entries)))
     }
     if (deep && problems.length === 0) {
       progress('test restore into a temporary directory…')
@@ -109,6 +121,7 @@ export async function verifyBackup(
       ...base,
       ok,
       problems,
+      warnings,
       entries: manifest.entries.length,
       refs: Object.keys(manifest.git.refs).length,
       verifiedAt: ok && recorded ? at : backup.verifiedAt,
@@ -116,7 +129,7 @@ export async function verifyBackup(
       durationMs: Date.now() - started,
     }
   } finally {
-    await fsp.rm(tmp, { recursive: true, force: true })
+    await scratch.remove()
   }
 }
 
@@ -156,23 +169,6 @@ function refProblems(
           ? `${where} has ${ref}, which the manifest does not list`
           : `${ref} is ${actual[ref]?.slice(0, 12)} in ${where}, the manifest says ${expected[ref]?.slice(0, 12)}`
     out.push({ code, message })
-  }
-  return out
-}
-
-async function jsonProblems(staging: string, manifest: StoredManifest): Promise<BackupProblem[]> {
-  const out: BackupProblem[] = []
-  for (const e of manifest.entries) {
-    if (e.type !== 'file' || !e.path.endsWith('.json')) continue
-    try {
-      JSON.parse(await fsp.readFile(path.join(staging, e.path), 'utf8'))
-    } catch (err) {
-      out.push({
-        code: 'JSON_INVALID',
-        entry: e.path,
-        message: `${e.path} is not valid JSON: ${(err as Error).message}`,
-      })
-    }
   }
   return out
 }
