@@ -11,7 +11,8 @@
 //    after capturing it ("compare before destroy", README: how the safety protocol works).
 //  - spanned: C was on disk (as far as the writer knows: written before the cpo process was
 //    spawned, next action on P after it exited) for the whole run of a cpo command that took a
-//    snapshot; that snapshot's scan saw C.
+//    snapshot; that snapshot's scan saw C. Should cpo have removed C before that run without
+//    capturing it, C is lost all the same: only the writer's own overwrites are forgiven.
 //
 // Not owed: a content the writer itself replaced or deleted before any cpo scan could see it,
 // which no tool could have captured. Ignored paths are never in snapshots, so for them only

@@ -243,53 +243,65 @@ function argsOf(dir: string, s: Step, n: number): string[] {
 
 const RUNS = Number(process.env.CPO_PROPERTY_RUNS ?? 3)
 
+/** Runs the steps while writer.mjs writes, then checks that every owed write survived. */
+async function withWriter(steps: Step[], seed: number): Promise<void> {
+  const dir = project()
+  const writer = await startWriter(dir, { seed, paths: WRITER_PATHS })
+  const windows: RunWindow[] = []
+  const run = (args: string[], env: Record<string, string> = {}) => {
+    windows.push(timedCpo(dir, args, env).window)
+  }
+  let entries: Awaited<ReturnType<typeof writer.stop>>
+  try {
+    for (const [n, s] of steps.entries()) {
+      const args = argsOf(dir, s, n)
+      if (s.kind !== 'crash') {
+        run(args)
+        continue
+      }
+      run(args, { CPO_FAULT: s.at })
+      run(['recover'])
+    }
+  } finally {
+    entries = await writer.stop()
+  }
+  const ignored = new Set(WRITER_PATHS.filter((p) => p.ignored).map((p) => p.path))
+  const { owed, lost, problems } = lostWrites(dir, entries, windows, ignored)
+  expect(problems).toEqual([])
+  expect(owed.length).toBeGreaterThan(0)
+  expect(
+    describeLost(lost, entries, windows),
+    `lost while running:\n${windows.map((w) => `  ${w.label}`).join('\n')}`,
+  ).toEqual([])
+}
+
+// Runs are not repeatable (the writer races real processes): no shrinking, report the seed.
+const settings = { numRuns: RUNS, endOnFailure: true }
+const seed = fc.integer({ min: 1, max: 2 ** 31 - 1 })
+
 describe('concurrent writer (property)', () => {
+  it(
+    'operations that leave the files alone (snapshot, checkpoint, stage start) lose nothing',
+    async () => {
+      const keeping = fc.constantFrom<Step>(
+        { kind: 'snapshot' },
+        { kind: 'checkpoint' },
+        { kind: 'stage-start' },
+      )
+      await fc.assert(
+        fc.asyncProperty(fc.array(keeping, { minLength: 2, maxLength: 4 }), seed, withWriter),
+        { ...settings, numRuns: Math.max(1, Math.ceil(RUNS / 3)) },
+      )
+    },
+    30_000 + RUNS * 10_000,
+  )
+
   it(
     'every owed byte string the writer wrote is on disk or in a snapshot after gc',
     async () => {
       await fc.assert(
-        fc.asyncProperty(
-          fc.array(step, { minLength: 2, maxLength: 4 }),
-          fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-          async (steps, seed) => {
-            const dir = project()
-            const writer = await startWriter(dir, { seed, paths: WRITER_PATHS })
-            const windows: RunWindow[] = []
-            const run = (args: string[], env: Record<string, string> = {}) => {
-              const { result, window } = timedCpo(dir, args, env)
-              windows.push(window)
-              return result
-            }
-            let entries: Awaited<ReturnType<typeof writer.stop>>
-            try {
-              steps.forEach((s, n) => {
-                const args = argsOf(dir, s, n)
-                if (s.kind !== 'crash') {
-                  run(args)
-                  return
-                }
-                run(args, { CPO_FAULT: s.at })
-                run(['recover'])
-              })
-            } finally {
-              entries = await writer.stop()
-            }
-            const { owed, lost, problems } = lostWrites(
-              dir,
-              entries,
-              windows,
-              new Set(WRITER_PATHS.filter((p) => p.ignored).map((p) => p.path)),
-            )
-            expect(problems).toEqual([])
-            expect(owed.length).toBeGreaterThan(0)
-            expect(
-              describeLost(lost, entries, windows),
-              `lost while running:\n${windows.map((w) => `  ${w.label}`).join('\n')}`,
-            ).toEqual([])
-          },
-        ),
-        // Runs are not repeatable (the writer races real processes): no shrinking, report the seed.
-        { numRuns: RUNS, endOnFailure: true },
+        fc.asyncProperty(fc.array(step, { minLength: 2, maxLength: 4 }), seed, withWriter),
+        settings,
       )
     },
     30_000 + RUNS * 20_000,
