@@ -169,6 +169,14 @@ function journal(root) {
 
 // --- state ---------------------------------------------------------------------------------
 
+function errorCode(r) {
+  try {
+    return JSON.parse(r.stdout).error?.code ?? `exit ${r.code}`
+  } catch {
+    return `exit ${r.code}`
+  }
+}
+
 /** Operations journaled `begun` that neither ended nor were recovered by a finished recover. */
 function pendingIds(events) {
   const open = new Set()
@@ -406,7 +414,12 @@ async function main() {
       typicalMs = 0.7 * typicalMs + 0.3 * (r.window.end - r.window.start)
     }
     const label = r.window.label
-    if (r.code === 1) fail(i, `${label} exited 1 (internal error)`, r.stderr.split('\n'))
+    if (r.code === 1) {
+      fail(i, `${label} exited 1 (internal error)`, [
+        ...r.stdout.split('\n'),
+        ...r.stderr.split('\n'),
+      ])
+    }
     const added = journal(root).slice(events)
     const begun = added.find((ev) => ev.type === 'begun')
     const done = begun && added.find((ev) => ev.type === 'done' && ev.id === begun.id)
@@ -417,17 +430,26 @@ async function main() {
         const again = await cpo(root, ['recover'], { fault: pick(FAILPOINTS.slice(2, -1)) })
         windows.push(again.window)
       }
-      let rec = await cpo(root, ['recover', '--json'])
-      windows.push(rec.window)
-      if (rec.code !== 0 && existsSync(path.join(root, '.git/index.lock'))) {
-        // A git process killed with cpo left its lock: what the INDEX_LOCKED hint says to do.
-        rmSync(path.join(root, '.git/index.lock'))
+      // A recover may be refused for a reason that passes: a file the writer created meanwhile
+      // in the way (UNCAPTURED_FILES_IN_THE_WAY), or a git process killed with cpo that left
+      // .git/index.lock (INDEX_LOCKED: its hint says to delete it). Try again, a few times.
+      const notes = []
+      let rec
+      for (let attempt = 1; attempt <= 3; attempt++) {
         rec = await cpo(root, ['recover', '--json'])
         windows.push(rec.window)
-        recovered = ' (after removing a stale .git/index.lock)'
+        if (rec.code === 0) break
+        const code = errorCode(rec)
+        notes.push(code)
+        if (code === 'INDEX_LOCKED') rmSync(path.join(root, '.git/index.lock'), { force: true })
       }
-      if (rec.code !== 0)
-        fail(i, `cpo recover after ${label} failed (${rec.code})`, rec.stderr.split('\n'))
+      if (rec.code !== 0) {
+        fail(i, `cpo recover after ${label} failed (${rec.code})`, [
+          ...rec.stdout.split('\n'),
+          ...rec.stderr.split('\n'),
+        ])
+      }
+      if (notes.length > 0) recovered = ` (after ${notes.join(', ')})`
       recovered = `, recovered${recovered}`
     }
     const pending = pendingIds(journal(root))
