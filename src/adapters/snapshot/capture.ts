@@ -5,7 +5,7 @@ import { newId } from '../../core/ids.js'
 import { CpoError } from '../../errors.js'
 import { git } from '../git.js'
 import { gitOperationInProgress, type Repo } from '../repo.js'
-import { convertedPaths, readWorkTreeConfig } from './conversion.js'
+import { conversionAttributes, convertedBy, readWorkTreeConfig } from './conversion.js'
 import { modeExceptions } from './file-modes.js'
 import { readBranch, readRefs } from './head.js'
 import { type HiddenEntry, mayHaveHiddenEntries, readHiddenEntries } from './index-flags.js'
@@ -227,14 +227,22 @@ async function inspectFiles(
     ...new Set([...status.staged, ...status.unstaged, ...untracked, ...hidden.map((h) => h.path)]),
   ]
   if (paths.length === 0) return { kept: [], skipped: [], raw: [], modes: {} }
-  const [stats, config] = await Promise.all([lstatAll(repo.root, paths), readWorkTreeConfig(repo)])
+  // Files status compared with their entries: the attributes are looked up by name, beside
+  // the lstat calls that tell which are still there.
+  const compared = [...status.unstaged, ...untracked]
+  const [stats, config, attributed] = await Promise.all([
+    lstatAll(repo.root, paths),
+    readWorkTreeConfig(repo),
+    conversionAttributes(repo, compared, env),
+  ])
   const { kept, skipped } = partitionUntracked(status.untracked, stats, sizeCap)
   const regular = (p: string) => stats.get(p)?.isFile() === true
-  // Files status compared with their entries, as they are on disk now; the rest are deletions.
-  const candidates = [...status.unstaged, ...kept].filter(regular)
-  const beyondLink = symlinkLeadingPath(repo.root)
-  const converted = [...(await convertedPaths(repo, candidates, config, env))]
+  const leftOut = new Set(skipped.map((s) => s.path))
+  const converted = compared.filter(
+    (p) => regular(p) && !leftOut.has(p) && convertedBy(attributed.get(p), config),
+  )
   // git counts a file below a symlinked directory as deleted; so does the snapshot.
+  const beyondLink = symlinkLeadingPath(repo.root)
   const linked = await Promise.all(converted.map(beyondLink))
   // A hidden file on disk goes in whatever status says: it may differ from its entry unseen.
   const hiddenOnDisk = hidden.filter((h) => regular(h.path)).map((h) => h.path)

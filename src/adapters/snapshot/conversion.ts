@@ -33,25 +33,21 @@ const isTrue = (v: string): boolean => ['true', 'yes', 'on', '1'].includes(v)
 const ATTRIBUTES = ['filter', 'text', 'eol', 'crlf', 'ident', 'working-tree-encoding']
 
 /**
- * The paths git would not store byte for byte (`git add`) or write back byte for byte
- * (checkout): a clean filter may drop content (nbstripout drops notebook outputs), and
- * end-of-line conversion rewrites line endings either way. One `check-attr` for all of them.
- * Any sign of a conversion counts: storing such a file raw is always exact, only not needed.
+ * The attributes that make git convert a file on its way into a blob or back, for each path,
+ * from one `check-attr`.
  */
-export async function convertedPaths(
+export async function conversionAttributes(
   repo: Repo,
   paths: string[],
-  config: WorkTreeConfig,
   env: Record<string, string>,
-): Promise<Set<string>> {
-  const converted = new Set<string>()
-  if (paths.length === 0) return converted
+): Promise<Map<string, Map<string, string>>> {
+  const attrs = new Map<string, Map<string, string>>()
+  if (paths.length === 0) return attrs
   const { stdout } = await git(repo.root, ['check-attr', '-z', '--stdin', ...ATTRIBUTES], {
     input: `${paths.join('\0')}\0`,
     env,
   })
   const fields = splitZ(stdout)
-  const attrs = new Map<string, Map<string, string>>()
   // `<path> NUL <attribute> NUL <value> NUL`, the value `unspecified`, `unset`, `set` or text.
   for (let i = 0; i + 2 < fields.length; i += 3) {
     const file = fields[i] as string
@@ -59,15 +55,21 @@ export async function convertedPaths(
     attrs.set(file, of)
     of.set(fields[i + 1] as string, fields[i + 2] as string)
   }
-  for (const [file, of] of attrs) {
-    const given = (name: string) => {
-      const v = of.get(name) ?? 'unspecified'
-      return v !== 'unspecified' && v !== 'unset'
-    }
-    const eolUnsaid = of.get('text') === 'unspecified' && of.get('crlf') === 'unspecified'
-    if (ATTRIBUTES.some(given) || (eolUnsaid && config.autocrlf)) {
-      converted.add(file)
-    }
-  }
-  return converted
+  return attrs
+}
+
+/**
+ * Whether git would not store a file byte for byte (`git add`) or write it back byte for byte
+ * (checkout): a clean filter may drop content (nbstripout drops notebook outputs), and
+ * end-of-line conversion rewrites line endings either way. Any sign of a conversion counts:
+ * storing such a file raw is always exact, only not always needed.
+ */
+export function convertedBy(
+  attrs: Map<string, string> | undefined,
+  config: WorkTreeConfig,
+): boolean {
+  const value = (name: string) => attrs?.get(name) ?? 'unspecified'
+  const given = (name: string) => !['unspecified', 'unset'].includes(value(name))
+  const eolUnsaid = value('text') === 'unspecified' && value('crlf') === 'unspecified'
+  return ATTRIBUTES.some(given) || (eolUnsaid && config.autocrlf)
 }

@@ -31,10 +31,9 @@ export function indexMarks(
 }
 
 /**
- * The files a restore writes of those that changed. It leaves alone a skip-worktree file: it is
- * git's to leave untouched (a local edit git was told to ignore, or, with sparse-checkout, a file outside
- * the cone that must stay off disk), unless the target snapshot holds that file's bytes from
- * disk.
+ * The files a restore writes of those that changed. It leaves a skip-worktree file alone, as
+ * git does: a local edit git was told to ignore, or, with sparse-checkout, a file outside the
+ * cone that must stay off disk. Unless the target snapshot holds that file's bytes from disk.
  */
 export function filesToWrite<T extends { path: string }>(
   files: T[],
