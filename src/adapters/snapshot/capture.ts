@@ -5,7 +5,12 @@ import { newId } from '../../core/ids.js'
 import { CpoError } from '../../errors.js'
 import { git } from '../git.js'
 import { gitOperationInProgress, type Repo } from '../repo.js'
-import { conversionAttributes, convertedBy, readWorkTreeConfig } from './conversion.js'
+import {
+  conversionAttributes,
+  convertedBy,
+  readWorkTreeConfig,
+  type WorkTreeConfig,
+} from './conversion.js'
 import { modeExceptions } from './file-modes.js'
 import { readBranch, readRefs } from './head.js'
 import { type HiddenEntry, mayHaveHiddenEntries, readHiddenEntries } from './index-flags.js'
@@ -28,6 +33,8 @@ export interface CaptureOptions {
   /** Untracked files larger than this are not captured, and reported. */
   sizeCap?: number
   now?: Date
+  /** core.autocrlf and core.fileMode when the caller has read them; otherwise read here. */
+  workTreeConfig?: WorkTreeConfig
 }
 
 const IDENTITY = {
@@ -155,7 +162,7 @@ export async function recordSnapshot(
     // The work-tree side is the longer one, so it starts first.
     const [worktreeSide, indexSide] = await settleAll([
       (async () => {
-        const files = await inspectFiles(repo, scan, options.sizeCap ?? DEFAULT_SIZE_CAP, env)
+        const files = await inspectFiles(repo, scan, options, env)
         const raw = new Set(files.raw.map((f) => f.path))
         const changed = await stageWorkTree(
           repo,
@@ -213,7 +220,7 @@ interface RawEntry {
 async function inspectFiles(
   repo: Repo,
   scan: WorkTreeScan,
-  sizeCap: number,
+  options: CaptureOptions,
   env: Record<string, string>,
 ): Promise<{
   kept: string[]
@@ -232,9 +239,10 @@ async function inspectFiles(
   const compared = [...status.unstaged, ...untracked]
   const [stats, config, attributed] = await Promise.all([
     lstatAll(repo.root, paths),
-    readWorkTreeConfig(repo),
+    options.workTreeConfig ?? readWorkTreeConfig(repo),
     conversionAttributes(repo, compared, env),
   ])
+  const sizeCap = options.sizeCap ?? DEFAULT_SIZE_CAP
   const { kept, skipped } = partitionUntracked(status.untracked, stats, sizeCap)
   const regular = (p: string) => stats.get(p)?.isFile() === true
   const leftOut = new Set(skipped.map((s) => s.path))
