@@ -214,8 +214,9 @@ interface RawEntry {
 /**
  * What a tree would not keep of the files a scan found: which untracked files are captured at
  * all (the size cap), which go in raw, and which have permission bits git would not give back.
- * Each path is lstat'ed once; git runs only when there are changed files (its config) and
- * files that could be converted (one `check-attr`).
+ * Each path is lstat'ed once. With a clean work tree no git process runs; otherwise the config
+ * read (unless the caller has it) and one `check-attr` over the changed and untracked paths run
+ * side by side, as small processes.
  */
 async function inspectFiles(
   repo: Repo,
