@@ -1,15 +1,25 @@
 import { randomBytes } from 'node:crypto'
-import { promises as fsp } from 'node:fs'
+import { promises as fsp, type Stats } from 'node:fs'
 import path from 'node:path'
 import { newId } from '../../core/ids.js'
 import { CpoError } from '../../errors.js'
 import { git } from '../git.js'
 import { gitOperationInProgress, type Repo } from '../repo.js'
+import {
+  conversionAttributes,
+  convertedBy,
+  readWorkTreeConfig,
+  type WorkTreeConfig,
+} from './conversion.js'
+import { modeExceptions } from './file-modes.js'
 import { readBranch, readRefs } from './head.js'
+import { type HiddenEntry, mayHaveHiddenEntries, readHiddenEntries } from './index-flags.js'
 import { createSnapshotRef } from './keep.js'
+import { hashRawFiles } from './raw-files.js'
 import { readWorkTreeStatus, type WorkTreeStatus } from './status.js'
 import {
   DEFAULT_SIZE_CAP,
+  type OnDisk,
   type SkippedFile,
   SNAPSHOT_REF_PREFIX,
   type Snapshot,
@@ -24,6 +34,8 @@ export interface CaptureOptions {
   /** Untracked files larger than this are not captured, and reported. */
   sizeCap?: number
   now?: Date
+  /** core.autocrlf and core.fileMode when the caller has read them; otherwise read here. */
+  workTreeConfig?: WorkTreeConfig
 }
 
 const IDENTITY = {
@@ -64,6 +76,8 @@ export interface WorkTreeScan {
   headTree: string
   branch: string | null
   refs: Record<string, string>
+  /** Index entries marked skip-worktree or assume-unchanged: status does not look at them. */
+  hidden: HiddenEntry[]
 }
 
 /**
@@ -81,17 +95,21 @@ export async function scanWorkTree(repo: Repo): Promise<WorkTreeScan> {
   const scratchIndex = path.join(repo.cpoDir, 'tmp', `index-${randomBytes(6).toString('hex')}`)
   await fsp.mkdir(path.dirname(scratchIndex), { recursive: true })
   try {
-    const indexStamp = await copyIndex(path.join(repo.gitDir, 'index'), scratchIndex)
+    const copied = await copyIndex(path.join(repo.gitDir, 'index'), scratchIndex)
+    const indexStamp = copied?.stamp
+    const env = { GIT_INDEX_FILE: scratchIndex }
     // Status goes first: it is by far the longest call, and every spawn holds up the event loop
     // for a moment. It only reads the scratch index (refreshed stat data would be thrown away
     // with it), and `--branch` names the very commit its staged list was computed against.
-    const [status, refs, headNow] = await Promise.all([
-      readWorkTreeStatus(repo, { GIT_INDEX_FILE: scratchIndex }),
+    const [status, refs, headNow, hidden] = await Promise.all([
+      readWorkTreeStatus(repo, env),
       readRefs(repo),
       // HEAD's commit, tree and branch in one call (`HEAD` for the branch when detached).
       git(repo.root, ['rev-parse', 'HEAD', 'HEAD^{tree}', '--symbolic-full-name', 'HEAD', '--'], {
         okCodes: [128],
       }),
+      // Listed only when the index bytes show such an entry (almost never).
+      copied && mayHaveHiddenEntries(copied.bytes) ? readHiddenEntries(repo, env) : [],
     ])
     const head = status.branch?.oid
     if (!head) {
@@ -103,10 +121,10 @@ export async function scanWorkTree(repo: Repo): Promise<WorkTreeScan> {
     const [commit, tree, symbolic] = headNow.stdout.split('\n')
     if (commit !== head || !tree || !symbolic) {
       const [headTree, branch] = await Promise.all([treeOf(repo, head), readBranch(repo)])
-      return { scratchIndex, indexStamp, status, head, headTree, branch, refs }
+      return { scratchIndex, indexStamp, status, head, headTree, branch, refs, hidden }
     }
     const branch = symbolic === 'HEAD' ? null : symbolic
-    return { scratchIndex, indexStamp, status, head, headTree: tree, branch, refs }
+    return { scratchIndex, indexStamp, status, head, headTree: tree, branch, refs, hidden }
   } catch (error) {
     await fsp.rm(scratchIndex, { force: true })
     throw error
@@ -120,7 +138,9 @@ export async function discardScan(scan: WorkTreeScan): Promise<void> {
 /**
  * Records a scan as a snapshot. Work-tree changes are staged into the scan's scratch index, so
  * afterwards it holds exactly the snapshot's work tree with fresh stat data
- * (`scratchHoldsWorkTree`): what `git add -A` would have made of the real index.
+ * (`scratchHoldsWorkTree`): what `git add -A` would have made of the real index. Not so when a
+ * file went in raw (a filter or line-ending conversion applies, or the index hides it): then
+ * the tree holds bytes `git add` would not store, and commits of the work go through git.
  *
  * Git processes dominate the cost, so independent ones run side by side: the index side (its
  * tree and commit) next to the work-tree side (staging changed paths, writing their tree).
@@ -143,13 +163,17 @@ export async function recordSnapshot(
     // The work-tree side is the longer one, so it starts first.
     const [worktreeSide, indexSide] = await settleAll([
       (async () => {
-        const { kept, skipped } = await partitionUntracked(
-          repo.root,
-          status.untracked,
-          options.sizeCap ?? DEFAULT_SIZE_CAP,
+        const files = await inspectFiles(repo, scan, options, env)
+        const raw = new Set(files.raw.map((f) => f.path))
+        const changed = await stageWorkTree(
+          repo,
+          env,
+          status.unstaged.filter((p) => !raw.has(p)),
+          files.kept.filter((p) => !raw.has(p)),
         )
-        const changed = await stageWorkTree(repo, env, status.unstaged, kept)
-        return { kept, skipped, tree: changed ? await writeTree(repo, env) : undefined }
+        await stageRaw(repo, env, files.raw)
+        const tree = changed || raw.size > 0 ? await writeTree(repo, env) : undefined
+        return { ...files, tree }
       })(),
       (async () => {
         const indexTree =
@@ -160,22 +184,140 @@ export async function recordSnapshot(
         return { indexTree, indexCommit }
       })(),
     ])
+    const worktreeTree = worktreeSide.tree ?? indexSide.indexTree
     const meta: SnapshotMeta = {
       ...label,
       head,
       branch: scan.branch,
       indexTree: indexSide.indexTree,
-      worktreeTree: worktreeSide.tree ?? indexSide.indexTree,
+      worktreeTree,
       refs: scan.refs,
       skipped: worktreeSide.skipped,
       dirty: [...new Set([...status.staged, ...status.unstaged, ...worktreeSide.kept])].sort(),
       ...(status.intentToAdd.length > 0 ? { intentToAdd: status.intentToAdd } : {}),
+      ...onDiskMeta(worktreeTree, worktreeSide.raw, worktreeSide.modes),
+      ...hiddenMeta(scan.hidden),
     }
     const snapshot = await storeSnapshot(repo, meta, indexSide.indexCommit)
-    return { snapshot, scratchHoldsWorkTree: worktreeSide.tree !== undefined }
+    const scratchHoldsWorkTree = worktreeSide.tree !== undefined && worktreeSide.raw.length === 0
+    return { snapshot, scratchHoldsWorkTree }
   } finally {
     await fsp.rm(indexCopy, { force: true })
   }
+}
+
+/** A file that goes into the snapshot as its bytes on disk, with the tree mode git would give it. */
+interface RawEntry {
+  path: string
+  mode: '100644' | '100755'
+}
+
+/**
+ * What a tree would not keep of the files a scan found: which untracked files are captured at
+ * all (the size cap), which go in raw, and which have permission bits git would not give back.
+ * Each path is lstat'ed once. With a clean work tree no git process runs; otherwise the config
+ * read (unless the caller has it) and one `check-attr` over the changed and untracked paths run
+ * side by side, as small processes.
+ */
+async function inspectFiles(
+  repo: Repo,
+  scan: WorkTreeScan,
+  options: CaptureOptions,
+  env: Record<string, string>,
+): Promise<{
+  kept: string[]
+  skipped: SkippedFile[]
+  raw: RawEntry[]
+  modes: Record<string, string>
+}> {
+  const { status, hidden } = scan
+  const untracked = status.untracked.filter((p) => !p.endsWith('/'))
+  const paths = [
+    ...new Set([...status.staged, ...status.unstaged, ...untracked, ...hidden.map((h) => h.path)]),
+  ]
+  if (paths.length === 0) return { kept: [], skipped: [], raw: [], modes: {} }
+  // Files status compared with their entries: the attributes are looked up by name, beside
+  // the lstat calls that tell which are still there.
+  const compared = [...status.unstaged, ...untracked]
+  const [stats, config, attributed] = await Promise.all([
+    lstatAll(repo.root, paths),
+    options.workTreeConfig ?? readWorkTreeConfig(repo),
+    conversionAttributes(repo, compared, env),
+  ])
+  const sizeCap = options.sizeCap ?? DEFAULT_SIZE_CAP
+  const { kept, skipped } = partitionUntracked(status.untracked, stats, sizeCap)
+  const regular = (p: string) => stats.get(p)?.isFile() === true
+  const leftOut = new Set(skipped.map((s) => s.path))
+  const converted = compared.filter(
+    (p) => regular(p) && !leftOut.has(p) && convertedBy(attributed.get(p), config),
+  )
+  // git counts a file below a symlinked directory as deleted; so does the snapshot.
+  const beyondLink = symlinkLeadingPath(repo.root)
+  const linked = await Promise.all(converted.map(beyondLink))
+  // A hidden file on disk goes in whatever status says: it may differ from its entry unseen.
+  const hiddenOnDisk = hidden.filter((h) => regular(h.path)).map((h) => h.path)
+  const rawPaths = [...new Set([...converted.filter((_, i) => !linked[i]), ...hiddenOnDisk])]
+  const byPath = new Map(hidden.map((h) => [h.path, h]))
+  const raw = rawPaths.map((p): RawEntry => {
+    const st = stats.get(p) as Stats
+    // With core.fileMode off git keeps the entry's mode (the full mode is kept either way).
+    const exec = config.fileMode ? (st.mode & 0o100) !== 0 : byPath.get(p)?.mode === '100755'
+    return { path: p, mode: exec ? '100755' : '100644' }
+  })
+  const captured = [...new Set([...status.staged, ...status.unstaged, ...kept, ...hiddenOnDisk])]
+  const modes = modeExceptions(
+    captured.flatMap((p) => {
+      const st = stats.get(p)
+      return st ? [[p, st] as [string, Stats]] : []
+    }),
+    config.fileMode,
+  )
+  return { kept, skipped, raw, modes }
+}
+
+/** Raw files into the scratch index: blobs of their bytes on disk, put in by mode and id. */
+async function stageRaw(repo: Repo, env: Record<string, string>, raw: RawEntry[]): Promise<void> {
+  if (raw.length === 0) return
+  const oids = await hashRawFiles(
+    repo,
+    raw.map((r) => r.path),
+  )
+  await git(repo.root, ['update-index', '-z', '--index-info'], {
+    env,
+    input: raw.map((r, i) => `${r.mode} ${oids[i]}\t${r.path}\0`).join(''),
+  })
+}
+
+function onDiskMeta(
+  tree: string,
+  raw: RawEntry[],
+  modes: Record<string, string>,
+): { onDisk?: OnDisk } {
+  const hasModes = Object.keys(modes).length > 0
+  if (raw.length === 0 && !hasModes) return {}
+  return {
+    onDisk: {
+      tree,
+      ...(raw.length > 0 ? { raw: raw.map((r) => r.path).sort() } : {}),
+      ...(hasModes ? { modes } : {}),
+    },
+  }
+}
+
+function hiddenMeta(hidden: HiddenEntry[]): Pick<SnapshotMeta, 'skipWorktree' | 'assumeUnchanged'> {
+  const skipWorktree = hidden.filter((h) => h.skipWorktree).map((h) => h.path)
+  const assumeUnchanged = hidden.filter((h) => h.assumeUnchanged).map((h) => h.path)
+  return {
+    ...(skipWorktree.length > 0 ? { skipWorktree } : {}),
+    ...(assumeUnchanged.length > 0 ? { assumeUnchanged } : {}),
+  }
+}
+
+async function lstatAll(root: string, paths: string[]): Promise<Map<string, Stats | undefined>> {
+  const stats = await Promise.all(
+    paths.map((p) => fsp.lstat(path.join(root, p)).catch(() => undefined)),
+  )
+  return new Map(paths.map((p, i) => [p, stats[i]]))
 }
 
 /** A state an operation made itself and therefore knows without scanning the work tree. */
@@ -192,6 +334,10 @@ export interface KnownState {
    * and nothing is read: with thousands of tags, reading them all costs more than the rest.
    */
   refs: Record<string, string>
+  /** What the tree cannot say about files on disk (see SnapshotMeta); kept only for its tree. */
+  onDisk?: OnDisk
+  skipWorktree?: string[]
+  assumeUnchanged?: string[]
 }
 
 /**
@@ -206,11 +352,14 @@ export async function snapshotOfKnownState(
 ): Promise<Snapshot> {
   const label = labelOf(options)
   const indexCommit = await indexCommitOf(repo, state.indexTree, state.head, label)
+  const { onDisk, ...rest } = state
   const meta: SnapshotMeta = {
     ...label,
-    ...state,
+    ...rest,
     dirty: [...state.dirty].sort(),
     skipped: [],
+    // Facts about another tree's files would be stale here (see onDiskOf).
+    ...(onDisk?.tree === state.worktreeTree ? { onDisk } : {}),
   }
   return storeSnapshot(repo, meta, indexCommit)
 }
@@ -344,13 +493,17 @@ function symlinkLeadingPath(root: string): (rel: string) => Promise<boolean> {
  * comparing with the index file's own mtime. A copy would be newer and hide such edits, so the
  * copy gets the original's mtime (rounded down, which errs towards re-reading more files).
  */
-async function copyIndex(from: string, to: string): Promise<IndexStamp | undefined> {
+async function copyIndex(
+  from: string,
+  to: string,
+): Promise<{ stamp: IndexStamp; bytes: Buffer } | undefined> {
   try {
     const st = await fsp.stat(from)
-    await fsp.copyFile(from, to)
+    const bytes = await fsp.readFile(from)
+    await fsp.writeFile(to, bytes)
     const mtime = Math.floor(st.mtimeMs) / 1000
     await fsp.utimes(to, mtime, mtime)
-    return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }
+    return { stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }, bytes }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
     return undefined
@@ -383,28 +536,18 @@ async function commitTree(
 
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim().slice(0, 120)
 
-async function partitionUntracked(
-  root: string,
+function partitionUntracked(
   untracked: string[],
+  stats: Map<string, Stats | undefined>,
   sizeCap: number,
-): Promise<{ kept: string[]; skipped: SkippedFile[] }> {
+): { kept: string[]; skipped: SkippedFile[] } {
   const kept: string[] = []
   const skipped: SkippedFile[] = []
-  const sizes = await Promise.all(
-    untracked.map((p) =>
-      p.endsWith('/')
-        ? Promise.resolve(-1)
-        : fsp.lstat(path.join(root, p)).then(
-            (s) => s.size,
-            () => 0,
-          ),
-    ),
-  )
-  untracked.forEach((p, i) => {
-    const size = sizes[i] as number
+  for (const p of untracked) {
+    const size = p.endsWith('/') ? -1 : (stats.get(p)?.size ?? 0)
     if (size < 0) skipped.push({ path: p, reason: 'nested-repository' })
     else if (size > sizeCap) skipped.push({ path: p, reason: 'too-large', size })
     else kept.push(p)
-  })
+  }
   return { kept, skipped }
 }

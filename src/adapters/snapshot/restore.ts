@@ -6,6 +6,10 @@ import { CpoError } from '../../errors.js'
 import { failpoint } from '../failpoint.js'
 import { fitsCommandLine, git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
+import { applyModes } from './file-modes.js'
+import { markEntries } from './index-flags.js'
+import { filesToWrite, indexMarks, onDiskOf } from './on-disk.js'
+import { writeRawFiles } from './raw-files.js'
 import { setHead, updateRefs } from './refs-restore.js'
 import type { Snapshot } from './types.js'
 
@@ -81,7 +85,11 @@ export async function restoreSnapshot(
   const skipped = leftOut(target)
   const deleted = changes.filter((c) => c.status === 'D').map((c) => c.path)
   const removed = deleted.filter((p) => !skipped(p))
-  const toWrite = changes.filter((c) => c.status !== 'D')
+  const toWrite = filesToWrite(
+    changes.filter((c) => c.status !== 'D'),
+    current,
+    target,
+  )
   const written = toWrite.map((c) => c.path)
   await refuseToOverwriteUncaptured(repo, changes)
 
@@ -91,7 +99,7 @@ export async function restoreSnapshot(
   await setHead(repo, target, current, refs.moved, reflog)
   await removeFiles(repo.root, removed)
   failpoint('restore-deletions')
-  await checkoutFiles(repo, toWrite)
+  await checkoutFiles(repo, toWrite, target)
   failpoint('restore-writes')
   // A rewritten file whose index entry holds the same content looks modified to git plumbing
   // until a refresh records its new stat data; one that differs from its entry (or has none)
@@ -112,6 +120,7 @@ export async function restoreSnapshot(
     stale,
     ...(clean ? { known: changes } : {}),
     fromDisk: target.indexTree === target.worktreeTree && removed.length === deleted.length,
+    marks: { ...indexMarks(target, current), current },
   })
   if (intentToAdd.length > 0) {
     await git(repo.root, ['add', '-N', '--pathspec-from-file=-', '--pathspec-file-nul'], {
@@ -176,7 +185,7 @@ export async function restoreFiles(
 ): Promise<RestoreResult> {
   const entries = await treeEntries(repo, target.worktreeTree, files)
   failpoint('restore-writes')
-  await checkoutFiles(repo, entries)
+  await checkoutFiles(repo, entries, target)
   return { written: files, removed: [], refsUpdated: [] }
 }
 
@@ -319,25 +328,37 @@ async function removeFiles(root: string, files: string[]): Promise<void> {
 /**
  * Writes files through a scratch index, so git applies modes, symlinks and filters. The scratch
  * index holds only the entries to write, not the whole tree: loading every entry of a large tree
- * costs far more than writing a handful of files.
+ * costs far more than writing a handful of files. Files the snapshot took raw from disk are
+ * written back raw, without filters, and every file gets the permission bits it recorded.
  */
-async function checkoutFiles(repo: Repo, entries: TreeEntry[]): Promise<void> {
+async function checkoutFiles(repo: Repo, entries: TreeEntry[], from: Snapshot): Promise<void> {
   if (entries.length === 0) return
-  const env = {
-    GIT_INDEX_FILE: path.join(repo.cpoDir, 'tmp', `checkout-${randomBytes(4).toString('hex')}`),
+  const { raw, modes } = onDiskOf(from)
+  const isRaw = (e: TreeEntry) => raw.has(e.path) && (e.mode === '100644' || e.mode === '100755')
+  const viaGit = entries.filter((e) => !isRaw(e))
+  if (viaGit.length > 0) {
+    const env = {
+      GIT_INDEX_FILE: path.join(repo.cpoDir, 'tmp', `checkout-${randomBytes(4).toString('hex')}`),
+    }
+    try {
+      await git(repo.root, ['update-index', '-z', '--index-info'], {
+        env,
+        input: viaGit.map((e) => `${e.mode} ${e.oid}\t${e.path}\0`).join(''),
+      })
+      await git(repo.root, ['checkout-index', '-f', '-z', '--stdin'], {
+        env,
+        input: `${viaGit.map((e) => e.path).join('\0')}\0`,
+      })
+    } finally {
+      await fsp.rm(env.GIT_INDEX_FILE, { force: true })
+    }
   }
-  try {
-    await git(repo.root, ['update-index', '-z', '--index-info'], {
-      env,
-      input: entries.map((e) => `${e.mode} ${e.oid}\t${e.path}\0`).join(''),
-    })
-    await git(repo.root, ['checkout-index', '-f', '-z', '--stdin'], {
-      env,
-      input: `${entries.map((e) => e.path).join('\0')}\0`,
-    })
-  } finally {
-    await fsp.rm(env.GIT_INDEX_FILE, { force: true })
-  }
+  await writeRawFiles(repo, entries.filter(isRaw))
+  await applyModes(
+    repo.root,
+    entries.map((e) => e.path),
+    modes,
+  )
 }
 
 /**
@@ -359,16 +380,28 @@ async function setIndex(
   repo: Repo,
   currentTree: string,
   targetTree: string,
-  how: { whole: boolean; stale: string[]; known?: TreeChange[]; fromDisk: boolean },
+  how: {
+    whole: boolean
+    stale: string[]
+    known?: TreeChange[]
+    fromDisk: boolean
+    marks: IndexMarks
+  },
 ): Promise<void> {
   let refresh: string[] | 'all' = how.stale
+  // Entries replaced (or all, when read whole) lose their skip-worktree and assume-unchanged
+  // bits, so those are set again; and a skip-worktree file left off disk is no file to stage.
+  const marked = how.marks.skipWorktree.length + how.marks.assumeUnchanged.length > 0
+  let replaced: TreeChange[] | 'all' = []
   if (how.whole) {
     await git(repo.root, ['read-tree', targetTree])
     refresh = 'all'
+    replaced = 'all'
   } else if (currentTree !== targetTree) {
     try {
       const changes = how.known ?? (await diffTrees(repo, currentTree, targetTree))
-      if (how.fromDisk) {
+      replaced = changes
+      if (how.fromDisk && !marked) {
         const paths = [...new Set([...changes.map((c) => c.path), ...how.stale])]
         await git(repo.root, ['update-index', '--add', '--remove', '--replace', '-z', '--stdin'], {
           input: `${paths.join('\0')}\0`,
@@ -380,15 +413,70 @@ async function setIndex(
       }
       const tree = (await git(repo.root, ['write-tree'])).stdout.trim()
       if (tree !== targetTree) throw new Error(`the index holds ${tree}, not ${targetTree}`)
-      const replaced = changes.filter((c) => c.status !== 'D').map((c) => c.path)
-      refresh = how.fromDisk ? [] : [...new Set([...how.stale, ...replaced])]
+      const rewritten = changes.filter((c) => c.status !== 'D').map((c) => c.path)
+      refresh = how.fromDisk && !marked ? [] : [...new Set([...how.stale, ...rewritten])]
     } catch {
       await git(repo.root, ['read-tree', targetTree])
       refresh = 'all'
+      replaced = 'all'
     }
   }
+  if (marked) await restoreMarks(repo, targetTree, how.marks, replaced)
   if (refresh === 'all') await refreshIndex(repo)
   else if (refresh.length > 0) await refreshIndex(repo, refresh)
+}
+
+/** The hiding bits to set after a restore (see indexMarks), and the state they are set on. */
+interface IndexMarks {
+  skipWorktree: string[]
+  assumeUnchanged: string[]
+  /** The restoring operation's before-snapshot: the bits its entries have now. */
+  current: Pick<Snapshot, 'skipWorktree' | 'assumeUnchanged'>
+}
+
+/**
+ * Sets the bits on entries that lost them (replaced ones) or never had them (bits only the
+ * target had), for paths the index now holds: update-index refuses a path without an entry.
+ */
+async function restoreMarks(
+  repo: Repo,
+  targetTree: string,
+  marks: IndexMarks,
+  replaced: TreeChange[] | 'all',
+): Promise<void> {
+  const changed = replaced === 'all' ? undefined : new Set(replaced.map((c) => c.path))
+  const pick = (paths: string[], now: string[] | undefined) => {
+    const has = new Set(now ?? [])
+    return paths.filter((p) => changed === undefined || changed.has(p) || !has.has(p))
+  }
+  const skipWorktree = pick(marks.skipWorktree, marks.current.skipWorktree)
+  const assumeUnchanged = pick(marks.assumeUnchanged, marks.current.assumeUnchanged)
+  if (skipWorktree.length + assumeUnchanged.length === 0) return
+  const present = await pathsInTree(repo, targetTree, [...skipWorktree, ...assumeUnchanged])
+  await markEntries(repo, {
+    skipWorktree: skipWorktree.filter((p) => present.has(p)),
+    assumeUnchanged: assumeUnchanged.filter((p) => present.has(p)),
+  })
+}
+
+/** Which of `paths` are files in `tree` (by name for a few, from one listing for many). */
+async function pathsInTree(repo: Repo, tree: string, paths: string[]): Promise<Set<string>> {
+  const byName = fitsCommandLine(paths, 200)
+  const { stdout } = await git(
+    repo.root,
+    [
+      'ls-tree',
+      '-r',
+      '-z',
+      '--name-only',
+      '--full-tree',
+      tree,
+      ...(byName ? ['--', ...paths] : []),
+    ],
+    { env: { GIT_LITERAL_PATHSPECS: '1' } },
+  )
+  const wanted = new Set(paths)
+  return new Set(splitZ(stdout).filter((p) => wanted.has(p)))
 }
 
 /** Whether a path is one the snapshot left out: a skipped file, or inside a nested repository. */

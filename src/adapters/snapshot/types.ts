@@ -31,6 +31,33 @@ export interface SnapshotMeta {
    * made again on restore. Absent in snapshots taken before this was recorded.
    */
   intentToAdd?: string[]
+  /** How `worktreeTree`'s files were on disk where a tree cannot say. Absent in older snapshots. */
+  onDisk?: OnDisk
+  /**
+   * Index entries marked skip-worktree (`git update-index --skip-worktree`, sparse-checkout)
+   * and assume-unchanged: no tree holds these bits, so a restore sets them again.
+   */
+  skipWorktree?: string[]
+  assumeUnchanged?: string[]
+}
+
+/**
+ * What a tree cannot say about the files a snapshot took from disk. `tree` is the work-tree tree
+ * described: a state made from a snapshot with another tree (`{ ...snapshot, worktreeTree }`)
+ * does not inherit facts about files it does not hold.
+ */
+export interface OnDisk {
+  tree: string
+  /**
+   * Paths whose blob holds the bytes as they were on disk (no clean filter, no end-of-line
+   * conversion), written back the same way. Every other blob is git's own, smudged on checkout.
+   */
+  raw?: string[]
+  /**
+   * Full permission bits (octal, `600`) of captured files whose mode is not the one git would
+   * give them on checkout: a tree keeps only 644 or 755.
+   */
+  modes?: Record<string, string>
 }
 
 export interface Snapshot extends SnapshotMeta {

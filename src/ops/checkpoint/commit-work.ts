@@ -1,6 +1,7 @@
 import { commitEverything } from '../../adapters/checkpoint-git.js'
 import { advanceHead, replaceIndex, writeCommit } from '../../adapters/direct-commit.js'
 import type { KnownState } from '../../adapters/snapshot/capture.js'
+import { onDiskOf } from '../../adapters/snapshot/on-disk.js'
 import type { Snapshot } from '../../adapters/snapshot/types.js'
 import { CHECKPOINTS_DIR } from '../../core/checkpoint/sidecars.js'
 import type { OperationContext } from '../protocol.js'
@@ -20,8 +21,10 @@ export interface CommittedWork {
  * scan, and the state afterwards is known exactly.
  *
  * When the snapshot is not exactly what `add -A` would stage — it left out an untracked file
- * above the size cap or a nested repository, or it holds `.checkpoints/` files because the
- * directory was not ignored yet — the work is staged and committed by git itself instead.
+ * above the size cap or a nested repository, it holds `.checkpoints/` files because the
+ * directory was not ignored yet, or it holds files raw (their bytes on disk, where `git add`
+ * would apply a clean filter or convert line endings, or ones the index hides from `git add`)
+ * — the work is staged and committed by git itself instead.
  */
 export async function commitPendingWork(
   ctx: OperationContext,
@@ -31,7 +34,8 @@ export async function commitPendingWork(
   const { before, scan, repo } = ctx
   const dirty = before.dirty.length > 0 || before.skipped.length > 0
   if (!dirty && !options.allowEmpty) return { commit: null, state: unchanged(before) }
-  const exact = before.skipped.length === 0 && !before.dirty.some(isSidecar)
+  const exact =
+    before.skipped.length === 0 && !before.dirty.some(isSidecar) && onDiskOf(before).raw.size === 0
   if (!exact) return { commit: await commitEverything(repo, message), state: undefined }
 
   const commit = await writeCommit(repo, {
@@ -53,6 +57,8 @@ export async function commitPendingWork(
       worktreeTree: tree,
       dirty: [],
       refs: before.branch ? { ...before.refs, [before.branch]: commit } : before.refs,
+      // The files and the index bits are as they were: only HEAD moved.
+      ...carried(before),
     },
   }
 }
@@ -68,5 +74,14 @@ function unchanged(s: Snapshot): KnownState {
     worktreeTree: s.worktreeTree,
     dirty: s.dirty,
     refs: s.refs,
+    ...carried(s),
+  }
+}
+
+function carried(s: Snapshot): Pick<KnownState, 'onDisk' | 'skipWorktree' | 'assumeUnchanged'> {
+  return {
+    ...(s.onDisk ? { onDisk: s.onDisk } : {}),
+    ...(s.skipWorktree ? { skipWorktree: s.skipWorktree } : {}),
+    ...(s.assumeUnchanged ? { assumeUnchanged: s.assumeUnchanged } : {}),
   }
 }

@@ -1,0 +1,97 @@
+import { promises as fsp } from 'node:fs'
+import path from 'node:path'
+import { CpoError } from '../../errors.js'
+import { writeFileAtomic } from '../fs.js'
+import { git, gitBytes } from '../git.js'
+import type { Repo } from '../repo.js'
+
+/**
+ * Stores files as blobs byte for byte, as they are on disk (`--no-filters`: no clean filter, no
+ * end-of-line conversion), and returns their object ids in order.
+ *
+ * `--stdin-paths` reads one name a line and C-unquotes a name that starts with `"`, so a name
+ * with a line break (or a quote first, or a carriage return git would strip) goes in quoted.
+ */
+export async function hashRawFiles(repo: Repo, paths: string[]): Promise<string[]> {
+  if (paths.length === 0) return []
+  const { stdout } = await git(repo.root, ['hash-object', '--no-filters', '-w', '--stdin-paths'], {
+    input: paths.map((p) => `${quoteLine(p)}\n`).join(''),
+  })
+  const oids = stdout.trim().split('\n')
+  if (oids.length !== paths.length) {
+    throw new Error(`hash-object returned ${oids.length} ids for ${paths.length} files`)
+  }
+  return oids
+}
+
+function quoteLine(p: string): string {
+  if (!/[\n\r]/.test(p) && !p.startsWith('"')) return p
+  const escaped = p.replace(/[\\"\n\r]/g, (c) => ({ '\n': '\\n', '\r': '\\r' })[c] ?? `\\${c}`)
+  return `"${escaped}"`
+}
+
+/** A regular file to write from a blob: its tree mode (100644 or 100755), blob and path. */
+export interface RawFile {
+  mode: string
+  oid: string
+  path: string
+}
+
+/**
+ * Writes blobs to the work tree exactly as stored, without smudge filters or end-of-line
+ * conversion (checkout-index cannot be told to skip the `.gitattributes` of the work tree).
+ * Each file is created anew with git's mode for its entry (umask applied, as git does) and
+ * replaces what stood there atomically. A directory on the way that is a symlink or a file is
+ * an error: nothing is ever written through a link.
+ */
+export async function writeRawFiles(repo: Repo, files: RawFile[]): Promise<void> {
+  if (files.length === 0) return
+  const blobs = await readBlobs(
+    repo,
+    files.map((f) => f.oid),
+  )
+  for (const f of files) {
+    const data = blobs.get(f.oid) as Buffer
+    await makeParents(repo.root, f.path)
+    await writeFileAtomic(path.join(repo.root, f.path), data, {
+      mode: f.mode === '100755' ? 0o777 : 0o666,
+    })
+  }
+}
+
+/** The contents of blobs, through one `cat-file --batch`. */
+async function readBlobs(repo: Repo, oids: string[]): Promise<Map<string, Buffer>> {
+  const unique = [...new Set(oids)]
+  const { stdout } = await gitBytes(repo.root, ['cat-file', '--batch'], {
+    input: `${unique.join('\n')}\n`,
+  })
+  const blobs = new Map<string, Buffer>()
+  let at = 0
+  for (const oid of unique) {
+    // `<oid> <type> <size>\n<content>\n`, or `<oid> missing\n`
+    const nl = stdout.indexOf(0x0a, at)
+    const header = stdout.toString('utf8', at, nl).split(' ')
+    if (header[1] !== 'blob') throw new Error(`object ${oid} is not a stored blob`)
+    const size = Number(header[2])
+    blobs.set(oid, stdout.subarray(nl + 1, nl + 1 + size))
+    at = nl + 1 + size + 1
+  }
+  return blobs
+}
+
+async function makeParents(root: string, rel: string): Promise<void> {
+  const parts = rel.split('/').slice(0, -1)
+  for (let i = 1; i <= parts.length; i++) {
+    const dir = path.join(root, ...parts.slice(0, i))
+    const st = await fsp.lstat(dir).catch(() => undefined)
+    if (!st) await fsp.mkdir(dir)
+    else if (!st.isDirectory()) {
+      throw new CpoError(
+        'PATH_BLOCKED',
+        'conflict',
+        `cannot write ${rel}: ${parts.slice(0, i).join('/')} is not a directory`,
+        { hint: 'Move it out of the way, then run the command again.' },
+      )
+    }
+  }
+}
