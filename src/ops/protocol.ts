@@ -15,10 +15,15 @@ import {
   snapshotOfKnownState,
   type WorkTreeScan,
 } from '../adapters/snapshot/capture.js'
-import { restoreSnapshot } from '../adapters/snapshot/restore.js'
+import { type CaptureDuring, restoreSnapshot } from '../adapters/snapshot/restore.js'
 import type { Snapshot, SnapshotKind } from '../adapters/snapshot/types.js'
 import { newId } from '../core/ids.js'
-import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
+import {
+  type ChangedDuring,
+  foldJournal,
+  type Operation,
+  pendingOperations,
+} from '../core/journal.js'
 import { CpoError } from '../errors.js'
 import { readSettings, type Settings } from './settings.js'
 
@@ -46,6 +51,8 @@ export interface Applied<R> {
    * files itself): the after-snapshot records it without scanning the work tree again.
    */
   after?: KnownState
+  /** Paths that changed while it ran and the snapshots holding them: journaled with `done`. */
+  changedDuring?: ChangedDuring[]
 }
 
 export interface OperationSpec<P, R> {
@@ -199,6 +206,7 @@ export async function runOperation<P, R>(
       time: new Date().toISOString(),
       after: after.id,
       summary: applied.summary,
+      ...(applied.changedDuring?.length ? { changedDuring: applied.changedDuring } : {}),
     })
     failpoint('journal-done')
     return {
@@ -217,9 +225,16 @@ export async function runOperation<P, R>(
   }
 }
 
+/** How an operation's restores capture paths that change while it runs. */
+export function captureDuring(ctx: OperationContext): CaptureDuring {
+  return { operation: ctx.opId, sizeCap: ctx.settings.sizeCap }
+}
+
 /**
  * A step that throws (rather than crashing) leaves a partial change: put the before-state back
- * at once. If even that fails the `begun` entry stays open and `cpo recover` finishes the job.
+ * at once. What stands there now is captured first, and the `failed` entry names that snapshot
+ * (and any captured while putting back), so nothing the put-back overwrites is out of reach. If
+ * even that fails the `begun` entry stays open and `cpo recover` finishes the job.
  */
 async function rollBackFailed(ctx: OperationContext, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error)
@@ -230,8 +245,9 @@ async function rollBackFailed(ctx: OperationContext, error: unknown): Promise<vo
       operation: ctx.opId,
       sizeCap: ctx.settings.sizeCap,
     })
-    await restoreSnapshot(ctx.repo, ctx.before, now, {
+    const { changedDuring } = await restoreSnapshot(ctx.repo, ctx.before, now, {
       reflog: `cpo: operation ${ctx.opId} failed, state put back`,
+      capture: captureDuring(ctx),
     })
     await appendJournal(ctx.repo.cpoDir, {
       type: 'failed',
@@ -239,6 +255,8 @@ async function rollBackFailed(ctx: OperationContext, error: unknown): Promise<vo
       time: new Date().toISOString(),
       error: message,
       rolledBack: true,
+      snapshot: now.id,
+      ...(changedDuring.length > 0 ? { changedDuring } : {}),
     })
   } catch {
     // Leave the operation pending: the next command will point to `cpo recover`.

@@ -7,7 +7,7 @@ import { isIdPrefix } from '../core/ids.js'
 import { findOperation, foldJournal, lastUndoable, type Operation } from '../core/journal.js'
 import { refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
-import { type OperationReport, reportOf, runOperation } from './protocol.js'
+import { captureDuring, type OperationReport, reportOf, runOperation } from './protocol.js'
 
 export interface UndoOptions {
   reason?: string
@@ -85,10 +85,12 @@ export async function undoOperation(
           (ref) => plan.target.refs[ref] !== plan.after.refs[ref],
         ),
         reflog: `cpo: undo ${plan.op.id} (${plan.op.command})`,
+        capture: captureDuring(ctx),
       })
       return {
         summary: `undid ${plan.op.id} (${plan.op.command})`,
         result: { ...result, changedSince },
+        changedDuring: result.changedDuring,
       }
     },
   })
