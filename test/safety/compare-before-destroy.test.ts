@@ -3,7 +3,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { commitAll, cpo, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 import { builtProject } from '../rollback/build.js'
-import { applying, background, inSnapshot, journal } from './background.js'
+import { applying, background, inSnapshot, journal, until } from './background.js'
 
 const read = (dir: string, f: string) => fs.readFileSync(path.join(dir, f), 'utf8')
 const exists = (dir: string, f: string) => fs.existsSync(path.join(dir, f))
@@ -137,11 +137,3 @@ describe('compare before destroy', () => {
     expect(journal(dir).at(-1)).toMatchObject({ type: 'failed', rolledBack: true })
   })
 })
-
-async function until(check: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}

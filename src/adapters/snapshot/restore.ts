@@ -322,6 +322,7 @@ export async function restoreFiles(
   how: { capture?: CaptureDuring } = {},
 ): Promise<RestoreResult> {
   const entries = await treeEntries(repo, target.worktreeTree, files)
+  failpoint('restore-writes')
   const { changedDuring } = await compareBeforeDestroy(
     repo,
     current,
@@ -333,7 +334,6 @@ export async function restoreFiles(
     how.capture,
     (base) => (paths) => lookupEntries(repo, base.worktreeTree, paths),
   )
-  failpoint('restore-writes')
   await checkoutFiles(repo, entries)
   return { written: files, removed: [], refsUpdated: [], kept: [], changedDuring }
 }
