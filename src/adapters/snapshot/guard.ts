@@ -14,6 +14,11 @@ export interface BaseEntry {
   path: string
   mode: string
   oid: string
+  /**
+   * The restore puts a submodule (gitlink) here: a directory standing there is its checkout,
+   * which git leaves alone, so what is inside is not in the way.
+   */
+  gitlinkTarget?: boolean
 }
 
 export type { ChangedDuring } from '../../core/journal.js'
@@ -66,7 +71,7 @@ export async function changedOnDisk(
       const st = await lstat(e.path)
       if (!st) return
       if (!st.isDirectory()) unknown.add(e.path)
-      else {
+      else if (!e.gitlinkTarget) {
         for (const f of await filesBelow(path.join(root, e.path))) {
           if (!known.has(`${e.path}/${f}`)) unknown.add(`${e.path}/${f}`)
         }

@@ -221,7 +221,12 @@ export async function submodulesKept(repo: Repo, from: string, to: string): Prom
   return gone.filter((_, i) => held[i]).map((c) => ({ path: c.path, reason: SUBMODULE_KEPT }))
 }
 
-const baseSide = (c: TreeChange): BaseEntry => ({ path: c.path, mode: c.fromMode, oid: c.fromOid })
+const baseSide = (c: TreeChange): BaseEntry => ({
+  path: c.path,
+  mode: c.fromMode,
+  oid: c.fromOid,
+  ...(c.mode === GITLINK ? { gitlinkTarget: true } : {}),
+})
 
 /**
  * Checks every path a restore is about to destroy against the snapshot its plan was made from.
@@ -329,7 +334,10 @@ export async function restoreFiles(
     async () => entries,
     async (_, base) => {
       const held = await lookupEntries(repo, base.worktreeTree, files)
-      return files.map((f) => held.get(f) ?? { path: f, mode: NO_ENTRY, oid: '' })
+      return entries.map((e) => ({
+        ...(held.get(e.path) ?? { path: e.path, mode: NO_ENTRY, oid: '' }),
+        ...(e.mode === GITLINK ? { gitlinkTarget: true } : {}),
+      }))
     },
     how.capture,
     (base) => (paths) => lookupEntries(repo, base.worktreeTree, paths),
