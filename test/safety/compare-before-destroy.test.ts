@@ -126,6 +126,8 @@ describe('compare before destroy', () => {
     const head = commitAll(dir, 'ignore old.txt')
     const run = background(dir, ['snapshot', 'restore', snap, '--json'], HOLD)
     await until(() => applying(dir))
+    // Well inside the hold: after the checks made when the restore began.
+    await new Promise((r) => setTimeout(r, 1000))
     writeFiles(dir, { 'old.txt': 'ignored, in no snapshot\n' })
     const r = await run
     expect(r.json.error?.code).toBe('UNCAPTURED_FILES_IN_THE_WAY')
