@@ -138,4 +138,16 @@ describe('compare before destroy', () => {
     expect(sh(dir, 'git', 'status', '--porcelain')).toBe('')
     expect(journal(dir).at(-1)).toMatchObject({ type: 'failed', rolledBack: true })
   })
+
+  it('files that pass through git filters (eol conversion) are not taken for changed', () => {
+    const dir = makeRepo({ '.gitattributes': '*.txt text eol=crlf\n', 'a.txt': 'one\ntwo\n' })
+    const snap = cpo(dir, ['snapshot', '--json']).json.data.snapshot.id
+    writeFiles(dir, { 'a.txt': 'one\r\nthree\r\n' })
+    commitAll(dir, 'edit')
+    expect(read(dir, 'a.txt')).toBe('one\r\nthree\r\n')
+    const r = cpo(dir, ['snapshot', 'restore', snap, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.data.changedDuring).toEqual([])
+    expect(r.json.data.written).toEqual(['a.txt'])
+  })
 })

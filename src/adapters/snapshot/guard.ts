@@ -50,9 +50,12 @@ export async function changedOnDisk(
   const lstat = memoLstat(root)
   const changed = new Set<string>()
   const unknown = new Set<string>()
+  const filtered: BaseEntry[] = []
   const check = async (e: BaseEntry) => {
     const st = await lstat(e.path)
-    if (st && !(await matches(root, e, st))) changed.add(e.path)
+    const same = st ? await matches(root, e, st) : true
+    if (same === 'raw bytes differ') filtered.push(e)
+    else if (!same) changed.add(e.path)
   }
   await Promise.all(
     entries.map(async (e) => {
@@ -86,7 +89,33 @@ export async function changedOnDisk(
       else changed.add(p)
     }),
   )
+  for (const p of await differAfterFilters(root, filtered)) changed.add(p)
   return [...changed].sort()
+}
+
+/**
+ * A snapshot made through `git add`'s filters (eol conversion, clean filters) holds the filtered
+ * content: bytes on disk that differ from it may be unchanged all the same. One hash-object
+ * call filters and hashes them all; it reads paths by line, so a name with a newline (or a
+ * leading quote) counts as changed (captured again: the safe side).
+ */
+async function differAfterFilters(root: string, entries: BaseEntry[]): Promise<string[]> {
+  // A line starting with a quote would be unquoted C-style.
+  const plain = (e: BaseEntry) => !e.path.includes('\n') && !e.path.startsWith('"')
+  const byLine = entries.filter(plain)
+  const differ = entries.filter((e) => !plain(e)).map((e) => e.path)
+  if (byLine.length === 0) return differ
+  const ids = await git(root, ['hash-object', '--stdin-paths'], {
+    input: `${byLine.map((e) => e.path).join('\n')}\n`,
+  }).then(
+    (r) => r.stdout.split('\n'),
+    // A file gone or unreadable meanwhile: it changed.
+    () => [],
+  )
+  byLine.forEach((e, i) => {
+    if (ids[i] !== e.oid) differ.push(e.path)
+  })
+  return differ
 }
 
 /**
@@ -124,7 +153,11 @@ function memoLstat(root: string): (rel: string) => Promise<Stats | undefined> {
   }
 }
 
-async function matches(root: string, e: BaseEntry, st: Stats): Promise<boolean> {
+async function matches(
+  root: string,
+  e: BaseEntry,
+  st: Stats,
+): Promise<boolean | 'raw bytes differ'> {
   const abs = path.join(root, e.path)
   // A submodule's own files are its repository's business; the directory is what git tracks.
   if (e.mode === GITLINK) return st.isDirectory()
@@ -136,13 +169,7 @@ async function matches(root: string, e: BaseEntry, st: Stats): Promise<boolean> 
   if (!st.isFile()) return false
   // git records only the owner's executable bit.
   if (((st.mode & 0o100) !== 0) !== (e.mode === '100755')) return false
-  if ((await fileBlobId(abs, st.size, e.oid)) === e.oid) return true
-  // A snapshot made through `git add`'s filters (eol conversion, clean filters) holds the
-  // filtered content; the bytes on disk then differ from it and are unchanged all the same.
-  const { stdout } = await git(root, ['hash-object', `--path=${e.path}`, '--stdin'], {
-    input: await fsp.readFile(abs),
-  })
-  return stdout.trim() === e.oid
+  return (await fileBlobId(abs, st.size, e.oid)) === e.oid || 'raw bytes differ'
 }
 
 /** The id git gives a blob with these bytes, in the repository's hash (told by `like`'s length). */
