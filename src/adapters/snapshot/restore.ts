@@ -18,9 +18,11 @@ import {
   uncapturable,
   uncapturedError,
 } from './guard.js'
+import { type KeptPath, removeFiles, SUBMODULE_KEPT } from './remove.js'
 import type { Snapshot } from './types.js'
 
 export type { ChangedDuring } from './guard.js'
+export type { KeptPath } from './remove.js'
 
 export interface TreeChange {
   status: 'A' | 'D' | 'M' | 'T'
@@ -56,11 +58,6 @@ export interface RestoreResult {
    * to hold them before they were overwritten or removed (one per round of changes).
    */
   changedDuring: ChangedDuring[]
-}
-
-export interface KeptPath {
-  path: string
-  reason: string
 }
 
 /** How a restore captures paths that changed while the operation ran. */
@@ -199,8 +196,6 @@ export async function restoreSnapshot(
       : {}),
   }
 }
-
-export const SUBMODULE_KEPT = 'submodule directory with content, left in place'
 
 /**
  * Submodules a restore from `from` to `to` would remove whose directories hold anything (their
@@ -457,90 +452,6 @@ async function setHead(
   } else if (current.branch !== null || current.head !== target.head) {
     await git(repo.root, ['update-ref', '-m', reflog, '--no-deref', 'HEAD', target.head])
   }
-}
-
-/**
- * Removes files the target lacks, checking every call: a file that cannot be removed fails the
- * restore (the operation then puts the state back) instead of being reported as gone. A
- * submodule (gitlink) is a directory: removed when empty, as git does, else kept with its own
- * work. Directories left empty are removed; one that still holds anything (ignored files) stays.
- */
-async function removeFiles(
-  root: string,
-  entries: TreeChange[],
-): Promise<{ removed: string[]; kept: KeptPath[] }> {
-  const kept: KeptPath[] = []
-  const failed: Array<{ path: string; reason: string }> = []
-  const dirs = new Set<string>()
-  await Promise.all(
-    entries.map(async (e) => {
-      const abs = path.join(root, e.path)
-      try {
-        if (e.fromMode === GITLINK) {
-          if (!(await removeEmptyDir(abs))) {
-            kept.push({ path: e.path, reason: SUBMODULE_KEPT })
-            return
-          }
-        } else {
-          await fsp.unlink(abs).catch((err: NodeJS.ErrnoException) => {
-            // Missing, or below something that is no directory (so it cannot exist): gone.
-            if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') throw err
-          })
-        }
-      } catch (err) {
-        failed.push({ path: e.path, reason: reasonOf(err) })
-        return
-      }
-      for (let d = path.dirname(e.path); d !== '.'; d = path.dirname(d)) dirs.add(d)
-    }),
-  )
-  if (failed.length > 0) throw removeError(failed)
-  // Deepest first.
-  for (const d of [...dirs].sort((a, b) => b.length - a.length)) {
-    try {
-      await removeEmptyDir(path.join(root, d))
-    } catch (err) {
-      kept.push({ path: `${d}/`, reason: `could not remove the empty directory: ${reasonOf(err)}` })
-    }
-  }
-  const notRemoved = new Set(kept.map((k) => k.path))
-  return {
-    removed: entries.map((e) => e.path).filter((p) => !notRemoved.has(p)),
-    kept: kept.sort((a, b) => (a.path < b.path ? -1 : 1)),
-  }
-}
-
-/** False when the directory holds anything; true when it is gone (or was never there). */
-async function removeEmptyDir(abs: string): Promise<boolean> {
-  try {
-    await fsp.rmdir(abs)
-    return true
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return true
-    if (code === 'ENOTEMPTY' || code === 'EEXIST') return false
-    throw err
-  }
-}
-
-const reasonOf = (err: unknown): string =>
-  err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : String(err)
-
-function removeError(failed: Array<{ path: string; reason: string }>): CpoError {
-  const list = failed.sort((a, b) => (a.path < b.path ? -1 : 1))
-  const shown = list
-    .slice(0, 10)
-    .map((f) => `${f.path} (${f.reason})`)
-    .join(', ')
-  return new CpoError(
-    'REMOVE_FAILED',
-    'external',
-    `could not remove ${list.length} file(s): ${shown}${list.length > 10 ? ` (+${list.length - 10} more)` : ''}`,
-    {
-      hint: `Make them removable (an immutable flag: \`lsattr ${list[0]?.path}\`; a read-only mount or directory), then run the command again.`,
-      details: list,
-    },
-  )
 }
 
 /**
