@@ -44,3 +44,21 @@ export function headLines(
     b ? `${b.replace('refs/heads/', '')} at ${c.slice(0, 10)}` : `detached ${c.slice(0, 10)}`
   return [`HEAD: ${name(moved.fromBranch, moved.from)} → ${name(moved.toBranch, moved.to)}`]
 }
+
+/** Paths a restore left in place (submodules with content), with why. */
+export function keptLines(kept: Array<{ path: string; reason: string }>, would = ''): string[] {
+  return listLines(
+    `${would ? 'would be ' : ''}left in place:`,
+    kept.map((k) => `${k.path} (${k.reason})`),
+  )
+}
+
+/** Paths that changed while the operation ran, and the snapshot each round was saved in. */
+export function changedDuringLines(rounds: Array<{ snapshot: string; paths: string[] }>): string[] {
+  return rounds.flatMap((r) =>
+    listLines(
+      `changed while cpo ran, saved in snapshot ${r.snapshot} before being overwritten (get them back with: cpo snapshot restore ${r.snapshot} --paths <path>):`,
+      r.paths,
+    ),
+  )
+}

@@ -16,8 +16,30 @@ export type JournalEvent =
       recovers?: string[]
       undoable?: boolean
     }
-  | { type: 'done'; id: string; time: string; after: string; summary: string }
-  | { type: 'failed'; id: string; time: string; error: string; rolledBack: boolean }
+  | {
+      type: 'done'
+      id: string
+      time: string
+      after: string
+      summary: string
+      /** Paths that changed while it ran, each set in the snapshot captured before a restore. */
+      changedDuring?: ChangedDuring[]
+    }
+  | {
+      type: 'failed'
+      id: string
+      time: string
+      error: string
+      rolledBack: boolean
+      /** The state when it failed, captured before the state was put back. */
+      snapshot?: string
+      changedDuring?: ChangedDuring[]
+    }
+
+export interface ChangedDuring {
+  snapshot: string
+  paths: string[]
+}
 
 export type OperationStatus = 'pending' | 'done' | 'failed' | 'recovered'
 
@@ -36,6 +58,9 @@ export interface Operation {
   undoes?: string
   recovers?: string[]
   recoveredBy?: string
+  /** Snapshots that hold paths changed while it ran (and, when it failed, its state then). */
+  changedDuring?: ChangedDuring[]
+  failedState?: string
   /** False for operations that only record something (a snapshot): nothing to undo. */
   undoable: boolean
 }
@@ -61,8 +86,10 @@ export function foldJournal(events: JournalEvent[]): Operation[] {
     const op = ops.get(e.id)
     if (!op) continue
     op.endedAt = e.time
+    if (e.changedDuring?.length) op.changedDuring = e.changedDuring
     if (e.type === 'failed') {
       Object.assign(op, { status: 'failed', error: e.error })
+      if (e.snapshot) op.failedState = e.snapshot
       continue
     }
     Object.assign(op, { status: 'done', after: e.after, summary: e.summary })

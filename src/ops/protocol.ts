@@ -16,10 +16,15 @@ import {
   type WorkTreeScan,
 } from '../adapters/snapshot/capture.js'
 import { refsMovedBy } from '../adapters/snapshot/refs-restore.js'
-import { restoreSnapshot } from '../adapters/snapshot/restore.js'
+import { type CaptureDuring, restoreSnapshot } from '../adapters/snapshot/restore.js'
 import type { Snapshot, SnapshotKind } from '../adapters/snapshot/types.js'
 import { newId } from '../core/ids.js'
-import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
+import {
+  type ChangedDuring,
+  foldJournal,
+  type Operation,
+  pendingOperations,
+} from '../core/journal.js'
 import { refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
 import { readSettings, type Settings } from './settings.js'
@@ -48,6 +53,8 @@ export interface Applied<R> {
    * files itself): the after-snapshot records it without scanning the work tree again.
    */
   after?: KnownState
+  /** Paths that changed while it ran and the snapshots holding them: journaled with `done`. */
+  changedDuring?: ChangedDuring[]
 }
 
 export interface OperationSpec<P, R> {
@@ -201,6 +208,7 @@ export async function runOperation<P, R>(
       time: new Date().toISOString(),
       after: after.id,
       summary: applied.summary,
+      ...(applied.changedDuring?.length ? { changedDuring: applied.changedDuring } : {}),
     })
     failpoint('journal-done')
     return {
@@ -219,15 +227,21 @@ export async function runOperation<P, R>(
   }
 }
 
+/** How an operation's restores capture paths that change while it runs. */
+export function captureDuring(ctx: OperationContext): CaptureDuring {
+  return { operation: ctx.opId, sizeCap: ctx.settings.sizeCap }
+}
+
 /**
  * A step that throws (rather than crashing) leaves a partial change: put the before-state back
  * at once, refs included: every branch and tag that differs from the before-snapshot goes back,
  * each compare-and-swapped against where it is now (README.md, "How the safety protocol works").
  * Refs a refused compare-and-swap showed someone else moved are left alone; when HEAD is among
  * them, HEAD, index and files stay too (they go with the commit someone else made, and the
- * restore that refused had touched none of them). Everything as it was at the failure stays in
- * the snapshot taken here. If even that fails the `begun` entry stays open and `cpo recover`
- * finishes the job.
+ * restore that refused had touched none of them). What stands there now is captured first, and
+ * the `failed` entry names that snapshot (and any captured while putting back), so nothing the
+ * put-back overwrites is out of reach. If even that fails the `begun` entry stays open and
+ * `cpo recover` finishes the job.
  */
 async function rollBackFailed(ctx: OperationContext, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error)
@@ -241,9 +255,10 @@ async function rollBackFailed(ctx: OperationContext, error: unknown): Promise<vo
     const others = refsMovedBy(error)
     const headTaken = others.has('HEAD') || (now.branch !== null && others.has(now.branch))
     const target = headTaken ? { ...now, refs: ctx.before.refs } : ctx.before
-    await restoreSnapshot(ctx.repo, target, now, {
+    const { changedDuring } = await restoreSnapshot(ctx.repo, target, now, {
       refs: refUpdates(ctx.before.refs, now.refs, (ref) => !others.has(ref)),
       reflog: `cpo: operation ${ctx.opId} failed, state put back`,
+      capture: captureDuring(ctx),
     })
     await appendJournal(ctx.repo.cpoDir, {
       type: 'failed',
@@ -251,6 +266,8 @@ async function rollBackFailed(ctx: OperationContext, error: unknown): Promise<vo
       time: new Date().toISOString(),
       error: message,
       rolledBack: true,
+      snapshot: now.id,
+      ...(changedDuring.length > 0 ? { changedDuring } : {}),
     })
   } catch {
     // Leave the operation pending: the next command will point to `cpo recover`.

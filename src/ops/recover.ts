@@ -6,7 +6,7 @@ import type { Snapshot } from '../adapters/snapshot/types.js'
 import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
 import { refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
-import { type OperationReport, reportOf, runOperation } from './protocol.js'
+import { captureDuring, type OperationReport, reportOf, runOperation } from './protocol.js'
 
 export type RecoverReport =
   | { recovered: false }
@@ -49,8 +49,13 @@ export async function recover(repo: Repo, options: { wait?: number } = {}): Prom
         // Every branch and tag goes back to where it was; those created since are removed.
         refs: refUpdates(target.refs, ctx.before.refs),
         reflog: 'cpo: recover',
+        capture: captureDuring(ctx),
       })
-      return { summary: `recovered from interrupted ${ids.join(', ')}`, result }
+      return {
+        summary: `recovered from interrupted ${ids.join(', ')}`,
+        result,
+        changedDuring: result.changedDuring,
+      }
     },
   })
   if (outcome.dryRun) throw new Error('unreachable: no dry run here')

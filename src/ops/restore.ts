@@ -8,7 +8,7 @@ import {
 } from '../adapters/snapshot/restore.js'
 import { getSnapshot } from '../adapters/snapshot/store.js'
 import type { Snapshot } from '../adapters/snapshot/types.js'
-import { type OperationReport, reportOf, runOperation } from './protocol.js'
+import { captureDuring, type OperationReport, reportOf, runOperation } from './protocol.js'
 
 export interface RestoreOptions {
   /** Repository-relative paths; empty or absent restores the whole state. */
@@ -40,14 +40,20 @@ export async function restoreSnapshotOperation(
       return { target, files }
     },
     apply: async (ctx, { target, files }) => {
+      const capture = captureDuring(ctx)
       const result =
         paths.length > 0
-          ? await restoreFiles(ctx.repo, target, files)
+          ? await restoreFiles(ctx.repo, target, files, ctx.before, { capture })
           : await restoreSnapshot(ctx.repo, target, ctx.before, {
               reflog: `cpo: snapshot restore ${target.id}`,
+              capture,
             })
       const what = paths.length > 0 ? `${result.written.length} file(s)` : 'the whole state'
-      return { summary: `restored ${what} from snapshot ${target.id}`, result }
+      return {
+        summary: `restored ${what} from snapshot ${target.id}`,
+        result,
+        changedDuring: result.changedDuring,
+      }
     },
   })
   if (outcome.dryRun) throw new Error('unreachable: no dry run here')

@@ -7,7 +7,7 @@ import { isIdPrefix } from '../core/ids.js'
 import { findOperation, foldJournal, lastUndoable, type Operation } from '../core/journal.js'
 import { changedBy, refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
-import { type OperationReport, reportOf, runOperation } from './protocol.js'
+import { captureDuring, type OperationReport, reportOf, runOperation } from './protocol.js'
 
 export interface UndoOptions {
   reason?: string
@@ -94,10 +94,12 @@ export async function undoOperation(
       const result = await restoreSnapshot(ctx.repo, target, ctx.before, {
         refs: refUpdates(plan.target.refs, ctx.before.refs, (ref) => refs.has(ref)),
         reflog: `cpo: undo ${plan.op.id} (${plan.op.command})`,
+        capture: captureDuring(ctx),
       })
       return {
         summary: `undid ${plan.op.id} (${plan.op.command})`,
         result: { ...result, changedSince },
+        changedDuring: result.changedDuring,
       }
     },
   })

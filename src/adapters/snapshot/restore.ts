@@ -1,17 +1,33 @@
 import { randomBytes } from 'node:crypto'
-import { promises as fsp, type Stats } from 'node:fs'
+import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { RefLeftAlone, RefUpdate } from '../../core/refs.js'
 import { CpoError } from '../../errors.js'
 import { failpoint } from '../failpoint.js'
 import { fitsCommandLine, git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
+import { captureSnapshot } from './capture.js'
 import { applyModes } from './file-modes.js'
+import {
+  type BaseEntry,
+  type ChangedDuring,
+  changedOnDisk,
+  GITLINK,
+  NO_ENTRY,
+  standingAt,
+  stillChangingError,
+  uncapturable,
+  uncapturedError,
+} from './guard.js'
 import { markEntries } from './index-flags.js'
 import { filesToWrite, indexMarks, onDiskOf } from './on-disk.js'
 import { writeRawFiles } from './raw-files.js'
 import { setHead, updateRefs } from './refs-restore.js'
+import { type KeptPath, removeFiles, SUBMODULE_KEPT } from './remove.js'
 import type { Snapshot } from './types.js'
+
+export type { ChangedDuring } from './guard.js'
+export type { KeptPath } from './remove.js'
 
 export interface TreeChange {
   status: 'A' | 'D' | 'M' | 'T'
@@ -19,6 +35,9 @@ export interface TreeChange {
   /** Mode and object id on the `to` side (`000000` and zeros for a deletion). */
   mode: string
   oid: string
+  /** Mode and object id on the `from` side (`000000` and zeros for an addition). */
+  fromMode: string
+  fromOid: string
 }
 
 /** A tree entry to write: mode, object id and path, as ls-tree and diff-tree report them. */
@@ -36,7 +55,27 @@ export interface RestoreResult {
   refsLeftAlone?: RefLeftAlone[]
   /** Set when HEAD or the checked-out branch changed (commits leave the branch, or return). */
   headMoved?: { fromBranch: string | null; toBranch: string | null; from: string; to: string }
+  /**
+   * Paths left in place although the target lacks them, and why: a submodule directory with
+   * content (its own repository), or a directory that could not be removed.
+   */
+  kept: KeptPath[]
+  /**
+   * Paths that changed after the state this restore was planned from, and the snapshot captured
+   * to hold them before they were overwritten or removed (one per round of changes).
+   */
+  changedDuring: ChangedDuring[]
 }
+
+/** How a restore captures paths that changed while the operation ran. */
+export interface CaptureDuring {
+  /** The operation the captured snapshot belongs to. */
+  operation?: string
+  sizeCap?: number
+}
+
+/** Rounds of capturing changed paths before a restore gives up on a tree that keeps changing. */
+const MAX_ROUNDS = 3
 
 /** What changes in the work tree when going from snapshot `from` to snapshot `to`. */
 export async function diffTrees(repo: Repo, from: string, to: string): Promise<TreeChange[]> {
@@ -46,12 +85,16 @@ export async function diffTrees(repo: Repo, from: string, to: string): Promise<T
   const changes: TreeChange[] = []
   for (let i = 0; i + 1 < fields.length; i += 2) {
     // `:<old mode> <new mode> <old oid> <new oid> <status>`
-    const [, mode = '', , oid = '', status = ''] = (fields[i] as string).trim().split(' ')
+    const [from = '', mode = '', fromOid = '', oid = '', status = ''] = (fields[i] as string)
+      .trim()
+      .split(' ')
     changes.push({
       status: status[0] as TreeChange['status'],
       path: fields[i + 1] as string,
       mode,
       oid,
+      fromMode: from.replace(/^:/, ''),
+      fromOid,
     })
   }
   return changes
@@ -61,7 +104,9 @@ export async function diffTrees(repo: Repo, from: string, to: string): Promise<T
  * Makes work tree, index, HEAD and branch equal to `target`. `current` is a snapshot of the state
  * right now (the restoring operation's own before-snapshot): only paths that differ are touched,
  * files that did not exist in `target` are removed (they are safe in `current`), and ignored files
- * are never touched.
+ * are never touched. A path that changed since `current` was taken is captured first and the
+ * plan made again from that newer snapshot (`changedDuring`); a submodule directory with content
+ * is never removed (`kept`).
  */
 export async function restoreSnapshot(
   repo: Repo,
@@ -72,32 +117,48 @@ export async function restoreSnapshot(
     refs?: RefUpdate[]
     /** The reflog message of every ref the restore moves (HEAD included). */
     reflog?: string
+    capture?: CaptureDuring
   } = {},
 ): Promise<RestoreResult> {
   const refUpdates = how.refs ?? []
   const reflog = how.reflog ?? 'cpo: restore'
-  const [changes, unstagedInTarget] = await Promise.all([
+  const [planned, unstagedInTarget] = await Promise.all([
     diffTrees(repo, current.worktreeTree, target.worktreeTree),
     diffTrees(repo, target.indexTree, target.worktreeTree),
   ])
-  // A file the target snapshot had to leave out (too large, a nested repository) was on disk
-  // then and stays: it is not the target's to remove.
-  const skipped = leftOut(target)
-  const deleted = changes.filter((c) => c.status === 'D').map((c) => c.path)
-  const removed = deleted.filter((p) => !skipped(p))
-  const toWrite = filesToWrite(
-    changes.filter((c) => c.status !== 'D'),
-    current,
-    target,
-  )
-  const written = toWrite.map((c) => c.path)
-  await refuseToOverwriteUncaptured(repo, changes)
+  await refuseToOverwriteUncaptured(repo, current, planned)
 
   failpoint('restore-refs')
   const refs = await updateRefs(repo, target, current, refUpdates, reflog)
   failpoint('restore-head')
   await setHead(repo, target, current, refs.moved, reflog)
-  await removeFiles(repo.root, removed)
+  // Right before the first file is removed or overwritten: HEAD and refs do not destroy work.
+  const {
+    base,
+    plan: changes,
+    changedDuring,
+  } = await compareBeforeDestroy(
+    repo,
+    current,
+    async (b) =>
+      b === current ? planned : await diffTrees(repo, b.worktreeTree, target.worktreeTree),
+    (plan) => plan.map(baseSide),
+    how.capture,
+  )
+  // A file the target snapshot had to leave out (too large, a nested repository) was on disk
+  // then and stays: it is not the target's to remove.
+  const skipped = leftOut(target)
+  const deleted = changes.filter((c) => c.status === 'D')
+  const toWrite = filesToWrite(
+    changes.filter((c) => c.status !== 'D'),
+    base,
+    target,
+  )
+  const written = toWrite.map((c) => c.path)
+  const { removed, kept } = await removeFiles(
+    repo.root,
+    deleted.filter((c) => !skipped(c.path)),
+  )
   failpoint('restore-deletions')
   await checkoutFiles(repo, toWrite, target)
   failpoint('restore-writes')
@@ -108,19 +169,18 @@ export async function restoreSnapshot(
   const stale = written.filter((p) => !differs.has(p))
   // When both sides' index equals their work tree, the index changes exactly as the work tree
   // did, and every path whose entry changes holds its target content on disk (unless a file
-  // left out of the target stayed).
-  const clean =
-    current.indexTree === current.worktreeTree && target.indexTree === target.worktreeTree
+  // left out of the target, or a submodule with content, stayed).
+  const clean = base.indexTree === base.worktreeTree && target.indexTree === target.worktreeTree
   // Entries made by `git add -N` are in no tree: with any on either side the index is read from
   // the target's tree whole, and the target's are made again.
   const intentToAdd = target.intentToAdd ?? []
-  const whole = intentToAdd.length > 0 || (current.intentToAdd?.length ?? 0) > 0
-  await setIndex(repo, current.indexTree, target.indexTree, {
+  const whole = intentToAdd.length > 0 || (base.intentToAdd?.length ?? 0) > 0
+  await setIndex(repo, base.indexTree, target.indexTree, {
     whole,
     stale,
     ...(clean ? { known: changes } : {}),
     fromDisk: target.indexTree === target.worktreeTree && removed.length === deleted.length,
-    marks: { ...indexMarks(target, current), current },
+    marks: { ...indexMarks(target, base), current: base },
   })
   if (intentToAdd.length > 0) {
     await git(repo.root, ['add', '-N', '--pathspec-from-file=-', '--pathspec-file-nul'], {
@@ -135,6 +195,8 @@ export async function restoreSnapshot(
     removed,
     refsUpdated: refs.updated,
     ...(refs.leftAlone.length > 0 ? { refsLeftAlone: refs.leftAlone } : {}),
+    kept,
+    changedDuring,
     ...(moved
       ? {
           headMoved: {
@@ -149,23 +211,99 @@ export async function restoreSnapshot(
 }
 
 /**
- * The files a snapshot holds at or below each of `paths` (a directory means every file in it).
- * A path the snapshot does not have is an error, found before anything changes.
+ * Submodules a restore from `from` to `to` would remove whose directories hold anything (their
+ * own checkout and commits): what it will leave in place, for plans and dry runs.
+ */
+export async function submodulesKept(repo: Repo, from: string, to: string): Promise<KeptPath[]> {
+  const gone = (await diffTrees(repo, from, to)).filter(
+    (c) => c.fromMode === GITLINK && c.status === 'D',
+  )
+  const held = await Promise.all(
+    gone.map((c) =>
+      fsp.readdir(path.join(repo.root, c.path)).then(
+        (names) => names.length > 0,
+        () => false,
+      ),
+    ),
+  )
+  return gone.filter((_, i) => held[i]).map((c) => ({ path: c.path, reason: SUBMODULE_KEPT }))
+}
+
+const baseSide = (c: TreeChange): BaseEntry => ({
+  path: c.path,
+  mode: c.fromMode,
+  oid: c.fromOid,
+  ...(c.mode === GITLINK ? { gitlinkTarget: true } : {}),
+})
+
+/**
+ * Checks every path a restore is about to destroy against the snapshot its plan was made from.
+ * Paths that changed since are captured into a new snapshot and the plan is made again from it,
+ * a bounded number of times; paths no snapshot can hold (ignored, too large) stop the restore
+ * before anything is destroyed.
+ */
+async function compareBeforeDestroy<P>(
+  repo: Repo,
+  current: Snapshot,
+  planFrom: (base: Snapshot) => Promise<P>,
+  touched: (plan: P, base: Snapshot) => BaseEntry[] | Promise<BaseEntry[]>,
+  capture: CaptureDuring | undefined,
+  lookup?: (base: Snapshot) => (paths: string[]) => Promise<Map<string, BaseEntry>>,
+): Promise<{ base: Snapshot; plan: P; changedDuring: ChangedDuring[] }> {
+  const changedDuring: ChangedDuring[] = []
+  let base = current
+  for (let round = 0; ; round++) {
+    const plan = await planFrom(base)
+    const found = lookup?.(base)
+    const changed = await changedOnDisk(repo.root, await touched(plan, base), {
+      ...(found ? { lookup: found } : {}),
+    })
+    if (changed.length === 0) return { base, plan, changedDuring }
+    const lost = await uncapturable(repo.root, changed, leftOut(base))
+    if (lost.length > 0) throw uncapturedError(lost)
+    if (round === MAX_ROUNDS) throw stillChangingError(changed, changedDuring)
+    base = await captureSnapshot(repo, {
+      kind: 'during',
+      message: `changed while cpo restored them: ${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ', …' : ''}`,
+      ...(capture?.operation === undefined ? {} : { operation: capture.operation }),
+      ...(capture?.sizeCap === undefined ? {} : { sizeCap: capture.sizeCap }),
+    })
+    const missed = changed.filter(leftOut(base))
+    if (missed.length > 0) throw uncapturedError(missed)
+    changedDuring.push({ snapshot: base.id, paths: changed })
+  }
+}
+
+/**
+ * The files a snapshot holds at or below each of `paths` (a directory means every file in it;
+ * `.` the whole tree). A path the snapshot does not have is an error, found before anything
+ * changes.
  */
 export async function filesInSnapshot(
   repo: Repo,
   target: Snapshot,
   paths: string[],
 ): Promise<string[]> {
+  const wanted = paths.map(normalize)
+  const whole = wanted.includes('')
   const { stdout } = await git(
     repo.root,
-    ['ls-tree', '-r', '-z', '--name-only', '--full-tree', target.worktreeTree, '--', ...paths],
+    [
+      'ls-tree',
+      '-r',
+      '-z',
+      '--name-only',
+      '--full-tree',
+      target.worktreeTree,
+      ...(whole ? [] : ['--', ...wanted]),
+    ],
     { env: { GIT_LITERAL_PATHSPECS: '1' } },
   )
   const files = splitZ(stdout)
-  const missing = paths.filter(
-    (p) => !files.some((f) => f === stripSlash(p) || f.startsWith(`${stripSlash(p)}/`)),
-  )
+  const missing = paths.filter((_, i) => {
+    const w = wanted[i] as string
+    return w === '' ? files.length === 0 : !files.some((f) => f === w || f.startsWith(`${w}/`))
+  })
   if (missing.length > 0) {
     throw new CpoError(
       'PATH_NOT_IN_SNAPSHOT',
@@ -177,16 +315,43 @@ export async function filesInSnapshot(
   return files
 }
 
-/** Writes chosen files from a snapshot, leaving HEAD, index and every other file alone. */
+/** `./src//app/` → `src/app`; `.` and `./` → `` (the top of the tree). */
+function normalize(p: string): string {
+  return p
+    .split('/')
+    .filter((part) => part !== '' && part !== '.')
+    .join('/')
+}
+
+/**
+ * Writes chosen files from a snapshot, leaving HEAD, index and every other file alone. What
+ * stands at, above or below them now is checked against `current` first, like any restore.
+ */
 export async function restoreFiles(
   repo: Repo,
   target: Snapshot,
   files: string[],
+  current: Snapshot,
+  how: { capture?: CaptureDuring } = {},
 ): Promise<RestoreResult> {
   const entries = await treeEntries(repo, target.worktreeTree, files)
   failpoint('restore-writes')
+  const { changedDuring } = await compareBeforeDestroy(
+    repo,
+    current,
+    async () => entries,
+    async (_, base) => {
+      const held = await lookupEntries(repo, base.worktreeTree, files)
+      return entries.map((e) => ({
+        ...(held.get(e.path) ?? { path: e.path, mode: NO_ENTRY, oid: '' }),
+        ...(e.mode === GITLINK ? { gitlinkTarget: true } : {}),
+      }))
+    },
+    how.capture,
+    (base) => (paths) => lookupEntries(repo, base.worktreeTree, paths),
+  )
   await checkoutFiles(repo, entries, target)
-  return { written: files, removed: [], refsUpdated: [] }
+  return { written: files, removed: [], refsUpdated: [], kept: [], changedDuring }
 }
 
 /**
@@ -196,6 +361,20 @@ export async function restoreFiles(
  * lists would not fit on a command line anyway.
  */
 async function treeEntries(repo: Repo, tree: string, files: string[]): Promise<TreeEntry[]> {
+  const found = await lookupEntries(repo, tree, files)
+  if (found.size !== new Set(files).size) {
+    const missing = files.filter((f) => !found.has(f))
+    throw new CpoError('PATH_NOT_IN_SNAPSHOT', 'notFound', `not in the tree: ${missing.join(', ')}`)
+  }
+  return [...found.values()]
+}
+
+/** The entries `tree` has for those of `files` it holds as files (blobs, symlinks, gitlinks). */
+async function lookupEntries(
+  repo: Repo,
+  tree: string,
+  files: string[],
+): Promise<Map<string, TreeEntry>> {
   const byName = fitsCommandLine(files, 200)
   const { stdout } = await git(
     repo.root,
@@ -204,125 +383,50 @@ async function treeEntries(repo: Repo, tree: string, files: string[]): Promise<T
     { env: { GIT_LITERAL_PATHSPECS: '1' } },
   )
   const wanted = new Set(files)
-  const entries: TreeEntry[] = []
+  const entries = new Map<string, TreeEntry>()
   for (const line of splitZ(stdout)) {
     // `<mode> <type> <oid>\t<path>`
     const tab = line.indexOf('\t')
     const [mode = '', , oid = ''] = line.slice(0, tab).split(' ')
     const file = line.slice(tab + 1)
-    if (wanted.has(file)) entries.push({ mode, oid, path: file })
-  }
-  if (entries.length !== wanted.size) {
-    const found = new Set(entries.map((e) => e.path))
-    const missing = [...wanted].filter((f) => !found.has(f))
-    throw new CpoError('PATH_NOT_IN_SNAPSHOT', 'notFound', `not in the tree: ${missing.join(', ')}`)
+    if (wanted.has(file)) entries.set(file, { mode, oid, path: file })
   }
   return entries
 }
-
-const stripSlash = (p: string): string => p.replace(/\/+$/, '')
 
 /**
  * A path the target has but the current snapshot lacks may still exist on disk as an ignored or
  * too-large untracked file, and so may a file or symlink where the target needs a directory
- * (checkout replaces it). Overwriting either would destroy data no snapshot holds, so refuse.
- * What lies beyond a symlink is never written through, and things the current snapshot holds
- * (`removed`) are gone before anything is written.
+ * (checkout replaces it). Overwriting either would destroy data no snapshot holds, so refuse
+ * before anything changes. Anything else found there appeared after the scan: the check right
+ * before the files change captures it.
  */
-async function refuseToOverwriteUncaptured(repo: Repo, changes: TreeChange[]): Promise<void> {
-  const removed = new Set(changes.filter((c) => c.status === 'D').map((c) => c.path))
-  const added = changes.filter((c) => c.status === 'A').map((c) => c.path)
-  const stats = new Map<string, Promise<Stats | undefined>>()
-  const lstat = (rel: string) => {
-    let st = stats.get(rel)
-    if (!st) {
-      st = fsp.lstat(path.join(repo.root, rel)).catch(() => undefined)
-      stats.set(rel, st)
-    }
-    return st
-  }
-  const blocked = new Set<string>()
-  await Promise.all(
-    added.map(async (p) => {
-      const parts = p.split('/')
-      for (let i = 1; i < parts.length; i++) {
-        const dir = parts.slice(0, i).join('/')
-        const st = await lstat(dir)
-        if (!st) return // nothing on disk at or below it
-        if (st.isDirectory()) continue
-        if (!removed.has(dir)) blocked.add(dir)
-        return
-      }
-      const st = await lstat(p)
-      if (!st) return
-      if (!st.isDirectory()) blocked.add(p)
-      else {
-        const inside = await listFiles(path.join(repo.root, p))
-        for (const f of inside) if (!removed.has(`${p}/${f}`)) blocked.add(`${p}/${f}`)
-      }
-    }),
-  )
-  if (blocked.size > 0) throw uncapturedError([...blocked])
+async function refuseToOverwriteUncaptured(
+  repo: Repo,
+  current: Snapshot,
+  changes: TreeChange[],
+): Promise<void> {
+  // Only what stands where `current` has nothing: content is compared later, once.
+  const known = changes.filter((c) => c.fromMode !== NO_ENTRY)
+  const added = changes.filter((c) => c.fromMode === NO_ENTRY)
+  if (added.length === 0) return
+  const inTheWay = await changedOnDisk(repo.root, [...added, ...known].map(baseSide), {
+    contents: false,
+  })
+  const lost = await uncapturable(repo.root, inTheWay, leftOut(current))
+  if (lost.length > 0) throw uncapturedError(lost)
 }
 
 /**
- * Restoring chosen paths overwrites what stands there. Tracked and untracked files are safe in
- * the operation's before-snapshot, but an ignored file is in no snapshot: refuse to touch it.
+ * Restoring chosen paths overwrites what stands there: at the path, below it (a directory where
+ * the snapshot has a file) and above it (a file where the snapshot needs a directory). Tracked
+ * and untracked files are safe in the operation's before-snapshot, but an ignored file is in no
+ * snapshot: refuse to touch it.
  */
 export async function refuseToOverwriteIgnored(repo: Repo, files: string[]): Promise<void> {
-  const present = (
-    await Promise.all(
-      files.map((f) =>
-        fsp.lstat(path.join(repo.root, f)).then(
-          () => f,
-          () => undefined,
-        ),
-      ),
-    )
-  ).filter((f): f is string => f !== undefined)
-  if (present.length === 0) return
-  // Without --no-index, check-ignore leaves tracked files out: they are captured.
-  const { stdout } = await git(repo.root, ['check-ignore', '-z', '--stdin'], {
-    input: `${present.join('\0')}\0`,
-    okCodes: [1],
-  })
-  const ignored = splitZ(stdout)
+  const present = await standingAt(repo.root, files)
+  const ignored = await uncapturable(repo.root, present, () => false)
   if (ignored.length > 0) throw uncapturedError(ignored)
-}
-
-function uncapturedError(paths: string[]): CpoError {
-  const list = [...paths].sort()
-  const more = list.length > 10 ? ` (+${list.length - 10} more)` : ''
-  return new CpoError(
-    'UNCAPTURED_FILES_IN_THE_WAY',
-    'conflict',
-    `restoring would overwrite files that are ignored or too large to snapshot: ${list.slice(0, 10).join(', ')}${more}`,
-    { hint: 'Move these files out of the way, then run the command again.', details: list },
-  )
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await fsp.readdir(dir, { recursive: true, withFileTypes: true })
-  return entries
-    .filter((e) => !e.isDirectory())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-}
-
-async function removeFiles(root: string, files: string[]): Promise<void> {
-  const dirs = new Set<string>()
-  await Promise.all(
-    files.map(async (f) => {
-      await fsp.rm(path.join(root, f), { force: true }).catch((e: NodeJS.ErrnoException) => {
-        // A parent that became a file means the path is already gone.
-        if (e.code !== 'ENOTDIR') throw e
-      })
-      for (let d = path.dirname(f); d !== '.'; d = path.dirname(d)) dirs.add(d)
-    }),
-  )
-  // Deepest first; a directory that still holds anything (e.g. ignored files) stays.
-  for (const d of [...dirs].sort((a, b) => b.length - a.length)) {
-    await fsp.rmdir(path.join(root, d)).catch(() => undefined)
-  }
 }
 
 /**

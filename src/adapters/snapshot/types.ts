@@ -1,4 +1,8 @@
-export type SnapshotKind = 'manual' | 'before' | 'after'
+/**
+ * `during`: paths that changed while an operation ran, captured right before its restore
+ * overwrote or removed them.
+ */
+export type SnapshotKind = 'manual' | 'before' | 'after' | 'during'
 
 export interface SkippedFile {
   path: string

@@ -1,6 +1,6 @@
 import { openRepo } from '../../adapters/repo.js'
 import { recover } from '../../ops/recover.js'
-import { headLines, listLines } from '../format.js'
+import { changedDuringLines, headLines, keptLines, listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
@@ -14,6 +14,8 @@ export async function run(g: GlobalOptions): Promise<CommandOutput> {
     ...headLines(report.headMoved),
     ...listLines('files written:', report.written),
     ...listLines('files removed:', report.removed),
+    ...keptLines(report.kept),
+    ...changedDuringLines(report.changedDuring),
     ...listLines(
       'refs restored:',
       report.refsUpdated.map((u) => `${u.ref} → ${u.to?.slice(0, 10) ?? '(deleted)'}`),

@@ -6,7 +6,7 @@ import type { RollbackOptions, RollbackOutcome, RollbackReport } from '../../ops
 import { rollbackPhase, rollbackProject, rollbackStage } from '../../ops/rollback/scopes.js'
 import { rollbackStory } from '../../ops/rollback/story.js'
 import { confirm } from '../confirm.js'
-import { listLines } from '../format.js'
+import { changedDuringLines, keptLines, listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
@@ -154,6 +154,7 @@ function planLines(p: RollbackPlan, dry: boolean): string[] {
       p.setAside.uncommitted,
     ),
     ...listLines(`stage loop files ${would}set aside:`, p.setAside.loopFiles),
+    ...keptLines(p.kept, would),
     p.dependencies.differ
       ? `dependencies differ (${p.dependencies.lockfiles.join(', ')}): ${p.dependencies.packageManager} install ${dry ? 'will run' : 'ran'} unless --no-install`
       : 'dependencies: the lockfile is the same',
@@ -169,6 +170,7 @@ function reportLines(r: RollbackReport): string[] {
     : `– tests not run: ${a.verification.why}`
   return [
     ...planLines(r, false),
+    ...changedDuringLines(r.changedDuring),
     `recorded as ${short(r.commit)} "rollback(${r.scope}): ${r.reason}"${r.revertCommit ? ` after revert commit ${short(r.revertCommit)}` : ''}`,
     ...(a.install.ran
       ? [

@@ -3,7 +3,15 @@ import { openRepo } from '../../adapters/repo.js'
 import { toRepoPaths } from '../../ops/paths.js'
 import { restoreSnapshotOperation } from '../../ops/restore.js'
 import { createSnapshot, snapshotList } from '../../ops/snapshot.js'
-import { headLines, listLines, shortTime, skippedLines, table } from '../format.js'
+import {
+  changedDuringLines,
+  headLines,
+  keptLines,
+  listLines,
+  shortTime,
+  skippedLines,
+  table,
+} from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
@@ -60,6 +68,8 @@ export async function restore(
     ...headLines(report.headMoved),
     ...listLines('written:', report.written),
     ...listLines('removed (kept in the before-snapshot):', report.removed),
+    ...keptLines(report.kept),
+    ...changedDuringLines(report.changedDuring),
     ...skippedLines(report.before.skipped),
     `the previous state is snapshot ${report.before.id}; undo with: cpo undo ${report.opId}`,
   ]

@@ -1,6 +1,6 @@
 import { openRepo } from '../../adapters/repo.js'
 import { undoOperation } from '../../ops/undo.js'
-import { headLines, listLines } from '../format.js'
+import { changedDuringLines, headLines, keptLines, listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
@@ -26,6 +26,8 @@ export async function run(
       `changed after ${report.undone.id} and set aside (in snapshot ${report.before.id}):`,
       report.changedSince,
     ),
+    ...keptLines(report.kept),
+    ...changedDuringLines(report.changedDuring),
     ...listLines(
       'refs restored:',
       report.refsUpdated.map((u) => `${u.ref} → ${u.to?.slice(0, 10) ?? '(deleted)'}`),

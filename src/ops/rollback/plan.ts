@@ -10,6 +10,7 @@ import {
   upstreamOf,
 } from '../../adapters/rollback-git.js'
 import type { WorkTreeScan } from '../../adapters/snapshot/capture.js'
+import { type KeptPath, submodulesKept } from '../../adapters/snapshot/restore.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import {
   type ProjectDocument,
@@ -64,6 +65,8 @@ export interface RollbackPlan {
   }
   dependencies: { differ: boolean; lockfiles: string[]; packageManager: string | null }
   migrations: { differ: boolean; files: string[] }
+  /** Submodule directories with content the target lacks: left in place, never deleted. */
+  kept: KeptPath[]
   /** Whether the target's commit had a state file (without one every stage becomes pending). */
   targetHasStateFile: boolean
   warnings: string[]
@@ -136,9 +139,10 @@ export async function planRollback(
   const { status } = scan
   const dirtyTracked = [...new Set([...status.staged, ...status.unstaged])]
   const dirty = new Set(dirtyTracked)
-  const [committed, dirtyChanged] = await Promise.all([
+  const [committed, dirtyChanged, kept] = await Promise.all([
     changedPaths(repo, target.commit, head.commit),
     dirtyTracked.length === 0 ? [] : changedPaths(repo, target.commit, undefined, dirtyTracked),
+    submodulesKept(repo, scan.headTree, `${target.commit}^{tree}`),
   ])
   const filesChanged = [
     ...new Set([...committed.filter((p) => !dirty.has(p)), ...dirtyChanged, ...status.untracked]),
@@ -178,6 +182,7 @@ export async function planRollback(
       },
       migrations: { differ: migrations.length > 0, files: migrations },
       targetHasStateFile: thenText !== undefined,
+      kept,
       warnings,
     },
     payload: { stateText: serializeProjectDocument(merged.doc), logText },

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../../adapters/fs.js'
 import type { Repo } from '../../adapters/repo.js'
 import { commitPaths, ignoredPaths, treeOf } from '../../adapters/rollback-git.js'
 import type { KnownState } from '../../adapters/snapshot/capture.js'
-import { restoreSnapshot } from '../../adapters/snapshot/restore.js'
+import { type RestoreResult, restoreSnapshot } from '../../adapters/snapshot/restore.js'
 import { appendableEntry } from '../../core/checkpoint/progress-log.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import type { ProjectDocument } from '../../core/project/index.js'
@@ -17,7 +17,13 @@ import {
 import { CpoError } from '../../errors.js'
 import { listCheckpoints } from '../checkpoint/list.js'
 import { PROGRESS_FILE, PROJECT_FILE, requireProjectDocument } from '../project-file.js'
-import { type OperationContext, type OperationReport, reportOf, runOperation } from '../protocol.js'
+import {
+  captureDuring,
+  type OperationContext,
+  type OperationReport,
+  reportOf,
+  runOperation,
+} from '../protocol.js'
 import { type AfterReport, afterRollback } from './after.js'
 import { planRollback, type RollbackPayload, type RollbackPlan } from './plan.js'
 import type { RollbackTarget } from './target.js'
@@ -42,6 +48,8 @@ export interface RollbackReport extends OperationReport, RollbackPlan {
   stateConsistent: boolean
   /** How to get set-aside work back. */
   recovery: { undo: string; paths: string | null }
+  /** Paths that changed while the rollback ran, kept in the snapshots named. */
+  changedDuring: RestoreResult['changedDuring']
   after: AfterReport
 }
 
@@ -100,7 +108,13 @@ export async function runRollback(
       const done = await rollBack(ctx, plan, payload, reason)
       return {
         summary: `rolled back ${plan.scope} to ${plan.target.name} (${plan.mode})`,
-        result: { commit: done.commit, revertCommit: done.revertCommit },
+        result: {
+          commit: done.commit,
+          revertCommit: done.revertCommit,
+          kept: done.restored.kept,
+          changedDuring: done.restored.changedDuring,
+        },
+        changedDuring: done.restored.changedDuring,
         ...(done.state ? { after: done.state } : {}),
       }
     },
@@ -146,7 +160,12 @@ async function rollBack(
   plan: RollbackPlan,
   payload: RollbackPayload,
   reason: string,
-): Promise<{ commit: string; revertCommit: string | null; state: KnownState | undefined }> {
+): Promise<{
+  commit: string
+  revertCommit: string | null
+  state: KnownState | undefined
+  restored: RestoreResult
+}> {
   const { repo, before } = ctx
   const sign = ctx.settings.signCommits
   const files = [PROJECT_FILE, PROGRESS_FILE]
@@ -187,28 +206,34 @@ async function rollBack(
       repo,
       { ...before, head, indexTree: tree, worktreeTree: tree, intentToAdd: [] },
       before,
-      { reflog: subject },
+      { reflog: subject, capture: captureDuring(ctx) },
     )
 
   if (before.skipped.length > 0 || ignored.length > 0) {
-    await restoreTo(codeAt, targetTree)
+    const restored = await restoreTo(codeAt, targetTree)
     for (const file of files)
       await writeFileAtomic(path.join(repo.root, file), contents[file] as string)
-    return { commit: await commitPaths(repo, files, subject), revertCommit, state: undefined }
+    const commit = await commitPaths(repo, files, subject)
+    return { commit, revertCommit, state: undefined, restored }
   }
   const tree = await treeWithContents(repo, targetTree, contents)
   const commit = await writeCommit(repo, { tree, parents: [codeAt], message: subject, sign })
-  await restoreTo(commit, tree)
+  const restored = await restoreTo(commit, tree)
   return {
     commit,
     revertCommit,
-    state: {
-      head: commit,
-      branch: plan.branch,
-      indexTree: tree,
-      worktreeTree: tree,
-      dirty: [],
-      refs: { ...before.refs, [plan.branch]: commit },
-    },
+    restored,
+    // A submodule kept with its content is on disk beside the tree: the after-snapshot scans.
+    state:
+      restored.kept.length > 0
+        ? undefined
+        : {
+            head: commit,
+            branch: plan.branch,
+            indexTree: tree,
+            worktreeTree: tree,
+            dirty: [],
+            refs: { ...before.refs, [plan.branch]: commit },
+          },
   }
 }

@@ -1,0 +1,240 @@
+import { createHash } from 'node:crypto'
+import { createReadStream, promises as fsp, type Stats } from 'node:fs'
+import path from 'node:path'
+import type { ChangedDuring } from '../../core/journal.js'
+import { CpoError } from '../../errors.js'
+import { git, splitZ } from '../git.js'
+
+/**
+ * A path a restore is about to overwrite or remove, with what the snapshot it restores from (the
+ * base: the state the plan was made from) holds there. `mode` is `000000` when the base has
+ * nothing at the path.
+ */
+export interface BaseEntry {
+  path: string
+  mode: string
+  oid: string
+  /**
+   * The restore puts a submodule (gitlink) here: a directory standing there is its checkout,
+   * which git leaves alone, so what is inside is not in the way.
+   */
+  gitlinkTarget?: boolean
+}
+
+export type { ChangedDuring } from '../../core/journal.js'
+
+export const NO_ENTRY = '000000'
+export const GITLINK = '160000'
+
+/**
+ * Compare before destroy (README.md, "How the safety protocol works"): a scan is a photograph,
+ * not a lock, so right before a restore overwrites or removes anything, every path it touches is
+ * checked against the base snapshot: type, executable bit and content. So is anything standing
+ * where the base has no entry among `entries` (a new file, files inside a new directory, a file
+ * or symlink where a directory was), since a checkout would replace it: `lookup` finds what the
+ * base holds at such paths (none when `entries` already lists every base path that matters).
+ * The cost follows the touched paths only: an lstat each, and the content of those that exist
+ * is hashed in process.
+ */
+export async function changedOnDisk(
+  root: string,
+  entries: BaseEntry[],
+  how: {
+    lookup?: (paths: string[]) => Promise<Map<string, BaseEntry>>
+    /** False: only what stands where the base has nothing; content is compared elsewhere. */
+    contents?: boolean
+  } = {},
+): Promise<string[]> {
+  const { lookup, contents = true } = how
+  const known = new Map(entries.filter((e) => e.mode !== NO_ENTRY).map((e) => [e.path, e]))
+  const lstat = memoLstat(root)
+  const changed = new Set<string>()
+  const unknown = new Set<string>()
+  const filtered: BaseEntry[] = []
+  const check = async (e: BaseEntry) => {
+    const st = await lstat(e.path)
+    const same = st ? await matches(root, e, st) : true
+    if (same === 'raw bytes differ') filtered.push(e)
+    else if (!same) changed.add(e.path)
+  }
+  await Promise.all(
+    entries.map(async (e) => {
+      const parts = e.path.split('/')
+      for (let i = 1; i < parts.length; i++) {
+        const dir = parts.slice(0, i).join('/')
+        const st = await lstat(dir)
+        if (!st) return // nothing on disk at or below it
+        if (st.isDirectory()) continue
+        // A file or symlink on the way: a checkout would replace it, a removal would go
+        // through the link. One `entries` lists is checked as a path of its own.
+        if (!known.has(dir)) unknown.add(dir)
+        return
+      }
+      if (e.mode !== NO_ENTRY) return contents ? check(e) : undefined
+      const st = await lstat(e.path)
+      if (!st) return
+      if (!st.isDirectory()) unknown.add(e.path)
+      else if (!e.gitlinkTarget) {
+        for (const f of await filesBelow(path.join(root, e.path))) {
+          if (!known.has(`${e.path}/${f}`)) unknown.add(`${e.path}/${f}`)
+        }
+      }
+    }),
+  )
+  const found = lookup && unknown.size > 0 ? await lookup([...unknown]) : new Map()
+  await Promise.all(
+    [...unknown].map(async (p) => {
+      const e = found.get(p)
+      if (e) await check(e)
+      else changed.add(p)
+    }),
+  )
+  for (const p of await differAfterFilters(root, filtered)) changed.add(p)
+  return [...changed].sort()
+}
+
+/**
+ * A snapshot made through `git add`'s filters (eol conversion, clean filters) holds the filtered
+ * content: bytes on disk that differ from it may be unchanged all the same. One hash-object
+ * call filters and hashes them all; it reads paths by line, so a name with a newline (or a
+ * leading quote) counts as changed (captured again: the safe side).
+ */
+async function differAfterFilters(root: string, entries: BaseEntry[]): Promise<string[]> {
+  // A line starting with a quote would be unquoted C-style.
+  const plain = (e: BaseEntry) => !e.path.includes('\n') && !e.path.startsWith('"')
+  const byLine = entries.filter(plain)
+  const differ = entries.filter((e) => !plain(e)).map((e) => e.path)
+  if (byLine.length === 0) return differ
+  const ids = await git(root, ['hash-object', '--stdin-paths'], {
+    input: `${byLine.map((e) => e.path).join('\n')}\n`,
+  }).then(
+    (r) => r.stdout.split('\n'),
+    // A file gone or unreadable meanwhile: it changed.
+    () => [],
+  )
+  byLine.forEach((e, i) => {
+    if (ids[i] !== e.oid) differ.push(e.path)
+  })
+  return differ
+}
+
+/**
+ * What stands on disk at, above or below each of `paths` and is not a directory: everything a
+ * checkout of those paths would replace.
+ */
+export async function standingAt(root: string, paths: string[]): Promise<string[]> {
+  return changedOnDisk(
+    root,
+    paths.map((p) => ({ path: p, mode: NO_ENTRY, oid: '' })),
+  )
+}
+
+/** Files, symlinks and other non-directories below `dir`, relative to it. */
+export async function filesBelow(dir: string): Promise<string[]> {
+  const entries = await fsp.readdir(dir, { recursive: true, withFileTypes: true })
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+}
+
+function memoLstat(root: string): (rel: string) => Promise<Stats | undefined> {
+  const stats = new Map<string, Promise<Stats | undefined>>()
+  return (rel) => {
+    let st = stats.get(rel)
+    if (!st) {
+      st = fsp.lstat(path.join(root, rel)).catch((e: NodeJS.ErrnoException) => {
+        // Missing, or below something that is not a directory: nothing there.
+        if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined
+        throw e
+      })
+      stats.set(rel, st)
+    }
+    return st
+  }
+}
+
+async function matches(
+  root: string,
+  e: BaseEntry,
+  st: Stats,
+): Promise<boolean | 'raw bytes differ'> {
+  const abs = path.join(root, e.path)
+  // A submodule's own files are its repository's business; the directory is what git tracks.
+  if (e.mode === GITLINK) return st.isDirectory()
+  if (e.mode === '120000') {
+    if (!st.isSymbolicLink()) return false
+    return blobId(e.oid, await fsp.readlink(abs, { encoding: 'buffer' })) === e.oid
+  }
+  if (e.mode !== '100644' && e.mode !== '100755') return false
+  if (!st.isFile()) return false
+  // git records only the owner's executable bit.
+  if (((st.mode & 0o100) !== 0) !== (e.mode === '100755')) return false
+  return (await fileBlobId(abs, st.size, e.oid)) === e.oid || 'raw bytes differ'
+}
+
+/** The id git gives a blob with these bytes, in the repository's hash (told by `like`'s length). */
+function blobId(like: string, bytes: Buffer): string {
+  return createHash(like.length === 64 ? 'sha256' : 'sha1')
+    .update(`blob ${bytes.length}\0`)
+    .update(bytes)
+    .digest('hex')
+}
+
+function fileBlobId(file: string, size: number, like: string): Promise<string> {
+  const hash = createHash(like.length === 64 ? 'sha256' : 'sha1').update(`blob ${size}\0`)
+  let read = 0
+  return new Promise((resolve, reject) => {
+    createReadStream(file)
+      .on('data', (chunk) => {
+        read += chunk.length
+        hash.update(chunk)
+      })
+      .on('error', reject)
+      // Bytes written while it was read make the header wrong, and so the id: it differs.
+      .on('end', () => resolve(read === size ? hash.digest('hex') : ''))
+  })
+}
+
+/**
+ * Of paths about to be destroyed, those no snapshot can hold: ignored files (tracked ones are
+ * never reported: check-ignore without --no-index leaves them out) and those `leftOut` of the
+ * snapshot (too large, inside a nested repository).
+ */
+export async function uncapturable(
+  root: string,
+  paths: string[],
+  leftOut: (p: string) => boolean,
+): Promise<string[]> {
+  if (paths.length === 0) return []
+  const { stdout } = await git(root, ['check-ignore', '-z', '--stdin'], {
+    input: `${paths.join('\0')}\0`,
+    okCodes: [1],
+  })
+  return [...new Set([...splitZ(stdout), ...paths.filter(leftOut)])].sort()
+}
+
+export function uncapturedError(paths: string[]): CpoError {
+  const list = [...paths].sort()
+  const more = list.length > 10 ? ` (+${list.length - 10} more)` : ''
+  return new CpoError(
+    'UNCAPTURED_FILES_IN_THE_WAY',
+    'conflict',
+    `restoring would overwrite files that are ignored or too large to snapshot: ${list.slice(0, 10).join(', ')}${more}`,
+    { hint: 'Move these files out of the way, then run the command again.', details: list },
+  )
+}
+
+/** The files kept changing faster than the restore could capture them. */
+export function stillChangingError(paths: string[], during: ChangedDuring[]): CpoError {
+  const list = [...paths].sort()
+  const held = during.map((d) => d.snapshot).join(', ')
+  return new CpoError(
+    'FILES_CHANGING',
+    'conflict',
+    `files kept changing while cpo restored them: ${list.slice(0, 10).join(', ')}${list.length > 10 ? ` (+${list.length - 10} more)` : ''}; no file was overwritten${held ? ` (their states so far are in snapshot ${held})` : ''}`,
+    {
+      hint: 'Stop the program writing to them (editor, formatter, dev server), then run the command again.',
+      details: { paths: list, snapshots: during.map((d) => d.snapshot) },
+    },
+  )
+}
