@@ -186,23 +186,24 @@ describe('bad input gets a clear error and changes nothing', () => {
       sh(dir, 'git', 'config', key as string, value as string)
     }
     writeFiles(dir, { '.gitattributes': '*.bin filter=lfs -text\n', 'model.bin': 'weights\n' })
-    const before = everything(dir)
+    // The files, index and refs stay as they were (the journal may record the failed attempt).
+    const before = fingerprint(dir)
     const r = cpo(dir, ['checkpoint', 'create', 'x', '--json'])
     expect(r.code).toBe(6)
     expect(r.json.error?.code).toBe('FILTER_PROGRAM_MISSING')
     expect(r.json.error?.message).toContain('git-lfs-not-installed-here')
     expect(r.stdout).not.toContain('remote end hung up')
-    expect(everything(dir)).toEqual(before)
+    expect(fingerprint(dir)).toEqual(before)
 
     // git-lfs itself, on a PATH that holds git and nothing else.
     const bin = tempDir()
     fs.symlinkSync(sh(dir, 'sh', '-c', 'command -v git').trim(), path.join(bin, 'git'))
     sh(dir, 'git', 'config', 'filter.lfs.process', 'git-lfs filter-process')
     sh(dir, 'git', 'config', 'filter.lfs.clean', 'git-lfs clean -- %f')
-    const lfs = cpo(dir, ['snapshot', '--json'], { PATH: bin })
+    const lfs = cpo(dir, ['checkpoint', 'create', 'y', '--json'], { PATH: bin })
     expect(lfs.code).toBe(6)
     expect(lfs.json.error?.code).toBe('GIT_LFS_MISSING')
     expect(lfs.json.error?.hint).toContain('git lfs install')
-    expect(everything(dir)).toEqual(before)
+    expect(fingerprint(dir)).toEqual(before)
   })
 })

@@ -1,9 +1,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { applying, background, inSnapshot, journal, until } from '../helpers/background.js'
 import { commitAll, cpo, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 import { builtProject } from '../rollback/build.js'
-import { applying, background, inSnapshot, journal, until } from './background.js'
 
 const read = (dir: string, f: string) => fs.readFileSync(path.join(dir, f), 'utf8')
 const exists = (dir: string, f: string) => fs.existsSync(path.join(dir, f))

@@ -1,9 +1,16 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import {
+  applying,
+  background,
+  inSnapshot,
+  journal,
+  snapshotMessages,
+  until,
+} from '../helpers/background.js'
 import { commitAll, cpo, fingerprint, makeRepo, sh, writeFiles } from '../helpers/repo.js'
-import { applying, background, inSnapshot, journal, snapshotMessages, until } from './background.js'
-import { unremovable } from './unremovable.js'
+import { unremovable } from '../helpers/unremovable.js'
 
 /** A snapshot, then a commit adding gen/a.txt and gen/locked.txt: restoring removes both. */
 function scenario(): { dir: string; snap: string } {

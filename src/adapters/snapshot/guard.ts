@@ -43,9 +43,11 @@ export async function changedOnDisk(
     lookup?: (paths: string[]) => Promise<Map<string, BaseEntry>>
     /** False: only what stands where the base has nothing; content is compared elsewhere. */
     contents?: boolean
+    /** False with core.fileMode=false: git ignores the exec bit on disk, and so does the check. */
+    execBit?: boolean
   } = {},
 ): Promise<string[]> {
-  const { lookup, contents = true } = how
+  const { lookup, contents = true, execBit = true } = how
   const known = new Map(entries.filter((e) => e.mode !== NO_ENTRY).map((e) => [e.path, e]))
   const lstat = memoLstat(root)
   const changed = new Set<string>()
@@ -53,7 +55,7 @@ export async function changedOnDisk(
   const filtered: BaseEntry[] = []
   const check = async (e: BaseEntry) => {
     const st = await lstat(e.path)
-    const same = st ? await matches(root, e, st) : true
+    const same = st ? await matches(root, e, st, execBit) : true
     if (same === 'raw bytes differ') filtered.push(e)
     else if (!same) changed.add(e.path)
   }
@@ -157,6 +159,7 @@ async function matches(
   root: string,
   e: BaseEntry,
   st: Stats,
+  execBit: boolean,
 ): Promise<boolean | 'raw bytes differ'> {
   const abs = path.join(root, e.path)
   // A submodule's own files are its repository's business; the directory is what git tracks.
@@ -168,7 +171,7 @@ async function matches(
   if (e.mode !== '100644' && e.mode !== '100755') return false
   if (!st.isFile()) return false
   // git records only the owner's executable bit.
-  if (((st.mode & 0o100) !== 0) !== (e.mode === '100755')) return false
+  if (execBit && ((st.mode & 0o100) !== 0) !== (e.mode === '100755')) return false
   return (await fileBlobId(abs, st.size, e.oid)) === e.oid || 'raw bytes differ'
 }
 

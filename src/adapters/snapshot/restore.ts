@@ -7,6 +7,7 @@ import { failpoint } from '../failpoint.js'
 import { fitsCommandLine, git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
 import { captureSnapshot } from './capture.js'
+import { readWorkTreeConfig } from './conversion.js'
 import { applyModes } from './file-modes.js'
 import {
   type BaseEntry,
@@ -252,11 +253,13 @@ async function compareBeforeDestroy<P>(
 ): Promise<{ base: Snapshot; plan: P; changedDuring: ChangedDuring[] }> {
   const changedDuring: ChangedDuring[] = []
   let base = current
+  const { fileMode } = await readWorkTreeConfig(repo)
   for (let round = 0; ; round++) {
     const plan = await planFrom(base)
     const found = lookup?.(base)
     const changed = await changedOnDisk(repo.root, await touched(plan, base), {
       ...(found ? { lookup: found } : {}),
+      execBit: fileMode,
     })
     if (changed.length === 0) return { base, plan, changedDuring }
     const lost = await uncapturable(repo.root, changed, leftOut(base))
