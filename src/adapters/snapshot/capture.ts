@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { promises as fsp, type Stats } from 'node:fs'
 import path from 'node:path'
 import { newId } from '../../core/ids.js'
+import { fsPath } from '../../core/path-bytes.js'
 import { CpoError } from '../../errors.js'
 import { git } from '../git.js'
 import { gitOperationInProgress, type Repo } from '../repo.js'
@@ -315,7 +316,7 @@ function hiddenMeta(hidden: HiddenEntry[]): Pick<SnapshotMeta, 'skipWorktree' | 
 
 async function lstatAll(root: string, paths: string[]): Promise<Map<string, Stats | undefined>> {
   const stats = await Promise.all(
-    paths.map((p) => fsp.lstat(path.join(root, p)).catch(() => undefined)),
+    paths.map((p) => fsp.lstat(fsPath(path.join(root, p))).catch(() => undefined)),
   )
   return new Map(paths.map((p, i) => [p, stats[i]]))
 }
@@ -470,7 +471,7 @@ function symlinkLeadingPath(root: string): (rel: string) => Promise<boolean> {
   const kindOf = (dir: string) => {
     let kind = seen.get(dir)
     if (!kind) {
-      kind = fsp.lstat(path.join(root, dir)).then(
+      kind = fsp.lstat(fsPath(path.join(root, dir))).then(
         (st) => (st.isSymbolicLink() ? 'link' : st.isDirectory() ? 'dir' : 'stop'),
         () => 'stop' as const,
       )

@@ -1,5 +1,6 @@
 import { promises as fsp, type Stats } from 'node:fs'
 import path from 'node:path'
+import { fsPath } from '../../core/path-bytes.js'
 
 /**
  * The permission bits git would not give these files back: a tree keeps only 644 or 755, and
@@ -39,7 +40,7 @@ export async function applyModes(
     paths.map(async (p) => {
       const mode = modes[p]
       if (mode === undefined) return
-      const file = path.join(root, p)
+      const file = fsPath(path.join(root, p))
       const st = await fsp.lstat(file)
       if (st.isFile()) await fsp.chmod(file, Number.parseInt(mode, 8))
     }),

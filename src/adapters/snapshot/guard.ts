@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream, promises as fsp, type Stats } from 'node:fs'
 import path from 'node:path'
 import type { ChangedDuring } from '../../core/journal.js'
+import { decodeBytes, fsPath } from '../../core/path-bytes.js'
 import { CpoError } from '../../errors.js'
 import { git, splitZ } from '../git.js'
 
@@ -133,10 +134,18 @@ export async function standingAt(root: string, paths: string[]): Promise<string[
 
 /** Files, symlinks and other non-directories below `dir`, relative to it. */
 export async function filesBelow(dir: string): Promise<string[]> {
-  const entries = await fsp.readdir(dir, { recursive: true, withFileTypes: true })
-  return entries
-    .filter((e) => !e.isDirectory())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+  const out: string[] = []
+  // Names are read as bytes (ARCHITECTURE.md §4, "Paths are bytes").
+  const walk = async (rel: string): Promise<void> => {
+    const at = fsPath(rel === '' ? dir : path.join(dir, rel))
+    for (const e of await fsp.readdir(at, { withFileTypes: true, encoding: 'buffer' })) {
+      const name = rel === '' ? decodeBytes(e.name) : `${rel}/${decodeBytes(e.name)}`
+      if (e.isDirectory()) await walk(name)
+      else out.push(name)
+    }
+  }
+  await walk('')
+  return out
 }
 
 function memoLstat(root: string): (rel: string) => Promise<Stats | undefined> {
@@ -144,7 +153,7 @@ function memoLstat(root: string): (rel: string) => Promise<Stats | undefined> {
   return (rel) => {
     let st = stats.get(rel)
     if (!st) {
-      st = fsp.lstat(path.join(root, rel)).catch((e: NodeJS.ErrnoException) => {
+      st = fsp.lstat(fsPath(path.join(root, rel))).catch((e: NodeJS.ErrnoException) => {
         // Missing, or below something that is not a directory: nothing there.
         if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined
         throw e
@@ -161,7 +170,7 @@ async function matches(
   st: Stats,
   execBit: boolean,
 ): Promise<boolean | 'raw bytes differ'> {
-  const abs = path.join(root, e.path)
+  const abs = fsPath(path.join(root, e.path))
   // A submodule's own files are its repository's business; the directory is what git tracks.
   if (e.mode === GITLINK) return st.isDirectory()
   if (e.mode === '120000') {
@@ -183,7 +192,7 @@ function blobId(like: string, bytes: Buffer): string {
     .digest('hex')
 }
 
-function fileBlobId(file: string, size: number, like: string): Promise<string> {
+function fileBlobId(file: string | Buffer, size: number, like: string): Promise<string> {
   const hash = createHash(like.length === 64 ? 'sha256' : 'sha1').update(`blob ${size}\0`)
   let read = 0
   return new Promise((resolve, reject) => {

@@ -1,3 +1,4 @@
+import { decodeBytes, encodeText } from '../../core/path-bytes.js'
 import { CpoError } from '../../errors.js'
 import { git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
@@ -122,7 +123,7 @@ const ESCAPES: Record<number, string> = {
 }
 
 function quoteStatusPath(path: string, quotePath: boolean): string {
-  const bytes = Buffer.from(path, 'utf8')
+  const bytes = encodeText(path)
   const special = (b: number) => b < 0x20 || b === 0x22 || b === 0x5c || b === 0x7f
   const escaped = (b: number) => special(b) || (quotePath && b > 0x7f)
   if (!bytes.some((b) => escaped(b) || b === 0x20)) return path
@@ -135,5 +136,5 @@ function quoteStatusPath(path: string, quotePath: boolean): string {
     from = i + 1
   })
   out.push(bytes.subarray(from))
-  return `"${Buffer.concat(out).toString('utf8')}"`
+  return `"${decodeBytes(Buffer.concat(out))}"`
 }
