@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterEach } from 'vitest'
+import { afterAll, afterEach } from 'vitest'
 import { decodeBytes } from '../../src/core/path-bytes.js'
 
 const CLI = path.resolve(import.meta.dirname, '../../bin/cpo.js')
@@ -12,6 +12,26 @@ const made: string[] = []
 afterEach(() => {
   for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
 })
+
+const kept: string[] = []
+afterAll(() => {
+  for (const dir of kept.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+})
+
+/** Moves a directory made in a test out of its clean-up: it lives until the test file ends. */
+export function keep(dir: string): string {
+  const at = made.indexOf(dir)
+  if (at >= 0) made.splice(at, 1)
+  kept.push(dir)
+  return dir
+}
+
+/** A copy of a repository (a kept fixture) in a fresh temp dir, removed after the test. */
+export function copyOf(source: string): string {
+  const dir = tempDir()
+  fs.cpSync(source, dir, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true })
+  return dir
+}
 
 export function tempDir(prefix = 'cpo-test-'): string {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)))

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { expect } from 'vitest'
 import { projectJson } from '../checkpoint/project.js'
-import { commitAll, cpo, makeRepo, sh, writeFiles } from '../helpers/repo.js'
+import { commitAll, copyOf, cpo, keep, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 
 export const state = (dir: string) =>
   JSON.parse(fs.readFileSync(path.join(dir, 'master-project.json'), 'utf8'))
@@ -27,11 +27,23 @@ function ok(dir: string, args: string[]) {
 }
 
 /**
+ * The project below, built once per test file through the real CLI (about two dozen cpo and
+ * git processes) and copied for each test: every test gets its own repository, the same bytes,
+ * refs, journal and snapshots, at a fraction of the cost.
+ */
+export function builtProject(): string {
+  template ??= keep(buildProject())
+  return copyOf(template)
+}
+
+let template: string | undefined
+
+/**
  * A CPO project built the way the workflow builds one, through the real CLI: S1 on
  * `feature/stage-1-setup` merged with --no-ff, then S3 (started and completed), then S2 started
  * with a story commit. S2 and S3 both depend only on S1, so they are parallel; S2 is current.
  */
-export function builtProject(): string {
+function buildProject(): string {
   const dir = makeRepo({
     'master-project.json': projectJson(),
     'README.md': '# pantry\n',

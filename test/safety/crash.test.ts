@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { OPERATION_FAILPOINTS as FAILPOINTS } from '../../src/adapters/failpoint.js'
-import { cpo, fingerprint, makeRepo, sh, writeFiles } from '../helpers/repo.js'
+import { copyOf, cpo, fingerprint, keep, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 
 /** Failpoints reached before the journal says `begun`: the crash leaves nothing to recover. */
 const BEFORE_BEGUN = new Set(['lock-taken', 'before-snapshot'])
@@ -12,6 +12,15 @@ const BEFORE_BEGUN = new Set(['lock-taken', 'before-snapshot'])
  * work tree on top (the user's unsaved work, which no crash may lose).
  */
 function scenario(): { dir: string; beforeUndo: Record<string, string> } {
+  // Built once per file, copied for each test.
+  template ??= keep(buildScenario())
+  const dir = copyOf(template)
+  return { dir, beforeUndo: fingerprint(dir) }
+}
+
+let template: string | undefined
+
+function buildScenario(): string {
   const dir = makeRepo({ 'app.ts': 'v1\n', 'lib/util.ts': 'util v1\n', '.gitignore': '*.log\n' })
   writeFiles(dir, { 'app.ts': 'v2 uncommitted\n', 'notes.txt': 'untracked notes\n' })
   const snap = cpo(dir, ['snapshot', '-m', 'v2', '--json']).json.data.snapshot.id
@@ -22,7 +31,7 @@ function scenario(): { dir: string; beforeUndo: Record<string, string> } {
   const restored = cpo(dir, ['snapshot', 'restore', snap, '--json'])
   expect(restored.code).toBe(0)
   writeFiles(dir, { 'scratch.txt': 'typed after the restore\n' })
-  return { dir, beforeUndo: fingerprint(dir) }
+  return dir
 }
 
 describe('crash at every failpoint', () => {
