@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most of a test's time is spent waiting on the cpo and git processes it starts (and on
+    // deliberate pauses), so more test files than cores run side by side.
+    maxWorkers: 3,
   },
 })

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { commitAll, cpo, fingerprint, makeRepo, sh } from '../helpers/repo.js'
+import { commitAll, cpo, fingerprint, makeRepo, sh, tempDir } from '../helpers/repo.js'
 import { projectJson } from './project.js'
 
 const SECRET = 'sk_live_51HabcDEFghiJKLmnoPQRstu'
@@ -169,9 +169,13 @@ describe('cpo checkpoint sidecars: missing sidecars come back from the tags’ c
   })
 
   it('unknown or hostile names: an error, and nothing is written anywhere', () => {
-    const dir = project()
+    // In a folder of its own, so whatever lands beside it shows (other tests share the temp dir).
+    const parent = tempDir()
+    const dir = path.join(parent, 'repo')
+    fs.renameSync(project(), dir)
     fs.rmSync(sideDir(dir), { recursive: true })
-    const outside = fs.readdirSync(path.dirname(dir)).sort()
+    const outside = fs.readdirSync(parent).sort()
+    const inside = fs.readdirSync(dir).sort()
 
     const unknown = cpo(dir, ['--json', 'checkpoint', 'sidecars', 'stage-1-start', 'nope'])
     expect(unknown.code).toBe(3)
@@ -184,7 +188,8 @@ describe('cpo checkpoint sidecars: missing sidecars come back from the tags’ c
       expect(r.json.error?.code).toBe('INVALID_CHECKPOINT_NAME')
     }
     expect(fs.existsSync(sideDir(dir))).toBe(false)
-    expect(fs.readdirSync(path.dirname(dir)).sort()).toEqual(outside)
+    expect(fs.readdirSync(parent).sort()).toEqual(outside)
+    expect(fs.readdirSync(dir).sort()).toEqual(inside)
   })
 
   it('a file where .checkpoints/ should be: a clear error, the file untouched', () => {
