@@ -21,7 +21,14 @@ export const OPERATION_FAILPOINTS = [
 
 export const BACKUP_FAILPOINTS = ['backup-streaming', 'backup-archive-written'] as const
 
-export const FAILPOINTS = [...OPERATION_FAILPOINTS, ...BACKUP_FAILPOINTS] as const
+/** Stage start and complete: the state file has been read and is about to be written. */
+export const STATE_FAILPOINTS = ['state-read'] as const
+
+export const FAILPOINTS = [
+  ...OPERATION_FAILPOINTS,
+  ...BACKUP_FAILPOINTS,
+  ...STATE_FAILPOINTS,
+] as const
 
 export type Failpoint = (typeof FAILPOINTS)[number]
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { constants, promises as fsp } from 'node:fs'
+import { constants, promises as fsp, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { CpoError } from '../errors.js'
 
 /** fsync a directory so a rename or a new entry inside it survives a power cut. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -19,17 +20,42 @@ export async function fsyncDir(dir: string): Promise<void> {
 export async function writeFileAtomic(
   file: string,
   data: string | Buffer,
-  options: { mode?: number } = {},
+  options: {
+    mode?: number
+    /**
+     * What `file` must still hold (its text as it was read): compare before destroy
+     * (ARCHITECTURE.md §4). The check runs synchronously right before the rename, so an edit
+     * saved since the file was read is kept and reported (FILE_CHANGED), never overwritten.
+     */
+    expected?: string
+  } = {},
 ): Promise<void> {
   const mode = options.mode ?? (await existingMode(file)) ?? 0o644
   const tmp = await writeTempBeside(file, data, mode)
   try {
+    if (options.expected !== undefined) assertUnchanged(file, options.expected)
     await fsp.rename(tmp, file)
   } catch (e) {
     await fsp.rm(tmp, { force: true })
     throw e
   }
   await fsyncDir(path.dirname(file))
+}
+
+function assertUnchanged(file: string, expected: string): void {
+  let now: string | undefined
+  try {
+    now = readFileSync(file, 'utf8')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+  }
+  if (now === expected) return
+  throw new CpoError(
+    'FILE_CHANGED',
+    'conflict',
+    `${path.basename(file)} changed while cpo was updating it; your version is kept`,
+    { hint: 'Run the command again (it reads the file anew).', details: { file } },
+  )
 }
 
 /**

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { commitEverything, readHead } from '../../adapters/checkpoint-git.js'
+import { failpoint } from '../../adapters/failpoint.js'
 import { appendDurable, readTextIfExists } from '../../adapters/fs.js'
 import type { Repo } from '../../adapters/repo.js'
 import { runShellCommand, type ShellRun } from '../../adapters/shell-command.js'
@@ -112,13 +113,14 @@ export async function completeStage(
     },
     apply: async (ctx, plan) => {
       await prepareSidecars(ctx.repo)
-      const { doc } = await readStateFile(ctx.repo)
+      const { text, doc } = await readStateFile(ctx.repo)
       const stage = findStage(doc.data, plan.stage.id)
       const now = new Date().toISOString()
       const completedAt = stage.completedAt ?? now
       let next = updateStage(doc, stage.id, { status: 'tested', completedAt, testedAt: now })
       next = setProgress(withEpicStatus(next, findStage(next.data, stage.id)))
-      const after = await writeStateFile(ctx.repo, next)
+      failpoint('state-read')
+      const after = await writeStateFile(ctx.repo, next, text)
       const stories = stage.stories ?? []
       const logFile = path.join(ctx.repo.root, PROGRESS_FILE)
       const entry = stageCompleteEntry({

@@ -1,5 +1,6 @@
 import { moveRefs, readRef } from '../../adapters/checkpoint-git.js'
 import { treeWithWorkTreeFiles } from '../../adapters/direct-commit.js'
+import { failpoint } from '../../adapters/failpoint.js'
 import type { Repo } from '../../adapters/repo.js'
 import { porcelainV1 } from '../../adapters/snapshot/status.js'
 import { DELETED_TAG_PREFIX, stageStartName, tagRefOf } from '../../core/checkpoint/names.js'
@@ -138,12 +139,14 @@ export async function startStage(
         [sidecarNames.gitStatus(n)]: porcelainV1(ctx.scan.status.records, ctx.settings.quotePath),
         ...(env === undefined ? {} : { [sidecarNames.env(n)]: env.text }),
       })
+      failpoint('state-read')
       const startedAt = new Date().toISOString()
       const started = updateStage(doc, plan.stage.id, { status: 'in_progress', startedAt })
       const current = setCurrentStage(started, plan.stage.id)
       await writeStateFile(
         ctx.repo,
         withEpicStatus(current, findStage(current.data, plan.stage.id)),
+        text,
       )
       // The stage's first change, the state file, is left uncommitted.
       const after = work.state && {

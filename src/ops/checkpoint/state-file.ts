@@ -24,9 +24,14 @@ export async function readStateFile(repo: Repo): Promise<{ text: string; doc: Pr
   return { text, doc: parseProjectDocument(text, PROJECT_FILE) }
 }
 
-export async function writeStateFile(repo: Repo, doc: ProjectDocument): Promise<string> {
+/** Writes the state file, unless it no longer holds `read` (the text `doc` was parsed from). */
+export async function writeStateFile(
+  repo: Repo,
+  doc: ProjectDocument,
+  read: string,
+): Promise<string> {
   const text = serializeProjectDocument(doc)
-  await writeFileAtomic(path.join(repo.root, PROJECT_FILE), text)
+  await writeFileAtomic(path.join(repo.root, PROJECT_FILE), text, { expected: read })
   return text
 }
 
