@@ -89,19 +89,8 @@ const WRITER = !flags['no-writer'] && process.env.CPO_TORTURE_WRITER !== '0'
 const KILL = flags.kill ?? process.env.CPO_TORTURE_KILL ?? 'group'
 if (KILL !== 'pid' && KILL !== 'group') throw new Error(`--kill takes pid or group, not ${KILL}`)
 
-const FAILPOINTS = [
-  'lock-taken',
-  'before-snapshot',
-  'journal-begun',
-  'restore-refs',
-  'restore-head',
-  'restore-deletions',
-  'restore-writes',
-  'restore-index',
-  'applied',
-  'after-snapshot',
-  'journal-done',
-]
+// The points every journaled restore passes, from the build under test (README.md, Configuration).
+const { OPERATION_FAILPOINTS: FAILPOINTS } = await import('../dist/index.js')
 const WRITER_SCRIPT = path.resolve(import.meta.dirname, '../test/helpers/writer.mjs')
 const rand = prng(SEED)
 const pick = (list) => list[Math.floor(rand() * list.length)]

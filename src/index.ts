@@ -2,7 +2,7 @@
  * The library API: everything the CLI does, callable from code. Functions take a `Repo` (from
  * `openRepo`) and return plain data; errors are `CpoError`s with a stable `code`.
  */
-export { FAILPOINTS, type Failpoint } from './adapters/failpoint.js'
+export { FAILPOINTS, type Failpoint, OPERATION_FAILPOINTS } from './adapters/failpoint.js'
 export { type LockOwner, readLockOwner } from './adapters/lock.js'
 export { openRepo, type Repo } from './adapters/repo.js'
 export { captureSnapshot } from './adapters/snapshot/capture.js'

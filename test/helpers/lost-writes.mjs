@@ -27,17 +27,7 @@ import { createHash } from 'node:crypto'
 import { lstatSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 
-/** mulberry32: a small seeded PRNG, so a run can be repeated from its seed. */
-export function prng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { prng } from '../../bench/repo.mjs'
 
 /** The id git gives these bytes as a blob (`git hash-object --no-filters`). */
 export function blobId(bytes, format = 'sha1') {
