@@ -6,6 +6,7 @@ import { awaitIndexUnlocked } from '../adapters/index-lock.js'
 import { appendJournal, readJournal } from '../adapters/journal.js'
 import { acquireLock, type LockOwner } from '../adapters/lock.js'
 import { ensureCpoDir, type Repo } from '../adapters/repo.js'
+import { isQuarantine, salvageAside } from '../adapters/snapshot/aside.js'
 import {
   captureSnapshot,
   discardScan,
@@ -287,9 +288,14 @@ function pendingError(pending: Operation[]): CpoError {
   )
 }
 
-/** Scratch files belong to the lock holder; any left over come from a crashed run. */
+/**
+ * Scratch files belong to the lock holder; any left over come from a crashed run. Files a
+ * crashed restore had moved aside are checked and captured first (salvageAside), never just
+ * deleted: one saved into right before the crash is in no other snapshot.
+ */
 async function clearScratch(repo: Repo): Promise<void> {
+  await salvageAside(repo)
   const dir = path.join(repo.cpoDir, 'tmp')
-  const names = await fsp.readdir(dir).catch(() => [] as string[])
+  const names = (await fsp.readdir(dir).catch(() => [] as string[])).filter((n) => !isQuarantine(n))
   await Promise.all(names.map((n) => fsp.rm(path.join(dir, n), { force: true, recursive: true })))
 }

@@ -15,7 +15,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { applying, background, inSnapshot, journal, until } from '../helpers/background.js'
+import { applying, background, inSnapshot, until } from '../helpers/background.js'
 import { blobId, snapshotBlobs } from '../helpers/lost-writes.mjs'
 import { commitAll, cpo, fingerprint, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
 
@@ -54,7 +54,12 @@ function saveThrough(fd: number, text: string): void {
 }
 
 /** The held saves reached the moved copies: they are in one `during` snapshot, after gc. */
-function expectCaptured(dir: string, data: any, saved: Record<string, string>): void {
+function expectCaptured(
+  dir: string,
+  data: any,
+  saved: Record<string, string>,
+  oplog = path.join(dir, '.git/cpo/oplog.jsonl'),
+): void {
   const paths = Object.keys(saved).sort()
   const round = data.changedDuring.find((r: any) => r.paths.join() === paths.join())
   expect(round, JSON.stringify(data.changedDuring)).toBeDefined()
@@ -62,7 +67,13 @@ function expectCaptured(dir: string, data: any, saved: Record<string, string>): 
   for (const [file, text] of Object.entries(saved)) {
     expect(inSnapshot(dir, round.snapshot, file)).toBe(text)
   }
-  expect(journal(dir).findLast((e) => e.type === 'done')?.changedDuring).toContainEqual(round)
+  const done = fs
+    .readFileSync(oplog, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .findLast((e) => e.type === 'done')
+  expect(done?.changedDuring).toContainEqual(round)
 }
 
 describe('move aside, then check', () => {
@@ -182,14 +193,21 @@ describe('move aside, then check', () => {
       const run = background(dir, ['snapshot', 'restore', snap, '--json'], {
         CPO_PAUSE: 'restore-aside:3000',
       })
-      await until(() => asideDirs(`${gitDir}/repo`).length > 0 && !exists(dir, 'a.txt'), 8000)
+      // The copies wait beside the files, on the work tree's file system.
+      const beside = () => fs.readdirSync(dir).filter((n) => n.startsWith('.cpo-aside-'))
+      await until(() => asideDirs(`${gitDir}/repo`).length > 0 && beside().length === 2, 8000)
       saveThrough(a, 'a saved into the moved copy\n')
       const r = await run
       expect(r.code, r.stderr).toBe(0)
       expect(read(dir, 'a.txt')).toBe('a v1\n')
       expect(exists(dir, 'added.txt')).toBe(false)
       expect(fs.readdirSync(dir).sort()).toEqual(['.git', 'a.txt', 'old.txt'])
-      expectCaptured(dir, r.json.data, { 'a.txt': 'a saved into the moved copy\n' })
+      expectCaptured(
+        dir,
+        r.json.data,
+        { 'a.txt': 'a saved into the moved copy\n' },
+        `${gitDir}/repo/cpo/oplog.jsonl`,
+      )
     } finally {
       fs.rmSync(gitDir, { recursive: true, force: true })
     }
