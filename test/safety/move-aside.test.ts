@@ -18,6 +18,7 @@ import { describe, expect, it } from 'vitest'
 import { applying, background, inSnapshot, until } from '../helpers/background.js'
 import { blobId, snapshotBlobs } from '../helpers/lost-writes.mjs'
 import { commitAll, cpo, fingerprint, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
+import { builtProject } from '../rollback/build.js'
 
 const read = (dir: string, f: string) => fs.readFileSync(path.join(dir, f), 'utf8')
 const exists = (dir: string, f: string) => fs.existsSync(path.join(dir, f))
@@ -230,5 +231,35 @@ describe('a crash right after the move', () => {
     expect(fingerprint(dir)).toEqual(before)
     expect(asideDirs(path.join(dir, '.git'))).toEqual([])
     expect(snapshotBlobs(dir).ids.has(blobId(Buffer.from('a saved after the crash\n')))).toBe(true)
+  })
+})
+
+describe('an operation that records its result without a scan', () => {
+  it('rollback story: a file saved where it writes stays, and the after-snapshot holds it', async () => {
+    const dir = builtProject()
+    writeFiles(dir, { 'config.local': 'db=localhost\n' })
+    commitAll(dir, 'chore: sample local config')
+    sh(dir, 'git', 'rm', '-q', '--', 'config.local')
+    writeFiles(dir, { 'src/list-recipes.ts': 'export const listRecipes = () => []\n' })
+    commitAll(dir, 'feat(S2-US-002): List recipes, config.local no longer tracked')
+    // Reverting the story brings config.local back and removes src/list-recipes.ts.
+    const run = background(dir, ['--json', 'rollback', 'story', 'S2-US-002', '--reason', 'x'], {
+      CPO_PAUSE: 'restore-aside:3000',
+    })
+    await until(
+      () => asideDirs(path.join(dir, '.git')).length > 0 && !exists(dir, 'src/list-recipes.ts'),
+      8000,
+    )
+    writeFiles(dir, { 'config.local': 'db=mine, saved while the rollback ran\n' })
+    const r = await run
+    expect(r.code, r.stderr).toBe(0)
+    expect(read(dir, 'config.local')).toBe('db=mine, saved while the rollback ran\n')
+    expect(sh(dir, 'git', 'show', 'HEAD:config.local')).toBe('db=localhost\n')
+    expect(sh(dir, 'git', 'status', '--porcelain')).toBe(' M config.local\n')
+    const after = JSON.parse(
+      fs.readFileSync(path.join(dir, '.git/cpo/oplog.jsonl'), 'utf8').trim().split('\n').at(-1) ??
+        '',
+    ).after
+    expect(inSnapshot(dir, after, 'config.local')).toBe('db=mine, saved while the rollback ran\n')
   })
 })
