@@ -44,6 +44,11 @@ export interface OperationContext {
    */
   scan: WorkTreeScan
   scratchHoldsWorkTree: boolean
+  /**
+   * Files a crashed restore had moved aside that differed from its base, captured before the
+   * scratch files were cleared (salvageAside): journaled with this operation's `done`.
+   */
+  salvaged: ChangedDuring[]
 }
 
 export interface Applied<R> {
@@ -135,7 +140,7 @@ export async function runOperation<P, R>(
   let scanning: Promise<WorkTreeScan> | undefined
   try {
     failpoint('lock-taken')
-    await clearScratch(repo)
+    const salvaged = await clearScratch(repo)
     // The scan (one `git status`) is the longest step before apply: it runs while the journal
     // is read and the plan is made.
     const scan = (): Promise<WorkTreeScan> => {
@@ -187,6 +192,7 @@ export async function runOperation<P, R>(
       settings,
       scan: scanned,
       scratchHoldsWorkTree,
+      salvaged,
     }
     let applied: Applied<R>
     try {
@@ -196,6 +202,7 @@ export async function runOperation<P, R>(
       throw error
     }
     failpoint('applied')
+    const changedDuring = [...salvaged, ...(applied.changedDuring ?? [])]
     const afterLabel = { kind: 'after' as const, message: `after ${spec.command}`, operation: opId }
     const after = applied.after
       ? await snapshotOfKnownState(repo, applied.after, afterLabel)
@@ -209,7 +216,7 @@ export async function runOperation<P, R>(
       time: new Date().toISOString(),
       after: after.id,
       summary: applied.summary,
-      ...(applied.changedDuring?.length ? { changedDuring: applied.changedDuring } : {}),
+      ...(changedDuring.length > 0 ? { changedDuring } : {}),
     })
     failpoint('journal-done')
     return {
@@ -293,9 +300,10 @@ function pendingError(pending: Operation[]): CpoError {
  * crashed restore had moved aside are checked and captured first (salvageAside), never just
  * deleted: one saved into right before the crash is in no other snapshot.
  */
-async function clearScratch(repo: Repo): Promise<void> {
-  await salvageAside(repo)
+async function clearScratch(repo: Repo): Promise<ChangedDuring[]> {
+  const salvaged = await salvageAside(repo)
   const dir = path.join(repo.cpoDir, 'tmp')
   const names = (await fsp.readdir(dir).catch(() => [] as string[])).filter((n) => !isQuarantine(n))
   await Promise.all(names.map((n) => fsp.rm(path.join(dir, n), { force: true, recursive: true })))
+  return salvaged
 }

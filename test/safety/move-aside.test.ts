@@ -15,7 +15,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { applying, background, inSnapshot, until } from '../helpers/background.js'
+import { applying, background, inSnapshot, journal, until } from '../helpers/background.js'
 import { blobId, snapshotBlobs } from '../helpers/lost-writes.mjs'
 import { commitAll, cpo, fingerprint, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
 import { builtProject } from '../rollback/build.js'
@@ -229,6 +229,12 @@ describe('a crash right after the move', () => {
     const recovered = cpo(dir, ['recover', '--json'])
     expect(recovered.code, recovered.stderr).toBe(0)
     expect(fingerprint(dir)).toEqual(before)
+    // Reported and journaled with the recover, in a snapshot that gc keeps.
+    const [round] = recovered.json.data.changedDuring
+    expect(round.paths).toEqual(['a.txt'])
+    expect(journal(dir).at(-1)).toMatchObject({ type: 'done', changedDuring: [round] })
+    sh(dir, 'git', 'gc', '-q', '--prune=now')
+    expect(inSnapshot(dir, round.snapshot, 'a.txt')).toBe('a saved after the crash\n')
     expect(asideDirs(path.join(dir, '.git'))).toEqual([])
     expect(snapshotBlobs(dir).ids.has(blobId(Buffer.from('a saved after the crash\n')))).toBe(true)
   })
