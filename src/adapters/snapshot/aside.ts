@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { promises as fsp, type Stats } from 'node:fs'
+import fs, { promises as fsp, type Stats } from 'node:fs'
 import path from 'node:path'
 import { fsPath } from '../../core/path-bytes.js'
 import { writeFileAtomic } from '../fs.js'
@@ -16,8 +16,8 @@ import type { Snapshot } from './types.js'
  * file: it renames each one into a quarantine directory first. A rename is atomic: from then on
  * a save creates a new file at the path (which the restore then leaves alone), and a save that
  * raced the rename ends up in the moved copy. The copies are checked against the snapshot the
- * plan came from only once the restore is done (late, so writes still in flight have landed),
- * any that differ are captured in a `during` snapshot, and only then is the quarantine removed.
+ * plan came from while the target's files are written, any that differ are captured in a
+ * `during` snapshot, and only then is the quarantine removed.
  */
 
 const PREFIX = 'aside-'
@@ -66,11 +66,16 @@ export async function moveAside(
   aside.dir = path.join(repo.cpoDir, 'tmp', `${PREFIX}${id}`)
   await fsp.mkdir(aside.dir, { recursive: true })
   await writeFileAtomic(path.join(aside.dir, MANIFEST), JSON.stringify(manifest))
+  // What stands at each path, looked at synchronously: hundreds of lstat calls through the thread
+  // pool cost more than the calls themselves. The renames go through it, side by side.
+  const movable = manifest.entries.map((e) => {
+    const st = lstatSyncIfAny(path.join(repo.root, e.path))
+    return st !== undefined && (st.isFile() || st.isSymbolicLink())
+  })
   await Promise.all(
     manifest.entries.map(async (e, i) => {
+      if (!movable[i]) return
       const from = path.join(repo.root, e.path)
-      const st = await lstatIfAny(from)
-      if (!st || !(st.isFile() || st.isSymbolicLink())) return
       const to = path.join(aside.dir, String(i))
       try {
         aside.moved.set(i, await renameAside(from, to, besideName(repo.root, e.path, id, i)))
@@ -109,31 +114,52 @@ function besideName(root: string, rel: string, id: string, i: number): string {
 }
 
 /**
- * Checks every moved copy against what the base snapshot recorded, captures those that differ in
- * a `during` snapshot, and only then removes the quarantine: each copy it removes is either in
- * the base snapshot or in the new one. Returns the capture, if there was one.
+ * Starts checking every moved copy against what the base snapshot recorded (guard.ts's
+ * comparison). Any time after the rename is sound: a save that finished before it is in the
+ * copy, and a save through a handle still open after it would have gone to an unlinked file all
+ * the same. So the check runs beside the git processes that write the target's files.
+ */
+export function checkAside(repo: Repo, aside: Aside, execBit: boolean): Promise<ChangedCopy[]> {
+  return changedCopies(repo, copiesOf(aside), execBit)
+}
+
+const copiesOf = (aside: Aside) =>
+  [...aside.moved].map(([i, at]) => ({ entry: aside.manifest.entries[i] as BaseEntry, at }))
+
+/**
+ * Captures the copies `checked` found changed in a `during` snapshot, and only then removes the
+ * quarantine: each copy it removes is either in the base snapshot or in the new one. Returns the
+ * capture, if there was one.
  */
 export async function closeAside(
   repo: Repo,
   aside: Aside,
   base: Snapshot,
-  how: { execBit: boolean },
+  checked: Promise<ChangedCopy[]>,
+  execBit: boolean,
 ): Promise<ChangedDuring | undefined> {
   if (!aside.dir) return undefined
-  const copies = [...aside.moved].map(([i, at]) => ({
-    entry: aside.manifest.entries[i] as BaseEntry,
-    at,
-  }))
-  const changed = await changedCopies(repo, copies, how.execBit)
+  const changed = await checked
   const during =
-    changed.length === 0 ? undefined : await captureCopies(repo, base, changed, aside, how.execBit)
+    changed.length === 0 ? undefined : await captureCopies(repo, base, changed, aside, execBit)
+  await removeQuarantine(aside)
+  return during
+}
+
+/**
+ * Removes the copies by name, side by side (a recursive removal reads the directory and stats
+ * every entry first: twice the time for hundreds of files), then the directory with whatever
+ * else it holds (the manifest, symlink targets written for a capture).
+ */
+async function removeQuarantine(aside: Aside): Promise<void> {
   await Promise.all(
-    copies
-      .filter((c) => !c.at.startsWith(aside.dir + path.sep))
-      .map((c) => fsp.rm(fsPath(c.at), { force: true })),
+    copiesOf(aside).map((c) =>
+      fsp.unlink(fsPath(c.at)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e
+      }),
+    ),
   )
   await fsp.rm(aside.dir, { recursive: true, force: true })
-  return during
 }
 
 async function captureCopies(
@@ -194,7 +220,8 @@ async function salvageOne(repo: Repo, dir: string, id: string) {
     }),
   )
   const { fileMode } = await readWorkTreeConfig(repo)
-  return closeAside(repo, { dir, manifest, moved, failed: [] }, base, { execBit: fileMode })
+  const aside = { dir, manifest, moved, failed: [] }
+  return closeAside(repo, aside, base, checkAside(repo, aside, fileMode), fileMode)
 }
 
 async function readManifest(dir: string): Promise<Manifest | undefined> {
@@ -203,6 +230,16 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
     return m.v === 1 && Array.isArray(m.entries) ? m : undefined
   } catch {
     return undefined
+  }
+}
+
+function lstatSyncIfAny(file: string): Stats | undefined {
+  try {
+    return fs.lstatSync(fsPath(file))
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
+    throw e
   }
 }
 

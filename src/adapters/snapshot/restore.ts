@@ -5,7 +5,7 @@ import { CpoError } from '../../errors.js'
 import { failpoint } from '../failpoint.js'
 import { fitsCommandLine, git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
-import { type Aside, closeAside, moveAside } from './aside.js'
+import { type Aside, checkAside, closeAside, moveAside } from './aside.js'
 import { captureSnapshot } from './capture.js'
 import { checkoutFiles, type TreeEntry } from './checkout.js'
 import { readWorkTreeConfig } from './conversion.js'
@@ -138,6 +138,7 @@ export async function restoreSnapshot(
     base,
     plan: changes,
     changedDuring,
+    fileMode,
   } = await compareBeforeDestroy(
     repo,
     current,
@@ -156,7 +157,6 @@ export async function restoreSnapshot(
     base,
     target,
   )
-  const { fileMode } = await readWorkTreeConfig(repo)
   const aside = await moveAside(repo, base, [...removing, ...toWrite].map(baseSide), how.capture)
   failpoint('restore-aside')
   const files = await settleAside(repo, aside, base, fileMode, async () => {
@@ -235,14 +235,17 @@ async function settleAside<T>(
   execBit: boolean,
   steps: () => Promise<T>,
 ): Promise<{ result: T; during: ChangedDuring | undefined }> {
+  const checked = checkAside(repo, aside, execBit)
+  // Awaited by closeAside on either path; a failure then is reported there.
+  checked.catch(() => undefined)
   let result: T
   try {
     result = await steps()
   } catch (error) {
-    await closeAside(repo, aside, base, { execBit }).catch(() => undefined)
+    await closeAside(repo, aside, base, checked, execBit).catch(() => undefined)
     throw error
   }
-  return { result, during: await closeAside(repo, aside, base, { execBit }) }
+  return { result, during: await closeAside(repo, aside, base, checked, execBit) }
 }
 
 /**
@@ -284,7 +287,7 @@ async function compareBeforeDestroy<P>(
   touched: (plan: P, base: Snapshot) => BaseEntry[] | Promise<BaseEntry[]>,
   capture: CaptureDuring | undefined,
   lookup?: (base: Snapshot) => (paths: string[]) => Promise<Map<string, BaseEntry>>,
-): Promise<{ base: Snapshot; plan: P; changedDuring: ChangedDuring[] }> {
+): Promise<{ base: Snapshot; plan: P; changedDuring: ChangedDuring[]; fileMode: boolean }> {
   const changedDuring: ChangedDuring[] = []
   let base = current
   const { fileMode } = await readWorkTreeConfig(repo)
@@ -295,7 +298,7 @@ async function compareBeforeDestroy<P>(
       ...(found ? { lookup: found } : {}),
       execBit: fileMode,
     })
-    if (changed.length === 0) return { base, plan, changedDuring }
+    if (changed.length === 0) return { base, plan, changedDuring, fileMode }
     const lost = await uncapturable(repo.root, changed, leftOut(base))
     if (lost.length > 0) throw uncapturedError(lost)
     if (round === MAX_ROUNDS) throw stillChangingError(changed, changedDuring)
@@ -373,7 +376,7 @@ export async function restoreFiles(
 ): Promise<RestoreResult> {
   const entries = await treeEntries(repo, target.worktreeTree, files)
   failpoint('restore-writes')
-  const { base, changedDuring } = await compareBeforeDestroy(
+  const { base, changedDuring, fileMode } = await compareBeforeDestroy(
     repo,
     current,
     async () => entries,
@@ -400,7 +403,6 @@ export async function restoreFiles(
     })),
   )
   const held = await lookupEntries(repo, base.worktreeTree, inTheWay)
-  const { fileMode } = await readWorkTreeConfig(repo)
   const aside = await moveAside(
     repo,
     base,
