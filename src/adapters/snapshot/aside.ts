@@ -69,8 +69,16 @@ export async function moveAside(
   // What stands at each path, looked at synchronously: hundreds of lstat calls through the thread
   // pool cost more than the calls themselves. The renames go through it, side by side.
   const movable = manifest.entries.map((e) => {
-    const st = lstatSyncIfAny(path.join(repo.root, e.path))
-    return st !== undefined && (st.isFile() || st.isSymbolicLink())
+    try {
+      const st = lstatSyncIfAny(path.join(repo.root, e.path))
+      return st !== undefined && (st.isFile() || st.isSymbolicLink())
+    } catch (err) {
+      aside.failed.push({
+        path: e.path,
+        reason: (err as NodeJS.ErrnoException).code ?? String(err),
+      })
+      return false
+    }
   })
   await Promise.all(
     manifest.entries.map(async (e, i) => {
@@ -130,6 +138,10 @@ const copiesOf = (aside: Aside) =>
  * Captures the copies `checked` found changed in a `during` snapshot, and only then removes the
  * quarantine: each copy it removes is either in the base snapshot or in the new one. Returns the
  * capture, if there was one.
+ *
+ * A copy that is neither a file nor a symlink can only be a directory (or stranger) that
+ * replaced the file between the look and the rename: no blob holds it, so it goes back to its
+ * path, and when something stands there now, stays in the quarantine (left for salvageAside).
  */
 export async function closeAside(
   repo: Repo,
@@ -140,26 +152,39 @@ export async function closeAside(
 ): Promise<ChangedDuring | undefined> {
   if (!aside.dir) return undefined
   const changed = await checked
+  const blobs = changed.filter((c) => c.st.isFile() || c.st.isSymbolicLink())
   const during =
-    changed.length === 0 ? undefined : await captureCopies(repo, base, changed, aside, execBit)
-  await removeQuarantine(aside)
+    blobs.length === 0 ? undefined : await captureCopies(repo, base, blobs, aside, execBit)
+  const strays = changed.filter((c) => !blobs.includes(c))
+  const putBack = await Promise.all(
+    strays.map((c) =>
+      fsp.rename(fsPath(c.at), fsPath(path.join(repo.root, c.entry.path))).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  )
+  const stuck = new Set(strays.filter((_, k) => !putBack[k]).map((c) => c.at))
+  await removeQuarantine(aside, stuck)
   return during
 }
 
 /**
  * Removes the copies by name, side by side (a recursive removal reads the directory and stats
  * every entry first: twice the time for hundreds of files), then the directory with whatever
- * else it holds (the manifest, symlink targets written for a capture).
+ * else it holds (the manifest, symlink targets written for a capture), unless a copy is `stuck`.
  */
-async function removeQuarantine(aside: Aside): Promise<void> {
+async function removeQuarantine(aside: Aside, stuck: Set<string>): Promise<void> {
   await Promise.all(
-    copiesOf(aside).map((c) =>
-      fsp.unlink(fsPath(c.at)).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw e
-      }),
-    ),
+    copiesOf(aside)
+      .filter((c) => !stuck.has(c.at))
+      .map((c) =>
+        fsp.unlink(fsPath(c.at)).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e
+        }),
+      ),
   )
-  await fsp.rm(aside.dir, { recursive: true, force: true })
+  if (stuck.size === 0) await fsp.rm(aside.dir, { recursive: true, force: true })
 }
 
 async function captureCopies(
@@ -206,7 +231,7 @@ export const isQuarantine = (name: string): boolean => name.startsWith(PREFIX)
 async function salvageOne(repo: Repo, dir: string, id: string) {
   const manifest = await readManifest(dir)
   // The manifest is written (atomically) before the first rename: without one, nothing moved.
-  if (!manifest) {
+  if (manifest === 'absent') {
     await fsp.rm(dir, { recursive: true, force: true })
     return undefined
   }
@@ -224,13 +249,18 @@ async function salvageOne(repo: Repo, dir: string, id: string) {
   return closeAside(repo, aside, base, checkAside(repo, aside, fileMode), fileMode)
 }
 
-async function readManifest(dir: string): Promise<Manifest | undefined> {
+/** A quarantine's manifest; one that cannot be read (not written by cpo) throws: it stays. */
+async function readManifest(dir: string): Promise<Manifest | 'absent'> {
+  let text: string
   try {
-    const m = JSON.parse(await fsp.readFile(path.join(dir, MANIFEST), 'utf8')) as Manifest
-    return m.v === 1 && Array.isArray(m.entries) ? m : undefined
-  } catch {
-    return undefined
+    text = await fsp.readFile(path.join(dir, MANIFEST), 'utf8')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent'
+    throw e
   }
+  const m = JSON.parse(text) as Manifest
+  if (m.v !== 1 || !Array.isArray(m.entries)) throw new Error(`unknown manifest in ${dir}`)
+  return m
 }
 
 function lstatSyncIfAny(file: string): Stats | undefined {

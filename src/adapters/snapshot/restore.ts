@@ -162,9 +162,17 @@ export async function restoreSnapshot(
   const files = await settleAside(repo, aside, base, fileMode, async () => {
     if (aside.failed.length > 0) throw removeError(aside.failed)
     const { removed, kept } = await removeFiles(repo.root, removing)
+    // A submodule the target replaces with a file goes by the same rule: its directory is
+    // removed when empty, else kept with its work (and the file is not written).
+    const replaced = await removeFiles(
+      repo.root,
+      toWrite.filter((c) => c.fromMode === GITLINK && c.mode !== GITLINK),
+    )
     failpoint('restore-deletions')
     const { written, existing } = await checkoutFiles(repo, toWrite, target)
     failpoint('restore-writes')
+    const submodules = new Set(replaced.kept.map((k) => k.path))
+    const newer = existing.filter((p) => !submodules.has(p))
     // A rewritten file whose index entry holds the same content looks modified to git plumbing
     // until a refresh records its new stat data; one that differs from its entry (or has none)
     // looks modified anyway, and a refresh would gain nothing.
@@ -195,7 +203,7 @@ export async function restoreSnapshot(
       })
     }
     failpoint('restore-index')
-    return { written, removed, kept: [...kept, ...newerKept(existing)] }
+    return { written, removed, kept: [...kept, ...replaced.kept, ...newerKept(newer)] }
   })
   if (files.during) changedDuring.push(files.during)
   const moved = current.head !== target.head || current.branch !== target.branch
