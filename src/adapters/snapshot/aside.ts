@@ -16,7 +16,7 @@ import type { Snapshot } from './types.js'
  * file: it renames each one into a quarantine directory first. A rename is atomic: from then on
  * a save creates a new file at the path (which the restore then leaves alone), and a save that
  * raced the rename ends up in the moved copy. The copies are checked against the snapshot the
- * plan came from while the target's files are written, any that differ are captured in a
+ * plan came from once the target's files are written, any that differ are captured in a
  * `during` snapshot, and only then is the quarantine removed.
  */
 
@@ -122,10 +122,11 @@ function besideName(root: string, rel: string, id: string, i: number): string {
 }
 
 /**
- * Starts checking every moved copy against what the base snapshot recorded (guard.ts's
- * comparison). Any time after the rename is sound: a save that finished before it is in the
- * copy, and a save through a handle still open after it would have gone to an unlinked file all
- * the same. So the check runs beside the git processes that write the target's files.
+ * Checks every moved copy against what the base snapshot recorded (guard.ts's comparison). Any
+ * time after the rename catches a save that finished before it; a save that opened the file
+ * before the rename and writes after it lands in the copy too, if the check comes late enough,
+ * so the restore checks once its files are written (a handle kept open for longer is a write to
+ * a removed file, as with any tool that removes files).
  */
 export function checkAside(repo: Repo, aside: Aside, execBit: boolean): Promise<ChangedCopy[]> {
   return changedCopies(repo, copiesOf(aside), execBit)

@@ -243,17 +243,17 @@ async function settleAside<T>(
   execBit: boolean,
   steps: () => Promise<T>,
 ): Promise<{ result: T; during: ChangedDuring | undefined }> {
-  const checked = checkAside(repo, aside, execBit)
-  // Awaited by closeAside on either path; a failure then is reported there.
-  checked.catch(() => undefined)
+  // The copies are checked last: a save that opened a file before its rename and writes just
+  // after lands in the copy, and the longer the check waits, the surer it has landed.
+  const close = () => closeAside(repo, aside, base, checkAside(repo, aside, execBit), execBit)
   let result: T
   try {
     result = await steps()
   } catch (error) {
-    await closeAside(repo, aside, base, checked, execBit).catch(() => undefined)
+    await close().catch(() => undefined)
     throw error
   }
-  return { result, during: await closeAside(repo, aside, base, checked, execBit) }
+  return { result, during: await close() }
 }
 
 /**
