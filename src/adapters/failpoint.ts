@@ -11,6 +11,7 @@ export const OPERATION_FAILPOINTS = [
   'journal-begun',
   'restore-refs',
   'restore-head',
+  'restore-aside',
   'restore-deletions',
   'restore-writes',
   'restore-index',

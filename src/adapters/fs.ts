@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { constants, promises as fsp, readFileSync } from 'node:fs'
+import type { FileHandle } from 'node:fs/promises'
 import path from 'node:path'
+import { fsPath } from '../core/path-bytes.js'
 import { CpoError } from '../errors.js'
 
 /** fsync a directory so a rename or a new entry inside it survives a power cut. */
 export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fsp.open(dir, constants.O_RDONLY)
+  const handle = await fsp.open(fsPath(dir), constants.O_RDONLY)
   try {
     await handle.sync()
   } finally {
@@ -62,22 +64,50 @@ function assertUnchanged(file: string, expected: string): void {
  * Creates `file` with `data` unless something exists under that name; returns whether it did.
  * The content is written beside it first and hard-linked to the final name: `link` never
  * replaces an entry (EEXIST), so a file that appeared meanwhile is kept, and no reader ever sees
- * a partial file.
+ * a partial file. `mode` is asked for at creation, so the umask applies (as for git's own files).
  */
-export async function createFileIfAbsent(file: string, data: string | Buffer): Promise<boolean> {
-  const tmp = await writeTempBeside(file, data, 0o644)
+export async function createFileIfAbsent(
+  file: string,
+  data: string | Buffer,
+  mode = 0o644,
+): Promise<boolean> {
+  const tmp = await writeTempBeside(file, data, mode)
   try {
     return await linkIfAbsent(tmp, file)
+  } catch (e) {
+    if (!LINK_UNSUPPORTED.has((e as NodeJS.ErrnoException).code ?? '')) throw e
+    // A file system without hard links (FAT, some network mounts): an exclusive create still
+    // never replaces anything; only a reader may see the file before it is complete.
+    return await createExclusive(file, data, mode)
   } finally {
-    await fsp.rm(tmp, { force: true })
+    await fsp.rm(fsPath(tmp), { force: true })
     await fsyncDir(path.dirname(file))
   }
+}
+
+const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK'])
+
+async function createExclusive(file: string, data: string | Buffer, mode: number) {
+  let handle: FileHandle
+  try {
+    handle = await fsp.open(fsPath(file), 'wx', mode)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw e
+  }
+  try {
+    await handle.writeFile(data)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  return true
 }
 
 /** Hard-links `from` as `to` unless `to` exists (then false): an atomic create-if-absent. */
 export async function linkIfAbsent(from: string, to: string): Promise<boolean> {
   try {
-    await fsp.link(from, to)
+    await fsp.link(fsPath(from), fsPath(to))
     return true
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false
@@ -91,13 +121,13 @@ async function writeTempBeside(file: string, data: string | Buffer, mode: number
     path.dirname(file),
     `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
   )
-  const handle = await fsp.open(tmp, 'wx', mode)
+  const handle = await fsp.open(fsPath(tmp), 'wx', mode)
   try {
     await handle.writeFile(data)
     await handle.sync()
   } catch (e) {
     await handle.close()
-    await fsp.rm(tmp, { force: true })
+    await fsp.rm(fsPath(tmp), { force: true })
     throw e
   }
   await handle.close()

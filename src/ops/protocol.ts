@@ -6,6 +6,7 @@ import { awaitIndexUnlocked } from '../adapters/index-lock.js'
 import { appendJournal, readJournal } from '../adapters/journal.js'
 import { acquireLock, type LockOwner } from '../adapters/lock.js'
 import { ensureCpoDir, type Repo } from '../adapters/repo.js'
+import { isQuarantine, salvageAside } from '../adapters/snapshot/aside.js'
 import {
   captureSnapshot,
   discardScan,
@@ -43,6 +44,11 @@ export interface OperationContext {
    */
   scan: WorkTreeScan
   scratchHoldsWorkTree: boolean
+  /**
+   * Files a crashed restore had moved aside that differed from its base, captured before the
+   * scratch files were cleared (salvageAside): journaled with this operation's `done`.
+   */
+  salvaged: ChangedDuring[]
 }
 
 export interface Applied<R> {
@@ -134,7 +140,7 @@ export async function runOperation<P, R>(
   let scanning: Promise<WorkTreeScan> | undefined
   try {
     failpoint('lock-taken')
-    await clearScratch(repo)
+    const salvaged = await clearScratch(repo)
     // The scan (one `git status`) is the longest step before apply: it runs while the journal
     // is read and the plan is made.
     const scan = (): Promise<WorkTreeScan> => {
@@ -186,6 +192,7 @@ export async function runOperation<P, R>(
       settings,
       scan: scanned,
       scratchHoldsWorkTree,
+      salvaged,
     }
     let applied: Applied<R>
     try {
@@ -195,6 +202,7 @@ export async function runOperation<P, R>(
       throw error
     }
     failpoint('applied')
+    const changedDuring = [...salvaged, ...(applied.changedDuring ?? [])]
     const afterLabel = { kind: 'after' as const, message: `after ${spec.command}`, operation: opId }
     const after = applied.after
       ? await snapshotOfKnownState(repo, applied.after, afterLabel)
@@ -208,7 +216,7 @@ export async function runOperation<P, R>(
       time: new Date().toISOString(),
       after: after.id,
       summary: applied.summary,
-      ...(applied.changedDuring?.length ? { changedDuring: applied.changedDuring } : {}),
+      ...(changedDuring.length > 0 ? { changedDuring } : {}),
     })
     failpoint('journal-done')
     return {
@@ -287,9 +295,15 @@ function pendingError(pending: Operation[]): CpoError {
   )
 }
 
-/** Scratch files belong to the lock holder; any left over come from a crashed run. */
-async function clearScratch(repo: Repo): Promise<void> {
+/**
+ * Scratch files belong to the lock holder; any left over come from a crashed run. Files a
+ * crashed restore had moved aside are checked and captured first (salvageAside), never just
+ * deleted: one saved into right before the crash is in no other snapshot.
+ */
+async function clearScratch(repo: Repo): Promise<ChangedDuring[]> {
+  const salvaged = await salvageAside(repo)
   const dir = path.join(repo.cpoDir, 'tmp')
-  const names = await fsp.readdir(dir).catch(() => [] as string[])
+  const names = (await fsp.readdir(dir).catch(() => [] as string[])).filter((n) => !isQuarantine(n))
   await Promise.all(names.map((n) => fsp.rm(path.join(dir, n), { force: true, recursive: true })))
+  return salvaged
 }

@@ -53,7 +53,8 @@ export async function recover(repo: Repo, options: { wait?: number } = {}): Prom
       })
       return {
         summary: `recovered from interrupted ${ids.join(', ')}`,
-        result,
+        // What the interrupted restore had moved aside and found changed is reported with it.
+        result: { ...result, changedDuring: [...ctx.salvaged, ...result.changedDuring] },
         changedDuring: result.changedDuring,
       }
     },

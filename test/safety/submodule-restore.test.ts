@@ -61,6 +61,27 @@ describe('submodules in restores', () => {
     expect(exists(dir, '.gitmodules')).toBe(true)
   })
 
+  it('restoring a file where a submodule with work is now keeps the submodule, and says so', () => {
+    const dir = makeRepo({ sub: 'a file called sub\n' })
+    const snap = cpo(dir, ['snapshot', '--json']).json.data.snapshot.id
+    sh(dir, 'git', 'rm', '-q', 'sub')
+    commitAll(dir, 'sub is no file any more')
+    addSubmodule(dir)
+    workInSubmodule(dir)
+
+    const r = cpo(dir, ['snapshot', 'restore', snap, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.data.kept).toEqual([
+      { path: 'sub', reason: 'submodule directory with content, left in place' },
+    ])
+    expect(r.json.data.written).not.toContain('sub')
+    expect(fs.readFileSync(path.join(dir, 'sub/local.txt'), 'utf8')).toBe(
+      'my work in the submodule\n',
+    )
+    expect(exists(dir, 'sub/uncommitted.txt')).toBe(true)
+    expect(sh(dir, 'git', 'ls-files', '-s', 'sub')).toMatch(/^100644 /)
+  })
+
   it('an empty submodule directory (not checked out) is removed, as git does', () => {
     const dir = makeRepo({ 'a.txt': 'a\n' })
     const snap = cpo(dir, ['snapshot', '--json']).json.data.snapshot.id

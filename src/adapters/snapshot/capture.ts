@@ -337,6 +337,8 @@ export interface KnownState {
   refs: Record<string, string>
   /** What the tree cannot say about files on disk (see SnapshotMeta); kept only for its tree. */
   onDisk?: OnDisk
+  /** Untracked files left out: none unless the state is another snapshot's with a few changes. */
+  skipped?: SkippedFile[]
   skipWorktree?: string[]
   assumeUnchanged?: string[]
 }
@@ -358,7 +360,7 @@ export async function snapshotOfKnownState(
     ...label,
     ...rest,
     dirty: [...state.dirty].sort(),
-    skipped: [],
+    skipped: state.skipped ?? [],
     // Facts about another tree's files would be stale here (see onDiskOf).
     ...(onDisk?.tree === state.worktreeTree ? { onDisk } : {}),
   }

@@ -164,7 +164,12 @@ function memoLstat(root: string): (rel: string) => Promise<Stats | undefined> {
   }
 }
 
-async function matches(
+/**
+ * Whether what stands at `root/e.path` (`st`, its lstat) is what `e` records; 'raw bytes differ'
+ * for a regular file of the right type whose bytes differ, which git's filters may still map to
+ * the same blob. Also used for copies a restore moved aside (aside-copies.ts).
+ */
+export async function matches(
   root: string,
   e: BaseEntry,
   st: Stats,

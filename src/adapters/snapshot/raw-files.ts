@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
+import { fsPath } from '../../core/path-bytes.js'
 import { CpoError } from '../../errors.js'
-import { writeFileAtomic } from '../fs.js'
+import { createFileIfAbsent } from '../fs.js'
 import { git, gitBytes } from '../git.js'
 import type { Repo } from '../repo.js'
 
@@ -40,12 +41,18 @@ export interface RawFile {
 /**
  * Writes blobs to the work tree exactly as stored, without smudge filters or end-of-line
  * conversion (checkout-index cannot be told to skip the `.gitattributes` of the work tree).
- * Each file is created anew with git's mode for its entry (umask applied, as git does) and
- * replaces what stood there atomically. A directory on the way that is a symlink or a file is
- * an error: nothing is ever written through a link.
+ * Each file is created anew with git's mode for its entry (umask applied, as git does), and
+ * only where nothing stands: the restore moved what stood there aside, so anything found at the
+ * path was saved meanwhile and stays (returned in `existing`). A directory on the way that is a
+ * symlink or a file is an error: nothing is ever written through a link.
  */
-export async function writeRawFiles(repo: Repo, files: RawFile[]): Promise<void> {
-  if (files.length === 0) return
+export async function writeRawFiles(
+  repo: Repo,
+  files: RawFile[],
+): Promise<{ written: string[]; existing: string[] }> {
+  const written: string[] = []
+  const existing: string[] = []
+  if (files.length === 0) return { written, existing }
   const blobs = await readBlobs(
     repo,
     files.map((f) => f.oid),
@@ -53,10 +60,11 @@ export async function writeRawFiles(repo: Repo, files: RawFile[]): Promise<void>
   for (const f of files) {
     const data = blobs.get(f.oid) as Buffer
     await makeParents(repo.root, f.path)
-    await writeFileAtomic(path.join(repo.root, f.path), data, {
-      mode: f.mode === '100755' ? 0o777 : 0o666,
-    })
+    const mode = f.mode === '100755' ? 0o777 : 0o666
+    const created = await createFileIfAbsent(path.join(repo.root, f.path), data, mode)
+    ;(created ? written : existing).push(f.path)
   }
+  return { written, existing }
 }
 
 /** The contents of blobs, through one `cat-file --batch`. */
@@ -83,8 +91,9 @@ async function makeParents(root: string, rel: string): Promise<void> {
   const parts = rel.split('/').slice(0, -1)
   for (let i = 1; i <= parts.length; i++) {
     const dir = path.join(root, ...parts.slice(0, i))
-    const st = await fsp.lstat(dir).catch(() => undefined)
-    if (!st) await fsp.mkdir(dir)
+    const st = await fsp.lstat(fsPath(dir)).catch(() => undefined)
+    // EEXIST: a directory made meanwhile (by an editor saving below it) is as good.
+    if (!st) await fsp.mkdir(fsPath(dir)).catch(ignoreExisting)
     else if (!st.isDirectory()) {
       throw new CpoError(
         'PATH_BLOCKED',
@@ -94,4 +103,8 @@ async function makeParents(root: string, rel: string): Promise<void> {
       )
     }
   }
+}
+
+const ignoreExisting = (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EEXIST') throw e
 }

@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
+import { fsPath } from '../../core/path-bytes.js'
 import { CpoError } from '../../errors.js'
 import { GITLINK } from './guard.js'
 
@@ -11,10 +12,13 @@ export interface KeptPath {
 export const SUBMODULE_KEPT = 'submodule directory with content, left in place'
 
 /**
- * Removes files the target lacks, checking every call: a file that cannot be removed fails the
- * restore (the operation then puts the state back) instead of being reported as gone. A
- * submodule (gitlink) is a directory: removed when empty, as git does, else kept with its own
- * work. Directories left empty are removed; one that still holds anything (ignored files) stays.
+ * Removes what the target lacks once its files are gone: a restore never unlinks a file, it
+ * moves each one aside first (aside.ts), so that a file saved at the path after the move is not
+ * destroyed. What is left here are the directories. A submodule (gitlink) is a directory:
+ * removed when empty, as git does, else kept with its own work. Directories left empty are
+ * removed; one that still holds anything (ignored files, a file saved meanwhile) stays. Every
+ * call is checked: a submodule directory that cannot be removed fails the restore (the operation
+ * then puts the state back) instead of being reported as gone.
  */
 export async function removeFiles(
   root: string,
@@ -25,18 +29,10 @@ export async function removeFiles(
   const dirs = new Set<string>()
   await Promise.all(
     entries.map(async (e) => {
-      const abs = path.join(root, e.path)
       try {
-        if (e.fromMode === GITLINK) {
-          if (!(await removeEmptyDir(abs))) {
-            kept.push({ path: e.path, reason: SUBMODULE_KEPT })
-            return
-          }
-        } else {
-          await fsp.unlink(abs).catch((err: NodeJS.ErrnoException) => {
-            // Missing, or below something that is no directory (so it cannot exist): gone.
-            if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') throw err
-          })
+        if (e.fromMode === GITLINK && !(await removeEmptyDir(path.join(root, e.path)))) {
+          kept.push({ path: e.path, reason: SUBMODULE_KEPT })
+          return
         }
       } catch (err) {
         failed.push({ path: e.path, reason: reasonOf(err) })
@@ -64,7 +60,7 @@ export async function removeFiles(
 /** False when the directory holds anything; true when it is gone (or was never there). */
 async function removeEmptyDir(abs: string): Promise<boolean> {
   try {
-    await fsp.rmdir(abs)
+    await fsp.rmdir(fsPath(abs))
     return true
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
@@ -77,7 +73,8 @@ async function removeEmptyDir(abs: string): Promise<boolean> {
 const reasonOf = (err: unknown): string =>
   err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : String(err)
 
-function removeError(failed: Array<{ path: string; reason: string }>): CpoError {
+/** Files that could not be removed (or moved aside), and why: nothing of them was lost. */
+export function removeError(failed: Array<{ path: string; reason: string }>): CpoError {
   const list = failed.sort((a, b) => (a.path < b.path ? -1 : 1))
   const shown = list
     .slice(0, 10)

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { RefLeftAlone, RefUpdate } from '../../core/refs.js'
@@ -6,9 +5,10 @@ import { CpoError } from '../../errors.js'
 import { failpoint } from '../failpoint.js'
 import { fitsCommandLine, git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
+import { type Aside, checkAside, closeAside, moveAside } from './aside.js'
 import { captureSnapshot } from './capture.js'
+import { checkoutFiles, type TreeEntry } from './checkout.js'
 import { readWorkTreeConfig } from './conversion.js'
-import { applyModes } from './file-modes.js'
 import {
   type BaseEntry,
   type ChangedDuring,
@@ -21,10 +21,9 @@ import {
   uncapturedError,
 } from './guard.js'
 import { markEntries } from './index-flags.js'
-import { filesToWrite, indexMarks, onDiskOf } from './on-disk.js'
-import { writeRawFiles } from './raw-files.js'
+import { filesToWrite, indexMarks } from './on-disk.js'
 import { setHead, updateRefs } from './refs-restore.js'
-import { type KeptPath, removeFiles, SUBMODULE_KEPT } from './remove.js'
+import { type KeptPath, removeError, removeFiles, SUBMODULE_KEPT } from './remove.js'
 import type { Snapshot } from './types.js'
 
 export type { ChangedDuring } from './guard.js'
@@ -41,13 +40,6 @@ export interface TreeChange {
   fromOid: string
 }
 
-/** A tree entry to write: mode, object id and path, as ls-tree and diff-tree report them. */
-interface TreeEntry {
-  mode: string
-  oid: string
-  path: string
-}
-
 export interface RestoreResult {
   written: string[]
   removed: string[]
@@ -57,8 +49,9 @@ export interface RestoreResult {
   /** Set when HEAD or the checked-out branch changed (commits leave the branch, or return). */
   headMoved?: { fromBranch: string | null; toBranch: string | null; from: string; to: string }
   /**
-   * Paths left in place although the target lacks them, and why: a submodule directory with
-   * content (its own repository), or a directory that could not be removed.
+   * Paths left in place although the target lacks them or has other content there, and why: a
+   * submodule directory with content (its own repository), a directory that could not be
+   * removed, or a file saved at the path while the restore ran (NEWER_KEPT).
    */
   kept: KeptPath[]
   /**
@@ -74,6 +67,13 @@ export interface CaptureDuring {
   operation?: string
   sizeCap?: number
 }
+
+/**
+ * A file saved at a path after the restore moved the old one aside and before it wrote the
+ * target's: the newer file stays on disk; the index holds the target's (so git shows a change).
+ */
+export const NEWER_KEPT =
+  'saved while cpo restored it: the newer file stays, the index has the restored version'
 
 /** Rounds of capturing changed paths before a restore gives up on a tree that keeps changing. */
 const MAX_ROUNDS = 3
@@ -138,6 +138,7 @@ export async function restoreSnapshot(
     base,
     plan: changes,
     changedDuring,
+    fileMode,
   } = await compareBeforeDestroy(
     repo,
     current,
@@ -150,53 +151,68 @@ export async function restoreSnapshot(
   // then and stays: it is not the target's to remove.
   const skipped = leftOut(target)
   const deleted = changes.filter((c) => c.status === 'D')
+  const removing = deleted.filter((c) => !skipped(c.path))
   const toWrite = filesToWrite(
     changes.filter((c) => c.status !== 'D'),
     base,
     target,
   )
-  const written = toWrite.map((c) => c.path)
-  const { removed, kept } = await removeFiles(
-    repo.root,
-    deleted.filter((c) => !skipped(c.path)),
-  )
-  failpoint('restore-deletions')
-  await checkoutFiles(repo, toWrite, target)
-  failpoint('restore-writes')
-  // A rewritten file whose index entry holds the same content looks modified to git plumbing
-  // until a refresh records its new stat data; one that differs from its entry (or has none)
-  // looks modified anyway, and a refresh would gain nothing.
-  const differs = new Set(unstagedInTarget.map((c) => c.path))
-  const stale = written.filter((p) => !differs.has(p))
-  // When both sides' index equals their work tree, the index changes exactly as the work tree
-  // did, and every path whose entry changes holds its target content on disk (unless a file
-  // left out of the target, or a submodule with content, stayed).
-  const clean = base.indexTree === base.worktreeTree && target.indexTree === target.worktreeTree
-  // Entries made by `git add -N` are in no tree: with any on either side the index is read from
-  // the target's tree whole, and the target's are made again.
-  const intentToAdd = target.intentToAdd ?? []
-  const whole = intentToAdd.length > 0 || (base.intentToAdd?.length ?? 0) > 0
-  await setIndex(repo, base.indexTree, target.indexTree, {
-    whole,
-    stale,
-    ...(clean ? { known: changes } : {}),
-    fromDisk: target.indexTree === target.worktreeTree && removed.length === deleted.length,
-    marks: { ...indexMarks(target, base), current: base },
-  })
-  if (intentToAdd.length > 0) {
-    await git(repo.root, ['add', '-N', '--pathspec-from-file=-', '--pathspec-file-nul'], {
-      input: `${intentToAdd.join('\0')}\0`,
-      env: { GIT_LITERAL_PATHSPECS: '1' },
+  const aside = await moveAside(repo, base, [...removing, ...toWrite].map(baseSide), how.capture)
+  failpoint('restore-aside')
+  const files = await settleAside(repo, aside, base, fileMode, async () => {
+    if (aside.failed.length > 0) throw removeError(aside.failed)
+    const { removed, kept } = await removeFiles(repo.root, removing)
+    // A submodule the target replaces with a file goes by the same rule: its directory is
+    // removed when empty, else kept with its work (and the file is not written).
+    const replaced = await removeFiles(
+      repo.root,
+      toWrite.filter((c) => c.fromMode === GITLINK && c.mode !== GITLINK),
+    )
+    failpoint('restore-deletions')
+    const { written, existing } = await checkoutFiles(repo, toWrite, target)
+    failpoint('restore-writes')
+    const submodules = new Set(replaced.kept.map((k) => k.path))
+    const newer = existing.filter((p) => !submodules.has(p))
+    // A rewritten file whose index entry holds the same content looks modified to git plumbing
+    // until a refresh records its new stat data; one that differs from its entry (or has none)
+    // looks modified anyway, and a refresh would gain nothing.
+    const differs = new Set(unstagedInTarget.map((c) => c.path))
+    const stale = written.filter((p) => !differs.has(p))
+    // When both sides' index equals their work tree, the index changes exactly as the work tree
+    // did, and every path whose entry changes holds its target content on disk (unless a file
+    // left out of the target, a submodule with content, or a file saved meanwhile stayed).
+    const clean = base.indexTree === base.worktreeTree && target.indexTree === target.worktreeTree
+    // Entries made by `git add -N` are in no tree: with any on either side the index is read
+    // from the target's tree whole, and the target's are made again.
+    const intentToAdd = target.intentToAdd ?? []
+    const whole = intentToAdd.length > 0 || (base.intentToAdd?.length ?? 0) > 0
+    await setIndex(repo, base.indexTree, target.indexTree, {
+      whole,
+      stale,
+      ...(clean ? { known: changes } : {}),
+      fromDisk:
+        target.indexTree === target.worktreeTree &&
+        removed.length === deleted.length &&
+        existing.length === 0,
+      marks: { ...indexMarks(target, base), current: base },
     })
-  }
-  failpoint('restore-index')
+    if (intentToAdd.length > 0) {
+      await git(repo.root, ['add', '-N', '--pathspec-from-file=-', '--pathspec-file-nul'], {
+        input: `${intentToAdd.join('\0')}\0`,
+        env: { GIT_LITERAL_PATHSPECS: '1' },
+      })
+    }
+    failpoint('restore-index')
+    return { written, removed, kept: [...kept, ...replaced.kept, ...newerKept(newer)] }
+  })
+  if (files.during) changedDuring.push(files.during)
   const moved = current.head !== target.head || current.branch !== target.branch
   return {
-    written,
-    removed,
+    written: files.result.written,
+    removed: files.result.removed,
     refsUpdated: refs.updated,
     ...(refs.leftAlone.length > 0 ? { refsLeftAlone: refs.leftAlone } : {}),
-    kept,
+    kept: files.result.kept.sort((a, b) => (a.path < b.path ? -1 : 1)),
     changedDuring,
     ...(moved
       ? {
@@ -209,6 +225,35 @@ export async function restoreSnapshot(
         }
       : {}),
   }
+}
+
+const newerKept = (paths: string[]): KeptPath[] =>
+  paths.map((p) => ({ path: p, reason: NEWER_KEPT }))
+
+/**
+ * Runs the destructive steps of a restore with its quarantine in place, then closes it: every
+ * moved copy is checked and the changed ones captured before the quarantine is removed (also
+ * when a step failed; should the capture fail too, the quarantine stays for the next operation
+ * to salvage, see salvageAside, and the first error is the one reported).
+ */
+async function settleAside<T>(
+  repo: Repo,
+  aside: Aside,
+  base: Snapshot,
+  execBit: boolean,
+  steps: () => Promise<T>,
+): Promise<{ result: T; during: ChangedDuring | undefined }> {
+  // The copies are checked last: a save that opened a file before its rename and writes just
+  // after lands in the copy, and the longer the check waits, the surer it has landed.
+  const close = () => closeAside(repo, aside, base, checkAside(repo, aside, execBit), execBit)
+  let result: T
+  try {
+    result = await steps()
+  } catch (error) {
+    await close().catch(() => undefined)
+    throw error
+  }
+  return { result, during: await close() }
 }
 
 /**
@@ -250,7 +295,7 @@ async function compareBeforeDestroy<P>(
   touched: (plan: P, base: Snapshot) => BaseEntry[] | Promise<BaseEntry[]>,
   capture: CaptureDuring | undefined,
   lookup?: (base: Snapshot) => (paths: string[]) => Promise<Map<string, BaseEntry>>,
-): Promise<{ base: Snapshot; plan: P; changedDuring: ChangedDuring[] }> {
+): Promise<{ base: Snapshot; plan: P; changedDuring: ChangedDuring[]; fileMode: boolean }> {
   const changedDuring: ChangedDuring[] = []
   let base = current
   const { fileMode } = await readWorkTreeConfig(repo)
@@ -261,7 +306,7 @@ async function compareBeforeDestroy<P>(
       ...(found ? { lookup: found } : {}),
       execBit: fileMode,
     })
-    if (changed.length === 0) return { base, plan, changedDuring }
+    if (changed.length === 0) return { base, plan, changedDuring, fileMode }
     const lost = await uncapturable(repo.root, changed, leftOut(base))
     if (lost.length > 0) throw uncapturedError(lost)
     if (round === MAX_ROUNDS) throw stillChangingError(changed, changedDuring)
@@ -339,7 +384,7 @@ export async function restoreFiles(
 ): Promise<RestoreResult> {
   const entries = await treeEntries(repo, target.worktreeTree, files)
   failpoint('restore-writes')
-  const { changedDuring } = await compareBeforeDestroy(
+  const { base, changedDuring, fileMode } = await compareBeforeDestroy(
     repo,
     current,
     async () => entries,
@@ -353,8 +398,42 @@ export async function restoreFiles(
     how.capture,
     (base) => (paths) => lookupEntries(repo, base.worktreeTree, paths),
   )
-  await checkoutFiles(repo, entries, target)
-  return { written: files, removed: [], refsUpdated: [], kept: [], changedDuring }
+  // Everything a checkout of these paths replaces: what stands at each, a file or symlink where
+  // a directory goes above it, and the files below it where it is a directory now (all checked
+  // against `base` just now). They are moved aside; directories emptied by that are removed.
+  const inTheWay = await changedOnDisk(
+    repo.root,
+    entries.map((e) => ({
+      path: e.path,
+      mode: NO_ENTRY,
+      oid: '',
+      ...(e.mode === GITLINK ? { gitlinkTarget: true } : {}),
+    })),
+  )
+  const held = await lookupEntries(repo, base.worktreeTree, inTheWay)
+  const aside = await moveAside(
+    repo,
+    base,
+    inTheWay.map((p) => held.get(p) ?? { path: p, mode: NO_ENTRY, oid: '' }),
+    how.capture,
+  )
+  failpoint('restore-aside')
+  const { result, during } = await settleAside(repo, aside, base, fileMode, async () => {
+    if (aside.failed.length > 0) throw removeError(aside.failed)
+    await removeFiles(
+      repo.root,
+      inTheWay.map((p) => ({ path: p, fromMode: held.get(p)?.mode ?? NO_ENTRY })),
+    )
+    return checkoutFiles(repo, entries, target)
+  })
+  if (during) changedDuring.push(during)
+  return {
+    written: result.written,
+    removed: [],
+    refsUpdated: [],
+    kept: newerKept(result.existing),
+    changedDuring,
+  }
 }
 
 /**
@@ -430,42 +509,6 @@ export async function refuseToOverwriteIgnored(repo: Repo, files: string[]): Pro
   const present = await standingAt(repo.root, files)
   const ignored = await uncapturable(repo.root, present, () => false)
   if (ignored.length > 0) throw uncapturedError(ignored)
-}
-
-/**
- * Writes files through a scratch index, so git applies modes, symlinks and filters. The scratch
- * index holds only the entries to write, not the whole tree: loading every entry of a large tree
- * costs far more than writing a handful of files. Files the snapshot took raw from disk are
- * written back raw, without filters, and every file gets the permission bits it recorded.
- */
-async function checkoutFiles(repo: Repo, entries: TreeEntry[], from: Snapshot): Promise<void> {
-  if (entries.length === 0) return
-  const { raw, modes } = onDiskOf(from)
-  const isRaw = (e: TreeEntry) => raw.has(e.path) && (e.mode === '100644' || e.mode === '100755')
-  const viaGit = entries.filter((e) => !isRaw(e))
-  if (viaGit.length > 0) {
-    const env = {
-      GIT_INDEX_FILE: path.join(repo.cpoDir, 'tmp', `checkout-${randomBytes(4).toString('hex')}`),
-    }
-    try {
-      await git(repo.root, ['update-index', '-z', '--index-info'], {
-        env,
-        input: viaGit.map((e) => `${e.mode} ${e.oid}\t${e.path}\0`).join(''),
-      })
-      await git(repo.root, ['checkout-index', '-f', '-z', '--stdin'], {
-        env,
-        input: `${viaGit.map((e) => e.path).join('\0')}\0`,
-      })
-    } finally {
-      await fsp.rm(env.GIT_INDEX_FILE, { force: true })
-    }
-  }
-  await writeRawFiles(repo, entries.filter(isRaw))
-  await applyModes(
-    repo.root,
-    entries.map((e) => e.path),
-    modes,
-  )
 }
 
 /**

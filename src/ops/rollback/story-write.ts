@@ -11,7 +11,12 @@ import {
   treeWithChanges,
 } from '../../adapters/rollback-git.js'
 import type { KnownState } from '../../adapters/snapshot/capture.js'
-import { diffTrees, restoreSnapshot, type TreeChange } from '../../adapters/snapshot/restore.js'
+import {
+  type ChangedDuring,
+  diffTrees,
+  restoreSnapshot,
+  type TreeChange,
+} from '../../adapters/snapshot/restore.js'
 import { appendableEntry } from '../../core/checkpoint/progress-log.js'
 import {
   detectJsonFormat,
@@ -25,7 +30,7 @@ import {
 } from '../../core/project/index.js'
 import { rollbackEntry, rollbackSubject, storyAliases } from '../../core/rollback/index.js'
 import { PROGRESS_FILE, PROJECT_FILE } from '../project-file.js'
-import type { OperationContext } from '../protocol.js'
+import { captureDuring, type OperationContext } from '../protocol.js'
 import type { StoryRollbackPlan } from './story.js'
 
 export const PRD_FILE = 'prd.json'
@@ -42,7 +47,12 @@ export async function writeStoryRollback(
   ctx: OperationContext,
   plan: StoryRollbackPlan,
   trees: string[],
-): Promise<{ reverts: string[]; commit: string; state: KnownState | undefined }> {
+): Promise<{
+  reverts: string[]
+  commit: string
+  state: KnownState | undefined
+  changedDuring: ChangedDuring[]
+}> {
   const { repo, before } = ctx
   const sign = ctx.settings.signCommits
   const reverts: string[] = []
@@ -70,33 +80,43 @@ export async function writeStoryRollback(
     const worktreeTree = await treeWithChanges(repo, tree, keep)
     // No `git add -N` entries: the plan refused a tree with any (status lists them as unstaged).
     const target = { ...before, head, indexTree: tree, worktreeTree, intentToAdd: [] }
-    await restoreSnapshot(repo, target, before, { reflog: subject })
-    return worktreeTree
+    const restored = await restoreSnapshot(repo, target, before, {
+      reflog: subject,
+      capture: captureDuring(ctx),
+    })
+    return { worktreeTree, restored }
   }
 
   if (before.skipped.length > 0 || ignored.length > 0) {
-    await restoreTo(tip, tipTree, uncommitted)
+    const { restored } = await restoreTo(tip, tipTree, uncommitted)
     for (const file of files) {
       await writeFileAtomic(path.join(repo.root, file), contents[file] as string)
     }
-    return { reverts, commit: await commitPaths(repo, files, subject), state: undefined }
+    const commit = await commitPaths(repo, files, subject)
+    return { reverts, commit, state: undefined, changedDuring: restored.changedDuring }
   }
   const tree = await treeWithContents(repo, tipTree, contents)
   const commit = await writeCommit(repo, { tree, parents: [tip], message: subject, sign })
   // The files recorded are committed now, untracked before or not.
   const keep = uncommitted.filter((c) => !Object.hasOwn(contents, c.path))
-  const worktreeTree = await restoreTo(commit, tree, keep)
+  const { worktreeTree, restored } = await restoreTo(commit, tree, keep)
   return {
     reverts,
     commit,
-    state: {
-      head: commit,
-      branch: plan.branch,
-      indexTree: tree,
-      worktreeTree,
-      dirty: keep.map((c) => c.path),
-      refs: plan.branch === null ? before.refs : { ...before.refs, [plan.branch]: commit },
-    },
+    changedDuring: restored.changedDuring,
+    // Something left in place (a file saved meanwhile, a submodule with content) is not the
+    // tree: the after-snapshot then scans the work tree.
+    state:
+      restored.kept.length > 0
+        ? undefined
+        : {
+            head: commit,
+            branch: plan.branch,
+            indexTree: tree,
+            worktreeTree,
+            dirty: keep.map((c) => c.path),
+            refs: plan.branch === null ? before.refs : { ...before.refs, [plan.branch]: commit },
+          },
   }
 }
 

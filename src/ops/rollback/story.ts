@@ -111,6 +111,7 @@ export async function rollbackStory(
         summary: `reverted ${done.reverts.length} commit(s) of story ${plan.story}`,
         result: { reverts: done.reverts, commit: done.commit },
         ...(done.state ? { after: done.state } : {}),
+        changedDuring: done.changedDuring,
       }
     },
   })

@@ -1,0 +1,285 @@
+import { randomBytes } from 'node:crypto'
+import fs, { promises as fsp, type Stats } from 'node:fs'
+import path from 'node:path'
+import { fsPath } from '../../core/path-bytes.js'
+import { writeFileAtomic } from '../fs.js'
+import type { Repo } from '../repo.js'
+import { type ChangedCopy, changedCopies, snapshotWithCopies } from './aside-copies.js'
+import { readWorkTreeConfig } from './conversion.js'
+import type { BaseEntry, ChangedDuring } from './guard.js'
+import { getSnapshot } from './store.js'
+import type { Snapshot } from './types.js'
+
+/**
+ * Compare before destroy, without a gap (ARCHITECTURE.md §4): a check of a path and the call
+ * that destroys it are two steps, and an editor can save in between. So a restore destroys no
+ * file: it renames each one into a quarantine directory first. A rename is atomic: from then on
+ * a save creates a new file at the path (which the restore then leaves alone), and a save that
+ * raced the rename ends up in the moved copy. The copies are checked against the snapshot the
+ * plan came from once the target's files are written, any that differ are captured in a
+ * `during` snapshot, and only then is the quarantine removed.
+ */
+
+const PREFIX = 'aside-'
+const MANIFEST = 'manifest.json'
+
+/** What a quarantine holds, written before anything is moved so a crash leaves it readable. */
+interface Manifest {
+  v: 1
+  /** The snapshot each moved file is checked against (every entry's mode and object). */
+  base: string
+  operation?: string
+  /** Entry `i` is moved to `<dir>/<i>`, or beside itself (besideName) across file systems. */
+  entries: Array<Pick<BaseEntry, 'path' | 'mode' | 'oid'>>
+}
+
+export interface Aside {
+  /** The quarantine directory; empty when nothing was to be moved. */
+  dir: string
+  manifest: Manifest
+  /** Where each moved entry is now, by its index in the manifest. */
+  moved: Map<number, string>
+  /** Paths that could not be moved (an immutable file, a read-only directory), and why. */
+  failed: Array<{ path: string; reason: string }>
+}
+
+/**
+ * Renames every regular file and symlink standing at `entries` into a new quarantine directory
+ * under .git/cpo/tmp/ (one per restore). Directories (submodules among them) are not moved: the
+ * removal rules for them stay with removeFiles. `base` is the snapshot `entries` describe.
+ */
+export async function moveAside(
+  repo: Repo,
+  base: Snapshot,
+  entries: BaseEntry[],
+  how: { operation?: string } = {},
+): Promise<Aside> {
+  const manifest: Manifest = {
+    v: 1,
+    base: base.id,
+    ...(how.operation === undefined ? {} : { operation: how.operation }),
+    entries: entries.map((e) => ({ path: e.path, mode: e.mode, oid: e.oid })),
+  }
+  const aside: Aside = { dir: '', manifest, moved: new Map(), failed: [] }
+  if (entries.length === 0) return aside
+  const id = randomBytes(6).toString('hex')
+  aside.dir = path.join(repo.cpoDir, 'tmp', `${PREFIX}${id}`)
+  await fsp.mkdir(aside.dir, { recursive: true })
+  await writeFileAtomic(path.join(aside.dir, MANIFEST), JSON.stringify(manifest))
+  // What stands at each path, looked at synchronously: hundreds of lstat calls through the thread
+  // pool cost more than the calls themselves. The renames go through it, side by side.
+  const movable = manifest.entries.map((e) => {
+    try {
+      const st = lstatSyncIfAny(path.join(repo.root, e.path))
+      return st !== undefined && (st.isFile() || st.isSymbolicLink())
+    } catch (err) {
+      aside.failed.push({
+        path: e.path,
+        reason: (err as NodeJS.ErrnoException).code ?? String(err),
+      })
+      return false
+    }
+  })
+  await Promise.all(
+    manifest.entries.map(async (e, i) => {
+      if (!movable[i]) return
+      const from = path.join(repo.root, e.path)
+      const to = path.join(aside.dir, String(i))
+      try {
+        aside.moved.set(i, await renameAside(from, to, besideName(repo.root, e.path, id, i)))
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code
+        // Gone meanwhile (or below something that is no directory now): nothing to destroy.
+        if (code === 'ENOENT' || code === 'ENOTDIR') return
+        aside.failed.push({ path: e.path, reason: code ?? String(err) })
+      }
+    }),
+  )
+  return aside
+}
+
+/**
+ * `rename` into the quarantine; across file systems (EXDEV: `.git` elsewhere, a mount inside
+ * the work tree) beside the file instead, in its own directory, which is on its own file system
+ * by definition: still one atomic rename, and the manifest says where to look after a crash. Any
+ * other failure (EPERM for an immutable file, EACCES for a read-only directory) means the file
+ * cannot be removed at all, and the restore fails as REMOVE_FAILED before writing anything.
+ */
+async function renameAside(from: string, to: string, beside: string): Promise<string> {
+  try {
+    await fsp.rename(fsPath(from), to)
+    return to
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err
+    await fsp.rename(fsPath(from), fsPath(beside))
+    return beside
+  }
+}
+
+/** Where entry `i` of quarantine `id` goes when it cannot leave its file system. */
+function besideName(root: string, rel: string, id: string, i: number): string {
+  return path.join(root, path.dirname(rel), `.cpo-${PREFIX}${id}-${i}`)
+}
+
+/**
+ * Checks every moved copy against what the base snapshot recorded (guard.ts's comparison). Any
+ * time after the rename catches a save that finished before it; a save that opened the file
+ * before the rename and writes after it lands in the copy too, if the check comes late enough,
+ * so the restore checks once its files are written (a handle kept open for longer is a write to
+ * a removed file, as with any tool that removes files).
+ */
+export function checkAside(repo: Repo, aside: Aside, execBit: boolean): Promise<ChangedCopy[]> {
+  return changedCopies(repo, copiesOf(aside), execBit)
+}
+
+const copiesOf = (aside: Aside) =>
+  [...aside.moved].map(([i, at]) => ({ entry: aside.manifest.entries[i] as BaseEntry, at }))
+
+/**
+ * Captures the copies `checked` found changed in a `during` snapshot, and only then removes the
+ * quarantine: each copy it removes is either in the base snapshot or in the new one. Returns the
+ * capture, if there was one.
+ *
+ * A copy that is neither a file nor a symlink can only be a directory (or stranger) that
+ * replaced the file between the look and the rename: no blob holds it, so it goes back to its
+ * path, and when something stands there now, stays in the quarantine (left for salvageAside).
+ */
+export async function closeAside(
+  repo: Repo,
+  aside: Aside,
+  base: Snapshot,
+  checked: Promise<ChangedCopy[]>,
+  execBit: boolean,
+): Promise<ChangedDuring | undefined> {
+  if (!aside.dir) return undefined
+  const changed = await checked
+  const blobs = changed.filter((c) => c.st.isFile() || c.st.isSymbolicLink())
+  const during =
+    blobs.length === 0 ? undefined : await captureCopies(repo, base, blobs, aside, execBit)
+  const strays = changed.filter((c) => !blobs.includes(c))
+  const putBack = await Promise.all(
+    strays.map((c) =>
+      fsp.rename(fsPath(c.at), fsPath(path.join(repo.root, c.entry.path))).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  )
+  const stuck = new Set(strays.filter((_, k) => !putBack[k]).map((c) => c.at))
+  await removeQuarantine(aside, stuck)
+  return during
+}
+
+/**
+ * Removes the copies by name, side by side (a recursive removal reads the directory and stats
+ * every entry first: twice the time for hundreds of files), then the directory with whatever
+ * else it holds (the manifest, symlink targets written for a capture), unless a copy is `stuck`.
+ */
+async function removeQuarantine(aside: Aside, stuck: Set<string>): Promise<void> {
+  await Promise.all(
+    copiesOf(aside)
+      .filter((c) => !stuck.has(c.at))
+      .map((c) =>
+        fsp.unlink(fsPath(c.at)).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e
+        }),
+      ),
+  )
+  if (stuck.size === 0) await fsp.rm(aside.dir, { recursive: true, force: true })
+}
+
+async function captureCopies(
+  repo: Repo,
+  base: Snapshot,
+  changed: ChangedCopy[],
+  aside: Aside,
+  execBit: boolean,
+): Promise<ChangedDuring> {
+  const paths = changed.map((c) => c.entry.path).sort()
+  const snapshot = await snapshotWithCopies(repo, base, changed, {
+    execBit,
+    scratch: aside.dir,
+    message: `changed while cpo restored them: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ', …' : ''}`,
+    ...(aside.manifest.operation === undefined ? {} : { operation: aside.manifest.operation }),
+  })
+  return { snapshot: snapshot.id, paths }
+}
+
+/**
+ * Quarantines a crashed restore left behind (a kill between the move and the end of the
+ * restore): their copies are checked and captured exactly as the restore would have done, then
+ * removed. Runs under the lock, before anything else looks at the work tree. A quarantine whose
+ * base snapshot cannot be read is left where it is: nothing in it is ever thrown away unchecked.
+ */
+export async function salvageAside(repo: Repo): Promise<ChangedDuring[]> {
+  const tmp = path.join(repo.cpoDir, 'tmp')
+  const names = await fsp.readdir(tmp).catch(() => [] as string[])
+  const found: ChangedDuring[] = []
+  for (const name of names.filter(isQuarantine)) {
+    try {
+      const during = await salvageOne(repo, path.join(tmp, name), name.slice(PREFIX.length))
+      if (during) found.push(during)
+    } catch {
+      // Left for the next operation to try again: a copy is never removed unchecked.
+    }
+  }
+  return found
+}
+
+/** Whether a name in .git/cpo/tmp is a quarantine (which only salvageAside may remove). */
+export const isQuarantine = (name: string): boolean => name.startsWith(PREFIX)
+
+async function salvageOne(repo: Repo, dir: string, id: string) {
+  const manifest = await readManifest(dir)
+  // The manifest is written (atomically) before the first rename: without one, nothing moved.
+  if (manifest === 'absent') {
+    await fsp.rm(dir, { recursive: true, force: true })
+    return undefined
+  }
+  const base = await getSnapshot(repo, manifest.base)
+  const moved = new Map<number, string>()
+  await Promise.all(
+    manifest.entries.map(async (e, i) => {
+      for (const at of [path.join(dir, String(i)), besideName(repo.root, e.path, id, i)]) {
+        if (await lstatIfAny(at)) return void moved.set(i, at)
+      }
+    }),
+  )
+  const { fileMode } = await readWorkTreeConfig(repo)
+  const aside = { dir, manifest, moved, failed: [] }
+  return closeAside(repo, aside, base, checkAside(repo, aside, fileMode), fileMode)
+}
+
+/** A quarantine's manifest; one that cannot be read (not written by cpo) throws: it stays. */
+async function readManifest(dir: string): Promise<Manifest | 'absent'> {
+  let text: string
+  try {
+    text = await fsp.readFile(path.join(dir, MANIFEST), 'utf8')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent'
+    throw e
+  }
+  const m = JSON.parse(text) as Manifest
+  if (m.v !== 1 || !Array.isArray(m.entries)) throw new Error(`unknown manifest in ${dir}`)
+  return m
+}
+
+function lstatSyncIfAny(file: string): Stats | undefined {
+  try {
+    return fs.lstatSync(fsPath(file))
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
+    throw e
+  }
+}
+
+async function lstatIfAny(file: string): Promise<Stats | undefined> {
+  try {
+    return await fsp.lstat(fsPath(file))
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
+    throw e
+  }
+}
