@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto'
 import fs, { promises as fsp, type Stats } from 'node:fs'
 import path from 'node:path'
 import { fsPath, isPlainText } from '../../core/path-bytes.js'
-import { git } from '../git.js'
+import { git, gitBytes } from '../git.js'
 import type { Repo } from '../repo.js'
 import { snapshotOfKnownState } from './capture.js'
-import { modeExceptions } from './file-modes.js'
+import { currentUmask, modeExceptions } from './file-modes.js'
 import { type BaseEntry, matches } from './guard.js'
 import { onDiskOf } from './on-disk.js'
 import { hashRawFiles } from './raw-files.js'
@@ -30,15 +30,33 @@ export interface ChangedCopy extends MovedCopy {
  * --path` each (the copy no longer sits where `.gitattributes` apply, so they cannot go in one
  * `--stdin-paths` call); this happens only for files git converts. A name that cannot go on a
  * command line counts as changed: captured again, the safe side.
+ *
+ * "Unchanged" also means "git gives it back": a copy that git would not recreate from the base
+ * snapshot is captured as well, though nobody touched it — a clean file whose bytes a lossy
+ * clean filter drops (nbstripout's notebook outputs: the blob has none, the file on disk does),
+ * or a clean file whose permission bits git does not keep (a committed key at 0600) and that the
+ * base snapshot does not record (`recordedModes`).
  */
 export async function changedCopies(
   repo: Repo,
   copies: MovedCopy[],
   execBit: boolean,
+  recordedModes: Record<string, string> = {},
 ): Promise<ChangedCopy[]> {
   const changed: ChangedCopy[] = []
   const filtered: ChangedCopy[] = []
-  const unsure = copies.filter((c) => !unchangedSmallFile(c, execBit))
+  const umask = currentUmask()
+  // The bits a restore of the base gives the file: the recorded ones, else git's for its entry.
+  const modeKept = (c: MovedCopy, st: Stats) => {
+    if (!st.isFile()) return true
+    const recorded = recordedModes[c.entry.path]
+    const given =
+      recorded === undefined
+        ? (c.entry.mode === '100755' ? 0o777 : 0o666) & ~umask
+        : Number.parseInt(recorded, 8)
+    return (st.mode & 0o7777) === given
+  }
+  const unsure = copies.filter((c) => !unchangedSmallFile(c, execBit, modeKept))
   await Promise.all(
     unsure.map(async (c) => {
       const st = await fsp.lstat(fsPath(c.at)).catch(() => undefined)
@@ -47,12 +65,16 @@ export async function changedCopies(
       const copy = { ...c.entry, path: path.basename(c.at) }
       const same = await matches(path.dirname(c.at), copy, st, execBit)
       if (same === 'raw bytes differ') filtered.push({ ...c, st })
-      else if (!same) changed.push({ ...c, st })
+      else if (!same || !modeKept(c, st)) changed.push({ ...c, st })
     }),
   )
   for (let i = 0; i < filtered.length; i += FILTER_CALLS) {
     const batch = filtered.slice(i, i + FILTER_CALLS)
-    const same = await Promise.all(batch.map((c) => sameAfterFilters(repo, c)))
+    const same = await Promise.all(
+      batch.map(
+        async (c) => modeKept(c, c.st) && (await sameAfterFilters(repo, c)) && recreated(repo, c),
+      ),
+    )
     changed.push(...batch.filter((_, k) => !same[k]))
   }
   return changed.sort((a, b) => (a.entry.path < b.entry.path ? -1 : 1))
@@ -64,13 +86,18 @@ export async function changedCopies(
  * files, a thread-pool round trip per open, read and close costs several times the reading (500
  * files of a few hundred bytes: ~8 ms against ~60 ms). Anything else goes to `matches`.
  */
-function unchangedSmallFile(c: MovedCopy, execBit: boolean): boolean {
+function unchangedSmallFile(
+  c: MovedCopy,
+  execBit: boolean,
+  modeKept: (c: MovedCopy, st: Stats) => boolean,
+): boolean {
   const { mode, oid } = c.entry
   if (mode !== '100644' && mode !== '100755') return false
   try {
     const st = fs.lstatSync(fsPath(c.at))
     if (!st.isFile() || st.size > SMALL) return false
     if (execBit && ((st.mode & 0o100) !== 0) !== (mode === '100755')) return false
+    if (!modeKept(c, st)) return false
     const bytes = fs.readFileSync(fsPath(c.at))
     return (
       createHash(oid.length === 64 ? 'sha256' : 'sha1')
@@ -94,6 +121,20 @@ async function sameAfterFilters(repo: Repo, c: MovedCopy): Promise<boolean> {
     () => undefined,
   )
   return r?.stdout.trim() === c.entry.oid
+}
+
+/**
+ * Whether checking the base's blob out at the copy's path (smudge filter, line endings) gives
+ * back the copy's very bytes. When it does, nothing is lost by dropping the copy.
+ */
+async function recreated(repo: Repo, c: MovedCopy): Promise<boolean> {
+  const [out, bytes] = await Promise.all([
+    gitBytes(repo.root, ['cat-file', '--filters', `--path=${c.entry.path}`, c.entry.oid]).catch(
+      () => undefined,
+    ),
+    fsp.readFile(fsPath(c.at)).catch(() => undefined),
+  ])
+  return out !== undefined && bytes !== undefined && out.stdout.equals(bytes)
 }
 
 /**

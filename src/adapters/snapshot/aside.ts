@@ -7,6 +7,7 @@ import type { Repo } from '../repo.js'
 import { type ChangedCopy, changedCopies, snapshotWithCopies } from './aside-copies.js'
 import { readWorkTreeConfig } from './conversion.js'
 import type { BaseEntry, ChangedDuring } from './guard.js'
+import { onDiskOf } from './on-disk.js'
 import { getSnapshot } from './store.js'
 import type { Snapshot } from './types.js'
 
@@ -128,8 +129,13 @@ function besideName(root: string, rel: string, id: string, i: number): string {
  * so the restore checks once its files are written (a handle kept open for longer is a write to
  * a removed file, as with any tool that removes files).
  */
-export function checkAside(repo: Repo, aside: Aside, execBit: boolean): Promise<ChangedCopy[]> {
-  return changedCopies(repo, copiesOf(aside), execBit)
+export function checkAside(
+  repo: Repo,
+  aside: Aside,
+  base: Snapshot,
+  execBit: boolean,
+): Promise<ChangedCopy[]> {
+  return changedCopies(repo, copiesOf(aside), execBit, onDiskOf(base).modes)
 }
 
 const copiesOf = (aside: Aside) =>
@@ -247,7 +253,7 @@ async function salvageOne(repo: Repo, dir: string, id: string) {
   )
   const { fileMode } = await readWorkTreeConfig(repo)
   const aside = { dir, manifest, moved, failed: [] }
-  return closeAside(repo, aside, base, checkAside(repo, aside, fileMode), fileMode)
+  return closeAside(repo, aside, base, checkAside(repo, aside, base, fileMode), fileMode)
 }
 
 /** A quarantine's manifest; one that cannot be read (not written by cpo) throws: it stays. */

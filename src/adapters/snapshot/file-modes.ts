@@ -24,7 +24,7 @@ export function modeExceptions(
 }
 
 /** Node can only read the umask by setting it; set it straight back. */
-function currentUmask(): number {
+export function currentUmask(): number {
   const mask = process.umask(0o022)
   process.umask(mask)
   return mask

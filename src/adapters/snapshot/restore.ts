@@ -245,7 +245,7 @@ async function settleAside<T>(
 ): Promise<{ result: T; during: ChangedDuring | undefined }> {
   // The copies are checked last: a save that opened a file before its rename and writes just
   // after lands in the copy, and the longer the check waits, the surer it has landed.
-  const close = () => closeAside(repo, aside, base, checkAside(repo, aside, execBit), execBit)
+  const close = () => closeAside(repo, aside, base, checkAside(repo, aside, base, execBit), execBit)
   let result: T
   try {
     result = await steps()
