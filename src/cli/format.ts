@@ -57,7 +57,7 @@ export function keptLines(kept: Array<{ path: string; reason: string }>, would =
 export function changedDuringLines(rounds: Array<{ snapshot: string; paths: string[] }>): string[] {
   return rounds.flatMap((r) =>
     listLines(
-      `changed while cpo ran, or holding what git cannot give back (bytes a filter drops, permission bits), saved in snapshot ${r.snapshot} before being overwritten (get them back with: cpo snapshot restore ${r.snapshot} --paths <path>):`,
+      `changed while cpo ran, saved in snapshot ${r.snapshot} before being overwritten (also files holding what git cannot give back: bytes a filter drops, permission bits; get them back with: cpo snapshot restore ${r.snapshot} --paths <path>):`,
       r.paths,
     ),
   )
