@@ -9,7 +9,23 @@ export interface WorkTreeConfig {
   fileMode: boolean
 }
 
-export async function readWorkTreeConfig(repo: Repo): Promise<WorkTreeConfig> {
+/**
+ * Read once per Repo (one command): an operation's snapshots and restores all ask, and each
+ * ask would be a git process. A Repo is opened per command (README.md, Library).
+ */
+export function readWorkTreeConfig(repo: Repo): Promise<WorkTreeConfig> {
+  let config = configOf.get(repo)
+  if (!config) {
+    config = readConfig(repo)
+    configOf.set(repo, config)
+    config.catch(() => configOf.delete(repo))
+  }
+  return config
+}
+
+const configOf = new WeakMap<Repo, Promise<WorkTreeConfig>>()
+
+async function readConfig(repo: Repo): Promise<WorkTreeConfig> {
   const { stdout } = await git(
     repo.root,
     ['config', '-z', '--get-regexp', '^core\\.(autocrlf|filemode)$'],

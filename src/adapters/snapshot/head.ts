@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
+import { KEEP_REF_PREFIX, rememberKept } from './keep.js'
 
 /** Full name of the branch HEAD points to (`refs/heads/main`), or null on a detached HEAD. */
 export async function readBranch(repo: Repo): Promise<string | null> {
@@ -11,15 +12,24 @@ export async function readBranch(repo: Repo): Promise<string | null> {
 
 /** Branches and tags with the object each points to, in one git call. */
 export async function readRefs(repo: Repo): Promise<Record<string, string>> {
+  // The keep-refs come in the same pass: the snapshot recorded from these refs needs to know
+  // which of their objects are kept already (keep.ts), and a second for-each-ref costs more.
   const { stdout } = await git(repo.root, [
     'for-each-ref',
     '--format=%(refname)%00%(objectname)%00',
     'refs/heads',
     'refs/tags',
+    KEEP_REF_PREFIX,
   ])
   const fields = splitZ(stdout.replaceAll('\0\n', '\0'))
   const refs: Record<string, string> = {}
-  for (let i = 0; i + 1 < fields.length; i += 2) refs[fields[i] as string] = fields[i + 1] as string
+  const kept: string[] = []
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i] as string
+    if (name.startsWith(KEEP_REF_PREFIX)) kept.push(fields[i + 1] as string)
+    else refs[name] = fields[i + 1] as string
+  }
+  rememberKept(repo, kept)
   return refs
 }
 

@@ -28,6 +28,7 @@ export async function createSnapshotRef(
   const lines = [`create ${ref} ${commit}`]
   for (const oid of wanted) if (!kept.has(oid)) lines.push(`update ${KEEP_REF_PREFIX}${oid} ${oid}`)
   await git(repo.root, ['update-ref', '--stdin'], { input: `${lines.join('\n')}\n` })
+  for (const oid of wanted) kept.add(oid)
   // git writes each new ref as a file of its own, and reading thousands of them back costs every
   // later snapshot ~250 ms (3,000 refs) against ~35 ms packed: pack them, as `git gc` would.
   if (lines.length > PACK_AFTER) await git(repo.root, ['pack-refs', '--all'])
@@ -35,11 +36,26 @@ export async function createSnapshotRef(
 
 const PACK_AFTER = 100
 
+/**
+ * Objects with a keep-ref, as the last read of the refs found them (readRefs reads them in the
+ * same pass) plus those kept since through this Repo. Keep-refs are only ever added, so a set
+ * that misses one only makes cpo write it again.
+ */
+const keptOf = new WeakMap<Repo, Set<string>>()
+
+export function rememberKept(repo: Repo, oids: string[]): void {
+  keptOf.set(repo, new Set(oids))
+}
+
 async function keptObjects(repo: Repo): Promise<Set<string>> {
+  const known = keptOf.get(repo)
+  if (known) return known
   const { stdout } = await git(repo.root, [
     'for-each-ref',
     '--format=%(refname:lstrip=3)',
     KEEP_REF_PREFIX,
   ])
-  return new Set(stdout.split('\n').filter(Boolean))
+  const kept = new Set(stdout.split('\n').filter(Boolean))
+  keptOf.set(repo, kept)
+  return kept
 }
