@@ -1,5 +1,10 @@
-import { git, splitZ } from '../adapters/git.js'
+import { gitBool, readGitConfig } from '../adapters/git-config.js'
 import type { Repo } from '../adapters/repo.js'
+import {
+  rememberWorkTreeConfig,
+  WORK_TREE_KEYS,
+  workTreeConfigFrom,
+} from '../adapters/snapshot/conversion.js'
 import { DEFAULT_SIZE_CAP } from '../adapters/snapshot/types.js'
 import { CpoError } from '../errors.js'
 
@@ -18,16 +23,14 @@ export interface Settings {
  * change what cpo writes are read in the same call.
  */
 export async function readSettings(repo: Repo): Promise<Settings> {
-  const { stdout } = await git(
-    repo.root,
-    ['config', '-z', '--get-regexp', '^(cpo\\.snapshotsizecap|commit\\.gpgsign|core\\.quotepath)$'],
-    { okCodes: [1] },
-  )
-  const config = new Map<string, string | undefined>()
-  for (const rec of splitZ(stdout)) {
-    const nl = rec.indexOf('\n')
-    config.set(nl < 0 ? rec : rec.slice(0, nl), nl < 0 ? undefined : rec.slice(nl + 1))
-  }
+  const config = await readGitConfig(repo, [
+    'cpo.snapshotsizecap',
+    'commit.gpgsign',
+    'core.quotepath',
+    ...WORK_TREE_KEYS,
+  ])
+  // Snapshots and restores ask for these later: this call has read them already.
+  rememberWorkTreeConfig(repo, workTreeConfigFrom(config))
   const fromEnv = process.env.CPO_SNAPSHOT_SIZE_CAP
   const fromGit = config.get('cpo.snapshotsizecap')
   return {
@@ -39,14 +42,6 @@ export async function readSettings(repo: Repo): Promise<Settings> {
     signCommits: gitBool(config, 'commit.gpgsign', false),
     quotePath: gitBool(config, 'core.quotepath', true),
   }
-}
-
-/** git's boolean spelling; a key without `= value` means true. */
-function gitBool(config: Map<string, string | undefined>, key: string, fallback: boolean): boolean {
-  if (!config.has(key)) return fallback
-  const value = config.get(key)
-  if (value === undefined) return true
-  return !['false', 'no', 'off', '0', ''].includes(value.trim().toLowerCase())
 }
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }

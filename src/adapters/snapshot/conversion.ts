@@ -1,4 +1,5 @@
 import { git, splitZ } from '../git.js'
+import { type GitConfig, gitBool, readGitConfig } from '../git-config.js'
 import type { Repo } from '../repo.js'
 
 /** The two settings that change how git turns work-tree files into blobs and back. */
@@ -9,42 +10,38 @@ export interface WorkTreeConfig {
   fileMode: boolean
 }
 
+/** The keys behind WorkTreeConfig, so a caller reading other config can read these too. */
+export const WORK_TREE_KEYS = ['core.autocrlf', 'core.filemode']
+
+export function workTreeConfigFrom(config: GitConfig): WorkTreeConfig {
+  // `input` converts on the way in: it counts, and gitBool reads it as true.
+  return {
+    autocrlf: gitBool(config, 'core.autocrlf', false),
+    fileMode: gitBool(config, 'core.filemode', true),
+  }
+}
+
 /**
  * Read once per Repo (one command): an operation's snapshots and restores all ask, and each
- * ask would be a git process. A Repo is opened per command (README.md, Library).
+ * ask would be a git process. The operation's settings read (ops/settings.ts) reads these keys
+ * in its own call and hands them over. A Repo is opened per command (README.md, Library).
  */
 export function readWorkTreeConfig(repo: Repo): Promise<WorkTreeConfig> {
   let config = configOf.get(repo)
   if (!config) {
-    config = readConfig(repo)
+    config = readGitConfig(repo, WORK_TREE_KEYS).then(workTreeConfigFrom)
     configOf.set(repo, config)
     config.catch(() => configOf.delete(repo))
   }
   return config
 }
 
-const configOf = new WeakMap<Repo, Promise<WorkTreeConfig>>()
-
-async function readConfig(repo: Repo): Promise<WorkTreeConfig> {
-  const { stdout } = await git(
-    repo.root,
-    ['config', '-z', '--get-regexp', '^core\\.(autocrlf|filemode)$'],
-    { okCodes: [1] },
-  )
-  const config = new Map<string, string>()
-  for (const rec of splitZ(stdout)) {
-    const nl = rec.indexOf('\n')
-    // The last one wins, as in git; a key without `= value` means true.
-    config.set(nl < 0 ? rec : rec.slice(0, nl), nl < 0 ? 'true' : rec.slice(nl + 1))
-  }
-  const autocrlf = (config.get('core.autocrlf') ?? 'false').trim().toLowerCase()
-  return {
-    autocrlf: autocrlf === 'input' || isTrue(autocrlf),
-    fileMode: isTrue((config.get('core.filemode') ?? 'true').trim().toLowerCase()),
-  }
+export function rememberWorkTreeConfig(repo: Repo, config: WorkTreeConfig): void {
+  configOf.set(repo, Promise.resolve(config))
 }
 
-const isTrue = (v: string): boolean => ['true', 'yes', 'on', '1'].includes(v)
+const configOf = new WeakMap<Repo, Promise<WorkTreeConfig>>()
+
 
 const ATTRIBUTES = ['filter', 'text', 'eol', 'crlf', 'ident', 'working-tree-encoding']
 
