@@ -1,44 +1,8 @@
-import { spawn } from 'node:child_process'
-import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { background, journal, until } from '../helpers/background.js'
 import { commitAll, cpo, fingerprint, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
 import { unremovable } from '../helpers/unremovable.js'
-
-const CLI = path.resolve(import.meta.dirname, '../../bin/cpo.js')
-
-/** Starts cpo in the background; resolves with its exit code and --json envelope. */
-function background(cwd: string, args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd,
-    env: { ...process.env, CPO_FAULT: '', ...env },
-  })
-  let stdout = ''
-  child.stdout.on('data', (d) => {
-    stdout += d
-  })
-  return new Promise<{ code: number | null; json: any }>((resolve) =>
-    child.on('close', (code) => resolve({ code, json: JSON.parse(stdout || '{}') })),
-  )
-}
-
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
-
-function journal(dir: string): Array<{ type: string; id: string; rolledBack?: boolean }> {
-  const file = path.join(dir, '.git/cpo/oplog.jsonl')
-  if (!fs.existsSync(file)) return []
-  return fs
-    .readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-}
 
 const rev = (dir: string, ref: string): string => sh(dir, 'git', 'rev-parse', ref).trim()
 const exists = (dir: string, ref: string): boolean =>
@@ -140,9 +104,9 @@ describe('refs are never lost', () => {
     const undo = await running
 
     expect(undo.code).toBe(4)
-    expect(undo.json.error.code).toBe('REFS_MOVED')
-    expect(undo.json.error.message).toMatch(/refs\/heads\/main/)
-    expect(undo.json.error.hint).toMatch(/run the command again/)
+    expect(undo.json.error?.code).toBe('REFS_MOVED')
+    expect(undo.json.error?.message).toMatch(/refs\/heads\/main/)
+    expect(undo.json.error?.hint).toMatch(/run the command again/)
     expect(journal(dir).at(-1)).toMatchObject({ type: 'failed', rolledBack: true })
     expect(rev(dir, 'refs/heads/main')).toBe(meanwhile)
     expect(rev(dir, 'refs/tags/checkpoint/two')).toBe(tagObject)
