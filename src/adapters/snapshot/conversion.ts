@@ -42,7 +42,6 @@ export function rememberWorkTreeConfig(repo: Repo, config: WorkTreeConfig): void
 
 const configOf = new WeakMap<Repo, Promise<WorkTreeConfig>>()
 
-
 const ATTRIBUTES = ['filter', 'text', 'eol', 'crlf', 'ident', 'working-tree-encoding']
 
 /**
