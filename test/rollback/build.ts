@@ -104,3 +104,17 @@ export function workInProgress(dir: string): void {
     'debug.log': 'ignored, never touched\n',
   })
 }
+
+/**
+ * builtProject, then a tracked `config.local` that story S2-US-002 deletes from git (with its
+ * own file added): reverting the story brings `config.local` back.
+ */
+export function storyDeletingConfig(): string {
+  const dir = builtProject()
+  writeFiles(dir, { 'config.local': 'db=localhost\n' })
+  commitAll(dir, 'chore: sample local config')
+  sh(dir, 'git', 'rm', '-q', '--', 'config.local')
+  writeFiles(dir, { 'src/list-recipes.ts': 'export const listRecipes = () => []\n' })
+  commitAll(dir, 'feat(S2-US-002): List recipes, config.local no longer tracked')
+  return dir
+}

@@ -2,22 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { OPERATION_FAILPOINTS } from '../../src/adapters/failpoint.js'
-import { commitAll, cpo, fingerprint, sh, tempDir, writeFiles } from '../helpers/repo.js'
-import { builtProject, read, rev, state, subject } from './build.js'
-
-/**
- * builtProject, then a tracked `config.local` that story S2-US-002 deletes from git (with its
- * own file added): reverting the story brings `config.local` back.
- */
-function storyDeletingConfig(): string {
-  const dir = builtProject()
-  writeFiles(dir, { 'config.local': 'db=localhost\n' })
-  commitAll(dir, 'chore: sample local config')
-  sh(dir, 'git', 'rm', '-q', '--', 'config.local')
-  writeFiles(dir, { 'src/list-recipes.ts': 'export const listRecipes = () => []\n' })
-  commitAll(dir, 'feat(S2-US-002): List recipes, config.local no longer tracked')
-  return dir
-}
+import { cpo, fingerprint, sh, tempDir, writeFiles } from '../helpers/repo.js'
+import { read, rev, state, storyDeletingConfig, subject } from './build.js'
 
 const SECRET = 'db=prod\npassword=hunter2\n'
 

@@ -18,7 +18,7 @@ import { describe, expect, it } from 'vitest'
 import { applying, background, inSnapshot, journal, until } from '../helpers/background.js'
 import { blobId, snapshotBlobs } from '../helpers/lost-writes.mjs'
 import { commitAll, cpo, fingerprint, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
-import { builtProject } from '../rollback/build.js'
+import { storyDeletingConfig } from '../rollback/build.js'
 
 const read = (dir: string, f: string) => fs.readFileSync(path.join(dir, f), 'utf8')
 const exists = (dir: string, f: string) => fs.existsSync(path.join(dir, f))
@@ -242,12 +242,7 @@ describe('a crash right after the move', () => {
 
 describe('an operation that records its result without a scan', () => {
   it('rollback story: a file saved where it writes stays, and the after-snapshot holds it', async () => {
-    const dir = builtProject()
-    writeFiles(dir, { 'config.local': 'db=localhost\n' })
-    commitAll(dir, 'chore: sample local config')
-    sh(dir, 'git', 'rm', '-q', '--', 'config.local')
-    writeFiles(dir, { 'src/list-recipes.ts': 'export const listRecipes = () => []\n' })
-    commitAll(dir, 'feat(S2-US-002): List recipes, config.local no longer tracked')
+    const dir = storyDeletingConfig()
     // Reverting the story brings config.local back and removes src/list-recipes.ts.
     const run = background(dir, ['--json', 'rollback', 'story', 'S2-US-002', '--reason', 'x'], {
       CPO_PAUSE: 'restore-aside:3000',

@@ -334,20 +334,7 @@ export async function filesInSnapshot(
 ): Promise<string[]> {
   const wanted = paths.map(normalize)
   const whole = wanted.includes('')
-  const { stdout } = await git(
-    repo.root,
-    [
-      'ls-tree',
-      '-r',
-      '-z',
-      '--name-only',
-      '--full-tree',
-      target.worktreeTree,
-      ...(whole ? [] : ['--', ...wanted]),
-    ],
-    { env: { GIT_LITERAL_PATHSPECS: '1' } },
-  )
-  const files = splitZ(stdout)
+  const files = await fileNames(repo, target.worktreeTree, whole ? undefined : wanted)
   const missing = paths.filter((_, i) => {
     const w = wanted[i] as string
     return w === '' ? files.length === 0 : !files.some((f) => f === w || f.startsWith(`${w}/`))
@@ -611,22 +598,19 @@ async function restoreMarks(
 
 /** Which of `paths` are files in `tree` (by name for a few, from one listing for many). */
 async function pathsInTree(repo: Repo, tree: string, paths: string[]): Promise<Set<string>> {
-  const byName = fitsCommandLine(paths, 200)
+  const names = await fileNames(repo, tree, fitsCommandLine(paths, 200) ? paths : undefined)
+  const wanted = new Set(paths)
+  return new Set(names.filter((p) => wanted.has(p)))
+}
+
+/** The files of `tree` at or below `paths` (literal names, not pathspec magic); all without. */
+async function fileNames(repo: Repo, tree: string, paths?: string[]): Promise<string[]> {
   const { stdout } = await git(
     repo.root,
-    [
-      'ls-tree',
-      '-r',
-      '-z',
-      '--name-only',
-      '--full-tree',
-      tree,
-      ...(byName ? ['--', ...paths] : []),
-    ],
+    ['ls-tree', '-r', '-z', '--name-only', '--full-tree', tree, ...(paths ? ['--', ...paths] : [])],
     { env: { GIT_LITERAL_PATHSPECS: '1' } },
   )
-  const wanted = new Set(paths)
-  return new Set(splitZ(stdout).filter((p) => wanted.has(p)))
+  return splitZ(stdout)
 }
 
 /** Whether a path is one the snapshot left out: a skipped file, or inside a nested repository. */
