@@ -69,8 +69,12 @@ export async function moveAside(
   await writeFileAtomic(path.join(aside.dir, MANIFEST), JSON.stringify(manifest))
   // What stands at each path, looked at synchronously: hundreds of lstat calls through the thread
   // pool cost more than the calls themselves. The renames go through it, side by side.
+  const linked = symlinkOnTheWay(repo.root)
   const movable = manifest.entries.map((e) => {
     try {
+      // What lies beyond a symlinked directory is not this path (`dir/c.txt` through a link
+      // `dir` → `real` is `real/c.txt`): it is never moved, like git never writes through one.
+      if (linked(e.path)) return false
       const st = lstatSyncIfAny(path.join(repo.root, e.path))
       return st !== undefined && (st.isFile() || st.isSymbolicLink())
     } catch (err) {
@@ -268,6 +272,24 @@ async function readManifest(dir: string): Promise<Manifest | 'absent'> {
   const m = JSON.parse(text) as Manifest
   if (m.v !== 1 || !Array.isArray(m.entries)) throw new Error(`unknown manifest in ${dir}`)
   return m
+}
+
+/** git's has_symlink_leading_path, synchronously, with each directory looked at once. */
+function symlinkOnTheWay(root: string): (rel: string) => boolean {
+  const seen = new Map<string, boolean>()
+  const isLink = (dir: string) => {
+    let link = seen.get(dir)
+    if (link === undefined) {
+      link = lstatSyncIfAny(path.join(root, dir))?.isSymbolicLink() ?? false
+      seen.set(dir, link)
+    }
+    return link
+  }
+  return (rel) => {
+    const parts = rel.split('/')
+    for (let i = 1; i < parts.length; i++) if (isLink(parts.slice(0, i).join('/'))) return true
+    return false
+  }
 }
 
 function lstatSyncIfAny(file: string): Stats | undefined {
