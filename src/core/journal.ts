@@ -26,6 +26,19 @@ export type JournalEvent =
       changedDuring?: ChangedDuring[]
     }
   | {
+      /**
+       * A step outside git (a database swap, a deployment promoted): `intent` is appended before
+       * the step runs and `done` after, so a crash in between is known and `cpo recover` can
+       * revert it (ARCHITECTURE.md, "Effects outside git").
+       */
+      type: 'effect'
+      id: string
+      time: string
+      seq: number
+      state: 'intent' | 'done'
+      effect: Effect
+    }
+  | {
       type: 'failed'
       id: string
       time: string
@@ -35,6 +48,23 @@ export type JournalEvent =
       snapshot?: string
       changedDuring?: ChangedDuring[]
     }
+
+/**
+ * What an effect did, with everything needed to revert it: its `kind` picks the handler
+ * (src/ops/effects.ts); the rest is the handler's own JSON. Never a secret: the journal is
+ * plain text.
+ */
+export interface Effect {
+  kind: string
+  [key: string]: unknown
+}
+
+export interface EffectRecord {
+  seq: number
+  effect: Effect
+  /** False when only the intent was journaled: the step may have run partly. */
+  done: boolean
+}
 
 export interface ChangedDuring {
   snapshot: string
@@ -63,6 +93,8 @@ export interface Operation {
   failedState?: string
   /** False for operations that only record something (a snapshot): nothing to undo. */
   undoable: boolean
+  /** Steps outside git, in the order they ran. */
+  effects?: EffectRecord[]
 }
 
 export function foldJournal(events: JournalEvent[]): Operation[] {
@@ -85,6 +117,14 @@ export function foldJournal(events: JournalEvent[]): Operation[] {
     }
     const op = ops.get(e.id)
     if (!op) continue
+    if (e.type === 'effect') {
+      const effects = op.effects ?? []
+      op.effects = effects
+      const known = effects.find((r) => r.seq === e.seq)
+      if (known) known.done ||= e.state === 'done'
+      else effects.push({ seq: e.seq, effect: e.effect, done: e.state === 'done' })
+      continue
+    }
     op.endedAt = e.time
     if (e.changedDuring?.length) op.changedDuring = e.changedDuring
     if (e.type === 'failed') {

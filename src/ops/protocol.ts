@@ -22,12 +22,14 @@ import type { Snapshot, SnapshotKind } from '../adapters/snapshot/types.js'
 import { newId } from '../core/ids.js'
 import {
   type ChangedDuring,
+  type EffectRecord,
   foldJournal,
   type Operation,
   pendingOperations,
 } from '../core/journal.js'
 import { refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
+import { type RunEffect, revertEffects, runUnjournaled } from './effects.js'
 import { readSettings, type Settings } from './settings.js'
 
 export interface OperationContext {
@@ -49,6 +51,13 @@ export interface OperationContext {
    * scratch files were cleared (salvageAside): journaled with this operation's `done`.
    */
   salvaged: ChangedDuring[]
+  /**
+   * Runs a step outside git (a database, a platform) as a journaled effect, so undo and recover
+   * can revert it (src/ops/effects.ts).
+   */
+  runEffect: RunEffect
+  /** The effects this operation has run so far, oldest first. */
+  effects: EffectRecord[]
 }
 
 export interface Applied<R> {
@@ -184,6 +193,17 @@ export async function runOperation<P, R>(
     })
     failpoint('journal-begun')
 
+    const effects: EffectRecord[] = []
+    const runEffect: RunEffect = async (effect, step) => {
+      const record: EffectRecord = { seq: effects.length, effect, done: false }
+      const event = { id: opId, seq: record.seq, effect }
+      await appendJournal(repo.cpoDir, { type: 'effect', ...event, state: 'intent', time: now() })
+      effects.push(record)
+      const result = await step()
+      await appendJournal(repo.cpoDir, { type: 'effect', ...event, state: 'done', time: now() })
+      record.done = true
+      return result
+    }
     const ctx: OperationContext = {
       repo,
       opId,
@@ -193,6 +213,8 @@ export async function runOperation<P, R>(
       scan: scanned,
       scratchHoldsWorkTree,
       salvaged,
+      runEffect,
+      effects,
     }
     let applied: Applied<R>
     try {
@@ -254,6 +276,9 @@ export function captureDuring(ctx: OperationContext): CaptureDuring {
 async function rollBackFailed(ctx: OperationContext, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error)
   try {
+    // Steps outside git first, newest first; if one cannot be reverted the operation stays
+    // pending and `cpo recover` tries again.
+    await revertEffects(ctx.repo, [...ctx.effects].reverse(), runUnjournaled)
     const now = await captureSnapshot(ctx.repo, {
       kind: 'after',
       message: 'state when the operation failed',
@@ -281,6 +306,8 @@ async function rollBackFailed(ctx: OperationContext, error: unknown): Promise<vo
     // Leave the operation pending: the next command will point to `cpo recover`.
   }
 }
+
+const now = (): string => new Date().toISOString()
 
 function pendingError(pending: Operation[]): CpoError {
   const op = pending[0] as Operation

@@ -6,6 +6,7 @@ import type { Snapshot } from '../adapters/snapshot/types.js'
 import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
 import { refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
+import { effectsToRevert, revertEffects } from './effects.js'
 import { captureDuring, type OperationReport, reportOf, runOperation } from './protocol.js'
 
 export type RecoverReport =
@@ -42,9 +43,14 @@ export async function recover(repo: Repo, options: { wait?: number } = {}): Prom
           hint: 'Run `cpo recover` again.',
         })
       }
-      return getSnapshot(r, first.before)
+      return {
+        target: await getSnapshot(r, first.before),
+        interrupted: pendingOperations(operations),
+      }
     },
-    apply: async (ctx, target) => {
+    apply: async (ctx, { target, interrupted }) => {
+      // Steps outside git that the interrupted operations ran (or began) go back first.
+      await revertEffects(ctx.repo, effectsToRevert(interrupted), ctx.runEffect)
       const result = await restoreSnapshot(ctx.repo, target, ctx.before, {
         // Every branch and tag goes back to where it was; those created since are removed.
         refs: refUpdates(target.refs, ctx.before.refs),
@@ -64,7 +70,7 @@ export async function recover(repo: Repo, options: { wait?: number } = {}): Prom
     ...outcome.result,
     ...reportOf(outcome),
     recovered: true,
-    interrupted: pending,
-    target: outcome.plan,
+    interrupted: outcome.plan.interrupted,
+    target: outcome.plan.target,
   }
 }

@@ -7,6 +7,7 @@ import { isIdPrefix } from '../core/ids.js'
 import { findOperation, foldJournal, lastUndoable, type Operation } from '../core/journal.js'
 import { changedBy, refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
+import { effectsToRevert, revertEffects } from './effects.js'
 import { captureDuring, type OperationReport, reportOf, runOperation } from './protocol.js'
 
 export interface UndoOptions {
@@ -82,6 +83,9 @@ export async function undoOperation(
       return { op, target, after, later, changed: changedBy(runs) }
     },
     apply: async (ctx, plan: UndoPlan) => {
+      // Steps outside git (databases, deployments) go back first, newest first: if one cannot,
+      // nothing in the work tree has changed yet.
+      await revertEffects(ctx.repo, effectsToRevert([plan.op, ...plan.later]), ctx.runEffect)
       const changedSince = (
         await diffTrees(ctx.repo, plan.after.worktreeTree, ctx.before.worktreeTree)
       ).map((c) => c.path)
