@@ -62,3 +62,33 @@ export function changedDuringLines(rounds: Array<{ snapshot: string; paths: stri
     ),
   )
 }
+
+/** What a restore would do (`--dry-run` of undo, redo, recover, snapshot restore). */
+export function previewLines(p: {
+  head: { from: string; to: string; branchFrom: string | null; branchTo: string | null }
+  write: string[]
+  remove: string[]
+  refs: { ref: string; from: string | null; to: string | null }[]
+  effects: string[]
+}): string[] {
+  const moved =
+    p.head.from !== p.head.to || p.head.branchFrom !== p.head.branchTo
+      ? headLines({
+          from: p.head.from,
+          to: p.head.to,
+          fromBranch: p.head.branchFrom,
+          toBranch: p.head.branchTo,
+        })
+      : []
+  const lines = [
+    ...moved,
+    ...listLines('would write:', p.write),
+    ...listLines('would remove (kept in the snapshot this run would take):', p.remove),
+    ...listLines(
+      'refs that would be restored:',
+      p.refs.map((r) => `${r.ref} → ${r.to?.slice(0, 10) ?? '(deleted)'}`),
+    ),
+    ...listLines('steps outside git that would be reverted:', p.effects),
+  ]
+  return lines.length > 0 ? lines : ['nothing would change']
+}

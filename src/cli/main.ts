@@ -80,9 +80,19 @@ export function buildProgram(json = false): Command {
 
   program
     .command('undo [op-id]')
-    .description('restore the state before an operation (default: the last); undo an undo to redo')
+    .description(
+      'restore the state before an operation; with none named, each undo goes one operation further back',
+    )
     .option('--reason <text>', 'why (recorded in the journal)')
+    .option('--dry-run', 'print what would change, change nothing')
     .action(act(async () => (await import('./commands/undo.js')).run))
+
+  program
+    .command('redo')
+    .description('put back the operation the last plain `cpo undo` took back')
+    .option('--reason <text>', 'why (recorded in the journal)')
+    .option('--dry-run', 'print what would change, change nothing')
+    .action(act(async () => (await import('./commands/undo.js')).redo))
 
   program
     .command('recover')

@@ -147,11 +147,6 @@ export function foldJournal(events: JournalEvent[]): Operation[] {
 export const pendingOperations = (ops: Operation[]): Operation[] =>
   ops.filter((o) => o.status === 'pending')
 
-/** The operation `cpo undo` targets by default: the newest one that finished and changed state. */
-export function lastUndoable(ops: Operation[]): Operation | undefined {
-  return ops.findLast((o) => o.status === 'done' && o.undoable)
-}
-
 /** Resolves an operation id or a unique prefix of one. */
 export function findOperation(
   ops: Operation[],
@@ -163,3 +158,43 @@ export function findOperation(
   if (matches.length === 1) return { op: matches[0] as Operation }
   return matches.length > 1 ? { ambiguous: matches } : {}
 }
+
+export interface UndoStack {
+  /** Operations in effect, oldest first: `cpo undo` reverts the last. */
+  done: Operation[]
+  /** Operations undone by `cpo undo`, oldest first, each with that undo: `cpo redo` takes the last. */
+  undone: { op: Operation; by: Operation }[]
+}
+
+/**
+ * The undo stack, as in jj: a plain `cpo undo` (no operation named) takes the operation in effect
+ * off the top of the stack, so repeating it walks further back; `cpo redo` puts back the one
+ * undone last; any other operation empties the redo side. Naming an operation (`cpo undo <op>`)
+ * is an ordinary operation that reverts that one.
+ */
+export function undoStack(ops: Operation[]): UndoStack {
+  const done: Operation[] = []
+  let undone: UndoStack['undone'] = []
+  for (const op of ops) {
+    if (op.status !== 'done' || !op.undoable) continue
+    const redoes = undone.findLastIndex((u) => u.by.id === op.undoes)
+    if (isStackUndo(op) && redoes < 0) {
+      const i = done.findLastIndex((o) => o.id === op.undoes)
+      if (i >= 0) undone.push({ op: done.splice(i, 1)[0] as Operation, by: op })
+      continue
+    }
+    // Before `cpo redo` existed, a plain undo of an undo was the way to redo.
+    if (op.command === 'redo' || isStackUndo(op)) {
+      const back = redoes >= 0 ? undone.splice(redoes, 1)[0] : undefined
+      if (back) done.push(back.op)
+      continue
+    }
+    done.push(op)
+    undone = []
+  }
+  return { done, undone }
+}
+
+/** An undo with no operation named: it walks the stack. */
+export const isStackUndo = (op: Operation): boolean =>
+  op.command === 'undo' && op.args.length === 0 && op.undoes !== undefined

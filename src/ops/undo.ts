@@ -4,10 +4,11 @@ import { diffTrees, type RestoreResult, restoreSnapshot } from '../adapters/snap
 import { getSnapshot } from '../adapters/snapshot/store.js'
 import type { Snapshot } from '../adapters/snapshot/types.js'
 import { isIdPrefix } from '../core/ids.js'
-import { findOperation, foldJournal, lastUndoable, type Operation } from '../core/journal.js'
+import { findOperation, foldJournal, type Operation, undoStack } from '../core/journal.js'
 import { changedBy, refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
 import { effectsToRevert, revertEffects } from './effects.js'
+import { previewRestore, type RestorePreview } from './preview.js'
 import { captureDuring, type OperationReport, reportOf, runOperation } from './protocol.js'
 
 export interface UndoOptions {
@@ -15,117 +16,223 @@ export interface UndoOptions {
   wait?: number
   /** Needed to undo an operation that later operations built on (they are undone too). */
   confirmed?: boolean
+  dryRun?: boolean
 }
 
 export interface UndoReport extends RestoreResult, OperationReport {
+  /** The operation whose before-state was restored (for a redo: the undo it reverts). */
   undone: Operation
+  /** For a redo: the operation put back into effect. */
+  redone?: Operation
   /** Later operations whose effects this undo also reverts. */
   alsoReverted: Operation[]
   /** Files changed after the undone operation finished; kept in `before`. */
   changedSince: string[]
 }
 
-interface UndoPlan {
+export interface UndoPreview {
+  dryRun: true
+  undone: Operation
+  redone?: Operation
+  alsoReverted: Operation[]
+  plan: RestorePreview
+}
+
+/** What an undo or redo reverts: `op`'s before-state comes back, and what `reverted` changed. */
+interface Choice {
   op: Operation
+  /** The operations whose refs and effects go back (op, and those reverted with it). */
+  reverted: Operation[]
+  redone?: Operation
+}
+
+interface UndoPlan extends Choice {
   target: Snapshot
   after: Snapshot
-  later: Operation[]
   changed: { refs: Set<string>; head: boolean }
+  preview?: RestorePreview
 }
 
 /**
- * `cpo undo [op]`: restores the state before an operation, as a new operation. Undoing an undo
- * therefore redoes. Refs the undone operation created, moved or deleted are put back too.
+ * `cpo undo [op]`: restores the state before an operation, as a new operation. With no operation
+ * named it walks the undo stack (core/journal.ts undoStack): each plain undo goes one operation
+ * further back. Refs the undone operation created, moved or deleted are put back too, and its
+ * effects outside git are reverted (src/ops/effects.ts).
  */
-export async function undoOperation(
+export function undoOperation(
+  repo: Repo,
+  ref: string | undefined,
+  options: UndoOptions & { dryRun: true },
+): Promise<UndoPreview>
+export function undoOperation(
+  repo: Repo,
+  ref: string | undefined,
+  options?: UndoOptions,
+): Promise<UndoReport>
+export function undoOperation(
   repo: Repo,
   ref: string | undefined,
   options: UndoOptions = {},
-): Promise<UndoReport> {
+): Promise<UndoReport | UndoPreview> {
+  return revert(repo, 'undo', ref === undefined ? [] : [ref], options, (ops) =>
+    ref === undefined ? stackTop(ops) : named(ops, ref, options.confirmed === true || options.dryRun === true),
+  )
+}
+
+/** `cpo redo`: puts back the operation the last plain `cpo undo` took off the stack. */
+export function redoOperation(
+  repo: Repo,
+  options: UndoOptions & { dryRun: true },
+): Promise<UndoPreview>
+export function redoOperation(repo: Repo, options?: UndoOptions): Promise<UndoReport>
+export function redoOperation(
+  repo: Repo,
+  options: UndoOptions = {},
+): Promise<UndoReport | UndoPreview> {
+  return revert(repo, 'redo', [], options, redoTop)
+}
+
+async function revert(
+  repo: Repo,
+  command: 'undo' | 'redo',
+  args: string[],
+  options: UndoOptions,
+  choose: (ops: Operation[]) => Choice,
+): Promise<UndoReport | UndoPreview> {
   // Resolve the target first so the journal records which operation this undoes.
-  const known = pickOperation(foldJournal((await readJournal(repo.cpoDir)).events), ref)
+  const known = choose(foldJournal((await readJournal(repo.cpoDir)).events))
   const outcome = await runOperation(repo, {
-    command: 'undo',
-    args: ref === undefined ? [] : [ref],
-    undoes: known.id,
+    command,
+    args,
+    undoes: known.op.id,
     ...(options.reason === undefined ? {} : { reason: options.reason }),
     ...(options.wait === undefined ? {} : { wait: options.wait }),
-    plan: async (r, operations) => {
-      const op = pickOperation(operations, ref)
-      if (op.id !== known.id) {
+    ...(options.dryRun ? { dryRun: true } : {}),
+    plan: async (r, operations, scan): Promise<UndoPlan> => {
+      const choice = choose(operations)
+      if (choice.op.id !== known.op.id) {
         throw new CpoError('JOURNAL_CHANGED', 'conflict', 'another operation finished meanwhile', {
-          hint: 'Check `cpo log` and run the undo again.',
+          hint: `Check \`cpo log\` and run \`cpo ${[command, ...args].join(' ')}\` again.`,
         })
       }
-      // Journal order, not id order: it is the order the operations really ran in.
-      const later = operations
-        .slice(operations.indexOf(op) + 1)
-        .filter((o) => o.status === 'done' && o.undoable)
-      if (later.length > 0 && !options.confirmed) {
-        throw new CpoError(
-          'CONFIRMATION_REQUIRED',
-          'usage',
-          `operation ${op.id} is not the last one: undoing it also reverts ${later.map((o) => `${o.id} (${o.command})`).join(', ')}`,
-          { hint: 'Pass --yes to undo it anyway (this undo can itself be undone).' },
-        )
-      }
-      const [target, after, ...laterStates] = await Promise.all([
-        getSnapshot(r, op.before),
-        getSnapshot(r, op.after as string),
-        ...later.flatMap((o) => [getSnapshot(r, o.before), getSnapshot(r, o.after as string)]),
+      const [target, after, ...states] = await Promise.all([
+        getSnapshot(r, choice.op.before),
+        getSnapshot(r, choice.op.after as string),
+        ...choice.reverted.flatMap((o) => [
+          getSnapshot(r, o.before),
+          getSnapshot(r, o.after as string),
+        ]),
       ])
-      // What this undo reverts: the refs (and HEAD) changed by the undone operation and by every
-      // later one it reverts with it, each judged by its own before and after states.
-      const runs = [{ before: target, after }]
-      for (let i = 0; i + 1 < laterStates.length; i += 2) {
-        runs.push({ before: laterStates[i] as Snapshot, after: laterStates[i + 1] as Snapshot })
+      // What this undo reverts: the refs (and HEAD) changed by each reverted operation, each
+      // judged by its own before and after states.
+      const runs = []
+      for (let i = 0; i + 1 < states.length; i += 2) {
+        runs.push({ before: states[i] as Snapshot, after: states[i + 1] as Snapshot })
       }
-      return { op, target, after, later, changed: changedBy(runs) }
+      const plan: UndoPlan = { ...choice, target, after, changed: changedBy(runs) }
+      if (!options.dryRun) return plan
+      const { refs } = plan.changed
+      const preview = await previewRestore(r, await scan(), targetOf(plan, await scan()), {
+        refs: (ref) => refs.has(ref),
+        effects: effectsToRevert(choice.reverted),
+      })
+      return { ...plan, preview }
     },
     apply: async (ctx, plan: UndoPlan) => {
       // Steps outside git (databases, deployments) go back first, newest first: if one cannot,
       // nothing in the work tree has changed yet.
-      await revertEffects(ctx.repo, effectsToRevert([plan.op, ...plan.later]), ctx.runEffect)
+      await revertEffects(ctx.repo, effectsToRevert(plan.reverted), ctx.runEffect)
       const changedSince = (
         await diffTrees(ctx.repo, plan.after.worktreeTree, ctx.before.worktreeTree)
       ).map((c) => c.path)
       // Only refs the reverted operations changed go back; refs only others moved are left
       // alone, HEAD and its branch included (a commit made after a tag-only checkpoint stays).
-      const { refs, head } = plan.changed
-      const target = head
-        ? plan.target
-        : { ...plan.target, head: ctx.before.head, branch: ctx.before.branch }
-      const result = await restoreSnapshot(ctx.repo, target, ctx.before, {
-        refs: refUpdates(plan.target.refs, ctx.before.refs, (ref) => refs.has(ref)),
-        reflog: `cpo: undo ${plan.op.id} (${plan.op.command})`,
+      const result = await restoreSnapshot(ctx.repo, targetOf(plan, ctx.before), ctx.before, {
+        refs: refUpdates(plan.target.refs, ctx.before.refs, (ref) => plan.changed.refs.has(ref)),
+        reflog: `cpo: ${command} ${plan.op.id} (${plan.op.command})`,
         capture: captureDuring(ctx),
       })
+      const what = plan.redone
+        ? `redid ${plan.redone.id} (${plan.redone.command})`
+        : `undid ${plan.op.id} (${plan.op.command})`
       return {
-        summary: `undid ${plan.op.id} (${plan.op.command})`,
+        summary: what,
         result: { ...result, changedSince },
         changedDuring: result.changedDuring,
       }
     },
   })
-  if (outcome.dryRun) throw new Error('unreachable: no dry run here')
+  const also = (p: UndoPlan) => p.reverted.filter((o) => o.id !== p.op.id)
+  const redone = (p: UndoPlan) => (p.redone ? { redone: p.redone } : {})
+  if (outcome.dryRun) {
+    const p = outcome.plan
+    return {
+      dryRun: true,
+      undone: p.op,
+      ...redone(p),
+      alsoReverted: also(p),
+      plan: p.preview as RestorePreview,
+    }
+  }
   return {
     ...outcome.result,
     ...reportOf(outcome),
     undone: outcome.plan.op,
-    alsoReverted: outcome.plan.later,
+    ...redone(outcome.plan),
+    alsoReverted: also(outcome.plan),
   }
 }
 
-function pickOperation(operations: Operation[], ref: string | undefined): Operation {
-  if (ref === undefined) {
-    const last = lastUndoable(operations)
-    if (!last) {
-      throw new CpoError('NOTHING_TO_UNDO', 'notFound', 'no operation to undo', {
-        hint: 'See what has been done with `cpo log`.',
-      })
-    }
-    return last
+/** HEAD and branch go back only when a reverted operation moved them. */
+function targetOf(plan: UndoPlan, now: { head: string; branch: string | null }): Snapshot {
+  return plan.changed.head ? plan.target : { ...plan.target, head: now.head, branch: now.branch }
+}
+
+function stackTop(operations: Operation[]): Choice {
+  const op = undoStack(operations).done.at(-1)
+  if (!op) {
+    const undone = undoStack(operations).undone.length > 0
+    throw new CpoError('NOTHING_TO_UNDO', 'notFound', 'no operation left to undo', {
+      hint: undone
+        ? 'Everything recorded is undone; put the last one back with `cpo redo`.'
+        : 'See what has been done with `cpo log`.',
+    })
   }
+  return { op, reverted: [op] }
+}
+
+function redoTop(operations: Operation[]): Choice {
+  const last = undoStack(operations).undone.at(-1)
+  if (!last) {
+    throw new CpoError('NOTHING_TO_REDO', 'notFound', 'no undone operation to redo', {
+      hint: '`cpo redo` puts back what a plain `cpo undo` took back; since then, something else ran or nothing was undone. See `cpo log`.',
+    })
+  }
+  // A redo restores the state before the undo that took it back, and reverts that undo's refs
+  // and effects (which re-applies the operation's own).
+  return { op: last.by, reverted: [last.by], redone: last.op }
+}
+
+function named(operations: Operation[], ref: string, confirmed: boolean): Choice {
+  const op = pickOperation(operations, ref)
+  // Journal order, not id order: it is the order the operations really ran in.
+  const later = operations
+    .slice(operations.indexOf(op) + 1)
+    .filter((o) => o.status === 'done' && o.undoable)
+  if (later.length > 0 && !confirmed) {
+    throw new CpoError(
+      'CONFIRMATION_REQUIRED',
+      'usage',
+      `operation ${op.id} is not the last one: undoing it also reverts ${later.map((o) => `${o.id} (${o.command})`).join(', ')}`,
+      {
+        hint: `Pass --yes to undo it anyway: \`cpo undo ${op.id} --yes\` (this undo can itself be undone).`,
+      },
+    )
+  }
+  return { op, reverted: [op, ...later] }
+}
+
+function pickOperation(operations: Operation[], ref: string): Operation {
   if (!isIdPrefix(ref)) {
     throw new CpoError(
       'INVALID_OPERATION_ID',

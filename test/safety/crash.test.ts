@@ -51,7 +51,7 @@ describe('crash at every failpoint', () => {
         // The undo finished; only the lock was left behind, and the next command takes it over.
         expect(status.pendingRecovery).toEqual([])
         expect(status.lock.stale).toBe(true)
-        const redo = cpo(dir, ['undo'])
+        const redo = cpo(dir, ['redo'])
         expect(redo.code).toBe(0)
         expect(redo.stderr).toMatch(/took over the lock of pid \d+ \(cpo undo, since /)
         expect(fingerprint(dir)).toEqual(beforeUndo)

@@ -439,7 +439,7 @@ async function treeEntries(repo: Repo, tree: string, files: string[]): Promise<T
 }
 
 /** The entries `tree` has for those of `files` it holds as files (blobs, symlinks, gitlinks). */
-async function lookupEntries(
+export async function lookupEntries(
   repo: Repo,
   tree: string,
   files: string[],
