@@ -260,6 +260,11 @@ export function buildProgram(json = false): Command {
   ).action(act(async () => (await import('./commands/rollback.js')).project))
   rollbackFlags(
     rollback
+      .command('to <checkpoint>')
+      .description('back to any checkpoint, tagged or inferred (see `cpo checkpoint list`)'),
+  ).action(act(async () => (await import('./commands/rollback.js')).to))
+  rollbackFlags(
+    rollback
       .command('story <id>')
       .description("revert a story's commits (newest first) and mark it not passing"),
     true,
