@@ -213,7 +213,11 @@ export function buildProgram(json = false): Command {
     .command('phase')
     .description('phase boundaries (subcommand: complete)')
     .command('complete <phase>')
-    .description('tag checkpoint/phase-N-complete (pending work committed first)')
+    .description(
+      'tag checkpoint/phase-N-complete (1–5; pending work and the next phase committed first)',
+    )
+    .option('--force', 'complete a phase ahead of the current one, or phase 3 with stages open')
+    .option('--dry-run', 'print the plan, change nothing')
     .action(act(async () => (await import('./commands/stage.js')).phase))
 
   checkpoint

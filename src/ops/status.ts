@@ -65,14 +65,16 @@ export async function repoStatus(repo: Repo): Promise<RepoStatus> {
  * means validating it, and the validator is the largest part of this command's code.
  */
 async function readProject(repo: Repo): Promise<Pick<RepoStatus, 'project' | 'projectError'>> {
-  const [{ readProjectDocument }, { currentStage, phaseName, recomputeProgress, stagesOf }] =
-    await Promise.all([import('./project-file.js'), import('../core/project/index.js')])
+  const [
+    { readProjectDocument },
+    { currentStage, phaseName, projectPhase, projectWarnings, recomputeProgress, stagesOf },
+  ] = await Promise.all([import('./project-file.js'), import('../core/project/index.js')])
   try {
     const doc = await readProjectDocument(repo)
     if (!doc) return { project: null, projectError: null }
     const data = doc.data
     const current = currentStage(data)
-    const phase = typeof data.currentPhase === 'number' ? data.currentPhase : null
+    const phase = projectPhase(data)?.number ?? null
     return {
       projectError: null,
       project: {

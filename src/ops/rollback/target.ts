@@ -15,6 +15,7 @@ import {
   findStage,
   isStagePending,
   type ProjectFile,
+  projectPhase,
   stageNumber,
   stagesOf,
 } from '../../core/project/index.js'
@@ -134,8 +135,8 @@ export function phaseTarget(
   let phase: number
   if (input !== undefined) phase = checkPhase(input)
   else {
-    const current = project.currentPhase
-    if (typeof current !== 'number' || current <= 1) {
+    const current = projectPhase(project)?.number
+    if (current === undefined || current <= 1) {
       throw new CpoError(
         'NO_PREVIOUS_PHASE',
         'notFound',
