@@ -155,6 +155,7 @@ export function buildProgram(json = false): Command {
   program
     .command('init')
     .description('ignore .checkpoints/, tag checkpoint/project-initialized, report the project')
+    .option('--git', 'in a folder that is not a repository: git init (main) and commit it first')
     .action(act(async () => (await import('./commands/init.js')).run))
 
   const checkpoint = program
