@@ -195,7 +195,7 @@ export function buildProgram(json = false): Command {
 
   const stage = program
     .command('stage')
-    .description('stage boundaries with automatic checkpoints (subcommands: start, complete)')
+    .description('stage boundaries with automatic checkpoints (subcommands: start, complete, skip)')
   stage
     .command('start [stage]')
     .description('checkpoint, then mark a stage in progress (default: next stage ready to start)')
@@ -209,6 +209,29 @@ export function buildProgram(json = false): Command {
     .option('--force', 'complete a stage that is not in progress')
     .option('--dry-run', 'print the plan, change nothing (verification not run)')
     .action(act(async () => (await import('./commands/stage.js')).complete))
+
+  stage
+    .command('skip <stage>')
+    .description('mark a stage skipped (dependents may start); left uncommitted, undoable')
+    .option('--reason <text>', 'why (required; recorded in the file, the journal and the log)')
+    .option('--force', 'skip a stage that is in progress (its work stays)')
+    .option('--dry-run', 'print the plan, change nothing')
+    .action(act(async () => (await import('./commands/stage.js')).skip))
+
+  const story = program
+    .command('story')
+    .description('mark stories in master-project.json and prd.json (subcommands: pass, fail)')
+  for (const [verb, what] of [
+    ['pass', 'mark a story passing (completedAt set); left uncommitted, undoable'],
+    ['fail', 'mark a story not passing (completedAt cleared, attempts +1); undoable'],
+  ] as const) {
+    story
+      .command(`${verb} <id>`)
+      .description(what)
+      .option('--reason <text>', 'a note for the progress log and the journal')
+      .option('--dry-run', 'print the plan, change nothing')
+      .action(act(async () => (await import('./commands/story.js'))[verb]))
+  }
 
   program
     .command('phase')

@@ -2,6 +2,7 @@ import { openRepo } from '../../adapters/repo.js'
 import { completePhase } from '../../ops/checkpoint/phase-complete.js'
 import { completeStage } from '../../ops/checkpoint/stage-complete.js'
 import { startStage } from '../../ops/checkpoint/stage-start.js'
+import { skipStage } from '../../ops/stage-skip.js'
 import { listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
@@ -102,6 +103,32 @@ export async function phase(
     ...forced,
     ...listLines('sidecars:', r.sidecars),
     `undo with: cpo undo ${r.opId}`,
+  ]
+  return { data: r, text: lines.join('\n') }
+}
+
+export async function skip(
+  g: GlobalOptions,
+  stage: string,
+  o: { reason?: string; force?: boolean; dryRun?: boolean },
+): Promise<CommandOutput> {
+  const repo = await openRepo(g.cwd)
+  const r = await skipStage(repo, stage, {
+    ...wait(g),
+    ...(o.reason === undefined ? {} : { reason: o.reason }),
+    ...(o.force ? { force: true } : {}),
+    ...(o.dryRun ? { dryRun: true } : {}),
+  })
+  const p = r.dryRun ? r.plan : r
+  const lines = [
+    `${r.dryRun ? 'would mark' : 'marked'} stage ${p.stage.id}${p.stage.name ? ` (${p.stage.name})` : ''} skipped (was ${p.stage.status}): ${p.reason}`,
+    ...(p.dependents.length > 0
+      ? [`stages that depend on it may start: ${p.dependents.join(', ')}`]
+      : []),
+    ...(p.clearsCurrentStage ? ['currentStage cleared'] : []),
+    r.dryRun
+      ? 'nothing changed (--dry-run)'
+      : `master-project.json and cpo-progress.md changed (not committed); undo with: cpo undo ${r.opId}`,
   ]
   return { data: r, text: lines.join('\n') }
 }
