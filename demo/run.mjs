@@ -127,10 +127,16 @@ try {
   assert.equal(testsPass(), false)
   assert.equal(stageStatus('S3'), 'in_progress')
 
-  say('roll back again', 'Same result as the first time; then the project timeline.')
-  cpo(['rollback', 'stage', '3', '--reason', 'stage 3 broke the tests, confirmed'])
+  say(
+    'roll back again, to a checkpoint by name',
+    'cpo rollback to takes any checkpoint (a stage start or end, a release, your own):\nhere the end of stage 2. Same result as the first time; then the project timeline.',
+  )
+  cpo(['rollback', 'to', 'stage-2-complete', '--reason', 'stage 3 broke the tests, confirmed'])
   assert.equal(testsPass(), true)
   assert.equal(stageStatus('S3'), 'pending')
+  assert.equal(stageStatus('S2'), 'tested')
+  assert.equal(git('rev-parse', 'HEAD^'), git('rev-parse', 'checkpoint/stage-2-complete^{commit}'))
+  assert.match(read('cpo-progress.md'), /ROLLBACK stage-2-complete/)
   cpo(['timeline', '--width', '90'])
 
   say(

@@ -92,3 +92,23 @@ export function previewLines(p: {
   ]
   return lines.length > 0 ? lines : ['nothing would change']
 }
+
+/**
+ * Warnings go to stderr (stdout stays the listing, or the one JSON document with `--json`, where
+ * they are in `warnings`): an unreadable state file, a broken plan.
+ */
+export function warnOnStderr(
+  g: { json: boolean },
+  warnings: ReadonlyArray<{ message: string; hint?: string | null }>,
+): void {
+  if (g.json) return
+  for (const w of warnings) {
+    process.stderr.write(`warning: ${w.message}\n${w.hint ? `hint: ${w.hint}\n` : ''}`)
+  }
+}
+
+/** An unreadable state file in the words `cpo status` uses. */
+export const unreadableState = (p: { message: string; hint: string | null }) => ({
+  message: `cannot read master-project.json: ${p.message}`,
+  hint: p.hint,
+})

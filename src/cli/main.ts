@@ -165,6 +165,7 @@ export function buildProgram(json = false): Command {
   program
     .command('init')
     .description('ignore .checkpoints/, tag checkpoint/project-initialized, report the project')
+    .option('--git', 'in a folder that is not a repository: git init (main) and commit it first')
     .action(act(async () => (await import('./commands/init.js')).run))
 
   const checkpoint = program
@@ -204,7 +205,7 @@ export function buildProgram(json = false): Command {
 
   const stage = program
     .command('stage')
-    .description('stage boundaries with automatic checkpoints (subcommands: start, complete)')
+    .description('stage boundaries with automatic checkpoints (subcommands: start, complete, skip)')
   stage
     .command('start [stage]')
     .description('checkpoint, then mark a stage in progress (default: next stage ready to start)')
@@ -219,11 +220,38 @@ export function buildProgram(json = false): Command {
     .option('--dry-run', 'print the plan, change nothing (verification not run)')
     .action(act(async () => (await import('./commands/stage.js')).complete))
 
+  stage
+    .command('skip <stage>')
+    .description('mark a stage skipped (dependents may start); left uncommitted, undoable')
+    .option('--reason <text>', 'why (required; recorded in the file, the journal and the log)')
+    .option('--force', 'skip a stage that is in progress (its work stays)')
+    .option('--dry-run', 'print the plan, change nothing')
+    .action(act(async () => (await import('./commands/stage.js')).skip))
+
+  const story = program
+    .command('story')
+    .description('mark stories in master-project.json and prd.json (subcommands: pass, fail)')
+  for (const [verb, what] of [
+    ['pass', 'mark a story passing (completedAt set); left uncommitted, undoable'],
+    ['fail', 'mark a story not passing (completedAt cleared, attempts +1); undoable'],
+  ] as const) {
+    story
+      .command(`${verb} <id>`)
+      .description(what)
+      .option('--reason <text>', 'a note for the progress log and the journal')
+      .option('--dry-run', 'print the plan, change nothing')
+      .action(act(async () => (await import('./commands/story.js'))[verb]))
+  }
+
   program
     .command('phase')
     .description('phase boundaries (subcommand: complete)')
     .command('complete <phase>')
-    .description('tag checkpoint/phase-N-complete (pending work committed first)')
+    .description(
+      'tag checkpoint/phase-N-complete (1–5; pending work and the next phase committed first)',
+    )
+    .option('--force', 'complete a phase ahead of the current one, or phase 3 with stages open')
+    .option('--dry-run', 'print the plan, change nothing')
     .action(act(async () => (await import('./commands/stage.js')).phase))
 
   checkpoint
@@ -268,6 +296,11 @@ export function buildProgram(json = false): Command {
       .command('project')
       .description('back to phase-2-complete, else project-initialized, else the first commit'),
   ).action(act(async () => (await import('./commands/rollback.js')).project))
+  rollbackFlags(
+    rollback
+      .command('to <checkpoint>')
+      .description('back to any checkpoint, tagged or inferred (see `cpo checkpoint list`)'),
+  ).action(act(async () => (await import('./commands/rollback.js')).to))
   rollbackFlags(
     rollback
       .command('story <id>')

@@ -6,7 +6,7 @@ import {
   type ProjectDocument,
   parseProjectDocument,
 } from '../core/project/index.js'
-import { CpoError } from '../errors.js'
+import { CpoError, isCpoError } from '../errors.js'
 
 export const PROJECT_FILE = DEFAULT_PROJECT_FILE_NAME
 export const PROGRESS_FILE = 'cpo-progress.md'
@@ -26,4 +26,27 @@ export async function requireProjectDocument(repo: Repo): Promise<ProjectDocumen
     })
   }
   return doc
+}
+
+/** Why the state file could not be read, as `status` reports it. */
+export interface ProjectFileProblem {
+  code: string
+  message: string
+  hint: string | null
+}
+
+/**
+ * For commands that show what they can without the state file (timeline, checkpoint list):
+ * the document, or the reason it is unreadable so they can warn instead of silently showing
+ * no stages.
+ */
+export async function readProjectLeniently(
+  repo: Repo,
+): Promise<{ doc: ProjectDocument | undefined; problem: ProjectFileProblem | null }> {
+  try {
+    return { doc: await readProjectDocument(repo), problem: null }
+  } catch (e) {
+    if (!isCpoError(e) || e.exitClass !== 'invalidInput') throw e
+    return { doc: undefined, problem: { code: e.code, message: e.message, hint: e.hint ?? null } }
+  }
 }

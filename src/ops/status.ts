@@ -33,6 +33,8 @@ export interface RepoStatus {
   project: ProjectStatus | null
   /** Set when master-project.json exists but cannot be read. */
   projectError: { code: string; message: string; hint: string | null } | null
+  /** What a readable file gets wrong: duplicate stage ids, unknown dependencies, cycles. */
+  warnings: Array<{ code: string; message: string; path: string }>
   dirty: { staged: string[]; unstaged: string[]; untracked: string[] }
   pendingRecovery: Operation[]
   lock: (LockOwner & { stale: boolean }) | null
@@ -64,17 +66,22 @@ export async function repoStatus(repo: Repo): Promise<RepoStatus> {
  * Loaded on demand so that the module loads while git status runs: reading the project file
  * means validating it, and the validator is the largest part of this command's code.
  */
-async function readProject(repo: Repo): Promise<Pick<RepoStatus, 'project' | 'projectError'>> {
-  const [{ readProjectDocument }, { currentStage, phaseName, recomputeProgress, stagesOf }] =
-    await Promise.all([import('./project-file.js'), import('../core/project/index.js')])
+async function readProject(
+  repo: Repo,
+): Promise<Pick<RepoStatus, 'project' | 'projectError' | 'warnings'>> {
+  const [
+    { readProjectDocument },
+    { currentStage, phaseName, projectPhase, projectWarnings, recomputeProgress, stagesOf },
+  ] = await Promise.all([import('./project-file.js'), import('../core/project/index.js')])
   try {
     const doc = await readProjectDocument(repo)
-    if (!doc) return { project: null, projectError: null }
+    if (!doc) return { project: null, projectError: null, warnings: [] }
     const data = doc.data
     const current = currentStage(data)
-    const phase = typeof data.currentPhase === 'number' ? data.currentPhase : null
+    const phase = projectPhase(data)?.number ?? null
     return {
       projectError: null,
+      warnings: projectWarnings(data).map((w) => ({ ...w })),
       project: {
         name: data.project?.name ?? null,
         status: data.project?.status ?? null,
@@ -101,6 +108,7 @@ async function readProject(repo: Repo): Promise<Pick<RepoStatus, 'project' | 'pr
     return {
       project: null,
       projectError: { code: e.code, message: e.message, hint: e.hint ?? null },
+      warnings: [],
     }
   }
 }

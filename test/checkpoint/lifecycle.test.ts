@@ -145,7 +145,9 @@ describe('stage lifecycle on a real repository', () => {
     expect(cpo(dir, ['stage', 'complete', 'S3', '--skip-verify']).code).toBe(0)
     const phase = cpo(dir, ['--json', 'phase', 'complete', '3'])
     expect(phase.code).toBe(0)
-    expect(phase.json.data.committed).toBeNull()
+    // The next phase is recorded in the fields the file uses, committed with the checkpoint.
+    expect(phase.json.data.writes).toEqual({ currentPhase: 4, 'progress.phase': 'validation' })
+    expect(phase.json.data.committed).toBe(peeled(dir, 'checkpoint/phase-3-complete'))
 
     expect(tags(dir)).toEqual([
       'checkpoint/phase-3-complete',
@@ -157,7 +159,7 @@ describe('stage lifecycle on a real repository', () => {
       'checkpoint/stage-3-complete',
       'checkpoint/stage-3-start',
     ])
-    expect(peeled(dir, 'checkpoint/phase-3-complete')).toBe(
+    expect(peeled(dir, 'checkpoint/phase-3-complete^')).toBe(
       peeled(dir, 'checkpoint/stage-3-complete'),
     )
 
@@ -173,7 +175,8 @@ describe('stage lifecycle on a real repository', () => {
     expected.epics[0].status = 'completed'
     expected.epics[1].status = 'completed'
     expected.currentStage = 'S3'
-    Object.assign(expected.progress, { completedEpics: 2, completedStages: 3 })
+    expected.currentPhase = 4
+    Object.assign(expected.progress, { phase: 'validation', completedEpics: 2, completedStages: 3 })
     expect(withoutTimes(state(dir))).toEqual(withoutTimes(expected))
     // Key order and layout are the file's own: only values changed.
     expect(fs.readFileSync(path.join(dir, 'master-project.json'), 'utf8')).toBe(

@@ -18,7 +18,7 @@ function project(): string {
     ['init'],
     ['stage', 'start', 'S1'],
     ['stage', 'complete', 'S1', '--skip-verify'],
-    ['phase', 'complete', '3'],
+    ['phase', 'complete', '3', '--force'],
   ]) {
     expect(cpo(dir, ['--json', ...args]).code).toBe(0)
   }

@@ -2,11 +2,11 @@ import { openRepo } from '../../adapters/repo.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import { createCheckpoint } from '../../ops/checkpoint/create.js'
 import { deleteCheckpoint } from '../../ops/checkpoint/delete.js'
-import { listCheckpoints } from '../../ops/checkpoint/list.js'
+import { checkpointListing } from '../../ops/checkpoint/list.js'
 import { rebuildSidecars } from '../../ops/checkpoint/rebuild-sidecars.js'
 import { diffCheckpoints, showCheckpoint } from '../../ops/checkpoint/show.js'
 import { confirm } from '../confirm.js'
-import { listLines, shortTime, table } from '../format.js'
+import { listLines, shortTime, table, unreadableState, warnOnStderr } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
@@ -41,7 +41,11 @@ export async function create(
 
 export async function list(g: GlobalOptions, o: { tagsOnly?: boolean }): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
-  const checkpoints = await listCheckpoints(repo, o.tagsOnly ? { tagsOnly: true } : {})
+  const { checkpoints, warnings } = await checkpointListing(
+    repo,
+    o.tagsOnly ? { tagsOnly: true } : {},
+  )
+  warnOnStderr(g, warnings.map(unreadableState))
   const rows = checkpoints.map((c) => [
     c.inferred ? `${c.name} (inferred)` : c.name,
     c.kind,
@@ -56,7 +60,7 @@ export async function list(g: GlobalOptions, o: { tagsOnly?: boolean }): Promise
     checkpoints.length === 0
       ? 'no checkpoints (create one with `cpo checkpoint create <name>` or `cpo stage start`)'
       : table(['NAME', 'KIND', 'STAGE', 'PHASE', 'TIME', 'COMMIT', 'BRANCH', 'MESSAGE'], rows)
-  return { data: { checkpoints }, text }
+  return { data: { checkpoints, warnings }, text }
 }
 
 export async function show(g: GlobalOptions, name: string): Promise<CommandOutput> {

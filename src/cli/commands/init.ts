@@ -1,13 +1,27 @@
-import { openRepo } from '../../adapters/repo.js'
-import { initProject } from '../../ops/checkpoint/init.js'
+import { openRepo, type Repo } from '../../adapters/repo.js'
+import { CpoError, isCpoError } from '../../errors.js'
+import { initGitRepository, initProject } from '../../ops/checkpoint/init.js'
+import { warnOnStderr } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
-export async function run(g: GlobalOptions): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
-  const report = await initProject(repo, g.wait === undefined ? {} : { wait: g.wait })
+export async function run(g: GlobalOptions, o: { git?: boolean }): Promise<CommandOutput> {
+  const { repo, created } = await repository(g.cwd, o.git === true)
+  const report = {
+    ...(await initProject(repo, {
+      ...(g.wait === undefined ? {} : { wait: g.wait }),
+      ...(created ? { initialCommit: created } : {}),
+    })),
+    gitInitialized: created === undefined ? null : { branch: 'main', commit: created },
+  }
+  warnOnStderr(g, report.warnings)
   const checks = Object.entries(report.verification)
   const lines = [
+    ...(created
+      ? [
+          `git repository created on branch main; project files committed as ${created.slice(0, 10)}`,
+        ]
+      : []),
     report.excludeAdded
       ? '.checkpoints/ is now ignored (added to .git/info/exclude)'
       : '.checkpoints/ was already ignored',
@@ -23,4 +37,23 @@ export async function run(g: GlobalOptions): Promise<CommandOutput> {
     `database: ${report.database ?? '-'}${report.orm ? ` (${report.orm})` : ''}, hosting: ${report.hosting ?? '-'}`,
   ]
   return { data: report, text: lines.join('\n') }
+}
+
+/** The repository at `cwd`; with `--git`, a new one when `cwd` is not in a repository. */
+async function repository(
+  cwd: string,
+  makeOne: boolean,
+): Promise<{ repo: Repo; created?: string }> {
+  try {
+    return { repo: await openRepo(cwd) }
+  } catch (e) {
+    if (!isCpoError(e) || e.code !== 'NOT_A_REPOSITORY') throw e
+    if (!makeOne) {
+      throw new CpoError('NOT_A_REPOSITORY', 'notFound', `${cwd} is not a git repository`, {
+        hint: 'Run `cpo init --git` to make it one (git init on branch main, the project files committed, checkpoint/project-initialized tagged).',
+      })
+    }
+  }
+  const { repo, commit } = await initGitRepository(cwd)
+  return { repo, created: commit }
 }

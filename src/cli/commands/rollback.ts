@@ -3,7 +3,12 @@ import { openRepo } from '../../adapters/repo.js'
 import { CpoError, EXIT } from '../../errors.js'
 import type { RollbackPlan } from '../../ops/rollback/plan.js'
 import type { RollbackOptions, RollbackOutcome, RollbackReport } from '../../ops/rollback/run.js'
-import { rollbackPhase, rollbackProject, rollbackStage } from '../../ops/rollback/scopes.js'
+import {
+  rollbackPhase,
+  rollbackProject,
+  rollbackStage,
+  rollbackTo,
+} from '../../ops/rollback/scopes.js'
 import { rollbackStory } from '../../ops/rollback/story.js'
 import { confirm } from '../confirm.js'
 import { changedDuringLines, keptLines, listLines } from '../format.js'
@@ -33,6 +38,11 @@ export async function phase(g: GlobalOptions, n: string | undefined, o: Flags) {
 export async function project(g: GlobalOptions, o: Flags) {
   const repo = await openRepo(g.cwd)
   return rollback(g, o, (opts) => rollbackProject(repo, opts))
+}
+
+export async function to(g: GlobalOptions, name: string, o: Flags) {
+  const repo = await openRepo(g.cwd)
+  return rollback(g, o, (opts) => rollbackTo(repo, name, opts))
 }
 
 export async function story(g: GlobalOptions, id: string, o: Flags): Promise<CommandOutput> {

@@ -2,6 +2,7 @@ import { openRepo } from '../../adapters/repo.js'
 import { completePhase } from '../../ops/checkpoint/phase-complete.js'
 import { completeStage } from '../../ops/checkpoint/stage-complete.js'
 import { startStage } from '../../ops/checkpoint/stage-start.js'
+import { skipStage } from '../../ops/stage-skip.js'
 import { listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
@@ -69,14 +70,65 @@ export async function complete(
   return { data: r, text: lines.join('\n') }
 }
 
-export async function phase(g: GlobalOptions, n: string): Promise<CommandOutput> {
+export async function phase(
+  g: GlobalOptions,
+  n: string,
+  o: { force?: boolean; dryRun?: boolean },
+): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
-  const r = await completePhase(repo, n, wait(g))
+  const r = await completePhase(repo, n, {
+    ...wait(g),
+    ...(o.force ? { force: true } : {}),
+    ...(o.dryRun ? { dryRun: true } : {}),
+  })
+  const p = r.dryRun ? r.plan : r
+  const writes = Object.entries(p.writes).map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
+  const forced =
+    p.forced && p.openStages.length > 0
+      ? [`completed with --force although ${p.openStages.join(', ')} are not done`]
+      : []
+  if (r.dryRun) {
+    return {
+      data: r,
+      text: [
+        `would commit pending work${writes.length > 0 ? ` with ${writes.join(', ')}` : ''} and tag ${p.tag}; nothing changed`,
+        ...forced,
+      ].join('\n'),
+    }
+  }
   const lines = [
     `phase ${r.phase} complete: ${r.tag} at ${r.commit.slice(0, 10)}`,
+    ...(writes.length > 0 ? [`state file: ${writes.join(', ')}`] : []),
     r.committed ? 'pending work was committed first' : 'the work tree was clean: HEAD tagged',
+    ...forced,
     ...listLines('sidecars:', r.sidecars),
     `undo with: cpo undo ${r.opId}`,
+  ]
+  return { data: r, text: lines.join('\n') }
+}
+
+export async function skip(
+  g: GlobalOptions,
+  stage: string,
+  o: { reason?: string; force?: boolean; dryRun?: boolean },
+): Promise<CommandOutput> {
+  const repo = await openRepo(g.cwd)
+  const r = await skipStage(repo, stage, {
+    ...wait(g),
+    ...(o.reason === undefined ? {} : { reason: o.reason }),
+    ...(o.force ? { force: true } : {}),
+    ...(o.dryRun ? { dryRun: true } : {}),
+  })
+  const p = r.dryRun ? r.plan : r
+  const lines = [
+    `${r.dryRun ? 'would mark' : 'marked'} stage ${p.stage.id}${p.stage.name ? ` (${p.stage.name})` : ''} skipped (was ${p.stage.status}): ${p.reason}`,
+    ...(p.dependents.length > 0
+      ? [`stages that depend on it may start: ${p.dependents.join(', ')}`]
+      : []),
+    ...(p.clearsCurrentStage ? ['currentStage cleared'] : []),
+    r.dryRun
+      ? 'nothing changed (--dry-run)'
+      : `master-project.json and cpo-progress.md changed (not committed); undo with: cpo undo ${r.opId}`,
   ]
   return { data: r, text: lines.join('\n') }
 }

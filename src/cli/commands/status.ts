@@ -1,12 +1,13 @@
 import { openRepo } from '../../adapters/repo.js'
 import { EXIT } from '../../errors.js'
 import { repoStatus } from '../../ops/status.js'
-import { listLines, shortTime, table } from '../format.js'
+import { listLines, shortTime, table, warnOnStderr } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
 export async function run(g: GlobalOptions): Promise<CommandOutput> {
   const s = await repoStatus(await openRepo(g.cwd))
+  warnOnStderr(g, s.warnings)
   const lines: string[] = []
   const p = s.project
   if (p) {

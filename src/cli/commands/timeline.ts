@@ -1,12 +1,14 @@
 import { openRepo } from '../../adapters/repo.js'
 import { renderTimeline } from '../../core/checkpoint/timeline.js'
 import { projectTimeline } from '../../ops/checkpoint/timeline.js'
+import { unreadableState, warnOnStderr } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
 export async function run(g: GlobalOptions, o: { width?: string }): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
   const timeline = await projectTimeline(repo)
+  warnOnStderr(g, timeline.warnings.map(unreadableState))
   const tty = process.stdout.isTTY === true
   const width = Number(o.width ?? (tty ? process.stdout.columns : 100)) || 100
   // Colours only for a person at a terminal; pipes, files and NO_COLOR get plain text.

@@ -1,4 +1,10 @@
-import { type ProjectFile, phaseName, stageNumber, stagesOf } from '../project/index.js'
+import {
+  type ProjectFile,
+  phaseName,
+  projectPhase,
+  stageNumber,
+  stagesOf,
+} from '../project/index.js'
 import type { Checkpoint } from './types.js'
 
 export interface TimelinePoint {
@@ -47,7 +53,7 @@ export function buildTimeline(
   checkpoints: Checkpoint[],
 ): Timeline {
   const boundaries = checkpoints.filter((c) => c.kind !== 'story' && c.kind !== 'stage-work')
-  const current = project?.currentPhase ?? null
+  const current = project === undefined ? null : (projectPhase(project)?.number ?? null)
   const phases = [1, 2, 3, 4, 5].map((n) => {
     const mine = boundaries.filter((c) => c.kind === 'phase-complete' && c.phase === n)
     const state: 'done' | 'current' | 'upcoming' =

@@ -248,3 +248,58 @@ export const PHASE_NAMES: Readonly<Record<number, string>> = {
 }
 
 export const phaseName = (phase: number): string | undefined => PHASE_NAMES[phase]
+
+const PHASE_WORDS: Readonly<Record<string, number>> = {
+  discovery: 1,
+  planning: 2,
+  execution: 3,
+  validation: 4,
+  delivery: 5,
+}
+
+/** Where the phase was read from: the fields a write-back must keep to. */
+export type PhaseSource = 'currentPhase' | 'progress.phase' | 'stages'
+
+/** A `progress.phase` value as a phase number: a name (any case) or 1–5, else undefined. */
+export const phaseFromProgress = (value: unknown): number | undefined => {
+  if (typeof value === 'number')
+    return Number.isInteger(value) && value >= 1 && value <= 5 ? value : undefined
+  if (typeof value !== 'string') return undefined
+  const text = value.trim().toLowerCase()
+  if (/^[1-5]$/.test(text)) return Number(text)
+  return PHASE_WORDS[text]
+}
+
+/** The word `progress.phase` uses for a phase number. */
+export const progressPhaseWord = (phase: number): string | undefined =>
+  Object.entries(PHASE_WORDS).find(([, n]) => n === phase)?.[0]
+
+const isStageTested = (stage: Stage): boolean =>
+  stage.status === 'tested' ||
+  stage.status === 'skipped' ||
+  (typeof stage.testedAt === 'string' && stage.testedAt !== '')
+
+/**
+ * The project's phase as the skill records it, in this order: a numeric `currentPhase` (cpo's
+ * own field), `progress.phase` (the skill's templates write `execution`), else the skill's
+ * rule from the stages: execution (3) while any stage is not done, validation (4) once every
+ * stage is done but not all are tested, delivery (5) when all are tested. A file with no stages
+ * and no phase field has no phase.
+ */
+export const projectPhase = (
+  project: ProjectFile,
+): { number: number; source: PhaseSource } | undefined => {
+  if (typeof project.currentPhase === 'number') {
+    return { number: project.currentPhase, source: 'currentPhase' }
+  }
+  const fromProgress = phaseFromProgress(project.progress?.phase)
+  if (fromProgress !== undefined) return { number: fromProgress, source: 'progress.phase' }
+  const stages = stagesOf(project)
+  if (stages.length === 0) return undefined
+  if (!stages.every(isStageDone)) return { number: 3, source: 'stages' }
+  return { number: stages.every(isStageTested) ? 5 : 4, source: 'stages' }
+}
+
+/** Stages not done yet (not completed, tested or skipped), in file order. */
+export const openStages = (project: ProjectFile): Stage[] =>
+  stagesOf(project).filter((s) => !isStageDone(s))

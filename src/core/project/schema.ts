@@ -78,7 +78,8 @@ export const currentStageSchema = z.union([z.null(), z.string(), currentStageObj
 })
 
 export const progressSchema = z.looseObject({
-  phase: text,
+  // The skill writes a name (`execution`); some files hold the phase's number instead.
+  phase: z.optional(z.nullable(z.union([z.string(), z.number()]))),
   completedEpics: count,
   completedStages: count,
   completedStories: count,

@@ -1,9 +1,12 @@
-export type RollbackKind = 'stage' | 'phase' | 'project' | 'story'
+export type RollbackKind = 'stage' | 'phase' | 'project' | 'story' | 'checkpoint'
 
 export interface RollbackEntryInput {
   time: string
   kind: RollbackKind
-  /** `stage-3`, `phase-2`, `project`, `story-S1-US-001`: the scope of the commit subject. */
+  /**
+   * `stage-3`, `phase-2`, `project`, `story-S1-US-001`, or the checkpoint's name (`rollback to`):
+   * the scope of the commit subject.
+   */
   scope: string
   /** What it went back to: a checkpoint name, or the commits reverted. */
   target: string

@@ -1,5 +1,5 @@
 import type { ProjectDocument } from '../../core/project/index.js'
-import { currentStage } from '../../core/project/index.js'
+import { currentStage, projectPhase } from '../../core/project/index.js'
 
 /** The stage and phase a checkpoint taken now belongs to, as the state file says. */
 export function projectContext(doc: ProjectDocument | undefined): {
@@ -10,6 +10,6 @@ export function projectContext(doc: ProjectDocument | undefined): {
   const stage = currentStage(doc.data)
   return {
     stage: stage === undefined ? null : { id: stage.id, name: stage.name ?? null },
-    phase: doc.data.currentPhase ?? null,
+    phase: projectPhase(doc.data)?.number ?? null,
   }
 }

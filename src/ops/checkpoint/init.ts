@@ -1,11 +1,16 @@
-import { createTag, readHead, readRef } from '../../adapters/checkpoint-git.js'
+import { commitEverything, createTag, readHead, readRef } from '../../adapters/checkpoint-git.js'
 import { ensureExcluded } from '../../adapters/exclude.js'
 import { git } from '../../adapters/git.js'
-import type { Repo } from '../../adapters/repo.js'
+import { openRepo, type Repo } from '../../adapters/repo.js'
 import { tagMessage } from '../../core/checkpoint/metadata.js'
 import { PROJECT_INITIALIZED, tagRefOf } from '../../core/checkpoint/names.js'
 import { CHECKPOINTS_EXCLUDE } from '../../core/checkpoint/sidecars.js'
-import type { ProjectFile } from '../../core/project/index.js'
+import {
+  type ProjectFile,
+  type ProjectWarning,
+  projectPhase,
+  projectWarnings,
+} from '../../core/project/index.js'
 import { VERSION } from '../../version.js'
 import { PROJECT_FILE, readProjectDocument } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
@@ -20,6 +25,8 @@ export interface InitReport extends Partial<OperationReport> {
     stages: number
     currentPhase: number | null
   } | null
+  /** What the plan gets wrong (duplicate stage ids, unknown dependencies, cycles). */
+  warnings: ProjectWarning[]
   verification: Record<string, string>
   database: string | null
   orm: string | null
@@ -28,6 +35,7 @@ export interface InitReport extends Partial<OperationReport> {
 
 interface InitPlan {
   existing: string | undefined
+  /** The commit to tag: the first with the state file (after `init --git`: the first commit). */
   firstCommit: string | undefined
   project: ProjectFile | undefined
 }
@@ -39,7 +47,7 @@ interface InitPlan {
  */
 export async function initProject(
   repo: Repo,
-  options: { wait?: number } = {},
+  options: { wait?: number; initialCommit?: string } = {},
 ): Promise<InitReport> {
   const outcome = await runOperation(repo, {
     command: 'init',
@@ -52,9 +60,11 @@ export async function initProject(
       ])
       const head = await readHead(r)
       const firstCommit =
-        existing !== undefined || doc === undefined || head.commit === undefined
+        existing !== undefined || head.commit === undefined
           ? undefined
-          : await firstCommitWith(r, PROJECT_FILE)
+          : doc === undefined
+            ? options.initialCommit
+            : await firstCommitWith(r, PROJECT_FILE)
       return { existing, firstCommit, project: doc?.data }
     },
     apply: async (ctx, plan) => {
@@ -67,13 +77,14 @@ export async function initProject(
           kind: 'project-initialized' as const,
           name: PROJECT_INITIALIZED,
           stage: null,
-          phase: plan.project?.currentPhase ?? null,
+          phase: plan.project === undefined ? null : (projectPhase(plan.project)?.number ?? null),
           time,
           branch: null,
           head: plan.firstCommit,
           snapshot: ctx.before.ref,
           version: VERSION,
-          message: `first commit with ${PROJECT_FILE}`,
+          message:
+            plan.project === undefined ? 'the first commit' : `first commit with ${PROJECT_FILE}`,
         }
         await createTag(
           ctx.repo,
@@ -94,7 +105,7 @@ export async function initProject(
   const project = p.project
   const stack = (project?.productDefinition?.techStack ?? {}) as Record<string, unknown>
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null)
-  const tagCommit =
+  const tagCommit: string | undefined =
     p.firstCommit ??
     (p.existing ? await readRef(repo, `${tagRefOf(PROJECT_INITIALIZED)}^{commit}`) : undefined)
   return {
@@ -115,8 +126,9 @@ export async function initProject(
             file: PROJECT_FILE,
             name: project.project?.name ?? null,
             stages: project.stages?.length ?? 0,
-            currentPhase: project.currentPhase ?? null,
+            currentPhase: projectPhase(project)?.number ?? null,
           },
+    warnings: project === undefined ? [] : projectWarnings(project),
     verification: Object.fromEntries(
       Object.entries(project?.verification ?? {}).filter(
         (e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '',
@@ -139,4 +151,18 @@ async function firstCommitWith(repo: Repo, file: string): Promise<string | undef
     file,
   ])
   return stdout.split('\n').find(Boolean)
+}
+
+/**
+ * `cpo init --git` in a folder that is not a repository yet, as the CPO workflow starts one:
+ * `git init` on branch main, `.checkpoints/` ignored, every project file committed (`git add -A`,
+ * so `.gitignore` applies). Nothing existed to lose, so there is nothing to journal; the tag
+ * that follows (`initProject`) is journaled as usual.
+ */
+export async function initGitRepository(dir: string): Promise<{ repo: Repo; commit: string }> {
+  await git(dir, ['init', '-q', '-b', 'main'])
+  const repo = await openRepo(dir)
+  await ensureExcluded(repo)
+  const commit = await commitEverything(repo, 'chore: initialize project')
+  return { repo, commit }
 }

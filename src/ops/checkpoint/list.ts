@@ -11,7 +11,11 @@ import { checkpointName } from '../../core/checkpoint/names.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import { isStageDone, type ProjectFile, stageNumber, stagesOf } from '../../core/project/index.js'
 import { CpoError, isCpoError } from '../../errors.js'
-import { readProjectDocument } from '../project-file.js'
+import {
+  type ProjectFileProblem,
+  readProjectDocument,
+  readProjectLeniently,
+} from '../project-file.js'
 
 export interface CheckpointListOptions {
   /** Leave out checkpoints inferred from commit messages. */
@@ -68,4 +72,17 @@ async function readProjectQuietly(repo: Repo): Promise<ProjectFile | undefined> 
     if (isCpoError(e) && e.exitClass === 'invalidInput') return undefined
     throw e
   }
+}
+
+/** `cpo checkpoint list`: the checkpoints, and a warning when the state file is unreadable. */
+export async function checkpointListing(
+  repo: Repo,
+  options: Omit<CheckpointListOptions, 'project'> = {},
+): Promise<{ checkpoints: Checkpoint[]; warnings: ProjectFileProblem[] }> {
+  const reading = readProjectLeniently(repo)
+  const [checkpoints, { problem }] = await Promise.all([
+    listCheckpoints(repo, { ...options, project: reading.then((r) => r.doc?.data) }),
+    reading,
+  ])
+  return { checkpoints, warnings: problem === null ? [] : [problem] }
 }

@@ -1,6 +1,6 @@
 import type { Repo } from '../../adapters/repo.js'
 import { type RollbackOptions, type RollbackOutcome, runRollback } from './run.js'
-import { phaseTarget, projectTarget, stageTarget } from './target.js'
+import { checkpointTarget, phaseTarget, projectTarget, stageTarget } from './target.js'
 
 /** `cpo rollback stage [N]`: back to `checkpoint/stage-N-start` (tag, else inferred). */
 export function rollbackStage(
@@ -42,6 +42,21 @@ export function rollbackProject(
     'rollback project',
     [],
     (r, _doc, list) => projectTarget(r, list),
+    options,
+  )
+}
+
+/** `cpo rollback to <checkpoint>`: back to any checkpoint, tagged or inferred. */
+export function rollbackTo(
+  repo: Repo,
+  checkpoint: string,
+  options: RollbackOptions = {},
+): Promise<RollbackOutcome> {
+  return runRollback(
+    repo,
+    'rollback to',
+    [checkpoint],
+    (_r, doc, list) => checkpointTarget(doc.data, checkpoint, list),
     options,
   )
 }

@@ -3,16 +3,19 @@ import type { Repo } from '../../adapters/repo.js'
 import { firstCommitAdding } from '../../adapters/rollback-git.js'
 import { findCheckpoint } from '../../core/checkpoint/collect.js'
 import {
+  checkpointName,
   PROJECT_INITIALIZED,
   phaseCompleteName,
   stageStartName,
 } from '../../core/checkpoint/names.js'
+import { nearNames } from '../../core/checkpoint/near.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import {
   currentStage,
   findStage,
   isStagePending,
   type ProjectFile,
+  projectPhase,
   stageNumber,
   stagesOf,
 } from '../../core/project/index.js'
@@ -25,7 +28,7 @@ import { PROJECT_FILE } from '../project-file.js'
 /** Where a rollback goes: a checkpoint (tag or inferred) or, for a project, a plain commit. */
 export interface RollbackTarget {
   kind: Exclude<RollbackKind, 'story'>
-  /** `stage-3`, `phase-2`, `project`: the scope of the rollback commit's subject. */
+  /** `stage-3`, `phase-2`, `project`, a checkpoint's name: the scope of the commit's subject. */
   scope: string
   /** The checkpoint name, or a description of the commit. */
   name: string
@@ -60,15 +63,42 @@ const boundaries = (list: readonly Checkpoint[]) =>
 
 function missing(name: string, list: readonly Checkpoint[]): CpoError {
   const names = boundaries(list)
+  const near = nearNames(name, names)
+  const example = near[0] ?? names.at(-1)
   return new CpoError(
     'CHECKPOINT_NOT_FOUND',
     'notFound',
-    `no checkpoint ${name} (tag or inferred from commit messages); available: ${names.length === 0 ? '(none)' : names.join(', ')}`,
+    `no checkpoint ${name} (tag or inferred from commit messages)${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''} available: ${names.length === 0 ? '(none)' : names.join(', ')}`,
     {
-      hint: 'Pick one with `cpo checkpoint list`; `cpo stage start` tags stage starts from now on.',
-      details: { available: names },
+      hint:
+        example === undefined
+          ? 'This repository has no checkpoints yet: `cpo stage start` and `cpo checkpoint create <name>` make them; `cpo checkpoint list` shows them.'
+          : `Roll back to one that exists with \`cpo rollback to ${example} --reason "…"\` (all of them: \`cpo checkpoint list\`); \`cpo stage start\` tags stage starts from now on.`,
+      details: { available: names, near },
     },
   )
+}
+
+/**
+ * `rollback to <checkpoint>`: any checkpoint by name (`stage-2-complete`, `prod-v3`, a user's own,
+ * `checkpoint/<name>` too), tagged or inferred. A stage start also resets that stage; the stages
+ * whose work lies after the target are found from git ancestry like every rollback's.
+ */
+export function checkpointTarget(
+  project: ProjectFile,
+  input: string,
+  list: readonly Checkpoint[],
+): RollbackTarget {
+  const name = checkpointName(input)
+  const found = findCheckpoint(list, name)
+  if (found === undefined) throw missing(name, list)
+  let stage: RollbackTarget['stage'] = null
+  if (found.kind === 'stage-start' && found.stage !== null) {
+    const number = found.stage.number
+    const s = stagesOf(project).find((x) => stageNumber(x.id) === number)
+    if (s !== undefined) stage = { id: s.id, name: s.name ?? null }
+  }
+  return toTarget('checkpoint', found.name, found, stage)
 }
 
 /** `rollback stage [N]`: the stage named, else the current one; its start checkpoint. */
@@ -105,8 +135,8 @@ export function phaseTarget(
   let phase: number
   if (input !== undefined) phase = checkPhase(input)
   else {
-    const current = project.currentPhase
-    if (typeof current !== 'number' || current <= 1) {
+    const current = projectPhase(project)?.number
+    if (current === undefined || current <= 1) {
       throw new CpoError(
         'NO_PREVIOUS_PHASE',
         'notFound',
