@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from 'commander'
 import { CpoError } from '../errors.js'
 import { VERSION } from '../version.js'
-import { globalOptions } from './options.js'
-import { type CommandOutput, printError, printSuccess } from './output.js'
+import { addHelpFooters, commandAt, commandTree, commandWords, pathOf } from './help.js'
+import { globalOptions, wholeNumber } from './options.js'
+import { type CommandOutput, printError, printJson, printSuccess } from './output.js'
 
 /**
  * Command wiring only. Each action imports its module when it runs, so `cpo --version` and
@@ -75,7 +76,7 @@ export function buildProgram(json = false): Command {
   program
     .command('log')
     .description('operations, newest first')
-    .option('-n, --limit <count>', 'show only the newest <count>')
+    .option('-n, --limit <count>', 'show only the newest <count>', wholeNumber('-n, --limit', 1))
     .action(act(async () => (await import('./commands/log.js')).run))
 
   program
@@ -228,7 +229,11 @@ export function buildProgram(json = false): Command {
   program
     .command('timeline')
     .description('phases, stages and deploys with their checkpoints')
-    .option('--width <columns>', 'draw for this many columns (default: the terminal, else 100)')
+    .option(
+      '--width <columns>',
+      'draw for this many columns (default: the terminal, else 100)',
+      wholeNumber('--width', 20),
+    )
     .action(act(async () => (await import('./commands/timeline.js')).run))
 
   const rollback = program
@@ -265,20 +270,48 @@ export function buildProgram(json = false): Command {
     true,
   ).action(act(async () => (await import('./commands/rollback.js')).story))
 
+  addHelpFooters(program)
   return program
 }
 
 export async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json')
   const program = buildProgram(json)
+  if (json && printMeta(program, argv)) return
   try {
     await program.parseAsync(argv, { from: 'user' })
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return // --help, --version
-      printError(new CpoError('USAGE', 'usage', e.message.replace(/^error: /, '')), json)
+      const words = ['cpo', ...pathOf(commandAt(program, argv)), '--help'].join(' ')
+      const usage = new CpoError('USAGE', 'usage', e.message.replace(/^error: /, ''), {
+        hint: `See the arguments and options with \`${words}\`.`,
+      })
+      printError(usage, json)
       return
     }
     printError(e, json)
   }
+}
+
+/**
+ * With --json, help and version are data too: `--version` prints `{"version"}`, and `--help`,
+ * `help <cmd>`, no command or a command group without its subcommand print the command tree.
+ */
+function printMeta(program: Command, argv: string[]): boolean {
+  if (argv.includes('--version') || argv.includes('-V')) {
+    printJson({ ok: true, data: { version: VERSION } })
+    return true
+  }
+  const words = commandWords(argv)
+  const helpWord = words[0] === 'help'
+  const target = commandAt(program, helpWord ? argv.slice(argv.indexOf('help') + 1) : argv)
+  // commander keeps no public flag for "has an action"; a group without one only prints help.
+  const runnable = (target as unknown as { _actionHandler: unknown })._actionHandler != null
+  const group = !runnable && words.length === pathOf(target).length
+  if (helpWord || argv.includes('--help') || argv.includes('-h') || group) {
+    printJson({ ok: true, data: commandTree(target) })
+    return true
+  }
+  return false
 }

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises'
 import { openRepo } from '../../adapters/repo.js'
-import { CpoError, EXIT } from '../../errors.js'
+import { cpoCommand } from '../../core/shell-quote.js'
+import { CpoError } from '../../errors.js'
 import type { RollbackPlan } from '../../ops/rollback/plan.js'
 import type { RollbackOptions, RollbackOutcome, RollbackReport } from '../../ops/rollback/run.js'
 import { rollbackPhase, rollbackProject, rollbackStage } from '../../ops/rollback/scopes.js'
@@ -109,7 +110,7 @@ async function rollback(g: GlobalOptions, o: Flags, run: Run): Promise<CommandOu
   return {
     data: r,
     text: reportLines(r).join('\n'),
-    ...(afterFailed ? { exitCode: EXIT.external } : {}),
+    ...(afterFailed ? { failure: afterFailure(r) } : {}),
   }
 }
 
@@ -194,4 +195,22 @@ function reportLines(r: RollbackReport): string[] {
     `  ${tests}`,
     `undo with: ${r.recovery.undo}`,
   ]
+}
+
+/** The rollback is done; what ran after it failed (install or verification). */
+function afterFailure(r: RollbackReport): CpoError {
+  const a = r.after
+  const install = a.install.ran && !a.install.ok ? a.install : undefined
+  const failed = a.verification.ran ? a.verification.runs.find((v) => v.exitCode !== 0) : undefined
+  return new CpoError(
+    install ? 'INSTALL_FAILED' : 'VERIFICATION_FAILED',
+    'external',
+    install
+      ? `rolled back, but \`${install.command}\` failed (exit ${install.exitCode})`
+      : `rolled back, but verification failed${failed ? `: ${failed.name} exited with ${failed.exitCode}` : ''}`,
+    {
+      hint: `The rollback stands; fix the problem, or go back to where you were with \`${cpoCommand('undo', r.opId)}\`.`,
+      details: install ? { install: a.install } : { verification: a.verification },
+    },
+  )
 }

@@ -4,7 +4,7 @@ import { projectTimeline } from '../../ops/checkpoint/timeline.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
-export async function run(g: GlobalOptions, o: { width?: string }): Promise<CommandOutput> {
+export async function run(g: GlobalOptions, o: { width?: number }): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
   const timeline = await projectTimeline(repo)
   const tty = process.stdout.isTTY === true

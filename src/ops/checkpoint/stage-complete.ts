@@ -24,6 +24,7 @@ import { prepareSidecars, writeSidecars } from './sidecars.js'
 import { noNumber } from './stage-start.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
 import { requireFreeName, tagCheckpoint } from './tagging.js'
+import { cpoCommand } from '../../core/shell-quote.js'
 
 export interface StageCompleteOptions {
   skipVerify?: boolean
@@ -86,8 +87,8 @@ export async function completeStage(
           `stage ${stage.id} is ${stage.status || 'pending'}, not in progress`,
           {
             hint: isStageDone(stage)
-              ? 'Nothing to complete; pass --force to complete it again.'
-              : `Start it first with \`cpo stage start ${stage.id}\`, or pass --force.`,
+              ? `Nothing to complete; complete it again with \`${cpoCommand('stage', 'complete', stage.id, '--force')}\`.`
+              : `Start it first with \`${cpoCommand('stage', 'start', stage.id)}\`, or complete it anyway: \`${cpoCommand('stage', 'complete', stage.id, '--force')}\`.`,
           },
         )
       }
@@ -101,7 +102,7 @@ export async function completeStage(
       if (head.commit === undefined) throw noCommits()
       const commands = options.skipVerify ? [] : verificationCommands(doc.data)
       // Dry runs only report what would run: the commands may be slow or have side effects.
-      const verification = options.dryRun ? [] : await verify(r, commands)
+      const verification = options.dryRun ? [] : await verify(r, commands, stage.id)
       return {
         stage: { id: stage.id, name: stage.name ?? null, number },
         tag: `checkpoint/${name}`,
@@ -164,6 +165,7 @@ export async function completeStage(
 async function verify(
   repo: Repo,
   commands: Array<{ name: string; command: string }>,
+  stageId: string,
 ): Promise<VerificationRun[]> {
   const runs: VerificationRun[] = []
   for (const { name, command } of commands) {
@@ -175,7 +177,7 @@ async function verify(
         'external',
         `verification "${name}" failed: \`${command}\` ${how}; nothing was tagged or changed`,
         {
-          hint: 'Fix the problem and run `cpo stage complete` again (or pass --skip-verify).',
+          hint: `Fix the problem and run \`${cpoCommand('stage', 'complete', stageId)}\` again (or \`${cpoCommand('stage', 'complete', stageId, '--skip-verify')}\`).`,
           details: { passed: runs, failed: run },
         },
       )

@@ -21,6 +21,7 @@ import { commitPendingWork } from './commit-work.js'
 import { envTemplate, prepareSidecars, writeSidecars } from './sidecars.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
 import { tagCheckpoint } from './tagging.js'
+import { cpoCommand } from '../../core/shell-quote.js'
 
 export interface StageStartOptions {
   /** Start although dependencies are not done, the stage is done, or its start tag exists. */
@@ -72,7 +73,9 @@ export async function startStage(
           'STAGE_ALREADY_DONE',
           'conflict',
           `stage ${stage.id} is already ${stage.status}`,
-          { hint: 'Start the next stage, or pass --force to start this one again.' },
+          {
+            hint: `Start the next stage (\`cpo stage start\`), or start this one again: \`${cpoCommand('stage', 'start', stage.id, '--force')}\`.`,
+          },
         )
       }
       const unmet = unmetDependencies(doc.data, stage.id)
@@ -82,7 +85,7 @@ export async function startStage(
           'conflict',
           `stage ${stage.id} depends on ${unmet.join(', ')}, not done yet`,
           {
-            hint: `Finish ${unmet.join(', ')} first (\`cpo stage complete\`), or pass --force.`,
+            hint: `Finish ${unmet.join(', ')} first (\`${cpoCommand('stage', 'complete', unmet[0] ?? '')}\`), or start it anyway: \`${cpoCommand('stage', 'start', stage.id, '--force')}\`.`,
             details: { stage: stage.id, unmet },
           },
         )
@@ -92,7 +95,7 @@ export async function startStage(
       const existing = await readRef(r, tagRefOf(name))
       if (existing !== undefined && !options.force) {
         throw new CpoError('CHECKPOINT_EXISTS', 'conflict', `checkpoint ${name} already exists`, {
-          hint: `Stage ${stage.id} was started before; pass --force to start it again (the old tag is kept under refs/cpo/deleted-tags/).`,
+          hint: `Stage ${stage.id} was started before; start it again with \`${cpoCommand('stage', 'start', stage.id, '--force')}\` (the old tag is kept under refs/cpo/deleted-tags/).`,
         })
       }
       return {

@@ -11,6 +11,7 @@ import { listCheckpoints } from '../checkpoint/list.js'
 import { readProjectDocument } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { PRD_FILE, parsePrd, prdStories, writeStoryRollback } from './story-write.js'
+import { cpoCommand } from '../../core/shell-quote.js'
 
 export interface StoryRollbackPlan {
   story: string
@@ -84,7 +85,7 @@ export async function rollbackStory(
           'conflict',
           'tracked files have uncommitted changes',
           {
-            hint: 'Commit them or take a checkpoint (`cpo checkpoint create <name>`) first: reverts need a clean tree.',
+            hint: `Commit them or take a checkpoint (\`${cpoCommand('checkpoint', 'create', `before-revert-${id}`)}\`) first: reverts need a clean tree.`,
           },
         )
       }
@@ -171,7 +172,7 @@ async function refuseUntrackedInTheWay(
     'conflict',
     `reverting story ${id} brings back paths where untracked files stand: ${blocked.slice(0, 10).join(', ')}${more}; nothing was changed`,
     {
-      hint: `Move these files out of the way (or commit them), then run \`cpo rollback story ${id}\` again.`,
+      hint: `Move these files out of the way (or commit them), then run \`${cpoCommand('rollback', 'story', id, '--reason', 'what went wrong')}\` again.`,
       details: blocked,
     },
   )
