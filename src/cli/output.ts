@@ -16,9 +16,7 @@ export interface CommandOutput {
 }
 
 /** The one JSON envelope: `ok` and the exit code always agree. */
-export type Envelope =
-  | { ok: true; data: unknown }
-  | { ok: false; error: ErrorBody; data?: unknown }
+export type Envelope = { ok: true; data: unknown } | { ok: false; error: ErrorBody; data?: unknown }
 
 export interface ErrorBody {
   code: string
@@ -123,4 +121,15 @@ export function toCpoError(error: unknown): CpoError {
 function exitClassOf(code: number): CpoError['exitClass'] {
   const found = Object.entries(EXIT).find(([, v]) => v === code)
   return (found?.[0] as CpoError['exitClass'] | undefined) ?? 'internal'
+}
+
+/**
+ * Dry runs and real runs share one shape: `plan` in both, `result` (what the run did) only when
+ * it ran. The result's fields also stay at the top of `data`, where scripts written before this
+ * shape read them.
+ */
+export function planned<T extends { dryRun: boolean; plan: unknown }>(r: T): unknown {
+  if (r.dryRun) return { dryRun: true, plan: r.plan }
+  const { plan, dryRun: _, ...result } = r
+  return { ...result, dryRun: false, plan, result }
 }

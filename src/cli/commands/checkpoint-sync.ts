@@ -1,7 +1,7 @@
 import { openRepo } from '../../adapters/repo.js'
+import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { pullCheckpoints, pushCheckpoints } from '../../ops/checkpoint/sync.js'
-import { cpoCommand } from '../../core/shell-quote.js'
 import { listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'

@@ -9,7 +9,7 @@ import { rollbackStory } from '../../ops/rollback/story.js'
 import { confirm } from '../confirm.js'
 import { changedDuringLines, keptLines, listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
-import type { CommandOutput } from '../output.js'
+import { type CommandOutput, planned } from '../output.js'
 
 interface Flags {
   reason?: string
@@ -50,7 +50,7 @@ export async function story(g: GlobalOptions, id: string, o: Flags): Promise<Com
   if (r.dryRun) {
     const p = r.plan
     return {
-      data: r,
+      data: planned(r),
       text: [
         `would revert ${p.commits.length} commit(s) of story ${p.story}, newest first:`,
         ...commits.map((c) => `  ${c}`),
@@ -59,7 +59,7 @@ export async function story(g: GlobalOptions, id: string, o: Flags): Promise<Com
     }
   }
   return {
-    data: r,
+    data: planned(r),
     text: [
       `rolled back story ${r.story}: reverted ${r.reverts.length} commit(s)`,
       ...listLines('reverted:', commits),
@@ -88,7 +88,10 @@ async function rollback(g: GlobalOptions, o: Flags, run: Run): Promise<CommandOu
   if (o.dryRun) {
     const r = await run({ ...base, dryRun: true })
     if (!r.dryRun) throw new Error('unreachable: a dry run changed something')
-    return { data: r, text: [...planLines(r.plan, true), 'nothing changed (--dry-run)'].join('\n') }
+    return {
+      data: planned(r),
+      text: [...planLines(r.plan, true), 'nothing changed (--dry-run)'].join('\n'),
+    }
   }
   let confirmed = g.yes
   if (!confirmed && g.interactive) {
@@ -108,7 +111,7 @@ async function rollback(g: GlobalOptions, o: Flags, run: Run): Promise<CommandOu
     (r.after.install.ran && !r.after.install.ok) ||
     (r.after.verification.ran && !r.after.verification.passed)
   return {
-    data: r,
+    data: planned(r),
     text: reportLines(r).join('\n'),
     ...(afterFailed ? { failure: afterFailure(r) } : {}),
   }

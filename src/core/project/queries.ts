@@ -1,7 +1,7 @@
 import { CpoError } from '../../errors.js'
+import { quoteArg } from '../shell-quote.js'
 import type { Epic, KnownEpicStatus, ProjectFile, Stage, Story } from './schema.js'
 import { dependenciesIndex, dependentsIndex, reachableFrom } from './stage-graph.js'
-import { quoteArg } from '../shell-quote.js'
 
 /*
  * Status semantics. `tested` comes after `completed` in some runs and before it in others, so both

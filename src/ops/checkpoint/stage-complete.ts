@@ -16,6 +16,7 @@ import {
   stageNumber,
   updateStage,
 } from '../../core/project/index.js'
+import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { PROGRESS_FILE } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
@@ -24,7 +25,6 @@ import { prepareSidecars, writeSidecars } from './sidecars.js'
 import { noNumber } from './stage-start.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
 import { requireFreeName, tagCheckpoint } from './tagging.js'
-import { cpoCommand } from '../../core/shell-quote.js'
 
 export interface StageCompleteOptions {
   skipVerify?: boolean
@@ -64,7 +64,10 @@ export async function completeStage(
   repo: Repo,
   ref: string,
   options: StageCompleteOptions = {},
-): Promise<{ dryRun: true; plan: StageCompletePlan } | ({ dryRun: false } & StageCompleteReport)> {
+): Promise<
+  | { dryRun: true; plan: StageCompletePlan }
+  | ({ dryRun: false; plan: StageCompletePlan } & StageCompleteReport)
+> {
   const outcome = await runOperation(repo, {
     command: 'stage complete',
     args: [
@@ -159,7 +162,13 @@ export async function completeStage(
     },
   })
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
-  return { dryRun: false, ...reportOf(outcome), ...outcome.plan, ...outcome.result }
+  return {
+    dryRun: false,
+    plan: outcome.plan,
+    ...reportOf(outcome),
+    ...outcome.plan,
+    ...outcome.result,
+  }
 }
 
 async function verify(

@@ -14,6 +14,7 @@ import {
   unmetDependencies,
   updateStage,
 } from '../../core/project/index.js'
+import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { PROJECT_FILE } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
@@ -21,7 +22,6 @@ import { commitPendingWork } from './commit-work.js'
 import { envTemplate, prepareSidecars, writeSidecars } from './sidecars.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
 import { tagCheckpoint } from './tagging.js'
-import { cpoCommand } from '../../core/shell-quote.js'
 
 export interface StageStartOptions {
   /** Start although dependencies are not done, the stage is done, or its start tag exists. */
@@ -57,7 +57,10 @@ export async function startStage(
   repo: Repo,
   ref: string | undefined,
   options: StageStartOptions = {},
-): Promise<{ dryRun: true; plan: StageStartPlan } | ({ dryRun: false } & StageStartReport)> {
+): Promise<
+  | { dryRun: true; plan: StageStartPlan }
+  | ({ dryRun: false; plan: StageStartPlan } & StageStartReport)
+> {
   const outcome = await runOperation(repo, {
     command: 'stage start',
     args: [...(ref === undefined ? [] : [ref]), ...(options.force ? ['--force'] : [])],
@@ -166,7 +169,13 @@ export async function startStage(
     },
   })
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
-  return { dryRun: false, ...reportOf(outcome), ...outcome.plan, ...outcome.result }
+  return {
+    dryRun: false,
+    plan: outcome.plan,
+    ...reportOf(outcome),
+    ...outcome.plan,
+    ...outcome.result,
+  }
 }
 
 export function noNumber(id: string): CpoError {

@@ -6,12 +6,12 @@ import { diffTrees } from '../../adapters/snapshot/restore.js'
 import { type ProjectDocument, stagesOf } from '../../core/project/index.js'
 import { checkReason, checkStoryId, namesStory, storyAliases } from '../../core/rollback/index.js'
 import { pathsInTheWay } from '../../core/rollback/paths-in-the-way.js'
+import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { listCheckpoints } from '../checkpoint/list.js'
 import { readProjectDocument } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { PRD_FILE, parsePrd, prdStories, writeStoryRollback } from './story-write.js'
-import { cpoCommand } from '../../core/shell-quote.js'
 
 export interface StoryRollbackPlan {
   story: string
@@ -33,7 +33,7 @@ export interface StoryRollbackReport extends OperationReport, StoryRollbackPlan 
 
 export type StoryRollbackOutcome =
   | { dryRun: true; plan: StoryRollbackPlan }
-  | ({ dryRun: false } & StoryRollbackReport)
+  | ({ dryRun: false; plan: StoryRollbackPlan } & StoryRollbackReport)
 
 /** The revert trees the plan computed, one per commit in `commits`' order. */
 interface StoryPlanned {
@@ -117,7 +117,13 @@ export async function rollbackStory(
     },
   })
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan.plan }
-  return { dryRun: false, ...reportOf(outcome), ...outcome.plan.plan, ...outcome.result }
+  return {
+    dryRun: false,
+    plan: outcome.plan.plan,
+    ...reportOf(outcome),
+    ...outcome.plan.plan,
+    ...outcome.result,
+  }
 }
 
 /**

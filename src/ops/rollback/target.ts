@@ -18,10 +18,10 @@ import {
 } from '../../core/project/index.js'
 import { checkPhase, checkStageRef } from '../../core/rollback/index.js'
 import type { RollbackKind } from '../../core/rollback/log-entry.js'
+import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { noNumber } from '../checkpoint/stage-start.js'
 import { PROJECT_FILE } from '../project-file.js'
-import { cpoCommand } from '../../core/shell-quote.js'
 
 /** Where a rollback goes: a checkpoint (tag or inferred) or, for a project, a plain commit. */
 export interface RollbackTarget {
