@@ -270,6 +270,32 @@ export function buildProgram(json = false): Command {
     true,
   ).action(act(async () => (await import('./commands/rollback.js')).story))
 
+  // The agent interface: schemas, the MCP server, the CPO skill's quick commands, completion.
+  program
+    .command('schema [name...]')
+    .description("JSON Schema of master-project.json, prd.json or a command's --json output")
+    .action(act(async () => (await import('./commands/schema.js')).run))
+  program
+    .command('mcp')
+    .description('serve the Model Context Protocol over stdio (one repository: -C <dir>)')
+    .action(async (_o: unknown, cmd: Command) => {
+      try {
+        await (await import('./commands/mcp.js')).run(globalOptions(cmd))
+      } catch (e) {
+        printError(e, false) // stdout belongs to the protocol
+      }
+    })
+  program
+    .command('skill')
+    .description("print the CPO skill's Quick Commands block and the .mcp.json entry")
+    .option('--install <dir>', 'write them into a skill folder')
+    .option('--force', 'overwrite files already there')
+    .action(act(async () => (await import('./commands/skill.js')).run))
+  program
+    .command('completion <shell>')
+    .description('shell completion script: bash, zsh or fish')
+    .action(act(async () => (await import('./commands/completion.js')).script))
+
   addHelpFooters(program)
   return program
 }
@@ -277,6 +303,13 @@ export function buildProgram(json = false): Command {
 export async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json')
   const program = buildProgram(json)
+  if (argv[0] === '__complete') {
+    const { candidates } = await import('./commands/completion.js')
+    for (const c of await candidates(program, argv.slice(1), process.cwd())) {
+      process.stdout.write(`${c}\n`)
+    }
+    return
+  }
   if (json && printMeta(program, argv)) return
   try {
     await program.parseAsync(argv, { from: 'user' })
