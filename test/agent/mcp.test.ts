@@ -37,7 +37,6 @@ async function connect(root: string): Promise<Client> {
   return c
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the envelope is checked field by field
 async function call(c: Client, name: string, args: Record<string, unknown> = {}): Promise<any> {
   const r = await c.callTool({ name, arguments: args })
   return r.structuredContent
