@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from 'commander'
 import { CpoError } from '../errors.js'
 import { VERSION } from '../version.js'
-import { globalOptions } from './options.js'
-import { type CommandOutput, printError, printSuccess } from './output.js'
+import { addHelpFooters, commandAt, commandTree, commandWords, pathOf } from './help.js'
+import { globalOptions, wholeNumber } from './options.js'
+import { type CommandOutput, printError, printJson, printSuccess } from './output.js'
 
 /**
  * Command wiring only. Each action imports its module when it runs, so `cpo --version` and
@@ -75,7 +76,7 @@ export function buildProgram(json = false): Command {
   program
     .command('log')
     .description('operations, newest first')
-    .option('-n, --limit <count>', 'show only the newest <count>')
+    .option('-n, --limit <count>', 'show only the newest <count>', wholeNumber('-n, --limit', 1))
     .action(act(async () => (await import('./commands/log.js')).run))
 
   program
@@ -266,7 +267,11 @@ export function buildProgram(json = false): Command {
   program
     .command('timeline')
     .description('phases, stages and deploys with their checkpoints')
-    .option('--width <columns>', 'draw for this many columns (default: the terminal, else 100)')
+    .option(
+      '--width <columns>',
+      'draw for this many columns (default: the terminal, else 100)',
+      wholeNumber('--width', 20),
+    )
     .action(act(async () => (await import('./commands/timeline.js')).run))
 
   const rollback = program
@@ -308,20 +313,81 @@ export function buildProgram(json = false): Command {
     true,
   ).action(act(async () => (await import('./commands/rollback.js')).story))
 
+  // The agent interface: schemas, the MCP server, the CPO skill's quick commands, completion.
+  program
+    .command('schema [name...]')
+    .description("JSON Schema of master-project.json, prd.json or a command's --json output")
+    .action(act(async () => (await import('./commands/schema.js')).run))
+  program
+    .command('mcp')
+    .description('serve the Model Context Protocol over stdio (one repository: -C <dir>)')
+    .action(async (_o: unknown, cmd: Command) => {
+      try {
+        await (await import('./commands/mcp.js')).run(globalOptions(cmd))
+      } catch (e) {
+        printError(e, false) // stdout belongs to the protocol
+      }
+    })
+  program
+    .command('skill')
+    .description("print the CPO skill's Quick Commands block and the .mcp.json entry")
+    .option('--install <dir>', 'write them into a skill folder')
+    .option('--force', 'overwrite files already there')
+    .action(act(async () => (await import('./commands/skill.js')).run))
+  program
+    .command('completion <shell>')
+    .description('shell completion script: bash, zsh or fish')
+    .action(act(async () => (await import('./commands/completion.js')).script))
+
+  addHelpFooters(program)
   return program
 }
 
 export async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json')
   const program = buildProgram(json)
+  if (argv[0] === '__complete') {
+    const { candidates } = await import('./commands/completion.js')
+    for (const c of await candidates(program, argv.slice(1), process.cwd())) {
+      process.stdout.write(`${c}\n`)
+    }
+    return
+  }
+  if (json && printMeta(program, argv)) return
   try {
     await program.parseAsync(argv, { from: 'user' })
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return // --help, --version
-      printError(new CpoError('USAGE', 'usage', e.message.replace(/^error: /, '')), json)
+      const words = ['cpo', ...pathOf(commandAt(program, argv)), '--help'].join(' ')
+      const usage = new CpoError('USAGE', 'usage', e.message.replace(/^error: /, ''), {
+        hint: `See the arguments and options with \`${words}\`.`,
+      })
+      printError(usage, json)
       return
     }
     printError(e, json)
   }
+}
+
+/**
+ * With --json, help and version are data too: `--version` prints `{"version"}`, and `--help`,
+ * `help <cmd>`, no command or a command group without its subcommand print the command tree.
+ */
+function printMeta(program: Command, argv: string[]): boolean {
+  if (argv.includes('--version') || argv.includes('-V')) {
+    printJson({ ok: true, data: { version: VERSION } })
+    return true
+  }
+  const words = commandWords(argv)
+  const helpWord = words[0] === 'help'
+  const target = commandAt(program, helpWord ? argv.slice(argv.indexOf('help') + 1) : argv)
+  // commander keeps no public flag for "has an action"; a group without one only prints help.
+  const runnable = (target as unknown as { _actionHandler: unknown })._actionHandler != null
+  const group = !runnable && words.length === pathOf(target).length
+  if (helpWord || argv.includes('--help') || argv.includes('-h') || group) {
+    printJson({ ok: true, data: commandTree(target) })
+    return true
+  }
+  return false
 }

@@ -43,3 +43,20 @@ function parseWait(value: string | boolean | undefined): number | undefined {
   }
   return n
 }
+
+/**
+ * A commander parser for a count or size option: a whole number ≥ `min`, else a usage error
+ * naming the option (commander would hand `Number('abc')`, NaN, to the command).
+ */
+export function wholeNumber(flag: string, min = 0): (value: string) => number {
+  return (value: string) => {
+    const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN
+    if (!Number.isSafeInteger(n) || n < min) {
+      const long = flag.split(/,\s*/).at(-1) ?? flag
+      throw new CpoError('USAGE', 'usage', `${long}: expected a whole number, got ${value}`, {
+        hint: `Write ${long} ${Math.max(min, 10)}${min > 0 ? ` (at least ${min})` : ''}.`,
+      })
+    }
+    return n
+  }
+}

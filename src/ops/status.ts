@@ -32,11 +32,14 @@ export interface RepoStatus {
   head: string | null
   project: ProjectStatus | null
   /** Set when master-project.json exists but cannot be read. */
-  projectError: { code: string; message: string; hint: string | null } | null
+  projectError: { code: string; message: string; hint: string | null; details?: unknown } | null
   /** What a readable file gets wrong: duplicate stage ids, unknown dependencies, cycles. */
   warnings: Array<{ code: string; message: string; path: string }>
   dirty: { staged: string[]; unstaged: string[]; untracked: string[] }
+  /** Begun and not finished, and no live process holds the lock for them: `cpo recover` them. */
   pendingRecovery: Operation[]
+  /** Begun and not finished, by the live process holding the lock: still running, not broken. */
+  running: Operation[]
   lock: (LockOwner & { stale: boolean }) | null
 }
 
@@ -57,7 +60,7 @@ export async function repoStatus(repo: Repo): Promise<RepoStatus> {
     head: branch?.oid ?? null,
     ...project,
     dirty: { staged, unstaged, untracked },
-    pendingRecovery: pendingOperations(foldJournal(journal.events)),
+    ...splitPending(pendingOperations(foldJournal(journal.events)), owner),
     lock: owner ? { ...owner, stale: isStale(owner) } : null,
   }
 }
@@ -107,8 +110,31 @@ async function readProject(
     if (!isCpoError(e)) throw e
     return {
       project: null,
-      projectError: { code: e.code, message: e.message, hint: e.hint ?? null },
+      projectError: {
+        code: e.code,
+        message: e.message,
+        hint: e.hint ?? null,
+        ...(e.details === undefined ? {} : { details: e.details }),
+      },
       warnings: [],
     }
+  }
+}
+
+/**
+ * A `begun` entry without its end is either an operation still running or one that was
+ * interrupted. The lock tells them apart: its owner is alive and took it before the entry was
+ * written (the protocol locks first, then journals), so entries from then on are its own.
+ */
+function splitPending(
+  pending: Operation[],
+  owner: LockOwner | undefined,
+): Pick<RepoStatus, 'pendingRecovery' | 'running'> {
+  if (!owner || isStale(owner)) return { pendingRecovery: pending, running: [] }
+  const since = Date.parse(owner.startedAt)
+  const live = (op: Operation) => Date.parse(op.startedAt) >= since
+  return {
+    pendingRecovery: pending.filter((op) => !live(op)),
+    running: pending.filter(live),
   }
 }

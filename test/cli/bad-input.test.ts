@@ -76,7 +76,7 @@ describe('bad input gets a clear error and changes nothing', () => {
     const before = everything(dir)
     const r = cpo(dir, ['status', '--json'])
     expect(r.code).toBe(5)
-    expect(r.json.ok).toBe(true)
+    expect(r.json.ok).toBe(false) // exit code and envelope agree
     expect(r.json.data.projectError.code).toBe('STATE_FILE_INVALID_JSON')
     expect(r.json.data.projectError.message).toMatch(
       /^master-project\.json is not valid JSON at line 2, column \d+/,

@@ -151,7 +151,10 @@ export async function prune(
       ? `dry run: ${report.remove.length} backup(s) would be removed, ${report.keep.length} kept`
       : `${report.removed.length} backup(s) removed, ${report.keep.length} kept`,
   ]
-  return { data: report, text: lines.join('\n') }
+  // Dry runs and real runs share one shape: the plan (kept and removed), the result when it ran.
+  const plan = { keep: report.keep, remove: report.remove }
+  const result = report.dryRun ? {} : { result: { removed: report.removed } }
+  return { data: { ...report, plan, ...result }, text: lines.join('\n') }
 }
 
 async function pinning(

@@ -1,5 +1,6 @@
 import { openRepo } from '../../adapters/repo.js'
-import { EXIT } from '../../errors.js'
+import { cpoCommand } from '../../core/shell-quote.js'
+import { CpoError } from '../../errors.js'
 import { pullCheckpoints, pushCheckpoints } from '../../ops/checkpoint/sync.js'
 import { listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
@@ -17,7 +18,19 @@ export async function push(g: GlobalOptions, remote: string | undefined): Promis
   return {
     data: r,
     text: lines.join('\n'),
-    ...(r.rejected.length > 0 ? { exitCode: EXIT.conflict } : {}),
+    ...(r.rejected.length > 0
+      ? {
+          failure: new CpoError(
+            'PUSH_REJECTED',
+            'conflict',
+            `${r.rejected.length} checkpoint ref(s) were rejected by ${r.remote}`,
+            {
+              hint: `See what differs with \`${cpoCommand('checkpoint', 'pull', r.remote)}\` (it keeps local checkpoints that differ).`,
+              details: { rejected: r.rejected },
+            },
+          ),
+        }
+      : {}),
   }
 }
 

@@ -8,7 +8,7 @@ import { diffCheckpoints, showCheckpoint } from '../../ops/checkpoint/show.js'
 import { confirm } from '../confirm.js'
 import { listLines, shortTime, table, unreadableState, warnOnStderr } from '../format.js'
 import type { GlobalOptions } from '../options.js'
-import type { CommandOutput } from '../output.js'
+import { type CommandOutput, planned } from '../output.js'
 
 const wait = (g: GlobalOptions) => (g.wait === undefined ? {} : { wait: g.wait })
 const branchName = (b: string | null) => b?.replace('refs/heads/', '') ?? '-'
@@ -27,7 +27,7 @@ export async function create(
   })
   if (r.dryRun) {
     return {
-      data: r,
+      data: planned(r),
       text: `would tag ${r.plan.tag} on ${branchName(r.plan.branch)} (pending work committed first); nothing changed`,
     }
   }
@@ -36,7 +36,7 @@ export async function create(
     r.committed ? 'pending work was committed first' : 'the work tree was clean: HEAD tagged',
     `undo with: cpo undo ${r.opId}`,
   ]
-  return { data: r, text: lines.join('\n') }
+  return { data: planned(r), text: lines.join('\n') }
 }
 
 export async function list(g: GlobalOptions, o: { tagsOnly?: boolean }): Promise<CommandOutput> {
@@ -102,7 +102,8 @@ export async function sidecars(
   })
   if (lines.length === 0) lines.push('no stage or phase checkpoint tags: nothing to rebuild')
   if (r.dryRun) lines.push('dry run: nothing written')
-  return { data: r, text: lines.join('\n') }
+  const data = { ...r, plan: r.checkpoints, ...(r.dryRun ? {} : { result: r.checkpoints }) }
+  return { data, text: lines.join('\n') }
 }
 
 export async function diff(
@@ -133,10 +134,11 @@ export async function remove(
     ...wait(g),
     ...(o.dryRun ? { dryRun: true } : {}),
   })
-  if (r.dryRun) return { data: r, text: `would delete checkpoint/${r.plan.name}; nothing changed` }
+  if (r.dryRun)
+    return { data: planned(r), text: `would delete checkpoint/${r.plan.name}; nothing changed` }
   const lines = [
     `deleted ${r.tag} (tag object ${r.object.slice(0, 10)} kept as ${r.kept})`,
     `undo with: cpo undo ${r.opId}`,
   ]
-  return { data: r, text: lines.join('\n') }
+  return { data: planned(r), text: lines.join('\n') }
 }

@@ -4,9 +4,9 @@ import { shortTime, table } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
-export async function run(g: GlobalOptions, o: { limit?: string }): Promise<CommandOutput> {
+export async function run(g: GlobalOptions, o: { limit?: number }): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
-  const limit = o.limit === undefined ? undefined : Number(o.limit)
+  const limit = o.limit
   const log = await operationLog(repo, limit)
   const rows = log.operations.map((op) => [
     op.id,

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises'
 import { openRepo } from '../../adapters/repo.js'
-import { CpoError, EXIT } from '../../errors.js'
+import { cpoCommand } from '../../core/shell-quote.js'
+import { CpoError } from '../../errors.js'
 import type { RollbackPlan } from '../../ops/rollback/plan.js'
 import type { RollbackOptions, RollbackOutcome, RollbackReport } from '../../ops/rollback/run.js'
 import {
@@ -13,7 +14,7 @@ import { rollbackStory } from '../../ops/rollback/story.js'
 import { confirm } from '../confirm.js'
 import { changedDuringLines, keptLines, listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
-import type { CommandOutput } from '../output.js'
+import { type CommandOutput, planned } from '../output.js'
 
 interface Flags {
   reason?: string
@@ -59,7 +60,7 @@ export async function story(g: GlobalOptions, id: string, o: Flags): Promise<Com
   if (r.dryRun) {
     const p = r.plan
     return {
-      data: r,
+      data: planned(r),
       text: [
         `would revert ${p.commits.length} commit(s) of story ${p.story}, newest first:`,
         ...commits.map((c) => `  ${c}`),
@@ -68,7 +69,7 @@ export async function story(g: GlobalOptions, id: string, o: Flags): Promise<Com
     }
   }
   return {
-    data: r,
+    data: planned(r),
     text: [
       `rolled back story ${r.story}: reverted ${r.reverts.length} commit(s)`,
       ...listLines('reverted:', commits),
@@ -97,7 +98,10 @@ async function rollback(g: GlobalOptions, o: Flags, run: Run): Promise<CommandOu
   if (o.dryRun) {
     const r = await run({ ...base, dryRun: true })
     if (!r.dryRun) throw new Error('unreachable: a dry run changed something')
-    return { data: r, text: [...planLines(r.plan, true), 'nothing changed (--dry-run)'].join('\n') }
+    return {
+      data: planned(r),
+      text: [...planLines(r.plan, true), 'nothing changed (--dry-run)'].join('\n'),
+    }
   }
   let confirmed = g.yes
   if (!confirmed && g.interactive) {
@@ -117,9 +121,9 @@ async function rollback(g: GlobalOptions, o: Flags, run: Run): Promise<CommandOu
     (r.after.install.ran && !r.after.install.ok) ||
     (r.after.verification.ran && !r.after.verification.passed)
   return {
-    data: r,
+    data: planned(r),
     text: reportLines(r).join('\n'),
-    ...(afterFailed ? { exitCode: EXIT.external } : {}),
+    ...(afterFailed ? { failure: afterFailure(r) } : {}),
   }
 }
 
@@ -204,4 +208,22 @@ function reportLines(r: RollbackReport): string[] {
     `  ${tests}`,
     `undo with: ${r.recovery.undo}`,
   ]
+}
+
+/** The rollback is done; what ran after it failed (install or verification). */
+function afterFailure(r: RollbackReport): CpoError {
+  const a = r.after
+  const install = a.install.ran && !a.install.ok ? a.install : undefined
+  const failed = a.verification.ran ? a.verification.runs.find((v) => v.exitCode !== 0) : undefined
+  return new CpoError(
+    install ? 'INSTALL_FAILED' : 'VERIFICATION_FAILED',
+    'external',
+    install
+      ? `rolled back, but \`${install.command}\` failed (exit ${install.exitCode})`
+      : `rolled back, but verification failed${failed ? `: ${failed.name} exited with ${failed.exitCode}` : ''}`,
+    {
+      hint: `The rollback stands; fix the problem, or go back to where you were with \`${cpoCommand('undo', r.opId)}\`.`,
+      details: install ? { install: a.install } : { verification: a.verification },
+    },
+  )
 }

@@ -5,7 +5,7 @@ import { startStage } from '../../ops/checkpoint/stage-start.js'
 import { skipStage } from '../../ops/stage-skip.js'
 import { listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
-import type { CommandOutput } from '../output.js'
+import { type CommandOutput, planned } from '../output.js'
 
 const wait = (g: GlobalOptions) => (g.wait === undefined ? {} : { wait: g.wait })
 
@@ -22,7 +22,7 @@ export async function start(
   })
   if (r.dryRun) {
     return {
-      data: r,
+      data: planned(r),
       text: `would commit "${r.plan.commitMessage}", tag ${r.plan.tag} and mark ${r.plan.stage.id} in progress; nothing changed`,
     }
   }
@@ -35,7 +35,7 @@ export async function start(
     ...listLines('sidecars:', r.sidecars),
     `undo with: cpo undo ${r.opId}`,
   ]
-  return { data: r, text: lines.join('\n') }
+  return { data: planned(r), text: lines.join('\n') }
 }
 
 export async function complete(
@@ -52,7 +52,7 @@ export async function complete(
   })
   if (r.dryRun) {
     return {
-      data: r,
+      data: planned(r),
       text: `would verify, mark ${r.plan.stage.id} tested, commit "${r.plan.commitMessage}" and tag ${r.plan.tag}; nothing changed`,
     }
   }
@@ -67,7 +67,7 @@ export async function complete(
     ...listLines('sidecars:', r.sidecars),
     `undo with: cpo undo ${r.opId}`,
   ]
-  return { data: r, text: lines.join('\n') }
+  return { data: planned(r), text: lines.join('\n') }
 }
 
 export async function phase(

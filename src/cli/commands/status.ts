@@ -1,5 +1,5 @@
 import { openRepo } from '../../adapters/repo.js'
-import { EXIT } from '../../errors.js'
+import { CpoError } from '../../errors.js'
 import { repoStatus } from '../../ops/status.js'
 import { listLines, shortTime, table, warnOnStderr } from '../format.js'
 import type { GlobalOptions } from '../options.js'
@@ -58,6 +58,11 @@ export async function run(g: GlobalOptions): Promise<CommandOutput> {
       `INTERRUPTED: ${s.pendingRecovery.map((o) => `${o.id} (cpo ${o.command})`).join(', ')} — run \`cpo recover\``,
     )
   }
+  if (s.running.length > 0) {
+    lines.push(
+      `RUNNING: ${s.running.map((o) => `${o.id} (cpo ${o.command})`).join(', ')} — pid ${s.lock?.pid} is working; wait for it (or pass --wait to the next command)`,
+    )
+  }
   if (s.lock) {
     lines.push(
       `lock: held by pid ${s.lock.pid} (cpo ${s.lock.command}) on ${s.lock.host} since ${s.lock.startedAt}${s.lock.stale ? ' — stale, the next command takes it over' : ''}`,
@@ -66,6 +71,13 @@ export async function run(g: GlobalOptions): Promise<CommandOutput> {
   return {
     data: s,
     text: lines.join('\n'),
-    ...(s.projectError ? { exitCode: EXIT.invalidInput } : {}),
+    ...(s.projectError
+      ? {
+          failure: new CpoError(s.projectError.code, 'invalidInput', s.projectError.message, {
+            ...(s.projectError.hint ? { hint: s.projectError.hint } : {}),
+            ...(s.projectError.details === undefined ? {} : { details: s.projectError.details }),
+          }),
+        }
+      : {}),
   }
 }

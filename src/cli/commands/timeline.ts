@@ -5,7 +5,7 @@ import { unreadableState, warnOnStderr } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
-export async function run(g: GlobalOptions, o: { width?: string }): Promise<CommandOutput> {
+export async function run(g: GlobalOptions, o: { width?: number }): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
   const timeline = await projectTimeline(repo)
   warnOnStderr(g, timeline.warnings.map(unreadableState))

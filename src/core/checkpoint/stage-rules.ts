@@ -8,6 +8,7 @@ import {
   stagesOf,
   unmetDependencies,
 } from '../project/index.js'
+import { cpoCommand } from '../shell-quote.js'
 
 /** The stage `cpo stage start` picks when none is named: the first pending one that can start. */
 export function nextStartableStage(project: ProjectFile): Stage {
@@ -22,7 +23,12 @@ export function nextStartableStage(project: ProjectFile): Stage {
       : `no pending stage has all its dependencies done: ${pending
           .map((s) => `${s.id} waits for ${unmetDependencies(project, s.id).join(', ')}`)
           .join('; ')}`,
-    { hint: 'Name the stage to start (`cpo stage start S3`); add --force to ignore dependencies.' },
+    {
+      hint:
+        pending[0] === undefined
+          ? 'Every stage is started or done: see `cpo status`.'
+          : `Start one anyway, ignoring its dependencies: \`${cpoCommand('stage', 'start', pending[0].id, '--force')}\`.`,
+    },
   )
 }
 

@@ -1,4 +1,5 @@
 import { CpoError } from '../../errors.js'
+import { quoteArg } from '../shell-quote.js'
 import type { Epic, KnownEpicStatus, ProjectFile, Stage, Story } from './schema.js'
 import { dependenciesIndex, dependentsIndex, reachableFrom } from './stage-graph.js'
 
@@ -83,7 +84,10 @@ export const findStage = (project: ProjectFile, ref: string | number): Stage => 
     'notFound',
     `Stage "${wanted}" not found; known stages: ${listOrNone(known)}`,
     {
-      hint: 'Use one of the known stage ids, or a stage number such as 3 for S3.',
+      hint:
+        known[0] === undefined
+          ? 'master-project.json lists no stages: see `cpo status`.'
+          : `Use one of the known stage ids (${known.map(quoteArg).join(', ')}), or a stage number such as ${stageNumber(known[0]) ?? '1'} for ${quoteArg(known[0])}.`,
       details: { ref: wanted, known },
     },
   )

@@ -32,7 +32,7 @@ export interface CreateCheckpointReport extends OperationReport {
 
 export type CreateCheckpointOutcome =
   | { dryRun: true; plan: CreateCheckpointPlan }
-  | ({ dryRun: false } & CreateCheckpointReport)
+  | ({ dryRun: false; plan: CreateCheckpointPlan } & CreateCheckpointReport)
 
 /**
  * `cpo checkpoint create <name>`: commits pending work (only when there is some) as
@@ -91,6 +91,7 @@ export async function createCheckpoint(
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
   return {
     dryRun: false,
+    plan: outcome.plan,
     ...reportOf(outcome),
     name: outcome.plan.name,
     tag: outcome.plan.tag,

@@ -23,7 +23,7 @@ export async function deleteCheckpoint(
   options: { wait?: number; dryRun?: boolean } = {},
 ): Promise<
   | { dryRun: true; plan: { name: string; object: string } }
-  | ({ dryRun: false } & DeleteCheckpointReport)
+  | ({ dryRun: false; plan: { name: string; object: string } } & DeleteCheckpointReport)
 > {
   const outcome = await runOperation(repo, {
     command: 'checkpoint delete',
@@ -52,6 +52,7 @@ export async function deleteCheckpoint(
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
   return {
     dryRun: false,
+    plan: outcome.plan,
     ...reportOf(outcome),
     name: outcome.plan.name,
     tag: `checkpoint/${outcome.plan.name}`,

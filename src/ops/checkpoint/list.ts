@@ -59,7 +59,7 @@ export async function resolveCheckpoint(repo: Repo, input: string): Promise<Chec
   throw new CpoError('CHECKPOINT_NOT_FOUND', 'notFound', `no checkpoint ${JSON.stringify(name)}`, {
     hint:
       list.length === 0
-        ? 'This repository has no checkpoints yet; create one with `cpo checkpoint create <name>`.'
+        ? 'This repository has no checkpoints yet; create one with `cpo init` or `cpo checkpoint create start`.'
         : 'See the checkpoints with `cpo checkpoint list`.',
   })
 }

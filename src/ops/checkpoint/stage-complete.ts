@@ -16,6 +16,7 @@ import {
   stageNumber,
   updateStage,
 } from '../../core/project/index.js'
+import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { PROGRESS_FILE } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
@@ -63,7 +64,10 @@ export async function completeStage(
   repo: Repo,
   ref: string,
   options: StageCompleteOptions = {},
-): Promise<{ dryRun: true; plan: StageCompletePlan } | ({ dryRun: false } & StageCompleteReport)> {
+): Promise<
+  | { dryRun: true; plan: StageCompletePlan }
+  | ({ dryRun: false; plan: StageCompletePlan } & StageCompleteReport)
+> {
   const outcome = await runOperation(repo, {
     command: 'stage complete',
     args: [
@@ -86,8 +90,8 @@ export async function completeStage(
           `stage ${stage.id} is ${stage.status || 'pending'}, not in progress`,
           {
             hint: isStageDone(stage)
-              ? 'Nothing to complete; pass --force to complete it again.'
-              : `Start it first with \`cpo stage start ${stage.id}\`, or pass --force.`,
+              ? `Nothing to complete; complete it again with \`${cpoCommand('stage', 'complete', stage.id, '--force')}\`.`
+              : `Start it first with \`${cpoCommand('stage', 'start', stage.id)}\`, or complete it anyway: \`${cpoCommand('stage', 'complete', stage.id, '--force')}\`.`,
           },
         )
       }
@@ -101,7 +105,7 @@ export async function completeStage(
       if (head.commit === undefined) throw noCommits()
       const commands = options.skipVerify ? [] : verificationCommands(doc.data)
       // Dry runs only report what would run: the commands may be slow or have side effects.
-      const verification = options.dryRun ? [] : await verify(r, commands)
+      const verification = options.dryRun ? [] : await verify(r, commands, stage.id)
       return {
         stage: { id: stage.id, name: stage.name ?? null, number },
         tag: `checkpoint/${name}`,
@@ -158,12 +162,19 @@ export async function completeStage(
     },
   })
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
-  return { dryRun: false, ...reportOf(outcome), ...outcome.plan, ...outcome.result }
+  return {
+    dryRun: false,
+    plan: outcome.plan,
+    ...reportOf(outcome),
+    ...outcome.plan,
+    ...outcome.result,
+  }
 }
 
 async function verify(
   repo: Repo,
   commands: Array<{ name: string; command: string }>,
+  stageId: string,
 ): Promise<VerificationRun[]> {
   const runs: VerificationRun[] = []
   for (const { name, command } of commands) {
@@ -175,7 +186,7 @@ async function verify(
         'external',
         `verification "${name}" failed: \`${command}\` ${how}; nothing was tagged or changed`,
         {
-          hint: 'Fix the problem and run `cpo stage complete` again (or pass --skip-verify).',
+          hint: `Fix the problem and run \`${cpoCommand('stage', 'complete', stageId)}\` again (or \`${cpoCommand('stage', 'complete', stageId, '--skip-verify')}\`).`,
           details: { passed: runs, failed: run },
         },
       )

@@ -14,6 +14,7 @@ import {
   unmetDependencies,
   updateStage,
 } from '../../core/project/index.js'
+import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { PROJECT_FILE } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
@@ -56,7 +57,10 @@ export async function startStage(
   repo: Repo,
   ref: string | undefined,
   options: StageStartOptions = {},
-): Promise<{ dryRun: true; plan: StageStartPlan } | ({ dryRun: false } & StageStartReport)> {
+): Promise<
+  | { dryRun: true; plan: StageStartPlan }
+  | ({ dryRun: false; plan: StageStartPlan } & StageStartReport)
+> {
   const outcome = await runOperation(repo, {
     command: 'stage start',
     args: [...(ref === undefined ? [] : [ref]), ...(options.force ? ['--force'] : [])],
@@ -72,7 +76,9 @@ export async function startStage(
           'STAGE_ALREADY_DONE',
           'conflict',
           `stage ${stage.id} is already ${stage.status}`,
-          { hint: 'Start the next stage, or pass --force to start this one again.' },
+          {
+            hint: `Start the next stage (\`cpo stage start\`), or start this one again: \`${cpoCommand('stage', 'start', stage.id, '--force')}\`.`,
+          },
         )
       }
       const unmet = unmetDependencies(doc.data, stage.id)
@@ -82,7 +88,7 @@ export async function startStage(
           'conflict',
           `stage ${stage.id} depends on ${unmet.join(', ')}, not done yet`,
           {
-            hint: `Finish ${unmet.join(', ')} first (\`cpo stage complete\`), or pass --force.`,
+            hint: `Finish ${unmet.join(', ')} first (\`${cpoCommand('stage', 'complete', unmet[0] ?? '')}\`), or start it anyway: \`${cpoCommand('stage', 'start', stage.id, '--force')}\`.`,
             details: { stage: stage.id, unmet },
           },
         )
@@ -92,7 +98,7 @@ export async function startStage(
       const existing = await readRef(r, tagRefOf(name))
       if (existing !== undefined && !options.force) {
         throw new CpoError('CHECKPOINT_EXISTS', 'conflict', `checkpoint ${name} already exists`, {
-          hint: `Stage ${stage.id} was started before; pass --force to start it again (the old tag is kept under refs/cpo/deleted-tags/).`,
+          hint: `Stage ${stage.id} was started before; start it again with \`${cpoCommand('stage', 'start', stage.id, '--force')}\` (the old tag is kept under refs/cpo/deleted-tags/).`,
         })
       }
       return {
@@ -163,7 +169,13 @@ export async function startStage(
     },
   })
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
-  return { dryRun: false, ...reportOf(outcome), ...outcome.plan, ...outcome.result }
+  return {
+    dryRun: false,
+    plan: outcome.plan,
+    ...reportOf(outcome),
+    ...outcome.plan,
+    ...outcome.result,
+  }
 }
 
 export function noNumber(id: string): CpoError {

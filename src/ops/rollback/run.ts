@@ -55,7 +55,7 @@ export interface RollbackReport extends OperationReport, RollbackPlan {
 
 export type RollbackOutcome =
   | { dryRun: true; plan: RollbackPlan }
-  | ({ dryRun: false } & RollbackReport)
+  | ({ dryRun: false; plan: RollbackPlan } & RollbackReport)
 
 type Resolve = (
   repo: Repo,
@@ -126,6 +126,7 @@ export async function runRollback(
   const paths = [...new Set([...plan.setAside.uncommitted, ...plan.setAside.loopFiles])]
   return {
     dryRun: false,
+    plan,
     ...report,
     ...plan,
     ...outcome.result,

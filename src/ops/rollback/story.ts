@@ -6,6 +6,7 @@ import { diffTrees } from '../../adapters/snapshot/restore.js'
 import { type ProjectDocument, stagesOf } from '../../core/project/index.js'
 import { checkReason, checkStoryId, namesStory, storyAliases } from '../../core/rollback/index.js'
 import { pathsInTheWay } from '../../core/rollback/paths-in-the-way.js'
+import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { listCheckpoints } from '../checkpoint/list.js'
 import { readProjectDocument } from '../project-file.js'
@@ -32,7 +33,7 @@ export interface StoryRollbackReport extends OperationReport, StoryRollbackPlan 
 
 export type StoryRollbackOutcome =
   | { dryRun: true; plan: StoryRollbackPlan }
-  | ({ dryRun: false } & StoryRollbackReport)
+  | ({ dryRun: false; plan: StoryRollbackPlan } & StoryRollbackReport)
 
 /** The revert trees the plan computed, one per commit in `commits`' order. */
 interface StoryPlanned {
@@ -84,7 +85,7 @@ export async function rollbackStory(
           'conflict',
           'tracked files have uncommitted changes',
           {
-            hint: 'Commit them or take a checkpoint (`cpo checkpoint create <name>`) first: reverts need a clean tree.',
+            hint: `Commit them or take a checkpoint (\`${cpoCommand('checkpoint', 'create', `before-revert-${id}`)}\`) first: reverts need a clean tree.`,
           },
         )
       }
@@ -116,7 +117,13 @@ export async function rollbackStory(
     },
   })
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan.plan }
-  return { dryRun: false, ...reportOf(outcome), ...outcome.plan.plan, ...outcome.result }
+  return {
+    dryRun: false,
+    plan: outcome.plan.plan,
+    ...reportOf(outcome),
+    ...outcome.plan.plan,
+    ...outcome.result,
+  }
 }
 
 /**
@@ -171,7 +178,7 @@ async function refuseUntrackedInTheWay(
     'conflict',
     `reverting story ${id} brings back paths where untracked files stand: ${blocked.slice(0, 10).join(', ')}${more}; nothing was changed`,
     {
-      hint: `Move these files out of the way (or commit them), then run \`cpo rollback story ${id}\` again.`,
+      hint: `Move these files out of the way (or commit them), then run \`${cpoCommand('rollback', 'story', id, '--reason', 'what went wrong')}\` again.`,
       details: blocked,
     },
   )

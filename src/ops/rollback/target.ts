@@ -21,6 +21,7 @@ import {
 } from '../../core/project/index.js'
 import { checkPhase, checkStageRef } from '../../core/rollback/index.js'
 import type { RollbackKind } from '../../core/rollback/log-entry.js'
+import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { noNumber } from '../checkpoint/stage-start.js'
 import { PROJECT_FILE } from '../project-file.js'
@@ -109,14 +110,20 @@ export function stageTarget(
 ): RollbackTarget {
   const stage = ref === undefined ? currentStage(project) : findStage(project, checkStageRef(ref))
   if (stage === undefined) {
-    const started = stagesOf(project)
-      .filter((s) => !isStagePending(s))
-      .map((s) => `${s.id} (${s.status})`)
+    const startedStages = stagesOf(project).filter((s) => !isStagePending(s))
+    const started = startedStages.map((s) => `${s.id} (${s.status})`)
+    const startedIds = startedStages.map((s) => s.id)
     throw new CpoError(
       'NO_CURRENT_STAGE',
       'notFound',
       `no stage is current or in progress; stages that can be rolled back: ${started.length === 0 ? '(none)' : started.join(', ')}`,
-      { hint: 'Name the stage: `cpo rollback stage <N> --reason "…"`.', details: { started } },
+      {
+        hint:
+          started.length === 0
+            ? 'Nothing was started yet: see `cpo status`.'
+            : `Name the stage: \`${cpoCommand('rollback', 'stage', startedIds.at(-1) ?? '', '--reason', 'what went wrong')}\`.`,
+        details: { started },
+      },
     )
   }
   const number = stageNumber(stage.id)
@@ -141,7 +148,9 @@ export function phaseTarget(
         'NO_PREVIOUS_PHASE',
         'notFound',
         `there is no phase before the current one (${current ?? 'none'})`,
-        { hint: 'Name the phase: `cpo rollback phase <N> --reason "…"`.' },
+        {
+          hint: `Name the phase: \`${cpoCommand('rollback', 'phase', String(phaseWithCheckpoint(list) ?? 1), '--reason', 'what went wrong')}\`.`,
+        },
       )
     }
     phase = current - 1
@@ -176,4 +185,13 @@ export async function projectTarget(
     takenOn: null,
     stage: null,
   }
+}
+
+/** The newest phase with a phase-N-complete checkpoint, for a hint that names a real one. */
+function phaseWithCheckpoint(list: readonly Checkpoint[]): number | undefined {
+  const phases = list
+    .map((c) => /^phase-(\d+)-complete$/.exec(c.name)?.[1])
+    .filter((p): p is string => p !== undefined)
+    .map(Number)
+  return phases.length === 0 ? undefined : Math.max(...phases)
 }
