@@ -15,20 +15,23 @@ describe('warnings where things are broken', () => {
     fs.writeFileSync(path.join(dir, 'master-project.json'), good.slice(0, 400))
     const status = cpo(dir, ['--json', 'status'])
     const message = status.json.data.projectError.message as string
+    // The same words status gives (status also carries the parser's details).
+    const { code, hint } = status.json.data.projectError
+    const sameAsStatus = { code, message, hint }
     expect(message).toMatch(/master-project\.json/)
     const said = `cannot read master-project.json: ${message}`
     expect(cpo(dir, ['status']).stdout).toContain(`project: ${said}`)
 
     const timeline = cpo(dir, ['--json', 'timeline'])
     expect(timeline.code, timeline.stderr).toBe(0)
-    expect(timeline.json.data.warnings).toEqual([status.json.data.projectError])
+    expect(timeline.json.data.warnings).toEqual([sameAsStatus])
     const timelineText = cpo(dir, ['timeline'])
     expect(timelineText.stderr).toContain(`warning: ${said}`)
     expect(timelineText.stdout).not.toContain('warning:')
 
     const list = cpo(dir, ['--json', 'checkpoint', 'list'])
     expect(list.code, list.stderr).toBe(0)
-    expect(list.json.data.warnings).toEqual([status.json.data.projectError])
+    expect(list.json.data.warnings).toEqual([sameAsStatus])
     expect(list.json.data.checkpoints.map((c: any) => c.name)).toEqual(['before-edit'])
     expect(cpo(dir, ['checkpoint', 'list']).stderr).toContain(`warning: ${said}`)
 
