@@ -265,6 +265,32 @@ export function buildProgram(json = false): Command {
     true,
   ).action(act(async () => (await import('./commands/rollback.js')).story))
 
+  // Diagnose, bisect, check and state repair (README.md, "Diagnose and decide").
+  program
+    .command('diagnose')
+    .description('run the checks side by side, classify the symptom, recommend one command')
+    .option('--symptom <kind>', 'what you see: replan, performance, 5xx, database, drift, …')
+    .option('--timeout <seconds>', 'per check (default 600)')
+    .action(act(async () => (await import('./commands/diagnose.js')).run))
+  program
+    .command('bisect')
+    .description('the stage checkpoint, then the story commit, at which a command starts failing')
+    .option('--command <cmd>', 'the command to test (default: the last failing verification)')
+    .option('--from <checkpoint>', 'a checkpoint where it passes (default: the oldest)')
+    .option('--to <checkpoint>', 'a checkpoint where it fails (default: HEAD)')
+    .action(act(async () => (await import('./commands/bisect.js')).run))
+  program
+    .command('check')
+    .description('does master-project.json agree with git? exit 4 with each problem when not')
+    .action(act(async () => (await import('./commands/check.js')).run))
+  program
+    .command('state')
+    .description('the state file (subcommand: repair)')
+    .command('repair')
+    .description('set stage statuses, stories and currentStage to what git shows (undoable)')
+    .option('--dry-run', 'print the changes, change nothing')
+    .action(act(async () => (await import('./commands/state.js')).repair))
+
   return program
 }
 
