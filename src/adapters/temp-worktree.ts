@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { promises as fsp } from 'node:fs'
+import fs, { promises as fsp } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { git } from './git.js'
@@ -15,6 +16,8 @@ export interface TempWorktree {
   id: string
   path: string
   remove(): Promise<void>
+  /** For signal handlers, where nothing asynchronous runs any more. */
+  removeSync(): void
 }
 
 interface Registration {
@@ -66,6 +69,7 @@ export async function addTempWorktree(
       removed ??= removeRegistered(repo, record)
       return removed
     },
+    removeSync: () => removeRegisteredSync(repo, record),
   }
 }
 
@@ -93,6 +97,9 @@ export async function linkDependencies(
     if (at !== here) differ.push(file)
   }
   if (differ.length > 0) {
+    // A link made for an earlier commit of the same tree must not serve this one.
+    const link = path.join(wt.path, 'node_modules')
+    if ((await fsp.lstat(link).catch(() => undefined))?.isSymbolicLink()) await fsp.unlink(link)
     return { linked: false, why: `${differ.join(', ')} differs at ${commit.slice(0, 10)}` }
   }
   await fsp.symlink(modules, path.join(wt.path, 'node_modules'), 'dir').catch((e) => {
@@ -147,6 +154,33 @@ async function removeRegistered(repo: Repo, record: Registration): Promise<void>
   }
   await git(repo.root, ['worktree', 'prune'])
   await fsp.rm(path.join(registryDir(repo), `${record.id}.json`), { force: true })
+}
+
+function removeRegisteredSync(repo: Repo, record: Registration): void {
+  const run = (args: string[]) => {
+    try {
+      execFileSync('git', args, {
+        cwd: repo.root,
+        stdio: 'ignore',
+        env: { ...process.env, LC_ALL: 'C' },
+      })
+    } catch {
+      // best effort: the registry entry stays if the directory does, for the next command
+    }
+  }
+  if (path.basename(record.path) === `cpo-wt-${record.id}`) {
+    run(['worktree', 'remove', '--force', '--force', record.path])
+    fs.rmSync(record.path, { recursive: true, force: true })
+  }
+  run(['worktree', 'prune'])
+  if (!fs.existsSync(record.path)) {
+    fs.rmSync(path.join(registryDir(repo), `${record.id}.json`), { force: true })
+  }
+}
+
+/** Where git keeps this work tree's own files (HEAD, bisect state); removed with it. */
+export async function worktreeGitDir(wt: TempWorktree): Promise<string> {
+  return (await git(wt.path, ['rev-parse', '--absolute-git-dir'])).stdout.trim()
 }
 
 function alive(pid: number): boolean {

@@ -62,7 +62,12 @@ export async function checkProject(repo: Repo): Promise<CheckReport> {
  * lockfile newer than that copy means the install did not follow a change (a manual reset).
  */
 async function dependenciesCheck(repo: Repo): Promise<CheckResult> {
-  const base = { id: 'dependencies', kind: 'verification' as const, title: 'dependencies match the lockfile', durationMs: 0 }
+  const base = {
+    id: 'dependencies',
+    kind: 'verification' as const,
+    title: 'dependencies match the lockfile',
+    durationMs: 0,
+  }
   const [lock, installed] = await Promise.all([
     fsp.stat(path.join(repo.root, 'package-lock.json')).catch(() => undefined),
     fsp.stat(path.join(repo.root, 'node_modules', '.package-lock.json')).catch(() => undefined),

@@ -42,7 +42,11 @@ export async function repairStateFile(
   // Nothing to repair: no operation, nothing journaled.
   const first = await planOf(repo)
   if (first.plan.problems.length === 0) {
-    return { dryRun: options.dryRun === true, repaired: false, plan: first.plan } as StateRepairOutcome
+    return {
+      dryRun: options.dryRun === true,
+      repaired: false,
+      plan: first.plan,
+    } as StateRepairOutcome
   }
   const outcome = await runOperation(repo, {
     command: 'state repair',

@@ -1,7 +1,7 @@
 import { openRepo } from '../../adapters/repo.js'
 import type { CheckResult } from '../../core/diagnose/types.js'
-import { type DiagnoseReport, diagnose } from '../../ops/diagnose/index.js'
 import { CpoError } from '../../errors.js'
+import { type DiagnoseReport, diagnose } from '../../ops/diagnose/index.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
@@ -42,7 +42,7 @@ function lines(r: DiagnoseReport): string[] {
     `diagnosis: ${c.title}`,
     ...c.evidence.map((e) => `  - ${e}`),
     ...(c.next ? [`next: ${c.next.command}`, `  why: ${c.next.why}`] : ['next: nothing to do']),
-    ...c.then.map((t) => `then: ${t.command}\n  why: ${t.why}`),
+    ...c.afterwards.map((t) => `then: ${t.command}\n  why: ${t.why}`),
   ]
 }
 

@@ -101,7 +101,8 @@ export function classify(f: DiagnoseFacts): Classification {
   if (test) {
     // A failing test of this stage's own: a test file the stage added or changed is named.
     const own = f.stageFiles.filter((p) => TEST_FILE.test(p) && (test.outputTail ?? '').includes(p))
-    const previous = measuredOf(test.id, f.previousComplete) ?? measuredOf(test.id, f.startCheckpoint)
+    const previous =
+      measuredOf(test.id, f.previousComplete) ?? measuredOf(test.id, f.startCheckpoint)
     const exhausted = f.stage !== null && f.stage.maxAttempts >= MAX_ATTEMPTS
     if (own.length > 0 || previous === undefined) {
       const evidence = [
@@ -123,7 +124,7 @@ export function classify(f: DiagnoseFacts): Classification {
         evidence,
         {
           command: test.command ?? `cpo diagnose`,
-          why: 'the failure is in this stage\'s own work: fix it, then run the check again',
+          why: "the failure is in this stage's own work: fix it, then run the check again",
         },
         [
           {
@@ -159,14 +160,10 @@ export function classify(f: DiagnoseFacts): Classification {
   }
 
   if (f.failedStages.length >= 2) {
-    return make(
-      'start-fresh',
-      [`stages marked failed: ${f.failedStages.join(', ')}`],
-      {
-        command: "cpo rollback project --reason 'several stages failed'",
-        why: 'several stages failed: start the execution again from the plan',
-      },
-    )
+    return make('start-fresh', [`stages marked failed: ${f.failedStages.join(', ')}`], {
+      command: "cpo rollback project --reason 'several stages failed'",
+      why: 'several stages failed: start the execution again from the plan',
+    })
   }
 
   const state = f.checks.find((c) => c.kind === 'state' && c.status === 'fail')
@@ -186,7 +183,12 @@ export function classify(f: DiagnoseFacts): Classification {
         command: rollbackStage('scope drift: files outside the plan'),
         why: 'the stage changed files no story of it names',
       },
-      [{ command: 'update the plan in master-project.json', why: 'so the next attempt stays in scope' }],
+      [
+        {
+          command: 'update the plan in master-project.json',
+          why: 'so the next attempt stays in scope',
+        },
+      ],
     )
   }
 
@@ -199,9 +201,12 @@ export function classify(f: DiagnoseFacts): Classification {
       ...errors.map((c) => `${c.id} could not run: ${c.evidence}`),
     ],
     next: stage
-      ? { command: `cpo stage complete ${stage}`, why: 'every check passes: the stage can be completed' }
+      ? {
+          command: `cpo stage complete ${stage}`,
+          why: 'every check passes: the stage can be completed',
+        }
       : null,
-    then: [],
+    afterwards: [],
   }
 }
 
@@ -268,7 +273,7 @@ function make(
   symptom: Symptom,
   evidence: string[],
   next: NextStep,
-  then: NextStep[] = [],
+  afterwards: NextStep[] = [],
 ): Classification {
-  return { symptom, title: rowOf(symptom).title, evidence, next, then }
+  return { symptom, title: rowOf(symptom).title, evidence, next, afterwards }
 }

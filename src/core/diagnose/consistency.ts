@@ -1,11 +1,6 @@
 import { stageCompleteName, stageStartName } from '../checkpoint/names.js'
 import type { Checkpoint } from '../checkpoint/types.js'
-import {
-  isStageCompleted,
-  type ProjectFile,
-  stageNumber,
-  stagesOf,
-} from '../project/index.js'
+import { isStageCompleted, type ProjectFile, stageNumber, stagesOf } from '../project/index.js'
 import { namesStory, storyAliases } from '../rollback/story-commits.js'
 
 /** What git says, read once: HEAD's history and every checkpoint (tags and inferred). */

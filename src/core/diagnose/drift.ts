@@ -21,9 +21,6 @@ export function filesOutsidePlan(changed: readonly string[], planned: readonly s
   const dirs = planned.filter((p) => p.endsWith('/'))
   return changed.filter(
     (f) =>
-      !STATE_FILES.has(f) &&
-      !isLoopFile(f) &&
-      !exact.has(f) &&
-      !dirs.some((d) => f.startsWith(d)),
+      !STATE_FILES.has(f) && !isLoopFile(f) && !exact.has(f) && !dirs.some((d) => f.startsWith(d)),
   )
 }

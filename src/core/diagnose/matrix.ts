@@ -71,7 +71,8 @@ export const MATRIX: readonly MatrixRow[] = [
   {
     symptom: 'state-inconsistent',
     title: 'state file disagrees with git',
-    detectedBy: 'stages done without their checkpoints, in progress without a start, reverted stories passing',
+    detectedBy:
+      'stages done without their checkpoints, in progress without a start, reverted stories passing',
     recommendation: 'cpo state repair',
   },
 ]

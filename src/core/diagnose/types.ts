@@ -44,5 +44,5 @@ export interface Classification {
   evidence: string[]
   next: NextStep | null
   /** What to do after `next`, in order. */
-  then: NextStep[]
+  afterwards: NextStep[]
 }

@@ -52,7 +52,9 @@ export async function checkTable(
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<CheckSpec[]> {
   const commands =
-    project === undefined ? [] : (verificationCommands(project) as Array<{ name: string; command: string }>)
+    project === undefined
+      ? []
+      : (verificationCommands(project) as Array<{ name: string; command: string }>)
   const verification = commands.length > 0 ? commands : await packageScripts(repo)
   return [
     ...verification.map(({ name, command }) => verificationCheck(name, command, timeoutMs)),
@@ -96,7 +98,10 @@ const stateCheck: CheckSpec = {
     if (project === undefined) return { status: 'skip', evidence: 'no master-project.json' }
     const problems = stateProblems(project, facts)
     if (problems.length === 0) {
-      return { status: 'pass', evidence: 'every stage and story agrees with the checkpoints on HEAD' }
+      return {
+        status: 'pass',
+        evidence: 'every stage and story agrees with the checkpoints on HEAD',
+      }
     }
     return {
       status: 'fail',

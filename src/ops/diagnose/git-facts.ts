@@ -4,7 +4,12 @@ import { changedPaths, headCommits } from '../../adapters/rollback-git.js'
 import { stageCompleteName, stageStartName } from '../../core/checkpoint/names.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import type { GitFacts } from '../../core/diagnose/consistency.js'
-import { currentStage, type ProjectFile, type Stage, stageNumber } from '../../core/project/index.js'
+import {
+  currentStage,
+  type ProjectFile,
+  type Stage,
+  stageNumber,
+} from '../../core/project/index.js'
 import { listCheckpoints } from '../checkpoint/list.js'
 
 export interface RepoFacts extends GitFacts {
@@ -14,7 +19,10 @@ export interface RepoFacts extends GitFacts {
 }
 
 /** HEAD's history, its messages and every checkpoint: three git reads side by side. */
-export async function readRepoFacts(repo: Repo, project: ProjectFile | undefined): Promise<RepoFacts> {
+export async function readRepoFacts(
+  repo: Repo,
+  project: ProjectFile | undefined,
+): Promise<RepoFacts> {
   const [revs, history, checkpoints] = await Promise.all([
     git(repo.root, ['rev-list', 'HEAD', '--']),
     headCommits(repo),
@@ -48,7 +56,9 @@ export function stageContext(project: ProjectFile | undefined, facts: RepoFacts)
     n === undefined ? null : (onHistory.find((c) => c.name === stageStartName(n)) ?? null)
   const floor = start === null ? -1 : (facts.depth.get(start.commit) ?? -1)
   const completes = onHistory
-    .filter((c) => c.kind === 'stage-complete' && (n === undefined || c.name !== stageCompleteName(n)))
+    .filter(
+      (c) => c.kind === 'stage-complete' && (n === undefined || c.name !== stageCompleteName(n)),
+    )
     .filter((c) => (facts.depth.get(c.commit) ?? 0) >= floor)
     .sort((a, b) => (facts.depth.get(a.commit) ?? 0) - (facts.depth.get(b.commit) ?? 0))
   return { stage, start, previousComplete: completes[0] ?? null }

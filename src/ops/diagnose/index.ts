@@ -79,7 +79,11 @@ export async function diagnose(repo: Repo, options: DiagnoseOptions = {}): Promi
           check: check.id,
           at: `checkpoint/${point.name}`,
           commit: point.commit,
-          status: r.timedOut ? ('error' as const) : r.exitCode === 0 ? ('pass' as const) : ('fail' as const),
+          status: r.timedOut
+            ? ('error' as const)
+            : r.exitCode === 0
+              ? ('pass' as const)
+              : ('fail' as const),
           exitCode: r.exitCode,
           cached: r.cached,
           dependencies: r.dependencies,
@@ -97,7 +101,10 @@ export async function diagnose(repo: Repo, options: DiagnoseOptions = {}): Promi
         ? null
         : {
             id: current.id,
-            maxAttempts: Math.max(0, ...(current.stories ?? []).map((s) => Number(s.attempts) || 0)),
+            maxAttempts: Math.max(
+              0,
+              ...(current.stories ?? []).map((s) => Number(s.attempts) || 0),
+            ),
           },
     startCheckpoint: stage.start ? `checkpoint/${stage.start.name}` : null,
     previousComplete: stage.previousComplete ? `checkpoint/${stage.previousComplete.name}` : null,
