@@ -150,21 +150,37 @@ export async function bisect(repo: Repo, options: BisectOptions = {}): Promise<B
         { hint: 'Give the failing command with --command, or a failing checkpoint with --to.' },
       )
     }
-    const first = await probe(from)
-    if (first.result !== 'good') {
-      throw new CpoError(
-        'BISECT_NO_GOOD_START',
-        'conflict',
-        `\`${command}\` ${first.result === 'bad' ? 'fails' : 'cannot run'} already at ${from.name}: no passing checkpoint to start from`,
-        {
-          hint: 'Give an older checkpoint where it passes with --from (see `cpo checkpoint list`).',
-        },
-      )
-    }
-    // Binary search over the checkpoints; one that cannot build drops out of the range.
+    // Only checkpoints that can be tested stay in the range.
     const live = [...range]
-    let lo = 0
     let hi = live.length - 1
+    let lo: number
+    if (options.from !== undefined) {
+      const first = await probe(from)
+      if (first.result !== 'good') throw noGoodStart(command, from.name, first.result)
+      lo = 0
+    } else {
+      // No --from: gallop back from the failing end (1, 2, 4, … checkpoints) to a passing one,
+      // since the oldest checkpoints often predate the command (no tests yet).
+      let step = 1
+      let found: number | undefined
+      let at = hi - 1
+      while (found === undefined && at >= 0) {
+        const r = await probe(live[at] as (typeof live)[number])
+        if (r.result === 'good') found = at
+        else if (r.result === 'bad') {
+          hi = at
+          step *= 2
+          at = hi === 0 ? -1 : Math.max(0, hi - step)
+        } else {
+          live.splice(at, 1)
+          hi -= 1
+          at -= 1
+        }
+      }
+      if (found === undefined) throw noGoodStart(command, (live[0] ?? from).name, 'bad')
+      lo = found
+    }
+    // Binary search over the checkpoints left between the two; one that cannot build drops out.
     while (hi - lo > 1) {
       const mid = Math.floor((lo + hi) / 2)
       const r = await probe(live[mid] as (typeof live)[number])
@@ -210,6 +226,15 @@ export async function bisect(repo: Repo, options: BisectOptions = {}): Promise<B
     for (const s of signals) process.off(s, onSignal)
     await wt.remove()
   }
+}
+
+function noGoodStart(command: string, name: string, result: Probe['result']): CpoError {
+  return new CpoError(
+    'BISECT_NO_GOOD_START',
+    'conflict',
+    `\`${command}\` ${result === 'bad' ? 'fails' : 'cannot run'} already at ${name}: no passing checkpoint to start from`,
+    { hint: 'Give an older checkpoint where it passes with --from (see `cpo checkpoint list`).' },
+  )
 }
 
 async function commandOf(
@@ -324,12 +349,16 @@ async function bisectCommits(
     })
     const found = /([0-9a-f]{40}) is the first bad commit/.exec(run.stdout)
     if (!found?.[1]) {
+      // "The first bad commit could be any of:" and one commit per line.
+      const candidates = [...run.stdout.matchAll(/^([0-9a-f]{40})$/gm)].map((m) =>
+        (m[1] as string).slice(0, 10),
+      )
       throw new CpoError(
         'BISECT_UNDECIDED',
         'conflict',
-        'git bisect could not name one first bad commit (commits that do not build were skipped)',
+        `git bisect could not name one first bad commit: commits that do not build were skipped${candidates.length > 0 ? `; it is one of ${candidates.join(', ')}` : ''}`,
         {
-          hint: 'Look at its output with `git bisect` by hand in a clone, or give a narrower --from/--to.',
+          hint: 'Make the skipped commits build (or give a narrower --from/--to), then run `cpo bisect` again.',
           details: run.stdout.slice(-2000),
         },
       )
@@ -337,7 +366,10 @@ async function bisectCommits(
     const commit = found[1]
     const log = await fsp.readFile(path.join(logs, `${commit}.log`), 'utf8').catch(() => '')
     const code = await fsp.readFile(path.join(logs, `${commit}.log.code`), 'utf8').catch(() => '')
-    const skipped = [...run.stdout.matchAll(/^([0-9a-f]{40})$/gm)].map((m) => m[1] as string)
+    const bisectLog = await git(wt.path, ['bisect', 'log'], { okCodes: [1] })
+    const skipped = [...bisectLog.stdout.matchAll(/^git bisect skip ([0-9a-f]{40})/gm)].map(
+      (m) => m[1] as string,
+    )
     return {
       commit,
       exitCode: code.trim() === '' ? null : Number(code.trim()),
