@@ -242,6 +242,8 @@ export function buildProgram(json = false): Command {
       .option('--mode <mode>', 'reset (move the branch) or revert (add a commit)')
       .option('--no-install', 'do not run the package manager when the lockfile changed')
       .option('--verify', 'run the verification commands afterwards and report')
+      .option('--backup', 'write a full backup (cpo backup create) before anything changes')
+      .option('--notify <webhook>', 'POST a JSON message about the rollback to this URL first')
   }
   rollbackFlags(
     rollback
