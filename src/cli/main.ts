@@ -285,6 +285,8 @@ export function buildProgram(json = false): Command {
       .option('--mode <mode>', 'reset (move the branch) or revert (add a commit)')
       .option('--no-install', 'do not run the package manager when the lockfile changed')
       .option('--verify', 'run the verification commands afterwards and report')
+      .option('--backup', 'write a full backup (cpo backup create) before anything changes')
+      .option('--notify <webhook>', 'POST a JSON message about the rollback to this URL first')
   }
   rollbackFlags(
     rollback
@@ -338,6 +340,32 @@ export function buildProgram(json = false): Command {
     .command('completion <shell>')
     .description('shell completion script: bash, zsh or fish')
     .action(act(async () => (await import('./commands/completion.js')).script))
+
+  // Diagnose, bisect, check and state repair (README.md, "Diagnose and decide").
+  program
+    .command('diagnose')
+    .description('run the checks side by side, classify the symptom, recommend one command')
+    .option('--symptom <kind>', 'what you see: replan, performance, 5xx, database, drift, …')
+    .option('--timeout <seconds>', 'per check (default 600)')
+    .action(act(async () => (await import('./commands/diagnose.js')).run))
+  program
+    .command('bisect')
+    .description('the stage checkpoint, then the story commit, at which a command starts failing')
+    .option('--command <cmd>', 'the command to test (default: the last failing verification)')
+    .option('--from <checkpoint>', 'a checkpoint where it passes (default: the oldest)')
+    .option('--to <checkpoint>', 'a checkpoint where it fails (default: HEAD)')
+    .action(act(async () => (await import('./commands/bisect.js')).run))
+  program
+    .command('check')
+    .description('does master-project.json agree with git? exit 4 with each problem when not')
+    .action(act(async () => (await import('./commands/check.js')).run))
+  program
+    .command('state')
+    .description('the state file (subcommand: repair)')
+    .command('repair')
+    .description('set stage statuses, stories and currentStage to what git shows (undoable)')
+    .option('--dry-run', 'print the changes, change nothing')
+    .action(act(async () => (await import('./commands/state.js')).repair))
 
   addHelpFooters(program)
   return program

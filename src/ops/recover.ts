@@ -3,13 +3,14 @@ import type { Repo } from '../adapters/repo.js'
 import { type RestoreResult, restoreSnapshot } from '../adapters/snapshot/restore.js'
 import { getSnapshot } from '../adapters/snapshot/store.js'
 import type { Snapshot } from '../adapters/snapshot/types.js'
+import { removeLeftoverWorktrees } from '../adapters/temp-worktree.js'
 import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
 import { refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
 import { effectsToRevert, revertEffects } from './effects.js'
 import { captureDuring, type OperationReport, reportOf, runOperation } from './protocol.js'
 
-export type RecoverReport =
+export type RecoverReport = (
   | { recovered: false }
   | (RestoreResult &
       OperationReport & {
@@ -18,6 +19,10 @@ export type RecoverReport =
         /** The state recovered to: the one before the first interrupted operation. */
         target: Snapshot
       })
+) & {
+  /** Temporary work trees a killed diagnose or bisect left behind, now removed. */
+  worktreesRemoved: string[]
+}
 
 /**
  * `cpo recover`: returns the repository to the state before the oldest interrupted operation.
@@ -25,9 +30,10 @@ export type RecoverReport =
  * to that same first consistent state.
  */
 export async function recover(repo: Repo, options: { wait?: number } = {}): Promise<RecoverReport> {
+  const worktreesRemoved = await removeLeftoverWorktrees(repo)
   const pending = pendingOperations(foldJournal((await readJournal(repo.cpoDir)).events))
   const first = pending[0]
-  if (!first) return { recovered: false }
+  if (!first) return { recovered: false, worktreesRemoved }
   const ids = pending.map((o) => o.id)
   const outcome = await runOperation(repo, {
     command: 'recover',
@@ -72,5 +78,6 @@ export async function recover(repo: Repo, options: { wait?: number } = {}): Prom
     recovered: true,
     interrupted: outcome.plan.interrupted,
     target: outcome.plan.target,
+    worktreesRemoved,
   }
 }

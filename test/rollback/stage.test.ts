@@ -73,7 +73,7 @@ describe('rollback stage', () => {
     expect(log.startsWith(logBefore)).toBe(true)
     expect(log.slice(logBefore.length)).toMatch(
       new RegExp(
-        `^\\n?### \\d{4}-\\d\\d-\\d\\d - ROLLBACK stage-2\\n\\n- Time: .+\\n- Type: stage\\n- Target: checkpoint/stage-2-start at ${target}\\n- Reason: S2 broke the tests\\n- Mode: reset\\n- Commit before: ${before.head}\\n- Commit after: ${target}\\n- Stages reset: S2\\n- Undo: \`cpo undo ${d.opId}\`\\n$`,
+        `^\\n?### \\d{4}-\\d\\d-\\d\\d - ROLLBACK stage-2\\n\\n- Time: .+\\n- Type: stage\\n- Target: checkpoint/stage-2-start at ${target}\\n- Reason: S2 broke the tests\\n- Mode: reset\\n- Commit before: ${before.head}\\n- Commit after: ${target}\\n- Stages reset: S2\\n- Undo: \`cpo undo ${d.opId}\`\\n- Checklist before:\\n(  - [✓✗–] .+\\n){6}$`,
       ),
     )
     expect(r.stdout).not.toContain('safety checklist') // --json: one document

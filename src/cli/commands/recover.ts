@@ -7,8 +7,12 @@ import type { CommandOutput } from '../output.js'
 export async function run(g: GlobalOptions): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
   const report = await recover(repo, g.wait === undefined ? {} : { wait: g.wait })
+  const worktrees = listLines('temporary work trees removed:', report.worktreesRemoved)
   if (!report.recovered)
-    return { data: report, text: 'nothing to recover: no interrupted operation' }
+    return {
+      data: report,
+      text: [...worktrees, 'nothing to recover: no interrupted operation'].join('\n'),
+    }
   const lines = [
     `recovered: back to the state before ${report.interrupted.map((o) => `${o.id} (cpo ${o.command})`).join(', ')}`,
     ...headLines(report.headMoved),

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises'
 import { openRepo } from '../../adapters/repo.js'
+import { checklistLine } from '../../core/rollback/checklist.js'
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import type { RollbackPlan } from '../../ops/rollback/plan.js'
@@ -22,6 +23,8 @@ interface Flags {
   mode?: string
   install?: boolean
   verify?: boolean
+  backup?: boolean
+  notify?: string
 }
 
 type Run = (options: RollbackOptions) => Promise<RollbackOutcome>
@@ -94,6 +97,10 @@ async function rollback(g: GlobalOptions, o: Flags, run: Run): Promise<CommandOu
     ...(o.install === false ? { install: false } : {}),
     ...(o.verify ? { verify: true } : {}),
     ...(g.wait === undefined ? {} : { wait: g.wait }),
+    checklist: {
+      ...(o.backup ? { backup: true } : {}),
+      ...(o.notify === undefined ? {} : { notify: o.notify }),
+    },
   }
   if (o.dryRun) {
     const r = await run({ ...base, dryRun: true })
@@ -206,6 +213,8 @@ function reportLines(r: RollbackReport): string[] {
       ? '  ✓ state consistent: master-project.json agrees with the rolled-back code'
       : '  ! state: see the warnings above',
     `  ${tests}`,
+    'checklist:',
+    ...r.checklist.map((i) => `  ${i.when}: ${checklistLine(i)}`),
     `undo with: ${r.recovery.undo}`,
   ]
 }

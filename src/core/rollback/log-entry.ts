@@ -17,6 +17,8 @@ export interface RollbackEntryInput {
   commitAfter: string
   stagesReset: string[]
   opId: string
+  /** The before-rollback checklist, one list item per check (core/rollback/checklist.ts). */
+  checklist?: string[]
 }
 
 /**
@@ -36,6 +38,7 @@ export function rollbackEntry(e: RollbackEntryInput): string {
     `- Commit after: ${e.commitAfter}`,
     `- Stages reset: ${e.stagesReset.length === 0 ? 'none' : e.stagesReset.join(', ')}`,
     `- Undo: \`cpo undo ${e.opId}\``,
+    ...(e.checklist ?? []),
     '',
   ].join('\n')
 }

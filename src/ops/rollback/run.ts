@@ -8,6 +8,7 @@ import { type RestoreResult, restoreSnapshot } from '../../adapters/snapshot/res
 import { appendableEntry } from '../../core/checkpoint/progress-log.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import type { ProjectDocument } from '../../core/project/index.js'
+import { type ChecklistItem, checklistEntryLines } from '../../core/rollback/checklist.js'
 import {
   checkReason,
   type RollbackMode,
@@ -25,6 +26,7 @@ import {
   runOperation,
 } from '../protocol.js'
 import { type AfterReport, afterRollback } from './after.js'
+import { afterItems, beforeItems, type ChecklistOptions, runBeforeSteps } from './checklist.js'
 import { planRollback, type RollbackPayload, type RollbackPlan } from './plan.js'
 import type { RollbackTarget } from './target.js'
 
@@ -37,6 +39,8 @@ export interface RollbackOptions {
   install?: boolean
   verify?: boolean
   wait?: number
+  /** A full backup first (--backup), a webhook told (--notify): ops/rollback/checklist.ts. */
+  checklist?: ChecklistOptions
 }
 
 export interface RollbackReport extends OperationReport, RollbackPlan {
@@ -51,6 +55,8 @@ export interface RollbackReport extends OperationReport, RollbackPlan {
   /** Paths that changed while the rollback ran, kept in the snapshots named. */
   changedDuring: RestoreResult['changedDuring']
   after: AfterReport
+  /** Every item of the before and after checklists, with its evidence. */
+  checklist: ChecklistItem[]
 }
 
 export type RollbackOutcome =
@@ -77,6 +83,10 @@ export async function runRollback(
   options: RollbackOptions,
 ): Promise<RollbackOutcome> {
   const reason = checkReason(options.reason)
+  const steps = options.dryRun
+    ? []
+    : await runBeforeSteps(repo, command, reason, options.checklist ?? {})
+  let checklist: ChecklistItem[] = []
   const outcome = await runOperation(repo, {
     command,
     args: [...args, ...(options.mode ? ['--mode', options.mode] : [])],
@@ -105,7 +115,8 @@ export async function runRollback(
       })
     },
     apply: async (ctx, { plan, payload }) => {
-      const done = await rollBack(ctx, plan, payload, reason)
+      checklist = beforeItems(plan, ctx.before.id, steps)
+      const done = await rollBack(ctx, plan, payload, reason, checklistEntryLines(checklist))
       return {
         summary: `rolled back ${plan.scope} to ${plan.target.name} (${plan.mode})`,
         result: {
@@ -123,6 +134,7 @@ export async function runRollback(
   const { plan } = outcome.plan
   const report = reportOf(outcome)
   const after = await afterRollback(repo, plan, options)
+  checklist = [...checklist, ...(await afterItems(repo, after))]
   const paths = [...new Set([...plan.setAside.uncommitted, ...plan.setAside.loopFiles])]
   return {
     dryRun: false,
@@ -140,6 +152,7 @@ export async function runRollback(
           : `cpo snapshot restore ${report.before.id} --paths ${paths.map(quote).join(' ')}`,
     },
     after,
+    checklist,
   }
 }
 
@@ -161,6 +174,7 @@ async function rollBack(
   plan: RollbackPlan,
   payload: RollbackPayload,
   reason: string,
+  checklist: string[],
 ): Promise<{
   commit: string
   revertCommit: string | null
@@ -195,6 +209,7 @@ async function rollBack(
     commitAfter: codeAt,
     stagesReset: plan.stagesReset,
     opId: ctx.opId,
+    checklist,
   })
   const contents: Record<string, string> = {
     [PROJECT_FILE]: payload.stateText,

@@ -1,0 +1,44 @@
+import { openRepo } from '../../adapters/repo.js'
+import { bisect } from '../../ops/bisect/index.js'
+import type { GlobalOptions } from '../options.js'
+import type { CommandOutput } from '../output.js'
+
+interface Flags {
+  command?: string
+  from?: string
+  to?: string
+}
+
+export async function run(g: GlobalOptions, o: Flags): Promise<CommandOutput> {
+  const repo = await openRepo(g.cwd)
+  const live = !g.json && process.stderr.isTTY === true
+  const r = await bisect(repo, {
+    ...(o.command === undefined ? {} : { command: o.command }),
+    ...(o.from === undefined ? {} : { from: o.from }),
+    ...(o.to === undefined ? {} : { to: o.to }),
+    onProgress: (line) => {
+      if (live) process.stderr.write(`${line}\n`)
+    },
+  })
+  const tail = r.outputTail.trimEnd().split('\n').slice(-15)
+  return {
+    data: r,
+    text: [
+      `command: ${r.command}${r.commandFrom === 'option' ? '' : ` (from the ${r.commandFrom})`}`,
+      ...r.probes.map(
+        (p) =>
+          `  ${p.checkpoint} (${p.commit.slice(0, 10)}): ${p.result}${p.cached ? ' (cached)' : ''}`,
+      ),
+      `passes at ${r.lastGood.name}, fails from ${r.firstBad.name}`,
+      `stage: ${r.stage ? (r.stage.id ?? r.stage.number) : 'unknown'}`,
+      `story: ${r.story ?? 'none named in the commit message'}`,
+      `first bad commit: ${r.commit.sha.slice(0, 10)} ${r.commit.subject}`,
+      `files: ${r.files.join(', ') || '(none)'}`,
+      `output at the first bad commit (exit ${r.exitCode}):`,
+      ...tail.map((l) => `  | ${l}`),
+      ...(r.story
+        ? [`revert just that story with: cpo rollback story ${r.story} --reason '…'`]
+        : []),
+    ].join('\n'),
+  }
+}

@@ -1,0 +1,92 @@
+import { stageCompleteName, stageStartName } from '../checkpoint/names.js'
+import type { Checkpoint } from '../checkpoint/types.js'
+import { isStageCompleted, type ProjectFile, stageNumber, stagesOf } from '../project/index.js'
+import { namesStory, storyAliases } from '../rollback/story-commits.js'
+
+/** What git says, read once: HEAD's history and every checkpoint (tags and inferred). */
+export interface GitFacts {
+  /** Commits reachable from HEAD. */
+  inHistory: ReadonlySet<string>
+  checkpoints: readonly Checkpoint[]
+  /** HEAD's history with full messages, newest first. */
+  history: ReadonlyArray<{ commit: string; subject: string }>
+}
+
+export type StateProblemKind =
+  | 'done-without-checkpoint'
+  | 'in-progress-without-start'
+  | 'story-reverted'
+
+export interface StateProblem {
+  kind: StateProblemKind
+  stage: string
+  story?: string
+  message: string
+}
+
+const inHistory = (facts: GitFacts, name: string): Checkpoint | undefined =>
+  facts.checkpoints.find((c) => c.name === name && facts.inHistory.has(c.commit))
+
+/**
+ * Where `master-project.json` and git disagree (README.md, "cpo check"): a stage marked done
+ * whose `stage-N-complete` checkpoint is not in HEAD's history (someone reset past it), a stage
+ * in progress whose `stage-N-start` is not there, a story marked passing whose every commit on
+ * HEAD's history was reverted.
+ */
+export function stateProblems(project: ProjectFile, facts: GitFacts): StateProblem[] {
+  const problems: StateProblem[] = []
+  const reverted = revertedCommits(facts)
+  for (const stage of stagesOf(project)) {
+    const n = stageNumber(stage.id)
+    if (n === undefined) continue
+    if (isStageCompleted(stage) && !inHistory(facts, stageCompleteName(n))) {
+      const elsewhere = facts.checkpoints.find((c) => c.name === stageCompleteName(n))
+      problems.push({
+        kind: 'done-without-checkpoint',
+        stage: stage.id,
+        message: `stage ${stage.id} is ${stage.status} but checkpoint/${stageCompleteName(n)} ${
+          elsewhere
+            ? `(${elsewhere.commit.slice(0, 10)}) is not in HEAD's history`
+            : 'does not exist'
+        }`,
+      })
+      continue
+    }
+    if (stage.status === 'in_progress' && !inHistory(facts, stageStartName(n))) {
+      problems.push({
+        kind: 'in-progress-without-start',
+        stage: stage.id,
+        message: `stage ${stage.id} is in_progress but checkpoint/${stageStartName(n)} is not in HEAD's history`,
+      })
+      continue
+    }
+    for (const story of stage.stories ?? []) {
+      if (story.passes !== true) continue
+      const ids = storyAliases(story.id)
+      const commits = facts.history.filter(
+        (c) =>
+          !/^(Revert "|checkpoint:|rollback\()/i.test(c.subject) &&
+          ids.some((id) => namesStory(c.subject.split('\n')[0] ?? '', id)),
+      )
+      if (commits.length > 0 && commits.every((c) => reverted.has(c.commit))) {
+        problems.push({
+          kind: 'story-reverted',
+          stage: stage.id,
+          story: story.id,
+          message: `story ${story.id} is marked passing but its commit(s) ${commits
+            .map((c) => c.commit.slice(0, 10))
+            .join(', ')} were reverted`,
+        })
+      }
+    }
+  }
+  return problems
+}
+
+function revertedCommits(facts: GitFacts): Set<string> {
+  return new Set(
+    facts.history.flatMap((c) =>
+      [...c.subject.matchAll(/This reverts commit ([0-9a-f]{40})/g)].flatMap((m) => m[1] ?? []),
+    ),
+  )
+}

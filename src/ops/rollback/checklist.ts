@@ -1,0 +1,190 @@
+import type { Repo } from '../../adapters/repo.js'
+import { postJson } from '../../adapters/webhook.js'
+import { stateProblems } from '../../core/diagnose/consistency.js'
+import { type ChecklistItem, checkedItem } from '../../core/rollback/checklist.js'
+import { CpoError } from '../../errors.js'
+import { createBackup } from '../backup/create.js'
+import { chooseStore, projectName } from '../backup/store-location.js'
+import { readRepoFacts } from '../diagnose/git-facts.js'
+import { readProjectDocument } from '../project-file.js'
+import type { AfterReport } from './after.js'
+import type { RollbackPlan } from './plan.js'
+
+export interface ChecklistOptions {
+  /** Write a full backup (`cpo backup create`) before anything changes. */
+  backup?: boolean
+  /** A webhook that gets one JSON message before the rollback. */
+  notify?: string
+}
+
+/**
+ * The steps of the before-list that run before the rollback's own operation: the backup (its
+ * failure stops the rollback, nothing changed) and the notification (its failure is reported,
+ * not fatal: the team not hearing of it must not keep a broken stage in place).
+ */
+export async function runBeforeSteps(
+  repo: Repo,
+  command: string,
+  reason: string,
+  options: ChecklistOptions,
+): Promise<ChecklistItem[]> {
+  const items: ChecklistItem[] = []
+  if (options.backup) {
+    try {
+      const store = await chooseStore({ store: undefined, cwd: repo.root, repo: async () => repo })
+      const b = await createBackup(repo, store, { project: await projectName(repo) })
+      items.push(
+        checkedItem(
+          'backup',
+          'before',
+          'full backup written',
+          'ok',
+          `backup ${b.id} in ${b.store}`,
+        ),
+      )
+    } catch (e) {
+      throw new CpoError(
+        'BACKUP_FAILED',
+        'external',
+        `the backup before the rollback failed: ${e instanceof Error ? e.message : String(e)}; nothing was rolled back`,
+        {
+          hint: 'Fix the backup store (see `cpo backup create`), or roll back without --backup.',
+          cause: e,
+        },
+      )
+    }
+  } else {
+    items.push(
+      checkedItem(
+        'backup',
+        'before',
+        'full backup written',
+        'skipped',
+        'not asked (--backup writes one); the before-snapshot keeps everything',
+      ),
+    )
+  }
+  if (options.notify !== undefined) {
+    const r = await postJson(options.notify, {
+      event: 'cpo.rollback',
+      command: `cpo ${command}`,
+      reason,
+      project: await projectName(repo),
+      time: new Date().toISOString(),
+    })
+    items.push(
+      r.ok
+        ? checkedItem(
+            'notify',
+            'before',
+            'team notified',
+            'ok',
+            `POST ${options.notify} answered ${r.status}`,
+          )
+        : checkedItem(
+            'notify',
+            'before',
+            'team notified',
+            'failed',
+            `POST ${options.notify}: ${r.error ?? `answered ${r.status}`}`,
+          ),
+    )
+  } else {
+    items.push(checkedItem('notify', 'before', 'team notified', 'skipped', 'no --notify <webhook>'))
+  }
+  return items
+}
+
+/** The before-list as it stands once the before-snapshot exists (inside the operation). */
+export function beforeItems(
+  plan: RollbackPlan,
+  snapshotId: string,
+  steps: readonly ChecklistItem[],
+): ChecklistItem[] {
+  const t = plan.target
+  const uncommitted = plan.setAside.uncommitted
+  return [
+    checkedItem('reason', 'before', 'reason recorded', 'ok', plan.reason),
+    checkedItem(
+      'target',
+      'before',
+      'target verified',
+      'ok',
+      `${t.tag ?? t.name} at ${t.commit.slice(0, 10)} is in ${plan.branch.replace('refs/heads/', '')}'s history`,
+    ),
+    checkedItem(
+      'snapshot',
+      'before',
+      'snapshot taken',
+      'ok',
+      `snapshot ${snapshotId} (\`cpo undo\` returns to it)`,
+    ),
+    ...steps,
+    checkedItem(
+      'uncommitted',
+      'before',
+      'uncommitted changes listed',
+      'ok',
+      uncommitted.length === 0
+        ? 'none'
+        : `${uncommitted.length}: ${uncommitted.slice(0, 10).join(', ')}`,
+    ),
+  ]
+}
+
+/** The after-list: the state against git, tests, dependencies, the database. */
+export async function afterItems(repo: Repo, after: AfterReport): Promise<ChecklistItem[]> {
+  const doc = await readProjectDocument(repo)
+  const problems =
+    doc === undefined ? [] : stateProblems(doc.data, await readRepoFacts(repo, doc.data))
+  const v = after.verification
+  const i = after.install
+  return [
+    problems.length === 0
+      ? checkedItem(
+          'state',
+          'after',
+          'state consistent with git',
+          'ok',
+          'every stage and story agrees with the checkpoints on HEAD',
+        )
+      : checkedItem(
+          'state',
+          'after',
+          'state consistent with git',
+          'failed',
+          `${problems.map((p) => p.message).join('; ')} (run \`cpo state repair\`)`,
+        ),
+    v.ran
+      ? checkedItem(
+          'tests',
+          'after',
+          'tests run',
+          v.passed ? 'ok' : 'failed',
+          v.runs.map((r) => `${r.name} exit ${r.exitCode}`).join(', '),
+        )
+      : checkedItem('tests', 'after', 'tests run', 'skipped', v.why),
+    i.ran
+      ? checkedItem(
+          'dependencies',
+          'after',
+          'dependencies reinstalled',
+          i.ok ? 'ok' : 'failed',
+          `${i.command} exit ${i.exitCode}`,
+        )
+      : checkedItem(
+          'dependencies',
+          'after',
+          'dependencies reinstalled',
+          i.why === '--no-install' ? 'skipped' : 'ok',
+          i.why,
+        ),
+    checkedItem(
+      'database',
+      'after',
+      'database state matches the code',
+      'skipped',
+      'not available in this build',
+    ),
+  ]
+}
