@@ -15,7 +15,12 @@ export interface DbLocation {
   local: boolean
 }
 
-export interface DbTool { name: string; path?: string; version?: string; problem?: string }
+export interface DbTool {
+  name: string
+  path?: string
+  version?: string
+  problem?: string
+}
 
 export interface DbProbe {
   reachable: boolean
@@ -39,7 +44,12 @@ export interface DbCopyInfo extends DbCopyRef {
   sha256?: string
 }
 
-export interface DbSession { pid: number; application: string; user?: string; since?: string }
+export interface DbSession {
+  pid: number
+  application: string
+  user?: string
+  since?: string
+}
 
 export interface DbEngine {
   probe(db: DbLocation): Promise<DbProbe>
@@ -50,7 +60,11 @@ export interface DbEngine {
    * written under a temporary name, checked (pg_restore --list / quick_check), fsynced, renamed.
    * Never leaves a partial copy under `dest`.
    */
-  copy(db: DbLocation, dest: DbCopyRef, options?: { terminateConnections?: boolean }): Promise<DbCopyInfo>
+  copy(
+    db: DbLocation,
+    dest: DbCopyRef,
+    options?: { terminateConnections?: boolean },
+  ): Promise<DbCopyInfo>
   /** Proves a copy can be read; throws a CpoError naming what is wrong. */
   verifyCopy(db: DbLocation, copy: DbCopyRef): Promise<void>
   /** Deterministic schema text (postgres: pg_dump -s -O -x without comments/SET/\restrict; sqlite: sqlite_master sorted). */
@@ -67,7 +81,18 @@ export interface DbEngine {
    * Renames live → keptAs and staged → live (postgres: two ALTER DATABASE … RENAME; sqlite: the
    * file with its -wal/-shm). Needs no other session on live (`terminateConnections` ends them).
    */
-  swap(db: DbLocation, staged: string, keptAs: string, options?: { terminateConnections?: boolean }): Promise<void>
+  swap(
+    db: DbLocation,
+    staged: string,
+    keptAs: string,
+    options?: { terminateConnections?: boolean },
+  ): Promise<void>
+  /**
+   * Renames one database (postgres: ALTER DATABASE … RENAME; sqlite: the file with its
+   * -wal/-shm): how a revert puts a kept database back when the live one is missing (a crash
+   * between the two renames of `swap`).
+   */
+  rename(db: DbLocation, from: string, to: string): Promise<void>
   exists(db: DbLocation, nameOrPath: string): Promise<boolean>
   drop(db: DbLocation, nameOrPath: string): Promise<void>
   /** Databases/files whose name starts with the prefix (template copies, kept databases). */
