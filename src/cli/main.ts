@@ -199,6 +199,7 @@ export function buildProgram(json = false): Command {
     .command('start [stage]')
     .description('checkpoint, then mark a stage in progress (default: next stage ready to start)')
     .option('--force', 'start although dependencies are not done or it was started before')
+    .option('--no-db', 'do not checkpoint the database')
     .option('--dry-run', 'print the plan, change nothing')
     .action(act(async () => (await import('./commands/stage.js')).start))
   stage
@@ -214,6 +215,7 @@ export function buildProgram(json = false): Command {
     .description('phase boundaries (subcommand: complete)')
     .command('complete <phase>')
     .description('tag checkpoint/phase-N-complete (pending work committed first)')
+    .option('--no-db', 'do not checkpoint the database')
     .action(act(async () => (await import('./commands/stage.js')).phase))
 
   checkpoint
@@ -242,6 +244,10 @@ export function buildProgram(json = false): Command {
       .option('--mode <mode>', 'reset (move the branch) or revert (add a commit)')
       .option('--no-install', 'do not run the package manager when the lockfile changed')
       .option('--verify', 'run the verification commands afterwards and report')
+      .option('--with-db', "restore the database to the target checkpoint's copy too (undoable)")
+      .option('--no-db', 'leave the database alone (no copy of it before the rollback)')
+      .option('--remote', 'with --with-db: allow a server that is not local')
+      .option('--db-url <url>', 'the database (default: DATABASE_URL, .env files, ORM config)')
   }
   rollbackFlags(
     rollback

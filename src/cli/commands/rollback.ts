@@ -16,6 +16,10 @@ interface Flags {
   mode?: string
   install?: boolean
   verify?: boolean
+  withDb?: boolean
+  db?: boolean
+  remote?: boolean
+  dbUrl?: string
 }
 
 type Run = (options: RollbackOptions) => Promise<RollbackOutcome>
@@ -83,6 +87,12 @@ async function rollback(g: GlobalOptions, o: Flags, run: Run): Promise<CommandOu
     ...(o.install === false ? { install: false } : {}),
     ...(o.verify ? { verify: true } : {}),
     ...(g.wait === undefined ? {} : { wait: g.wait }),
+    db: {
+      ...(o.withDb ? { withDb: true } : {}),
+      ...(o.db === false ? { db: false } : {}),
+      ...(o.remote ? { remote: true } : {}),
+      ...(o.dbUrl === undefined ? {} : { dbUrl: o.dbUrl }),
+    },
   }
   if (o.dryRun) {
     const r = await run({ ...base, dryRun: true })
@@ -158,6 +168,11 @@ function planLines(p: RollbackPlan, dry: boolean): string[] {
     p.dependencies.differ
       ? `dependencies differ (${p.dependencies.lockfiles.join(', ')}): ${p.dependencies.packageManager} install ${dry ? 'will run' : 'ran'} unless --no-install`
       : 'dependencies: the lockfile is the same',
+    ...(p.db
+      ? [
+          `database ${p.db.redactedUrl}: ${would}restore to ${p.db.checkpoint} (the live one kept as ${p.db.keptAs})`,
+        ]
+      : []),
     ...p.warnings.map((w) => `warning: ${w}`),
   ]
 }
@@ -171,6 +186,10 @@ function reportLines(r: RollbackReport): string[] {
   return [
     ...planLines(r, false),
     ...changedDuringLines(r.changedDuring),
+    ...(r.database.before?.checkpoint
+      ? [`database copied first as checkpoint ${r.database.before.checkpoint} (\`cpo db list\`)`]
+      : []),
+    ...(r.database.before?.warning ? [`warning: ${r.database.before.warning}`] : []),
     `recorded as ${short(r.commit)} "rollback(${r.scope}): ${r.reason}"${r.revertCommit ? ` after revert commit ${short(r.revertCommit)}` : ''}`,
     ...(a.install.ran
       ? [

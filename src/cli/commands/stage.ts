@@ -11,11 +11,12 @@ const wait = (g: GlobalOptions) => (g.wait === undefined ? {} : { wait: g.wait }
 export async function start(
   g: GlobalOptions,
   stage: string | undefined,
-  o: { force?: boolean; dryRun?: boolean },
+  o: { force?: boolean; dryRun?: boolean; db?: boolean },
 ): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
   const r = await startStage(repo, stage, {
     ...wait(g),
+    ...(o.db === false ? { db: false } : {}),
     ...(o.force ? { force: true } : {}),
     ...(o.dryRun ? { dryRun: true } : {}),
   })
@@ -32,10 +33,19 @@ export async function start(
       ? [`started with --force although ${r.unmetDependencies.join(', ')} are not done`]
       : []),
     ...listLines('sidecars:', r.sidecars),
+    ...dbLines(r.db),
     `undo with: cpo undo ${r.opId}`,
   ]
   return { data: r, text: lines.join('\n') }
 }
+
+/** The automatic database checkpoint of a stage start or phase complete. */
+const dbLines = (db: { checkpoint?: string; strategy?: string; warning?: string } | undefined) =>
+  db?.warning
+    ? [`warning: ${db.warning}`]
+    : db?.checkpoint
+      ? [`database checkpoint ${db.checkpoint} (${db.strategy})`]
+      : []
 
 export async function complete(
   g: GlobalOptions,
@@ -69,13 +79,18 @@ export async function complete(
   return { data: r, text: lines.join('\n') }
 }
 
-export async function phase(g: GlobalOptions, n: string): Promise<CommandOutput> {
+export async function phase(
+  g: GlobalOptions,
+  n: string,
+  o: { db?: boolean } = {},
+): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
-  const r = await completePhase(repo, n, wait(g))
+  const r = await completePhase(repo, n, { ...wait(g), ...(o.db === false ? { db: false } : {}) })
   const lines = [
     `phase ${r.phase} complete: ${r.tag} at ${r.commit.slice(0, 10)}`,
     r.committed ? 'pending work was committed first' : 'the work tree was clean: HEAD tagged',
     ...listLines('sidecars:', r.sidecars),
+    ...dbLines(r.db),
     `undo with: cpo undo ${r.opId}`,
   ]
   return { data: r, text: lines.join('\n') }

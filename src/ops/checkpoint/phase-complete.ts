@@ -3,6 +3,7 @@ import { phaseCompleteName } from '../../core/checkpoint/names.js'
 import { sidecarNames } from '../../core/checkpoint/sidecars.js'
 import { phaseName } from '../../core/project/index.js'
 import { CpoError } from '../../errors.js'
+import { checkpointDatabaseIfConfigured, type DbHookReport } from '../db/hooks.js'
 import { readProjectDocument } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { commitPendingWork } from './commit-work.js'
@@ -16,6 +17,8 @@ export interface PhaseCompleteReport extends OperationReport {
   commit: string
   committed: string | null
   sidecars: string[]
+  /** The database checkpoint taken with it (or why not), when a database is configured. */
+  db?: DbHookReport
 }
 
 /**
@@ -25,7 +28,7 @@ export interface PhaseCompleteReport extends OperationReport {
 export async function completePhase(
   repo: Repo,
   input: string,
-  options: { wait?: number } = {},
+  options: { wait?: number; db?: boolean } = {},
 ): Promise<PhaseCompleteReport> {
   const phase = Number(input)
   const outcome = await runOperation(repo, {
@@ -73,9 +76,10 @@ export async function completePhase(
         [sidecarNames.gitRefPhase(phase)]: `${commit}\n`,
         ...(state === undefined ? {} : { [sidecarNames.statePhase(phase)]: state.text }),
       })
+      const db = await checkpointDatabaseIfConfigured(ctx, phaseCompleteName(phase), options)
       return {
         summary: `completed phase ${phase} at ${commit.slice(0, 10)}`,
-        result: { commit, committed, sidecars },
+        result: { commit, committed, sidecars, ...(db ? { db } : {}) },
         ...(work.state
           ? { after: { ...work.state, refs: { ...work.state.refs, ...tagged } } }
           : {}),

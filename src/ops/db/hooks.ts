@@ -1,6 +1,7 @@
 import { loadEngine } from '../../adapters/db/engines.js'
 import type { Repo } from '../../adapters/repo.js'
 import type { OperationContext } from '../protocol.js'
+import type { RollbackPlan } from '../rollback/plan.js'
 import { takeDbCheckpoint } from './checkpoint.js'
 import { locateDatabase } from './locate.js'
 import {
@@ -9,6 +10,7 @@ import {
   type DbRestoreOptions,
   planDbRestore,
 } from './restore.js'
+import { readDbCheckpoint } from './store.js'
 
 /** What the automatic database checkpoint of a stage start, phase complete or rollback did. */
 export interface DbHookReport {
@@ -56,11 +58,56 @@ export async function checkpointDatabaseIfConfigured(
   }
 }
 
-/** `rollback … --with-db`: the database restore, planned with the code rollback. */
-export const planRollbackDb = (
-  repo: Repo,
-  checkpoint: string,
-  options: DbRestoreOptions,
-): Promise<DbRestoreJob> => planDbRestore(repo, checkpoint, options)
+export interface RollbackDbOptions extends DbRestoreOptions {
+  /** Restore the database to the target checkpoint's copy in the same operation. */
+  withDb?: boolean
+  /** False (`--no-db`): neither restore nor checkpoint the database. */
+  db?: boolean
+}
 
-export const applyRollbackDb = applyDbRestore
+export interface RollbackDbReport {
+  /** The database restore (`--with-db`): where the live database was kept. */
+  restored?: { checkpoint: string; keptAs: string }
+  /** The copy of the live database taken before a code-only rollback. */
+  before?: DbHookReport
+}
+
+/**
+ * Adds the database half to a rollback plan: with `--with-db` the restore is planned (and
+ * refused, with nothing changed, when it cannot be done); without it, a rollback whose
+ * migrations differ warns with the exact command that puts the database back too.
+ */
+export async function withDbPlan<P extends { plan: RollbackPlan }>(
+  repo: Repo,
+  target: string,
+  planned: P,
+  options: RollbackDbOptions = {},
+): Promise<P & { db?: DbRestoreJob }> {
+  if (options.withDb && options.db !== false) {
+    const job = await planDbRestore(repo, target, options)
+    return { ...planned, plan: { ...planned.plan, db: job.plan }, db: job }
+  }
+  const { migrations, warnings } = planned.plan
+  if (!migrations.differ) return planned
+  const has = (await readDbCheckpoint(repo, target).catch(() => undefined)) !== undefined
+  const how = has
+    ? `put it back with \`cpo db restore ${target}\` (or roll back with --with-db)`
+    : `there is no database checkpoint ${target} to restore (\`cpo db list\`)`
+  const warning = `database migrations differ between now and the target (${migrations.files.length} file(s)): the database is not rolled back; ${how}`
+  const rest = warnings.filter((w) => !w.startsWith('database migrations differ'))
+  return { ...planned, plan: { ...planned.plan, warnings: [...rest, warning] } }
+}
+
+/** The database step of a rollback, before the code moves: restore, or a copy of the live one. */
+export async function rollBackDb(
+  ctx: OperationContext,
+  job: DbRestoreJob | undefined,
+  options: RollbackDbOptions = {},
+): Promise<RollbackDbReport> {
+  if (job) {
+    const { keptAs } = await applyDbRestore(ctx, job)
+    return { restored: { checkpoint: job.plan.checkpoint, keptAs } }
+  }
+  const before = await checkpointDatabaseIfConfigured(ctx, `before-rollback-${ctx.opId}`, options)
+  return before ? { before } : {}
+}
