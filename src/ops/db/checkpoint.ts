@@ -107,7 +107,7 @@ export async function takeDbCheckpoint(
     opId,
     engine: db.engine,
     redactedUrl: db.redactedUrl,
-    database: db.name,
+    database: databaseKey(repo, db),
     strategy,
     location: strategy === 'template' ? dest.location : path.relative(repo.root, dest.location),
     ...(info.bytes === undefined ? {} : { bytes: info.bytes }),
@@ -157,4 +157,14 @@ export async function parkCheckpointFiles(
       })
   }
   return path.relative(repo.root, to)
+}
+
+/**
+ * How a checkpoint names its database: a SQLite file inside the work tree relative to it (the
+ * project may move, or be restored from a backup elsewhere), anything else as it is.
+ */
+export function databaseKey(repo: Repo, db: DbLocation): string {
+  if (db.engine !== 'sqlite') return db.name
+  const rel = path.relative(repo.root, db.name)
+  return rel.startsWith('..') || path.isAbsolute(rel) ? db.name : rel
 }

@@ -96,6 +96,8 @@ export const dbEffectHandler: EffectHandler = {
     } else {
       await run(back as never, () => engine.rename(db, effect.keptAs, effect.live))
     }
+    // A copy staged but never swapped in is cpo's own scratch database.
+    if (await engine.exists(db, effect.staged)) await engine.drop(db, effect.staged)
   },
   describe(raw: Effect) {
     const effect = raw as unknown as DbEffect

@@ -65,9 +65,7 @@ function restoreFitting(
   files: string[],
 ): string | undefined {
   const inTree = new Set(files)
-  return checkpoints
-    .filter((c) => c.database === found.location?.name && c.migrations.every((m) => inTree.has(m)))
-    .at(-1)?.checkpoint
+  return checkpoints.filter((c) => c.migrations.every((m) => inTree.has(m))).at(-1)?.checkpoint
 }
 
 export interface DbListEntry {

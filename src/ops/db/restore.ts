@@ -6,6 +6,7 @@ import type { Repo } from '../../adapters/repo.js'
 import { ignoredPaths } from '../../adapters/rollback-git.js'
 import { CpoError } from '../../errors.js'
 import type { OperationContext } from '../protocol.js'
+import { databaseKey } from './checkpoint.js'
 import type { DbEffect } from './effect.js'
 import { type DbLocator, type LocateOptions, requireDatabase } from './locate.js'
 import { sideName } from './side-names.js'
@@ -56,7 +57,7 @@ export async function planDbRestore(
   const found = await requireDatabase(repo, options)
   const db = found.location
   const engine = await loadEngine(db.engine)
-  checkSameDatabase(meta, db)
+  checkSameDatabase(meta, db, databaseKey(repo, db))
   const probe = await engine.probe(db)
   if (!probe.reachable && probe.problem && probe.problem.code !== 'DB_NOT_FOUND') {
     throw new CpoError(probe.problem.code, 'external', probe.problem.message, {
@@ -131,8 +132,8 @@ export async function applyDbRestore(
   return { keptAs }
 }
 
-function checkSameDatabase(meta: DbCheckpointMeta, db: DbLocation): void {
-  if (meta.engine === db.engine && meta.database === db.name) return
+function checkSameDatabase(meta: DbCheckpointMeta, db: DbLocation, key: string): void {
+  if (meta.engine === db.engine && meta.database === key) return
   throw new CpoError(
     'DB_CHECKPOINT_OTHER_DATABASE',
     'conflict',
