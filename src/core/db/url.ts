@@ -51,7 +51,8 @@ export function parseDbUrl(raw: string, baseDir: string): ParsedDbUrl | undefine
 function parsePostgres(url: string): ParsedDbUrl | undefined {
   let parsed: URL
   try {
-    parsed = new URL(url)
+    // `postgres://user@/db?host=/run/sock` (a socket, no host) is valid for libpq, not for URL.
+    parsed = new URL(url.replace(/^(\w+:\/\/(?:[^/@]*@)?)\//, '$1localhost/'))
   } catch {
     return undefined
   }
