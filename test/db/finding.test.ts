@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { readDrizzleConfig, readPrismaSchema } from '../../src/core/db/config-files.js'
 import { parseDbUrl, redactUrl } from '../../src/core/db/url.js'
-import { cpo, makeRepo, sh, writeFiles } from '../helpers/repo.js'
+import { cpo, makeRepo, sh } from '../helpers/repo.js'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 

@@ -45,7 +45,7 @@ export async function dbStatus(repo: Repo, options: LocateOptions = {}): Promise
   report.probe = await engine.probe(location)
   if (report.probe.reachable && found.migrations && found.migrations.layout !== 'none') {
     const truth = await migrationTruth(repo.root, engine, location, found.migrations)
-    const fit = restoreFitting(checkpoints, found, truth.files)
+    const fit = restoreFitting(checkpoints, truth.files)
     report.migrations = fit
       ? await migrationTruth(repo.root, engine, location, found.migrations, {
           restore: `cpo db restore ${fit}`,
@@ -59,11 +59,7 @@ export async function dbStatus(repo: Repo, options: LocateOptions = {}): Promise
  * The newest database checkpoint whose applied migrations are all in the tree: restoring it
  * brings the database back to what the code knows.
  */
-function restoreFitting(
-  checkpoints: DbCheckpointMeta[],
-  found: LocatedDb,
-  files: string[],
-): string | undefined {
+function restoreFitting(checkpoints: DbCheckpointMeta[], files: string[]): string | undefined {
   const inTree = new Set(files)
   return checkpoints.filter((c) => c.migrations.every((m) => inTree.has(m))).at(-1)?.checkpoint
 }
