@@ -25,10 +25,14 @@ export const BACKUP_FAILPOINTS = ['backup-streaming', 'backup-archive-written'] 
 /** Stage start and complete: the state file has been read and is about to be written. */
 export const STATE_FAILPOINTS = ['state-read'] as const
 
+/** A database restore: staged beside the live one, live moved aside, staged moved in. */
+export const DB_FAILPOINTS = ['db-staged', 'db-swapped-live', 'db-swapped'] as const
+
 export const FAILPOINTS = [
   ...OPERATION_FAILPOINTS,
   ...BACKUP_FAILPOINTS,
   ...STATE_FAILPOINTS,
+  ...DB_FAILPOINTS,
 ] as const
 
 export type Failpoint = (typeof FAILPOINTS)[number]

@@ -211,6 +211,7 @@ export function buildProgram(json = false): Command {
     .command('start [stage]')
     .description('checkpoint, then mark a stage in progress (default: next stage ready to start)')
     .option('--force', 'start although dependencies are not done or it was started before')
+    .option('--no-db', 'do not checkpoint the database')
     .option('--dry-run', 'print the plan, change nothing')
     .action(act(async () => (await import('./commands/stage.js')).start))
   stage
@@ -253,6 +254,7 @@ export function buildProgram(json = false): Command {
     )
     .option('--force', 'complete a phase ahead of the current one, or phase 3 with stages open')
     .option('--dry-run', 'print the plan, change nothing')
+    .option('--no-db', 'do not checkpoint the database')
     .action(act(async () => (await import('./commands/stage.js')).phase))
 
   checkpoint
@@ -287,6 +289,10 @@ export function buildProgram(json = false): Command {
       .option('--verify', 'run the verification commands afterwards and report')
       .option('--backup', 'write a full backup (cpo backup create) before anything changes')
       .option('--notify <webhook>', 'POST a JSON message about the rollback to this URL first')
+      .option('--with-db', "restore the database to the target checkpoint's copy too (undoable)")
+      .option('--no-db', 'leave the database alone (no copy of it before the rollback)')
+      .option('--remote', 'with --with-db: allow a server that is not local')
+      .option('--db-url <url>', 'the database (default: DATABASE_URL, .env files, ORM config)')
   }
   rollbackFlags(
     rollback
@@ -366,6 +372,52 @@ export function buildProgram(json = false): Command {
     .description('set stage statuses, stories and currentStage to what git shows (undoable)')
     .option('--dry-run', 'print the changes, change nothing')
     .action(act(async () => (await import('./commands/state.js')).repair))
+
+  const db = program
+    .command('db')
+    .description(
+      'database checkpoints, restores and migration truth (subcommands: status, checkpoint, …)',
+    )
+  const dbUrl = (c: Command) =>
+    c.option('--db-url <url>', 'the database (default: DATABASE_URL, .env files, ORM config)')
+  dbUrl(db.command('status'))
+    .description('engine, ORM, URL (password masked), tools and applied vs. tree migrations')
+    .action(act(async () => (await import('./commands/db.js')).status))
+  dbUrl(db.command('checkpoint [name]'))
+    .description('copy the live database with its schema and applied migrations (journaled)')
+    .option('--strategy <kind>', 'auto (default), template or dump (PostgreSQL), file (SQLite)')
+    .option('--terminate-connections', 'end other sessions a template copy needs gone')
+    .option('--dry-run', 'print the plan, change nothing')
+    .action(act(async () => (await import('./commands/db.js')).checkpoint))
+  dbUrl(db.command('restore <checkpoint>'))
+    .description("make the live database the checkpoint's (built beside it, swapped; undoable)")
+    .option('--remote', 'allow restoring a server that is not local')
+    .option('--terminate-connections', 'end other sessions the swap needs gone')
+    .option('--reason <text>', 'why (recorded in the journal)')
+    .option('--dry-run', 'print the plan (and the rows a remote restore replaces), change nothing')
+    .action(act(async () => (await import('./commands/db.js')).restore))
+  db.command('list')
+    .description('database checkpoints, oldest first (no server needed)')
+    .action(act(async () => (await import('./commands/db.js')).list))
+  const dbPrune = db
+    .command('prune')
+    .description('remove database checkpoint copies by keep rules (as backup prune)')
+    .option('--dry-run', 'print what would be kept and removed; remove nothing')
+  for (const [flag, what] of [
+    ['--keep-last <n>', 'keep the newest n'],
+    ['--keep-hourly <n>', 'keep the newest of each of the last n hours'],
+    ['--keep-daily <n>', 'keep the newest of each of the last n days'],
+    ['--keep-weekly <n>', 'keep the newest of each of the last n weeks'],
+    ['--keep-monthly <n>', 'keep the newest of each of the last n months'],
+    ['--keep-yearly <n>', 'keep the newest of each of the last n years'],
+    ['--keep-within-days <n>', 'keep every one within n days of the newest'],
+  ] as const) {
+    dbPrune.option(flag, what)
+  }
+  dbPrune.action(act(async () => (await import('./commands/db.js')).prune))
+  dbUrl(db.command('diff <a> [b]'))
+    .description('schema differences between two database checkpoints, or one and live (default)')
+    .action(act(async () => (await import('./commands/db.js')).diff))
 
   addHelpFooters(program)
   return program

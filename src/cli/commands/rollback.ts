@@ -25,6 +25,10 @@ interface Flags {
   verify?: boolean
   backup?: boolean
   notify?: string
+  withDb?: boolean
+  db?: boolean
+  remote?: boolean
+  dbUrl?: string
 }
 
 type Run = (options: RollbackOptions) => Promise<RollbackOutcome>
@@ -100,6 +104,12 @@ async function rollback(g: GlobalOptions, o: Flags, run: Run): Promise<CommandOu
     checklist: {
       ...(o.backup ? { backup: true } : {}),
       ...(o.notify === undefined ? {} : { notify: o.notify }),
+    },
+    db: {
+      ...(o.withDb ? { withDb: true } : {}),
+      ...(o.db === false ? { db: false } : {}),
+      ...(o.remote ? { remote: true } : {}),
+      ...(o.dbUrl === undefined ? {} : { dbUrl: o.dbUrl }),
     },
   }
   if (o.dryRun) {
@@ -179,6 +189,11 @@ function planLines(p: RollbackPlan, dry: boolean): string[] {
     p.dependencies.differ
       ? `dependencies differ (${p.dependencies.lockfiles.join(', ')}): ${p.dependencies.packageManager} install ${dry ? 'will run' : 'ran'} unless --no-install`
       : 'dependencies: the lockfile is the same',
+    ...(p.db
+      ? [
+          `database ${p.db.redactedUrl}: ${would}restore to ${p.db.checkpoint} (the live one kept as ${p.db.keptAs})`,
+        ]
+      : []),
     ...p.warnings.map((w) => `warning: ${w}`),
   ]
 }
@@ -192,6 +207,10 @@ function reportLines(r: RollbackReport): string[] {
   return [
     ...planLines(r, false),
     ...changedDuringLines(r.changedDuring),
+    ...(r.database.before?.checkpoint
+      ? [`database copied first as checkpoint ${r.database.before.checkpoint} (\`cpo db list\`)`]
+      : []),
+    ...(r.database.before?.warning ? [`warning: ${r.database.before.warning}`] : []),
     `recorded as ${short(r.commit)} "rollback(${r.scope}): ${r.reason}"${r.revertCommit ? ` after revert commit ${short(r.revertCommit)}` : ''}`,
     ...(a.install.ran
       ? [

@@ -12,11 +12,12 @@ const wait = (g: GlobalOptions) => (g.wait === undefined ? {} : { wait: g.wait }
 export async function start(
   g: GlobalOptions,
   stage: string | undefined,
-  o: { force?: boolean; dryRun?: boolean },
+  o: { force?: boolean; dryRun?: boolean; db?: boolean },
 ): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
   const r = await startStage(repo, stage, {
     ...wait(g),
+    ...(o.db === false ? { db: false } : {}),
     ...(o.force ? { force: true } : {}),
     ...(o.dryRun ? { dryRun: true } : {}),
   })
@@ -33,10 +34,19 @@ export async function start(
       ? [`started with --force although ${r.unmetDependencies.join(', ')} are not done`]
       : []),
     ...listLines('sidecars:', r.sidecars),
+    ...dbLines(r.db),
     `undo with: cpo undo ${r.opId}`,
   ]
   return { data: planned(r), text: lines.join('\n') }
 }
+
+/** The automatic database checkpoint of a stage start or phase complete. */
+const dbLines = (db: { checkpoint?: string; strategy?: string; warning?: string } | undefined) =>
+  db?.warning
+    ? [`warning: ${db.warning}`]
+    : db?.checkpoint
+      ? [`database checkpoint ${db.checkpoint} (${db.strategy})`]
+      : []
 
 export async function complete(
   g: GlobalOptions,
@@ -73,13 +83,14 @@ export async function complete(
 export async function phase(
   g: GlobalOptions,
   n: string,
-  o: { force?: boolean; dryRun?: boolean },
+  o: { force?: boolean; dryRun?: boolean; db?: boolean },
 ): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
   const r = await completePhase(repo, n, {
     ...wait(g),
     ...(o.force ? { force: true } : {}),
     ...(o.dryRun ? { dryRun: true } : {}),
+    ...(o.db === false ? { db: false } : {}),
   })
   const p = r.dryRun ? r.plan : r
   const writes = Object.entries(p.writes).map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
@@ -102,6 +113,7 @@ export async function phase(
     r.committed ? 'pending work was committed first' : 'the work tree was clean: HEAD tagged',
     ...forced,
     ...listLines('sidecars:', r.sidecars),
+    ...dbLines(r.db),
     `undo with: cpo undo ${r.opId}`,
   ]
   return { data: r, text: lines.join('\n') }

@@ -12,6 +12,7 @@ import {
   projectPhase,
 } from '../../core/project/index.js'
 import { CpoError } from '../../errors.js'
+import { checkpointDatabaseIfConfigured, type DbHookReport } from '../db/hooks.js'
 import { readProjectDocument } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { type CommittedWork, commitPendingWork } from './commit-work.js'
@@ -35,6 +36,8 @@ export interface PhaseCompleteReport extends OperationReport, PhaseCompletePlan 
   commit: string
   committed: string | null
   sidecars: string[]
+  /** The database checkpoint taken with it (or why not), when a database is configured. */
+  db?: DbHookReport
 }
 
 export interface PhaseCompleteOptions {
@@ -42,6 +45,8 @@ export interface PhaseCompleteOptions {
   force?: boolean
   dryRun?: boolean
   wait?: number
+  /** False: no database checkpoint (--no-db). */
+  db?: boolean
 }
 
 /**
@@ -120,9 +125,10 @@ export async function completePhase(
         [sidecarNames.gitRefPhase(phase)]: `${commit}\n`,
         ...(state === undefined ? {} : { [sidecarNames.statePhase(phase)]: state.text }),
       })
+      const db = await checkpointDatabaseIfConfigured(ctx, phaseCompleteName(phase), options)
       return {
         summary: `completed phase ${phase} at ${commit.slice(0, 10)}`,
-        result: { commit, committed, sidecars },
+        result: { commit, committed, sidecars, ...(db ? { db } : {}) },
         ...(known ? { after: { ...known, refs: { ...known.refs, ...tagged } } } : {}),
       }
     },

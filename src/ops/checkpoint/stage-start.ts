@@ -16,6 +16,7 @@ import {
 } from '../../core/project/index.js'
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
+import { checkpointDatabaseIfConfigured, type DbHookReport } from '../db/hooks.js'
 import { PROJECT_FILE } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { commitPendingWork } from './commit-work.js'
@@ -28,6 +29,8 @@ export interface StageStartOptions {
   force?: boolean
   wait?: number
   dryRun?: boolean
+  /** False (`--no-db`): no database checkpoint. */
+  db?: boolean
 }
 
 export interface StageStartPlan {
@@ -45,6 +48,8 @@ export interface StageStartReport extends OperationReport, StageStartPlan {
   commit: string
   sidecars: string[]
   startedAt: string
+  /** The database checkpoint taken with it (or why not), when a database is configured. */
+  db?: DbHookReport
 }
 
 /**
@@ -145,6 +150,7 @@ export async function startStage(
         [sidecarNames.gitStatus(n)]: porcelainV1(ctx.scan.status.records, ctx.settings.quotePath),
         ...(env === undefined ? {} : { [sidecarNames.env(n)]: env.text }),
       })
+      const db = await checkpointDatabaseIfConfigured(ctx, name, options)
       failpoint('state-read')
       const startedAt = new Date().toISOString()
       const started = updateStage(doc, plan.stage.id, { status: 'in_progress', startedAt })
@@ -163,7 +169,7 @@ export async function startStage(
       }
       return {
         summary: `started stage ${plan.stage.id} at ${commit.slice(0, 10)}`,
-        result: { commit, sidecars, startedAt },
+        result: { commit, sidecars, startedAt, ...(db ? { db } : {}) },
         ...(after ? { after } : {}),
       }
     },

@@ -31,6 +31,7 @@ import {
   withDependents,
 } from '../../core/rollback/index.js'
 import { CpoError } from '../../errors.js'
+import type { DbRestorePlan } from '../db/restore.js'
 import { PROGRESS_FILE, PROJECT_FILE } from '../project-file.js'
 import type { RollbackTarget } from './target.js'
 
@@ -65,6 +66,8 @@ export interface RollbackPlan {
   }
   dependencies: { differ: boolean; lockfiles: string[]; packageManager: string | null }
   migrations: { differ: boolean; files: string[] }
+  /** `--with-db`: the database restore that runs with the code rollback (src/ops/db/). */
+  db?: DbRestorePlan
   /** Submodule directories with content the target lacks: left in place, never deleted. */
   kept: KeptPath[]
   /** Whether the target's commit had a state file (without one every stage becomes pending). */

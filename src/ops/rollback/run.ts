@@ -17,6 +17,7 @@ import {
 } from '../../core/rollback/index.js'
 import { CpoError } from '../../errors.js'
 import { listCheckpoints } from '../checkpoint/list.js'
+import { type RollbackDbOptions, rollBackDb, withDbPlan } from '../db/hooks.js'
 import { PROGRESS_FILE, PROJECT_FILE, requireProjectDocument } from '../project-file.js'
 import {
   captureDuring,
@@ -41,6 +42,8 @@ export interface RollbackOptions {
   wait?: number
   /** A full backup first (--backup), a webhook told (--notify): ops/rollback/checklist.ts. */
   checklist?: ChecklistOptions
+  /** Database options (src/ops/db/hooks.ts): `withDb` restores it with the code. */
+  db?: RollbackDbOptions
 }
 
 export interface RollbackReport extends OperationReport, RollbackPlan {
@@ -54,6 +57,8 @@ export interface RollbackReport extends OperationReport, RollbackPlan {
   recovery: { undo: string; paths: string | null }
   /** Paths that changed while the rollback ran, kept in the snapshots named. */
   changedDuring: RestoreResult['changedDuring']
+  /** The database restored with the code (`--with-db`) or checkpointed before it. */
+  database: import('../db/hooks.js').RollbackDbReport
   after: AfterReport
   /** Every item of the before and after checklists, with its evidence. */
   checklist: ChecklistItem[]
@@ -108,14 +113,16 @@ export async function runRollback(
           { hint: 'Check it with --dry-run, then pass --yes to roll back to it.' },
         )
       }
-      return planRollback(r, target, today, checkpoints, {
+      const planned = await planRollback(r, target, today, checkpoints, {
         reason,
         mode: options.mode,
         scan: scan(),
       })
+      return withDbPlan(r, target.name, planned, options.db)
     },
-    apply: async (ctx, { plan, payload }) => {
+    apply: async (ctx, { plan, payload, db }) => {
       checklist = beforeItems(plan, ctx.before.id, steps)
+      const dbDone = await rollBackDb(ctx, db, options.db)
       const done = await rollBack(ctx, plan, payload, reason, checklistEntryLines(checklist))
       return {
         summary: `rolled back ${plan.scope} to ${plan.target.name} (${plan.mode})`,
@@ -124,6 +131,7 @@ export async function runRollback(
           revertCommit: done.revertCommit,
           kept: done.restored.kept,
           changedDuring: done.restored.changedDuring,
+          database: dbDone,
         },
         changedDuring: done.restored.changedDuring,
         ...(done.state ? { after: done.state } : {}),

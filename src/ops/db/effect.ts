@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto'
+import { promises as fsp } from 'node:fs'
+import { loadEngine } from '../../adapters/db/engines.js'
+import type { DbEngineName, DbLocation } from '../../adapters/db/types.js'
+import type { Repo } from '../../adapters/repo.js'
+import { newId } from '../../core/ids.js'
+import type { Effect } from '../../core/journal.js'
+import { CpoError } from '../../errors.js'
+import type { EffectHandler } from '../effects.js'
+import { type DbLocator, requireDatabase } from './locate.js'
+import { sideName } from './side-names.js'
+
+/**
+ * A database swap (restore): `staged` was built from a copy, then live → `keptAs` and
+ * staged → live. Or files parked (a checkpoint's copies moved aside when it is deleted).
+ * Holds no secret: the locator says where the URL came from, not what it is.
+ */
+export type DbEffect =
+  | {
+      kind: 'db'
+      action: 'swap'
+      engine: DbEngineName
+      locator: DbLocator
+      live: string
+      keptAs: string
+      staged: string
+    }
+  | { kind: 'db'; action: 'park'; moves: Array<{ from: string; to: string }> }
+
+/** The live database again, from the effect alone (a SQLite path) or from where its URL came. */
+async function relocate(
+  repo: Repo,
+  effect: Extract<DbEffect, { action: 'swap' }>,
+): Promise<DbLocation> {
+  if (effect.engine === 'sqlite') {
+    return {
+      engine: 'sqlite',
+      url: effect.live,
+      redactedUrl: `file:${effect.live}`,
+      name: effect.live,
+      local: true,
+    }
+  }
+  const found = await requireDatabase(repo).catch(() => undefined)
+  if (found?.location.engine === effect.engine && found.location.name === effect.live)
+    return found.location
+  throw new CpoError(
+    'DB_LOCATOR_FAILED',
+    'external',
+    `cannot reach ${effect.engine} database ${effect.live} again (its URL came from ${effect.locator.source})`,
+    {
+      hint: `Set DATABASE_URL to the server holding ${effect.live} (as when the restore ran), then run the command again.`,
+    },
+  )
+}
+
+const exists = (file: string) =>
+  fsp.lstat(file).then(
+    () => true,
+    () => false,
+  )
+
+/**
+ * Reverting reads the world first, so it is right for a finished swap, for one a crash
+ * interrupted between its two renames, and for one that never got past staging:
+ * - keptAs there and live there: swap back, the restored database kept as `__cpo_undone_…`;
+ * - keptAs there, live missing (crash between the renames): rename keptAs back;
+ * - keptAs missing: the live database was never moved; only a staged copy may be left.
+ */
+export const dbEffectHandler: EffectHandler = {
+  async revert(repo: Repo, raw: Effect, run) {
+    const effect = raw as unknown as DbEffect
+    if (effect.action === 'park') {
+      const back = effect.moves.map((m) => ({ from: m.to, to: m.from }))
+      const todo: typeof back = []
+      for (const m of back) if ((await exists(m.from)) && !(await exists(m.to))) todo.push(m)
+      if (todo.length === 0) return
+      const again: DbEffect = { kind: 'db', action: 'park', moves: todo }
+      await run(again as never, async () => {
+        for (const m of todo) await fsp.rename(m.from, m.to)
+      })
+      return
+    }
+    const db = await relocate(repo, effect)
+    const engine = await loadEngine(effect.engine)
+    if (!(await engine.exists(db, effect.keptAs))) {
+      if (await engine.exists(db, effect.staged)) await engine.drop(db, effect.staged)
+      return
+    }
+    const undone = sideName(repo, db, `undone_${newId(new Date(), randomBytes(2).toString('hex'))}`)
+    const back: DbEffect = { ...effect, keptAs: undone, staged: effect.keptAs }
+    if (await engine.exists(db, effect.live)) {
+      await run(back as never, () =>
+        engine.swap(db, effect.keptAs, undone, { terminateConnections: true }),
+      )
+    } else {
+      await run(back as never, () => engine.rename(db, effect.keptAs, effect.live))
+    }
+    // A copy staged but never swapped in is cpo's own scratch database.
+    if (await engine.exists(db, effect.staged)) await engine.drop(db, effect.staged)
+  },
+  describe(raw: Effect) {
+    const effect = raw as unknown as DbEffect
+    if (effect.action === 'park')
+      return `put ${effect.moves.length} database checkpoint file(s) back`
+    return `put database ${effect.live} back as it was (from ${effect.keptAs})`
+  },
+}
+
+export default dbEffectHandler
