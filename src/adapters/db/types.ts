@@ -1,0 +1,94 @@
+// src/adapters/db/types.ts
+export type DbEngineName = 'postgres' | 'sqlite'
+
+/**
+ * A database cpo found. `url` may hold a password: never print, journal, store or pass it on a
+ * command line (postgres tools get it through PGPASSWORD/PG* env vars); show `redactedUrl`.
+ */
+export interface DbLocation {
+  engine: DbEngineName
+  url: string
+  redactedUrl: string
+  /** postgres: the database name; sqlite: the absolute file path */
+  name: string
+  /** localhost, 127.0.0.0/8, ::1, a unix socket, or a sqlite file: restores need no --remote */
+  local: boolean
+}
+
+export interface DbTool {
+  name: string
+  path?: string
+  version?: string
+  problem?: string
+}
+
+export interface DbProbe {
+  reachable: boolean
+  /** CpoError-style code: DB_UNREACHABLE, DB_AUTH_FAILED, DB_NOT_FOUND, DB_TOOL_MISSING, DB_TOOL_TOO_OLD */
+  problem?: { code: string; message: string; hint: string }
+  serverVersion?: string
+  tools: DbTool[]
+}
+
+export type DbCopyStrategy = 'dump' | 'template' | 'file'
+
+/** A copy of a database: a file (dump, sqlite file) or a database on the same server (template). */
+export interface DbCopyRef {
+  strategy: DbCopyStrategy
+  /** absolute file path (dump, file) or database name (template) */
+  location: string
+}
+
+export interface DbCopyInfo extends DbCopyRef {
+  bytes?: number
+  sha256?: string
+}
+
+export interface DbSession {
+  pid: number
+  application: string
+  user?: string
+  since?: string
+}
+
+export interface DbEngine {
+  probe(db: DbLocation): Promise<DbProbe>
+  /** Other sessions on the database (postgres); [] for sqlite. */
+  sessions(db: DbLocation): Promise<DbSession[]>
+  /**
+   * Copies the live database to `dest` (a file path or a database name) without disturbing it:
+   * written under a temporary name, checked (pg_restore --list / quick_check), fsynced, renamed.
+   * Never leaves a partial copy under `dest`.
+   */
+  copy(
+    db: DbLocation,
+    dest: DbCopyRef,
+    options?: { terminateConnections?: boolean },
+  ): Promise<DbCopyInfo>
+  /** Proves a copy can be read; throws a CpoError naming what is wrong. */
+  verifyCopy(db: DbLocation, copy: DbCopyRef): Promise<void>
+  /** Deterministic schema text (postgres: pg_dump -s -O -x without comments/SET/\restrict; sqlite: sqlite_master sorted). */
+  schema(db: DbLocation): Promise<string>
+  rowCounts(db: DbLocation): Promise<Record<string, number>>
+  /** Rows of a read-only query as JSON objects (migration tables); [] when the table is missing. */
+  query(db: DbLocation, sql: string): Promise<Record<string, unknown>[]>
+  /**
+   * Builds a database from `copy` beside the live one, as `staged` (a database name or a file
+   * path); never touches the live database. A failure leaves no `staged` behind.
+   */
+  stage(db: DbLocation, copy: DbCopyRef, staged: string): Promise<void>
+  /**
+   * Renames live → keptAs and staged → live (postgres: two ALTER DATABASE … RENAME; sqlite: the
+   * file with its -wal/-shm). Needs no other session on live (`terminateConnections` ends them).
+   */
+  swap(
+    db: DbLocation,
+    staged: string,
+    keptAs: string,
+    options?: { terminateConnections?: boolean },
+  ): Promise<void>
+  exists(db: DbLocation, nameOrPath: string): Promise<boolean>
+  drop(db: DbLocation, nameOrPath: string): Promise<void>
+  /** Databases/files whose name starts with the prefix (template copies, kept databases). */
+  list(db: DbLocation, prefix: string): Promise<string[]>
+}
