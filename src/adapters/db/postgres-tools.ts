@@ -48,14 +48,15 @@ export const majorOf = (version: string | undefined): number | undefined => {
 /**
  * Finds a tool on PATH and in the versioned directories and keeps the newest major version:
  * pg_dump refuses a server newer than itself, and a newer one reads every older server.
- * On a tie the one on PATH wins (it is what the user runs).
+ * On a tie the versioned directory wins: on Debian /usr/bin/pg_dump is a Perl wrapper that
+ * costs ~150 ms per call before it runs the same binary.
  */
 export async function findTool(
   name: ToolName,
   env: NodeJS.ProcessEnv,
   dirs: string[],
 ): Promise<FoundTool> {
-  const candidates = [onPath(name, env.PATH), ...dirs.map((d) => onPath(name, d))].filter(
+  const candidates = [...dirs.map((d) => onPath(name, d)), onPath(name, env.PATH)].filter(
     (c, i, all): c is string => c !== undefined && all.indexOf(c) === i,
   )
   let best: FoundTool | undefined
