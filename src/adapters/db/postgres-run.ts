@@ -84,6 +84,11 @@ const PATTERNS: [RegExp, string, string][] = [
     'DB_PERMISSION',
     'The database user needs CREATEDB (and to own the database): `ALTER ROLE <user> CREATEDB`, or use --strategy dump.',
   ],
+  [
+    /permission denied for (table|schema|sequence|view|materialized view|function|large object)/i,
+    'DB_PERMISSION',
+    "The database user must be able to read every object (pg_dump reads them all): use the owner's URL or GRANT SELECT on what the message names.",
+  ],
 ]
 
 /** The first lines of a tool's error output, with any occurrence of the password masked. */
