@@ -345,7 +345,12 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): DbEng
     )
   }
 
-  async function stage(db: DbLocation, copy: DbCopyRef, staged: string): Promise<void> {
+  async function stage(
+    db: DbLocation,
+    copy: DbCopyRef,
+    staged: string,
+    schemaOnly = false,
+  ): Promise<void> {
     checkIdentifier(staged)
     if (await exists(db, staged)) {
       throw new CpoError('DB_EXISTS', 'conflict', `a database named ${staged} already exists`, {
@@ -383,6 +388,7 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): DbEng
       // libpq reads a conninfo string here, so any database name is safe; the rest comes from env.
       const target = `dbname='${staged.replace(/[\\']/g, (c) => `\\${c}`)}'`
       const args = [
+        ...(schemaOnly ? ['--schema-only'] : []),
         '--single-transaction',
         '--exit-on-error',
         '--no-owner',
@@ -581,7 +587,8 @@ COMMIT;\n`,
       return JSON.parse(r.stdout.trim() || '[]') as Record<string, unknown>[]
     },
 
-    stage,
+    stage: (db, copy, staged) => stage(db, copy, staged),
+    stageSchema: (db, copy, staged) => stage(db, copy, staged, true),
     swap,
     exists: (db, name) => exists(db, name),
 

@@ -146,3 +146,18 @@ export function postgresEnv(parsed: PostgresUrl, database: string): Record<strin
   }
   return env
 }
+
+/**
+ * The same URL pointing at another database on the same server (a scratch or copy database),
+ * with every other part, the password included, unchanged.
+ */
+export function withDatabase(url: string, database: string): string {
+  const start = url.indexOf('//') + 2
+  const end = url.slice(start).search(/[?#]/)
+  const tail = end < 0 ? '' : url.slice(start + end)
+  const head = end < 0 ? url.slice(start) : url.slice(start, start + end)
+  const slash = head.indexOf('/')
+  const authority = slash < 0 ? head : head.slice(0, slash)
+  const query = tail.replace(/([?&]dbname=)[^&#]*/i, `$1${encodeURIComponent(database)}`)
+  return `${url.slice(0, start)}${authority}/${encodeURIComponent(database)}${query}`
+}
