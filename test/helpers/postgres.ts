@@ -50,6 +50,24 @@ function freePort(): Promise<number> {
 
 const asRoot = process.getuid?.() === 0
 
+/**
+ * Stops for every cluster this file started. Hooks registered inside a beforeAll are not run by
+ * vitest, so the clean-up is registered here, when the helper loads; the exit and signal hooks
+ * cover a worker that ends without running afterAll.
+ */
+const running: (() => void)[] = []
+const stopAll = (): void => {
+  for (const stop of running.splice(0)) stop()
+}
+afterAll(stopAll)
+process.once('exit', stopAll)
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    stopAll()
+    process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15))
+  })
+}
+
 function asServerUser(cmd: string, args: string[]): string[] {
   return asRoot ? ['runuser', '-u', 'postgres', '--', cmd, ...args] : [cmd, ...args]
 }
@@ -121,8 +139,7 @@ export async function startCluster(): Promise<Cluster> {
     spawnSync(cmd as string, args, { stdio: 'ignore', cwd: os.tmpdir() })
     fs.rmSync(root, { recursive: true, force: true })
   }
-  process.once('exit', stop)
-  afterAll(stop)
+  running.push(stop)
 
   const psql = path.join(bin, 'psql')
   const cluster: Cluster = {
