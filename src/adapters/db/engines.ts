@@ -7,6 +7,7 @@ import type { DbEngine, DbEngineName } from './types.js'
  */
 const ENGINES: Partial<Record<DbEngineName, () => Promise<{ default: DbEngine }>>> = {
   sqlite: () => import('./sqlite.js'),
+  postgres: () => import('./postgres.js'),
 }
 
 export async function loadEngine(name: DbEngineName): Promise<DbEngine> {

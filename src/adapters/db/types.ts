@@ -93,6 +93,11 @@ export interface DbEngine {
    * between the two renames of `swap`).
    */
   rename(db: DbLocation, from: string, to: string): Promise<void>
+  /**
+   * Like `stage`, with the copy's schema only and no rows (postgres: a scratch database for
+   * `cpo db down-sql`). Optional: an engine without it is staged in full.
+   */
+  stageSchema?(db: DbLocation, copy: DbCopyRef, staged: string): Promise<void>
   exists(db: DbLocation, nameOrPath: string): Promise<boolean>
   drop(db: DbLocation, nameOrPath: string): Promise<void>
   /** Databases/files whose name starts with the prefix (template copies, kept databases). */
