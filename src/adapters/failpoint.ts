@@ -25,8 +25,15 @@ export const BACKUP_FAILPOINTS = ['backup-streaming', 'backup-archive-written'] 
 /** Stage start and complete: the state file has been read and is about to be written. */
 export const STATE_FAILPOINTS = ['state-read'] as const
 
+/**
+ * A production rollback, inside its effect: the platform took the request / its job is final.
+ * Kept apart from OPERATION_FAILPOINTS, which every snapshot-restoring operation passes.
+ */
+export const DEPLOY_FAILPOINTS = ['deploy-requested', 'deploy-followed'] as const
+
 export const FAILPOINTS = [
   ...OPERATION_FAILPOINTS,
+  ...DEPLOY_FAILPOINTS,
   ...BACKUP_FAILPOINTS,
   ...STATE_FAILPOINTS,
 ] as const

@@ -26,7 +26,9 @@ export interface EffectHandler {
  * Every kind of effect and where its handler lives, loaded only when an effect of that kind has
  * to be reverted. A new kind is one line here plus its module.
  */
-const HANDLERS: Record<string, () => Promise<EffectHandler>> = {}
+const HANDLERS: Record<string, () => Promise<EffectHandler>> = {
+  deploy: async () => (await import('./deploy/effect.js')).deployHandler,
+}
 
 /** For a library caller that runs its own operations through runOperation. */
 export function registerEffectKind(kind: string, load: () => Promise<EffectHandler>): void {

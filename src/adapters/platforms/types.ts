@@ -4,74 +4,21 @@
  * line in ./index.ts.
  */
 
-/** Every platform cpo knows how to detect; an adapter may not exist yet for all of them. */
-export const PLATFORM_NAMES = [
-  'local',
-  'vercel',
-  'railway',
-  'digitalocean',
-  'netlify',
-  'render',
-  'heroku',
-  'cloudflare',
-] as const
+export type {
+  Deployment,
+  DeploymentConfig,
+  DeploymentState,
+  Pitfall,
+  PlatformName,
+} from '../../core/deploy/types.js'
+export { PLATFORM_NAMES, serves } from '../../core/deploy/types.js'
 
-export type PlatformName = (typeof PLATFORM_NAMES)[number]
-
-/**
- * The `deployment` block of master-project.json or cpo.config.json, or what detection found.
- * Ids only, never a token: tokens come from the environment. Each platform reads the fields it
- * needs and says which one is missing.
- */
-export interface DeploymentConfig {
-  platform: PlatformName
-  /** Vercel project id or name, Railway project, Cloudflare Pages project. */
-  projectId?: string
-  /** Vercel team (`?teamId=`). */
-  teamId?: string
-  /** Railway and Render service. */
-  serviceId?: string
-  /** Railway environment. */
-  environmentId?: string
-  /** DigitalOcean app id, Heroku app name. */
-  appId?: string
-  /** Netlify site. */
-  siteId?: string
-  /** Cloudflare or Netlify account. */
-  accountId?: string
-  /** Cloudflare Worker script name. */
-  scriptName?: string
-  /** Checked after a rollback and an undo: 2xx means healthy. */
-  healthUrl?: string
-  /** `local` only: the deploy directory, relative to the repository (default `.deploy`). */
-  path?: string
-}
-
-/** A platform's state names mapped onto the few cpo reasons about. */
-export type DeploymentState = 'ready' | 'building' | 'failed' | 'canceled' | 'removed' | 'unknown'
-
-export interface Deployment {
-  id: string
-  /** ISO time the deployment was created. */
-  createdAt: string
-  /** The git commit it was built from, when the platform knows it. */
-  commit: string | null
-  url: string | null
-  state: DeploymentState
-  /** The platform's own state name, for reports. */
-  rawState: string
-  /** It serves production now. */
-  current: boolean
-  /** The platform would accept it as a rollback target. */
-  rollbackCandidate: boolean
-  /** Why it cannot be a rollback target, when it cannot. */
-  notCandidateBecause?: string
-  /**
-   * The deployment this one re-serves, on platforms where a rollback creates a new deployment
-   * (Railway): it counts as serving that one.
-   */
-  copyOf?: string
-}
+import type {
+  Deployment,
+  DeploymentConfig,
+  Pitfall,
+  PlatformName,
+} from '../../core/deploy/types.js'
 
 /** What a rollback or promote started; `follow` takes it to a final state. */
 export interface PlatformJob {
@@ -106,19 +53,6 @@ export interface RollbackOptions {
   reason?: string
   /** Netlify: lock the restored deploy so auto-publishing does not overwrite it. */
   lock?: boolean
-}
-
-/** One thing a rollback does not do, or does besides, printed after it. */
-export interface Pitfall {
-  code:
-    | 'custom-domains-not-assigned'
-    | 'env-not-rolled-back'
-    | 'env-rolled-back'
-    | 'database-not-rolled-back'
-    | 'app-pinned'
-    | 'auto-publish-overwrites'
-    | 'autodeploy-on'
-  message: string
 }
 
 /** One environment variable with its metadata. */
@@ -166,6 +100,11 @@ export interface Platform {
    * Railway rollback to it, a symlink swap). Idempotent when it already serves.
    */
   promote(deploymentId: string): Promise<PlatformJob>
+  /**
+   * Takes production offline: only where "nothing served before" can be true (undoing the
+   * first `local` publish).
+   */
+  stopServing?(): Promise<void>
   /** Polls a job until it is final or the timeout passes. */
   follow(job: PlatformJob, options: FollowOptions): Promise<JobResult>
   /** What a rollback here does not do (databases are added by the op, for every platform). */
@@ -186,7 +125,3 @@ export interface PlatformContext {
 export interface PlatformModule {
   create(context: PlatformContext): Platform
 }
-
-/** A deployment counts as serving `id` when it is it, or re-serves it. */
-export const serves = (d: Deployment | null, id: string): boolean =>
-  d !== null && (d.id === id || d.copyOf === id)
