@@ -131,8 +131,8 @@ describe('the local platform', () => {
     expect(undo.json.ok).toBe(true)
     expect(serving(dir)).toBe(bad)
     expect(await health()).toBe(500)
-    // and the undo can be undone: the good release serves again
-    await cpoAsync(dir, ['undo'])
+    // and reverting the undo makes the good release serve again
+    await cpoAsync(dir, ['undo', undo.json.data.opId])
     expect(serving(dir)).toBe(good)
   })
 
