@@ -7,7 +7,18 @@ export { type LockOwner, readLockOwner } from './adapters/lock.js'
 export { baseUrlFor, HttpClient, tokenFrom } from './adapters/platforms/http.js'
 export { openPlatform, PLATFORMS } from './adapters/platforms/index.js'
 // Deployments (README.md, "Deployments"): the platform interface and the deploy use cases.
-export type * from './adapters/platforms/types.js'
+export type {
+  Deployment,
+  DeploymentConfig,
+  EnvVar,
+  EnvVarStore,
+  JobResult,
+  Pitfall,
+  Platform,
+  PlatformContext,
+  PlatformModule,
+  PlatformName,
+} from './adapters/platforms/types.js'
 export { openRepo, type Repo } from './adapters/repo.js'
 export { captureSnapshot } from './adapters/snapshot/capture.js'
 export { getSnapshot, listSnapshots } from './adapters/snapshot/store.js'
