@@ -78,6 +78,8 @@ describe('the local platform', () => {
       sh(dir, 'git', 'rev-parse', 'HEAD').trim(),
     )
 
+    const timeline = await cpoAsync(dir, ['--json', 'timeline'])
+    expect(timeline.json.data.deploys.map((p: any) => p.name)).toEqual(['prod-v1', 'prod-v2'])
     const list = await cpoAsync(dir, ['--json', 'deploy', 'list'])
     expect(
       list.json.data.deployments.map((d: any) => [
@@ -160,6 +162,11 @@ describe('the local platform', () => {
     expect([current.code, current.json.error?.code]).toEqual([4, 'DEPLOYMENT_SERVES'])
     const noReason = await cpoAsync(dir, ['--json', 'rollback', 'deploy'])
     expect(noReason.json.error?.code).toBe('REASON_REQUIRED')
+    const lock = await cpoAsync(dir, ['--json', 'rollback', 'deploy', '--lock', '--reason', 'x'])
+    expect([lock.code, lock.json.error?.message]).toEqual([
+      2,
+      '--lock applies to Netlify only (this project deploys to local)',
+    ])
     expect(serving(dir)).toBe(bad)
     const r = await cpoAsync(dir, [
       '--json',

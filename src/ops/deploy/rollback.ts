@@ -62,6 +62,16 @@ export async function rollbackDeploy(
   const reason = checkReason(options.reason)
   const timeoutMs = parseTimeout(options.timeoutSeconds)
   const { resolved, platform } = await configuredPlatform(repo)
+  if (options.lock && platform.name !== 'netlify') {
+    throw new CpoError(
+      'USAGE',
+      'usage',
+      `--lock applies to Netlify only (this project deploys to ${platform.name})`,
+      {
+        hint: 'Run the same command without --lock.',
+      },
+    )
+  }
   await excludeLocalDir(repo, resolved.config)
   const outcome = await runOperation(repo, {
     command: 'rollback deploy',
