@@ -180,6 +180,30 @@ describe('vercel', () => {
     expectNoToken(dir, r, undo)
   })
 
+  it('deploy promote makes a deployment serve, and undo promotes the one before', async () => {
+    const { dir, commits } = vercelRepo()
+    const { server, project } = await fakeVercel({ commits, pollsToFinish: 2 })
+    const r = await cpoAsync(
+      dir,
+      ['--json', 'deploy', 'promote', 'dpl_1', '--reason', 'try v1'],
+      env(server),
+    )
+    expect(r.json.data).toMatchObject({
+      previous: { id: 'dpl_3' },
+      target: { id: 'dpl_1' },
+      job: { state: 'succeeded' },
+    })
+    expect(project.targets.production.id).toBe('dpl_1')
+    await cpoAsync(dir, ['--json', 'undo'], env(server))
+    expect(server.calls('POST /v10/projects/:id/promote/:dep').map((c) => c.path)).toEqual([
+      `/v10/projects/${PROJECT}/promote/dpl_1`,
+      `/v10/projects/${PROJECT}/promote/dpl_3`,
+    ])
+    expect(project.targets.production.id).toBe('dpl_3')
+    const again = await cpoAsync(dir, ['--json', 'deploy', 'promote', 'dpl_3'], env(server))
+    expect([again.code, again.json.error?.code]).toEqual([4, 'DEPLOYMENT_SERVES'])
+  })
+
   it('falls back to the documented /v1 rollback when /v9 does not exist', async () => {
     const { dir, commits } = vercelRepo()
     const { server, project } = await fakeVercel({ commits })
