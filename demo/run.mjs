@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { productionRollback } from './deploy-rollback.mjs'
 import { masterProject, progressLog, skeleton, stageWork } from './sample-project.mjs'
 
 const CLI = path.resolve(import.meta.dirname, '../bin/cpo.js')
@@ -245,6 +246,8 @@ try {
   assert.equal(restoredGit('for-each-ref', '--format=%(refname) %(objectname)'), refsBefore)
   assert.equal(fs.readFileSync(path.join(restored, 'master-project.json'), 'utf8'), stateBefore)
   assert.equal(fs.readFileSync(path.join(restored, 'cpo-progress.md'), 'utf8'), logBefore)
+
+  await productionRollback({ dir: restored, cli: CLI, say })
 
   process.stdout.write('\nDemo finished: every step above was checked.\n')
 } finally {

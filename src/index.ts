@@ -4,6 +4,21 @@
  */
 export { FAILPOINTS, type Failpoint, OPERATION_FAILPOINTS } from './adapters/failpoint.js'
 export { type LockOwner, readLockOwner } from './adapters/lock.js'
+export { baseUrlFor, HttpClient, tokenFrom } from './adapters/platforms/http.js'
+export { openPlatform, PLATFORMS } from './adapters/platforms/index.js'
+// Deployments (README.md, "Deployments"): the platform interface and the deploy use cases.
+export type {
+  Deployment,
+  DeploymentConfig,
+  EnvVar,
+  EnvVarStore,
+  JobResult,
+  Pitfall,
+  Platform,
+  PlatformContext,
+  PlatformModule,
+  PlatformName,
+} from './adapters/platforms/types.js'
 export { openRepo, type Repo } from './adapters/repo.js'
 export { captureSnapshot } from './adapters/snapshot/capture.js'
 export { getSnapshot, listSnapshots } from './adapters/snapshot/store.js'
@@ -29,6 +44,12 @@ export {
   rebuildSidecars,
   type SidecarRebuild,
 } from './ops/checkpoint/rebuild-sidecars.js'
+export { readDeploymentConfig } from './ops/deploy/config.js'
+export { deployStatus, listDeployments } from './ops/deploy/list.js'
+export { promoteDeployment } from './ops/deploy/promote.js'
+export { publishLocal } from './ops/deploy/publish.js'
+export { recordDeployment } from './ops/deploy/record.js'
+export { rollbackDeploy } from './ops/deploy/rollback.js'
 export { operationLog } from './ops/log.js'
 export { PROGRESS_FILE, PROJECT_FILE, readProjectDocument } from './ops/project-file.js'
 export { type RecoverReport, recover } from './ops/recover.js'

@@ -28,8 +28,15 @@ export const STATE_FAILPOINTS = ['state-read'] as const
 /** A database restore: staged beside the live one, live moved aside, staged moved in. */
 export const DB_FAILPOINTS = ['db-staged', 'db-swapped-live', 'db-swapped'] as const
 
+/**
+ * A production rollback, inside its effect: the platform took the request / its job is final.
+ * Kept apart from OPERATION_FAILPOINTS, which every snapshot-restoring operation passes.
+ */
+export const DEPLOY_FAILPOINTS = ['deploy-requested', 'deploy-followed'] as const
+
 export const FAILPOINTS = [
   ...OPERATION_FAILPOINTS,
+  ...DEPLOY_FAILPOINTS,
   ...BACKUP_FAILPOINTS,
   ...STATE_FAILPOINTS,
   ...DB_FAILPOINTS,

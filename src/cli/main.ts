@@ -419,6 +419,47 @@ export function buildProgram(json = false): Command {
     .description('schema differences between two database checkpoints, or one and live (default)')
     .action(act(async () => (await import('./commands/db.js')).diff))
 
+  // Deployments: production rollback on the configured platform (README.md, "Deployments").
+  const deployCmd = async () => import('./commands/deploy.js')
+  rollback
+    .command('deploy')
+    .description('make an earlier production deployment serve (journaled; `cpo undo` reverts)')
+    .option('--to <id|prod-vK>', 'the deployment (default: the newest earlier candidate)')
+    .option('--reason <text>', 'why (required; recorded in the journal)')
+    .option('--dry-run', 'print the plan, change nothing')
+    .option('--lock', 'Netlify: lock the restored deploy against auto-publishing')
+    .option('--timeout <seconds>', 'stop following the platform job after this long (default 180)')
+    .action(act(async () => (await deployCmd()).rollback))
+  const deploy = program
+    .command('deploy')
+    .description('production deployments (subcommands: list, status, record, promote, local)')
+  deploy
+    .command('list')
+    .description('production deployments, newest first: state, current, rollback candidate')
+    .option('-n, --limit <count>', 'at most <count> (default 20)')
+    .action(act(async () => (await deployCmd()).list))
+  deploy
+    .command('status')
+    .description('the platform, where its config came from, what serves now')
+    .action(act(async () => (await deployCmd()).status))
+  deploy
+    .command('record')
+    .description('tag checkpoint/prod-vK on the deployed commit (default: what serves now)')
+    .option('--id <deployment>', 'the deployment to record')
+    .action(act(async () => (await deployCmd()).record))
+  deploy
+    .command('promote <id>')
+    .description('make a deployment serve production (journaled; `cpo undo` reverts)')
+    .option('--reason <text>', 'why (recorded in the journal)')
+    .option('--timeout <seconds>', 'stop following the platform job after this long (default 180)')
+    .action(act(async () => (await deployCmd()).promote))
+  deploy
+    .command('local')
+    .description('the built-in local platform (subcommand: publish)')
+    .command('publish <build-dir>')
+    .description('copy a build folder into a new release, point current at it, record it')
+    .action(act(async () => (await deployCmd()).publish))
+
   addHelpFooters(program)
   return program
 }

@@ -28,6 +28,7 @@ export interface EffectHandler {
  */
 const HANDLERS: Record<string, () => Promise<EffectHandler>> = {
   db: async () => (await import('./db/effect.js')).dbEffectHandler,
+  deploy: async () => (await import('./deploy/effect.js')).deployHandler,
 }
 
 /** For a library caller that runs its own operations through runOperation. */

@@ -16,6 +16,8 @@ export interface CheckpointMeta {
   snapshot: string | null
   version: string
   message: string | null
+  /** `prod-vK` checkpoints: the production deployment of this commit (`cpo deploy record`). */
+  deployment?: { id: string; platform: string; url: string | null }
 }
 
 /**

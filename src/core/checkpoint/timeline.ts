@@ -73,7 +73,8 @@ export function buildTimeline(
     startedAt: s.startedAt ?? null,
     completedAt: s.completedAt ?? null,
     checkpoints: boundaries
-      .filter((c) => c.stage !== null && c.stage.number === stageNumber(s.id))
+      // A deploy is listed once, under deploys, whatever stage was current when it was recorded.
+      .filter((c) => c.kind !== 'prod' && c.stage !== null && c.stage.number === stageNumber(s.id))
       .map(point),
   }))
   const other = boundaries.filter(

@@ -15,6 +15,7 @@ export interface NewCheckpoint {
   snapshot: string | null
   message: string | null
   subject: string
+  deployment?: CheckpointMeta['deployment']
 }
 
 /**
@@ -35,6 +36,7 @@ export async function tagCheckpoint(repo: Repo, c: NewCheckpoint): Promise<Recor
     snapshot: c.snapshot,
     version: VERSION,
     message: c.message,
+    ...(c.deployment ? { deployment: c.deployment } : {}),
   }
   const ref = tagRefOf(c.name)
   return { [ref]: await createTag(repo, ref, c.commit, tagMessage(meta, c.subject)) }
