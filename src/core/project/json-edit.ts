@@ -1,4 +1,4 @@
-import { findNodeAtLocation, type Node, parseTree } from 'jsonc-parser'
+import { findNodeAtLocation, type Node, parseTree } from 'jsonc-parser/lib/esm/main.js'
 import type { JsonFormat } from './json-format.js'
 
 /*

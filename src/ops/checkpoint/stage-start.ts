@@ -1,7 +1,8 @@
 import { moveRefs, readRef } from '../../adapters/checkpoint-git.js'
-import { treeWithWorkTreeFiles } from '../../adapters/direct-commit.js'
+import { commitWorkTreeFiles } from '../../adapters/direct-commit.js'
 import { failpoint } from '../../adapters/failpoint.js'
 import type { Repo } from '../../adapters/repo.js'
+import { treeOf } from '../../adapters/rollback-git.js'
 import { porcelainV1 } from '../../adapters/snapshot/status.js'
 import { DELETED_TAG_PREFIX, stageStartName, tagRefOf } from '../../core/checkpoint/names.js'
 import { sidecarNames } from '../../core/checkpoint/sidecars.js'
@@ -9,6 +10,7 @@ import { nextStartableStage } from '../../core/checkpoint/stage-rules.js'
 import {
   findStage,
   isStageDone,
+  isStagePending,
   setCurrentStage,
   stageNumber,
   unmetDependencies,
@@ -23,8 +25,10 @@ import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
 import { tagCheckpoint } from './tagging.js'
 
 export interface StageStartOptions {
-  /** Start although dependencies are not done, the stage is done, or its start tag exists. */
+  /** Start a stage that is done or in progress again (its start tag is moved). */
   force?: boolean
+  /** Start although the stages it depends on are not done. */
+  ignoreDeps?: boolean
   wait?: number
   dryRun?: boolean
 }
@@ -33,15 +37,25 @@ export interface StageStartPlan {
   stage: { id: string; name: string | null; number: string }
   tag: string
   commitMessage: string
+  /** The commit that records the state change on top of the checkpoint commit. */
+  stateCommitMessage: string
   branch: string | null
-  /** Dependencies not done, started anyway with --force. */
+  /** Dependencies not done, started anyway with --ignore-deps. */
   unmetDependencies: string[]
-  /** An existing start tag that --force replaces (its object is kept under refs/cpo/). */
+  /** An existing start tag that is moved (its object is kept under refs/cpo/deleted-tags/). */
   replacesTag: string | null
+  /**
+   * Why the tag is moved: `retry` for a stage rolled back (pending or failed again), `force`
+   * for one that is done or in progress; null for a first start.
+   */
+  restart: 'retry' | 'force' | null
 }
 
 export interface StageStartReport extends OperationReport, StageStartPlan {
+  /** The checkpoint commit the start tag points to: the state before the stage. */
   commit: string
+  /** The `chore(stage-N): start …` commit with the stage marked in progress. */
+  stateCommit: string
   sidecars: string[]
   startedAt: string
 }
@@ -50,7 +64,9 @@ export interface StageStartReport extends OperationReport, StageStartPlan {
  * `cpo stage start [stage]`: commits pending work as `checkpoint: before Stage N - Name` (even
  * when there is none, so the boundary is visible in the history), tags it
  * `checkpoint/stage-N-start`, writes the sidecars, then marks the stage in progress in
- * `master-project.json` (left uncommitted: it is the first change of the stage).
+ * `master-project.json` and commits that alone as `chore(stage-N): start Name`. So the tag is
+ * the state before the stage (`git reset --hard checkpoint/stage-N-start` and `cpo rollback
+ * stage` agree) and the agent's first `git add -A` story commit holds only its own work.
  */
 export async function startStage(
   repo: Repo,
@@ -59,7 +75,11 @@ export async function startStage(
 ): Promise<{ dryRun: true; plan: StageStartPlan } | ({ dryRun: false } & StageStartReport)> {
   const outcome = await runOperation(repo, {
     command: 'stage start',
-    args: [...(ref === undefined ? [] : [ref]), ...(options.force ? ['--force'] : [])],
+    args: [
+      ...(ref === undefined ? [] : [ref]),
+      ...(options.force ? ['--force'] : []),
+      ...(options.ignoreDeps ? ['--ignore-deps'] : []),
+    ],
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.dryRun ? { dryRun: true } : {}),
     plan: async (r, _operations, scan): Promise<StageStartPlan> => {
@@ -72,17 +92,17 @@ export async function startStage(
           'STAGE_ALREADY_DONE',
           'conflict',
           `stage ${stage.id} is already ${stage.status}`,
-          { hint: 'Start the next stage, or pass --force to start this one again.' },
+          { hint: `Start the next stage, or start this one again with \`cpo stage start ${stage.id} --force\`.` },
         )
       }
       const unmet = unmetDependencies(doc.data, stage.id)
-      if (unmet.length > 0 && !options.force) {
+      if (unmet.length > 0 && !options.ignoreDeps) {
         throw new CpoError(
           'DEPENDENCIES_NOT_DONE',
           'conflict',
           `stage ${stage.id} depends on ${unmet.join(', ')}, not done yet`,
           {
-            hint: `Finish ${unmet.join(', ')} first (\`cpo stage complete\`), or pass --force.`,
+            hint: `Finish ${unmet.join(', ')} first (\`cpo stage complete ${unmet[0]}\`), or start anyway with \`cpo stage start ${stage.id} --ignore-deps\`.`,
             details: { stage: stage.id, unmet },
           },
         )
@@ -90,18 +110,29 @@ export async function startStage(
       const { branch } = await scan()
       const name = stageStartName(number)
       const existing = await readRef(r, tagRefOf(name))
-      if (existing !== undefined && !options.force) {
-        throw new CpoError('CHECKPOINT_EXISTS', 'conflict', `checkpoint ${name} already exists`, {
-          hint: `Stage ${stage.id} was started before; pass --force to start it again (the old tag is kept under refs/cpo/deleted-tags/).`,
-        })
+      // A stage rolled back is pending (or failed) again: starting it again is the normal retry.
+      const retry = isStagePending(stage) || stage.status === 'failed'
+      if (existing !== undefined && !retry && !options.force) {
+        throw new CpoError(
+          'CHECKPOINT_EXISTS',
+          'conflict',
+          `checkpoint ${name} already exists and stage ${stage.id} is ${stage.status}`,
+          {
+            hint: `Stage ${stage.id} is under way from that checkpoint; to start it over from here run \`cpo stage start ${stage.id} --force\` (the old tag is kept under refs/cpo/deleted-tags/).`,
+            details: { stage: stage.id, status: stage.status ?? null, tag: `checkpoint/${name}` },
+          },
+        )
       }
+      const label = stage.name || stage.id
       return {
         stage: { id: stage.id, name: stage.name ?? null, number },
         tag: `checkpoint/${name}`,
-        commitMessage: `checkpoint: before Stage ${number} - ${stage.name || stage.id}`,
+        commitMessage: `checkpoint: before Stage ${number} - ${label}`,
+        stateCommitMessage: `chore(stage-${number}): start ${label}`,
         branch,
         unmetDependencies: unmet,
         replacesTag: existing ?? null,
+        restart: existing === undefined ? null : retry ? 'retry' : 'force',
       }
     },
     apply: async (ctx, plan) => {
@@ -148,16 +179,29 @@ export async function startStage(
         withEpicStatus(current, findStage(current.data, plan.stage.id)),
         text,
       )
-      // The stage's first change, the state file, is left uncommitted.
+      // The state change is cpo's own: its own commit, so no story commit carries it.
+      const state = await commitWorkTreeFiles(ctx.repo, {
+        parent: commit,
+        tree: work.state?.indexTree ?? (await treeOf(ctx.repo, commit)),
+        files: [PROJECT_FILE],
+        message: plan.stateCommitMessage,
+        sign: ctx.settings.signCommits,
+      })
       const after = work.state && {
         ...work.state,
-        worktreeTree: await treeWithWorkTreeFiles(ctx.repo, work.state.indexTree, [PROJECT_FILE]),
-        dirty: [PROJECT_FILE],
-        refs: { ...work.state.refs, ...tagged },
+        head: state.commit,
+        indexTree: state.tree,
+        worktreeTree: state.tree,
+        dirty: [],
+        refs: {
+          ...work.state.refs,
+          ...(work.state.branch ? { [work.state.branch]: state.commit } : {}),
+          ...tagged,
+        },
       }
       return {
         summary: `started stage ${plan.stage.id} at ${commit.slice(0, 10)}`,
-        result: { commit, sidecars, startedAt },
+        result: { commit, stateCommit: state.commit, sidecars, startedAt },
         ...(after ? { after } : {}),
       }
     },
