@@ -53,7 +53,12 @@ export async function story(g: GlobalOptions, id: string, o: Flags): Promise<Com
       text: [
         `would revert ${p.commits.length} commit(s) of story ${p.story}, newest first:`,
         ...commits.map((c) => `  ${c}`),
-        `and mark it not passing in ${[p.stateStory ? 'master-project.json' : null, p.inPrd ? 'prd.json' : null].filter(Boolean).join(' and ') || 'no state file'}; nothing changed`,
+        `and mark it not passing in ${[p.stateStory ? 'master-project.json' : null, p.inPrd ? 'prd.json' : null].filter(Boolean).join(' and ') || 'no state file'}`,
+        ...listLines(
+          'uncommitted changes would be set aside (kept in the before-snapshot):',
+          p.setAside,
+        ),
+        'nothing changed (--dry-run)',
       ].join('\n'),
     }
   }
@@ -63,7 +68,9 @@ export async function story(g: GlobalOptions, id: string, o: Flags): Promise<Com
       `rolled back story ${r.story}: reverted ${r.reverts.length} commit(s)`,
       ...listLines('reverted:', commits),
       `recorded as ${r.commit.slice(0, 10)} "rollback(story-${r.story}): ${r.reason}"`,
-      `undo with: cpo undo ${r.opId}`,
+      ...listLines(`uncommitted changes set aside in snapshot ${r.before.id}:`, r.setAside),
+      ...(r.recovery.paths ? [`get them back: ${r.recovery.paths}`] : []),
+      `undo with: ${r.recovery.undo}`,
     ].join('\n'),
   }
 }

@@ -22,7 +22,9 @@ export function nextStartableStage(project: ProjectFile): Stage {
       : `no pending stage has all its dependencies done: ${pending
           .map((s) => `${s.id} waits for ${unmetDependencies(project, s.id).join(', ')}`)
           .join('; ')}`,
-    { hint: 'Name the stage to start (`cpo stage start S3`); add --ignore-deps to start one whose dependencies are not done.' },
+    {
+      hint: 'Name the stage to start (`cpo stage start S3`); add --ignore-deps to start one whose dependencies are not done.',
+    },
   )
 }
 

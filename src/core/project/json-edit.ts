@@ -61,7 +61,8 @@ const lineStart = (text: string, offset: number): number => text.lastIndexOf('\n
 const indentAt = (text: string, offset: number): string =>
   /^[ \t]*/.exec(text.slice(lineStart(text, offset)))?.[0] ?? ''
 
-const spans = (text: string, node: Node): string => text.slice(node.offset, node.offset + node.length)
+const spans = (text: string, node: Node): string =>
+  text.slice(node.offset, node.offset + node.length)
 const multiline = (text: string, node: Node | undefined): boolean =>
   node === undefined || spans(text, node).includes('\n')
 
@@ -99,7 +100,8 @@ function editFor(text: string, root: Node, change: Change, format: JsonFormat): 
     const container = node.parent?.type === 'property' ? node.parent.parent : node.parent
     const expanded =
       node.type === 'object' || node.type === 'array'
-        ? multiline(text, node) || (container !== undefined && isEmptyContainer(node) && multiline(text, container))
+        ? multiline(text, node) ||
+          (container !== undefined && isEmptyContainer(node) && multiline(text, container))
         : multiline(text, container)
     return {
       offset: node.offset,
@@ -121,7 +123,8 @@ function editFor(text: string, root: Node, change: Change, format: JsonFormat): 
       const from = previous.offset + previous.length
       return { offset: from, length: end - from, content: '' }
     }
-    if (next !== undefined) return { offset: item.offset, length: next.offset - item.offset, content: '' }
+    if (next !== undefined)
+      return { offset: item.offset, length: next.offset - item.offset, content: '' }
     return { offset: parent.offset + 1, length: parent.length - 2, content: '' }
   }
   const parent = findNodeAtLocation(root, change.path)

@@ -92,7 +92,9 @@ export async function startStage(
           'STAGE_ALREADY_DONE',
           'conflict',
           `stage ${stage.id} is already ${stage.status}`,
-          { hint: `Start the next stage, or start this one again with \`cpo stage start ${stage.id} --force\`.` },
+          {
+            hint: `Start the next stage, or start this one again with \`cpo stage start ${stage.id} --force\`.`,
+          },
         )
       }
       const unmet = unmetDependencies(doc.data, stage.id)
