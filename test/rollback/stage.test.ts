@@ -39,7 +39,10 @@ describe('rollback stage', () => {
       targetVerified: true,
       stateConsistent: true,
     })
-    expect(d.discardedCommits.map((c: any) => c.subject)).toEqual(['feat: US-001 - Add a recipe'])
+    expect(d.discardedCommits.map((c: any) => c.subject)).toEqual([
+      'feat: US-001 - Add a recipe',
+      'chore(stage-2): start Recipes',
+    ])
     expect(d.setAside.uncommitted).toEqual(['notes.txt', 'src/recipes.ts'])
     expect(d.setAside.loopFiles).toEqual(['prd.json', 'progress.md'])
     expect(d.recovery.undo).toBe(`cpo undo ${d.opId}`)
