@@ -1,3 +1,4 @@
+export { currentStageForRollback, lastStageRollback } from './current-stage.js'
 export { stagesWithDiscardedWork, withDependents } from './discarded.js'
 export {
   installCommand,

@@ -9,14 +9,13 @@ import {
 } from '../../core/checkpoint/names.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import {
-  currentStage,
   findStage,
   isStagePending,
   type ProjectFile,
   stageNumber,
   stagesOf,
 } from '../../core/project/index.js'
-import { checkPhase, checkStageRef } from '../../core/rollback/index.js'
+import { checkPhase, checkStageRef, currentStageForRollback } from '../../core/rollback/index.js'
 import type { RollbackKind } from '../../core/rollback/log-entry.js'
 import { CpoError } from '../../errors.js'
 import { noNumber } from '../checkpoint/stage-start.js'
@@ -76,8 +75,12 @@ export function stageTarget(
   project: ProjectFile,
   ref: string | undefined,
   list: readonly Checkpoint[],
+  logText?: string,
 ): RollbackTarget {
-  const stage = ref === undefined ? currentStage(project) : findStage(project, checkStageRef(ref))
+  const stage =
+    ref === undefined
+      ? currentStageForRollback(project, logText)
+      : findStage(project, checkStageRef(ref))
   if (stage === undefined) {
     const started = stagesOf(project)
       .filter((s) => !isStagePending(s))
