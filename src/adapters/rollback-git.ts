@@ -16,6 +16,12 @@ export async function commitsBetween(
   return pairs(stdout)
 }
 
+/** The names at the top of a commit's tree. */
+export async function topLevelNames(repo: Repo, rev: string): Promise<string[]> {
+  const { stdout } = await git(repo.root, ['ls-tree', '-z', '--name-only', rev, '--'])
+  return splitZ(stdout)
+}
+
 /** Commits on HEAD's history (merges left out: they cannot be reverted plainly), newest first. */
 export async function headCommits(repo: Repo): Promise<Array<{ commit: string; subject: string }>> {
   const { stdout } = await git(repo.root, [

@@ -163,7 +163,7 @@ function planLines(p: RollbackPlan, dry: boolean): string[] {
     ...listLines(`stage loop files ${would}set aside:`, p.setAside.loopFiles),
     ...keptLines(p.kept, would),
     p.dependencies.differ
-      ? `dependencies differ (${p.dependencies.lockfiles.join(', ')}): ${p.dependencies.packageManager} install ${dry ? 'will run' : 'ran'} unless --no-install`
+      ? `dependencies differ (${p.dependencies.lockfiles.join(', ') || 'package.json'}): ${p.dependencies.install === null ? 'no install (the target has no package.json)' : `\`${p.dependencies.install}\` ${dry ? 'will run' : 'runs'} unless --no-install`}`
       : 'dependencies: the lockfile is the same',
     ...p.warnings.map((w) => `warning: ${w}`),
   ]
