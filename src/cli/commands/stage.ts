@@ -61,7 +61,11 @@ export async function complete(
   if (r.dryRun) {
     return {
       data: r,
-      text: `would verify, mark ${r.plan.stage.id} tested, commit "${r.plan.commitMessage}" and tag ${r.plan.tag}; nothing changed`,
+      text: [
+        `would verify, mark ${r.plan.stage.id} tested, commit "${r.plan.commitMessage}" and tag ${r.plan.tag}; nothing changed`,
+        ...listLines('untracked files the commit would add:', r.plan.untrackedAdded),
+        ...r.plan.warnings.map((w) => `warning: ${w}`),
+      ].join('\n'),
     }
   }
   const lines = [
@@ -72,6 +76,8 @@ export async function complete(
         ? 'verification: no commands configured in master-project.json'
         : `verification passed: ${r.verification.map((v) => v.name).join(', ')}`,
     `checkpoint ${r.tag} at ${r.commit.slice(0, 10)} ("${r.commitMessage}")`,
+    ...listLines('untracked files added to the commit:', r.untrackedAdded),
+    ...r.warnings.map((w) => `warning: ${w}`),
     ...listLines('sidecars:', r.sidecars),
     `undo with: cpo undo ${r.opId}`,
   ]
