@@ -1,5 +1,6 @@
 import { readJournal } from '../adapters/journal.js'
 import type { Repo } from '../adapters/repo.js'
+import { readRefs } from '../adapters/snapshot/head.js'
 import { diffTrees, type RestoreResult, restoreSnapshot } from '../adapters/snapshot/restore.js'
 import { getSnapshot } from '../adapters/snapshot/store.js'
 import type { Snapshot } from '../adapters/snapshot/types.js'
@@ -7,6 +8,7 @@ import { isIdPrefix } from '../core/ids.js'
 import { findOperation, foldJournal, lastUndoable, type Operation } from '../core/journal.js'
 import { changedBy, refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
+import { sidecarsFollowTags } from './checkpoint/sidecars.js'
 import { captureDuring, type OperationReport, reportOf, runOperation } from './protocol.js'
 
 export interface UndoOptions {
@@ -96,6 +98,8 @@ export async function undoOperation(
         reflog: `cpo: undo ${plan.op.id} (${plan.op.command})`,
         capture: captureDuring(ctx),
       })
+      // Sidecars are ignored files the restore leaves alone: those of the tags it moved back.
+      await sidecarsFollowTags(ctx.repo, ctx.before.refs, await readRefs(ctx.repo))
       return {
         summary: `undid ${plan.op.id} (${plan.op.command})`,
         result: { ...result, changedSince },

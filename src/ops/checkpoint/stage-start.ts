@@ -3,6 +3,7 @@ import { commitWorkTreeFiles } from '../../adapters/direct-commit.js'
 import { failpoint } from '../../adapters/failpoint.js'
 import type { Repo } from '../../adapters/repo.js'
 import { treeOf } from '../../adapters/rollback-git.js'
+import { keepSidecars, keptSidecars } from '../../adapters/sidecar-store.js'
 import { porcelainV1 } from '../../adapters/snapshot/status.js'
 import { DELETED_TAG_PREFIX, stageStartName, tagRefOf } from '../../core/checkpoint/names.js'
 import { sidecarNames } from '../../core/checkpoint/sidecars.js'
@@ -20,7 +21,7 @@ import { CpoError } from '../../errors.js'
 import { PROJECT_FILE } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { commitPendingWork } from './commit-work.js'
-import { envTemplate, prepareSidecars, writeSidecars } from './sidecars.js'
+import { envTemplate, prepareSidecars, readSidecars, writeSidecars } from './sidecars.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
 import { tagCheckpoint } from './tagging.js'
 
@@ -59,6 +60,14 @@ export interface StageStartReport extends OperationReport, StageStartPlan {
   sidecars: string[]
   startedAt: string
 }
+
+/** The sidecars a stage start writes (the env template only when the project has one). */
+const stageStartSidecars = (n: string): string[] => [
+  sidecarNames.stateBefore(n),
+  sidecarNames.gitRef(n),
+  sidecarNames.gitStatus(n),
+  sidecarNames.env(n),
+]
 
 /**
  * `cpo stage start [stage]`: commits pending work as `checkpoint: before Stage N - Name` (even
@@ -148,6 +157,12 @@ export async function startStage(
       const commit = work.commit as string
       const name = stageStartName(plan.stage.number)
       if (plan.replacesTag !== null) {
+        // The sidecars about to be overwritten belong to the old tag: keep them beside it, so an
+        // undo that puts the tag back puts them back too (sidecarsFollowTags).
+        const old = await readSidecars(ctx.repo, stageStartSidecars(plan.stage.number))
+        if ((await keptSidecars(ctx.repo, plan.replacesTag)) === undefined) {
+          await keepSidecars(ctx.repo, plan.replacesTag, old)
+        }
         await moveRefs(ctx.repo, [
           { ref: `${DELETED_TAG_PREFIX}${ctx.opId}/${name}`, to: plan.replacesTag },
           { ref: tagRefOf(name), from: plan.replacesTag },
@@ -165,13 +180,15 @@ export async function startStage(
         subject: plan.commitMessage,
       })
       const n = plan.stage.number
-      const sidecars = await writeSidecars(ctx.repo, {
+      const files = {
         [sidecarNames.stateBefore(n)]: text,
         [sidecarNames.gitRef(n)]: `${commit}\n`,
         // The work tree as the checkpoint commit took it, as `git status --porcelain` shows it.
         [sidecarNames.gitStatus(n)]: porcelainV1(ctx.scan.status.records, ctx.settings.quotePath),
         ...(env === undefined ? {} : { [sidecarNames.env(n)]: env.text }),
-      })
+      }
+      const sidecars = await writeSidecars(ctx.repo, files)
+      await keepSidecars(ctx.repo, tagged[tagRefOf(name)] as string, files)
       failpoint('state-read')
       const startedAt = new Date().toISOString()
       const started = updateStage(doc, plan.stage.id, { status: 'in_progress', startedAt })
