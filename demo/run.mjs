@@ -55,13 +55,47 @@ const state = () => JSON.parse(read('master-project.json'))
 const stageStatus = (id) => state().stages.find((st) => st.id === id).status
 const testsPass = () => spawnSync(process.execPath, ['tests/run.mjs'], { cwd: dir }).status === 0
 
+/** A story commit as the skill's agent makes it: its code, and its own `passes` flag flipped. */
+function commitStory(commit) {
+  for (const [file, content] of Object.entries(commit.files)) write(file, content)
+  const id = /\((S\d+-US-\d+)\)/.exec(commit.message)[1]
+  const project = state()
+  const story = project.stages.flatMap((st) => st.stories).find((s) => s.id === id)
+  Object.assign(story, { passes: true, completedAt: new Date().toISOString() })
+  write('master-project.json', `${JSON.stringify(project, null, 2)}\n`)
+  git('add', '-A')
+  git('commit', '-q', '-m', commit.message)
+  process.stdout.write(`\n  (agent) git add -A && git commit -m "${commit.message}"\n`)
+}
+
 function commitWork(stage) {
-  for (const commit of stageWork[stage]) {
-    for (const [file, content] of Object.entries(commit.files)) write(file, content)
-    git('add', '-A')
-    git('commit', '-q', '-m', commit.message)
-    process.stdout.write(`\n  (agent) git commit -m "${commit.message}"\n`)
-  }
+  for (const commit of stageWork[stage]) commitStory(commit)
+}
+
+const storyPasses = (id) =>
+  state()
+    .stages.flatMap((st) => st.stories)
+    .find((s) => s.id === id).passes
+
+/**
+ * The skill's flow: every story commit flipped its own `passes` flag, so git revert alone would
+ * conflict in master-project.json; cpo reverts the story's code and rewrites the state itself.
+ */
+function rollBackAStory() {
+  say(
+    'roll back one story',
+    "Sign-in needs a redesign: cpo reverts the story's code (history kept) and marks it not\npassing; the other story and the stage in progress stay as they are.",
+  )
+  cpo(['rollback', 'story', 'S2-US-002', '--reason', 'sign-in needs a redesign'])
+  assert.equal(exists('src/accounts/signin.mjs'), false)
+  assert.equal(exists('src/accounts/signup.mjs'), true)
+  assert.equal(storyPasses('S2-US-002'), false)
+  assert.equal(storyPasses('S2-US-001'), true)
+  assert.equal(stageStatus('S2'), 'in_progress')
+  assert.equal(git('status', '--porcelain'), '')
+  assert.match(git('log', '-1', '--format=%s'), /^rollback\(story-S2-US-002\)/)
+  process.stdout.write('\n  (agent) redoes the story')
+  commitStory(stageWork.S2[1])
 }
 
 try {
@@ -86,6 +120,7 @@ try {
     )
     cpo(['stage', 'start', id])
     commitWork(id)
+    if (id === 'S2') rollBackAStory()
     cpo(['stage', 'complete', id])
     assert.equal(stageStatus(id), 'tested')
   }

@@ -176,3 +176,26 @@ async function replaceEntries(
   const input = [...entries].map(([name, entry]) => `${entry}\t${name}\0`).join('')
   return (await git(repo.root, ['mktree', '-z'], { input })).stdout.trim()
 }
+
+/**
+ * Commits the work tree's `files` on top of `parent` (whose tree is `tree`) with plumbing, moves
+ * HEAD there and stages the same files in the index, so the index matches the new commit for
+ * them. How cpo records a state change of its own (`stage start`) as a separate commit.
+ */
+export async function commitWorkTreeFiles(
+  repo: Repo,
+  c: { parent: string; tree: string; files: string[]; message: string; sign: boolean },
+): Promise<{ commit: string; tree: string }> {
+  const tree = await treeWithWorkTreeFiles(repo, c.tree, c.files)
+  const commit = await writeCommit(repo, {
+    tree,
+    parents: [c.parent],
+    message: c.message,
+    sign: c.sign,
+  })
+  await advanceHead(repo, { from: c.parent, to: commit, subject: c.message })
+  await git(repo.root, ['update-index', '--add', '-z', '--stdin'], {
+    input: `${c.files.join('\0')}\0`,
+  })
+  return { commit, tree }
+}

@@ -16,6 +16,12 @@ export async function commitsBetween(
   return pairs(stdout)
 }
 
+/** The names at the top of a commit's tree. */
+export async function topLevelNames(repo: Repo, rev: string): Promise<string[]> {
+  const { stdout } = await git(repo.root, ['ls-tree', '-z', '--name-only', rev, '--'])
+  return splitZ(stdout)
+}
+
 /** Commits on HEAD's history (merges left out: they cannot be reverted plainly), newest first. */
 export async function headCommits(repo: Repo): Promise<Array<{ commit: string; subject: string }>> {
   const { stdout } = await git(repo.root, [
@@ -159,8 +165,22 @@ export type RevertResult = { ok: true; tree: string } | { ok: false; conflicts: 
  * the two sides are put in throwaway commits whose one common ancestor holds the commit's tree.
  * On a conflict the conflicting paths are returned instead.
  */
-export async function revertTree(repo: Repo, commit: string, onto: string): Promise<RevertResult> {
-  const [base, parent] = await Promise.all([treeOf(repo, commit), parentTreeOf(repo, commit)])
+export async function revertTree(
+  repo: Repo,
+  commit: string,
+  onto: string,
+  leave: readonly string[] = [],
+): Promise<RevertResult> {
+  let [base, parent] = await Promise.all([treeOf(repo, commit), parentTreeOf(repo, commit)])
+  if (leave.length > 0) {
+    // Both sides of the commit get `onto`'s version of these paths: the commit then changes
+    // nothing there, so the merge keeps `onto`'s (no revert, no conflict).
+    const kept = await entriesIn(repo, onto, leave)
+    ;[base, parent] = await Promise.all([
+      treeWithChanges(repo, base, kept),
+      treeWithChanges(repo, parent, kept),
+    ])
+  }
   const baseCommit = await scratchCommit(repo, base, [])
   const [ours, theirs] = await Promise.all([
     scratchCommit(repo, onto, [baseCommit]),
@@ -174,6 +194,36 @@ export async function revertTree(repo: Repo, commit: string, onto: string): Prom
   // `<tree>\0` then, on a conflict, each conflicting path once, NUL-terminated.
   const [tree = '', ...conflicts] = splitZ(r.stdout)
   return r.code === 0 ? { ok: true, tree } : { ok: false, conflicts: conflicts.filter(Boolean) }
+}
+
+const ZERO_OID = '0'.repeat(40)
+
+/** Top-level `paths` as `tree` has them, a path it lacks as a removal. */
+async function entriesIn(
+  repo: Repo,
+  tree: string,
+  paths: readonly string[],
+): Promise<TreeChange[]> {
+  const { stdout } = await git(repo.root, ['ls-tree', '-z', tree, '--', ...paths], {
+    env: { GIT_LITERAL_PATHSPECS: '1' },
+  })
+  const found = new Map<string, { mode: string; oid: string }>()
+  for (const rec of splitZ(stdout)) {
+    const tab = rec.indexOf('\t')
+    const [mode = '', , oid = ''] = rec.slice(0, tab).split(' ')
+    found.set(rec.slice(tab + 1), { mode, oid })
+  }
+  return paths.map((p) => {
+    const at = found.get(p)
+    return {
+      status: at === undefined ? 'D' : 'M',
+      path: p,
+      mode: at?.mode ?? '000000',
+      oid: at?.oid ?? ZERO_OID,
+      fromMode: '000000',
+      fromOid: ZERO_OID,
+    }
+  })
 }
 
 /** The message `git revert` writes; its last line is how reverted commits are recognised. */

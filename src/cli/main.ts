@@ -210,7 +210,8 @@ export function buildProgram(json = false): Command {
   stage
     .command('start [stage]')
     .description('checkpoint, then mark a stage in progress (default: next stage ready to start)')
-    .option('--force', 'start although dependencies are not done or it was started before')
+    .option('--force', 'start again a stage that is done or in progress (moves its start tag)')
+    .option('--ignore-deps', 'start although the stages it depends on are not done')
     .option('--no-db', 'do not checkpoint the database')
     .option('--dry-run', 'print the plan, change nothing')
     .action(act(async () => (await import('./commands/stage.js')).start))

@@ -1,5 +1,6 @@
 import { readJournal } from '../adapters/journal.js'
 import type { Repo } from '../adapters/repo.js'
+import { readRefs } from '../adapters/snapshot/head.js'
 import { diffTrees, type RestoreResult, restoreSnapshot } from '../adapters/snapshot/restore.js'
 import { getSnapshot } from '../adapters/snapshot/store.js'
 import type { Snapshot } from '../adapters/snapshot/types.js'
@@ -7,6 +8,7 @@ import { isIdPrefix } from '../core/ids.js'
 import { findOperation, foldJournal, type Operation, undoStack } from '../core/journal.js'
 import { changedBy, refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
+import { sidecarsFollowTags } from './checkpoint/sidecars.js'
 import { effectsToRevert, revertEffects } from './effects.js'
 import { previewRestore, type RestorePreview } from './preview.js'
 import { captureDuring, type OperationReport, reportOf, runOperation } from './protocol.js'
@@ -154,6 +156,8 @@ async function revert(
         reflog: `cpo: ${command} ${plan.op.id} (${plan.op.command})`,
         capture: captureDuring(ctx),
       })
+      // Sidecars are ignored files the restore leaves alone: those of the tags it moved back.
+      await sidecarsFollowTags(ctx.repo, ctx.before.refs, await readRefs(ctx.repo))
       const what = plan.redone
         ? `redid ${plan.redone.id} (${plan.redone.command})`
         : `undid ${plan.op.id} (${plan.op.command})`

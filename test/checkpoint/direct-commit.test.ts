@@ -269,7 +269,7 @@ describe('porcelainV1', () => {
 })
 
 describe('stage start', () => {
-  it('sidecar git-status equals what git status printed; only the state file is left dirty', () => {
+  it('sidecar git-status equals what git status printed; the state change is its own commit', () => {
     const dir = makeRepo({
       'master-project.json': projectJson(),
       'README.md': '# pantry\n',
@@ -299,11 +299,11 @@ describe('stage start', () => {
     expect(fs.readFileSync(path.join(dir, '.checkpoints/git-status-stage-1.txt'), 'utf8')).toBe(
       expected,
     )
-    expect(filesAt(dir, 'HEAD')).toEqual(
+    expect(filesAt(dir, 'HEAD^')).toEqual(
       expect.arrayContaining(['README.md', 'café.txt', 'my notes.txt', 'src/app.ts']),
     )
-    expect(sh(dir, 'git', 'status', '--porcelain')).toBe(' M master-project.json\n')
-    expect(diffFiles(dir)).toBe('master-project.json\n')
+    expect(sh(dir, 'git', 'status', '--porcelain')).toBe('')
+    expect(sh(dir, 'git', 'diff', '--name-only', 'HEAD^', 'HEAD')).toBe('master-project.json\n')
   })
 })
 

@@ -4,6 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { commitAll, cpo, fingerprint, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 import { projectJson, withoutTimes } from './project.js'
 
+const rev = (dir: string, r: string) => sh(dir, 'git', 'rev-parse', r).trim()
+
 // These run the built CLI (dist/): `node scripts/build.mjs` first.
 beforeAll(() => {
   if (!fs.existsSync(path.resolve(import.meta.dirname, '../../dist/cli.js'))) {
@@ -101,8 +103,14 @@ describe('stage lifecycle on a real repository', () => {
     expect(env).not.toContain('hunter2')
     expect(env).not.toContain('sk_live_51Habc')
     expect(env).toContain('PORT=3000')
-    // Sidecars are ignored: never part of a commit, not even the next one.
-    expect(sh(dir, 'git', 'status', '--porcelain')).toBe(' M master-project.json\n')
+    // Sidecars are ignored: never part of a commit, not even the next one. The state change is
+    // committed on its own, on top of the tagged commit.
+    expect(sh(dir, 'git', 'status', '--porcelain')).toBe('')
+    expect(subject(dir, 'HEAD')).toBe('chore(stage-1): start Project setup')
+    expect(rev(dir, 'HEAD^')).toBe(peeled(dir, 'checkpoint/stage-1-start'))
+    expect(sh(dir, 'git', 'show', '--format=', '--name-only', 'HEAD').trim()).toBe(
+      'master-project.json',
+    )
     expect(withoutTimes(state(dir).stages[0])).toMatchObject({
       status: 'in_progress',
       startedAt: '<time>',
@@ -202,7 +210,7 @@ describe('stage lifecycle on a real repository', () => {
     ).toEqual([])
   })
 
-  it('refuses a stage whose dependencies are not done, changing nothing; --force overrides', () => {
+  it('refuses a stage whose dependencies are not done, changing nothing; --ignore-deps overrides', () => {
     const dir = project()
     const before = fingerprint(dir)
     const r = cpo(dir, ['--json', 'stage', 'start', 'S2'])
@@ -210,7 +218,12 @@ describe('stage lifecycle on a real repository', () => {
     expect(r.json.error?.code).toBe('DEPENDENCIES_NOT_DONE')
     expect(r.json.error?.message).toBe('stage S2 depends on S1, not done yet')
     expect(fingerprint(dir)).toEqual(before)
-    const forced = cpo(dir, ['--json', 'stage', 'start', 'S2', '--force'])
+    // --force is for starting a stage again, not for dependencies.
+    expect(cpo(dir, ['--json', 'stage', 'start', 'S2', '--force']).json.error?.code).toBe(
+      'DEPENDENCIES_NOT_DONE',
+    )
+    expect(fingerprint(dir)).toEqual(before)
+    const forced = cpo(dir, ['--json', 'stage', 'start', 'S2', '--ignore-deps'])
     expect(forced.code).toBe(0)
     expect(forced.json.data.unmetDependencies).toEqual(['S1'])
     expect(tags(dir)).toEqual(['checkpoint/stage-2-start'])

@@ -20,10 +20,13 @@ describe('a linked work tree (git worktree add)', () => {
     const start = cpo(linked, ['--json', 'stage', 'start', 'S1'])
     expect(start.code, start.stderr).toBe(0)
     expect(sh(linked, 'git', 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('feature/stage-1')
-    expect(sh(linked, 'git', 'show', '--format=', '--name-only', 'HEAD').trim()).toBe('src/app.ts')
-    // The sidecars exist in the linked tree and are ignored there; only the stage's state edit shows.
+    expect(sh(linked, 'git', 'show', '--format=', '--name-only', 'HEAD^').trim()).toBe('src/app.ts')
+    expect(sh(linked, 'git', 'show', '--format=', '--name-only', 'HEAD').trim()).toBe(
+      'master-project.json',
+    )
+    // The sidecars exist in the linked tree and are ignored there; the tree is clean.
     expect(fs.existsSync(path.join(linked, '.checkpoints', 'git-ref-stage-1.txt'))).toBe(true)
-    expect(sh(linked, 'git', 'status', '--porcelain')).toBe(' M master-project.json\n')
+    expect(sh(linked, 'git', 'status', '--porcelain')).toBe('')
     // The main work tree did not move.
     expect(sh(main, 'git', 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('main')
     expect(sh(main, 'git', 'status', '--porcelain')).toBe('')

@@ -39,7 +39,10 @@ describe('rollback stage', () => {
       targetVerified: true,
       stateConsistent: true,
     })
-    expect(d.discardedCommits.map((c: any) => c.subject)).toEqual(['feat: US-001 - Add a recipe'])
+    expect(d.discardedCommits.map((c: any) => c.subject)).toEqual([
+      'feat: US-001 - Add a recipe',
+      'chore(stage-2): start Recipes',
+    ])
     expect(d.setAside.uncommitted).toEqual(['notes.txt', 'src/recipes.ts'])
     expect(d.setAside.loopFiles).toEqual(['prd.json', 'progress.md'])
     expect(d.recovery.undo).toBe(`cpo undo ${d.opId}`)
@@ -54,17 +57,27 @@ describe('rollback stage', () => {
         .filter((l) => !/\t(master-project\.json|cpo-progress\.md)$/.test(l))
         .join('\n')
     expect(strip(lsTree(dir, 'HEAD'))).toBe(strip(lsTree(dir, target)))
-    // The state file comes back byte for byte: only the log differs from the target.
+    // The state file comes back byte for byte but for currentStage, which a rollback clears
+    // (the target's names S3, finished then); the log differs too.
     expect(sh(dir, 'git', 'diff', '--name-only', target, 'HEAD').trim().split('\n')).toEqual([
       'cpo-progress.md',
+      'master-project.json',
     ])
+    expect(
+      sh(dir, 'git', 'diff', '-U0', target, 'HEAD', '--', 'master-project.json')
+        .split('\n')
+        .filter((l) => /^[-+] /.test(l)),
+    ).toEqual(['-  "currentStage": "S3",', '+  "currentStage": null,'])
     expect(status(dir)).toBe('')
     expect(fs.existsSync(path.join(dir, 'notes.txt'))).toBe(false)
     expect(read(dir, 'debug.log')).toBe('ignored, never touched\n')
 
     // The target's state had S2 pending, S1 and S3 tested: exactly what comes back.
     expect(read(dir, 'master-project.json')).toBe(
-      sh(dir, 'git', 'show', `${target}:master-project.json`),
+      sh(dir, 'git', 'show', `${target}:master-project.json`).replace(
+        '"currentStage": "S3"',
+        '"currentStage": null',
+      ),
     )
     expect(state(dir).stages.map((s: any) => s.status)).toEqual(['tested', 'pending', 'tested'])
 

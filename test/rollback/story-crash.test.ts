@@ -91,12 +91,13 @@ describe('rollback story', () => {
     expect(st.pendingRecovery).toEqual([])
   })
 
-  it('needs clean tracked files, and a story with no commits is an error', () => {
+  it('sets uncommitted tracked changes aside, and a story with no commits is an error', () => {
     const dir = withStory()
     workInProgress(dir)
     const dirty = cpo(dir, ['--json', 'rollback', 'story', 'S2-US-002', '--reason', 'x'])
-    expect(dirty.code).toBe(4)
-    expect(dirty.json.error?.code).toBe('UNCOMMITTED_CHANGES')
+    expect(dirty.code, dirty.stderr).toBe(0)
+    expect(dirty.json.data.setAside).toEqual(['src/recipes.ts'])
+    expect(dirty.json.data.untracked).toEqual(['notes.txt'])
     const none = cpo(dir, ['--json', 'rollback', 'story', 'S9-US-001', '--reason', 'x'])
     expect(none.code).toBe(3)
     expect(none.json.error?.code).toBe('STORY_COMMITS_NOT_FOUND')

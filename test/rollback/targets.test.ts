@@ -120,7 +120,13 @@ describe('rollback side effects', () => {
     commitAll(dir, 'feat(S2-US-002): List recipes')
     const dry = cpo(dir, ['--json', 'rollback', 'stage', 'S2', '--dry-run', '--reason', 'x'])
     expect(dry.json.data.plan).toMatchObject({
-      dependencies: { differ: true, lockfiles: ['package-lock.json'], packageManager: 'npm' },
+      // The target has no package.json: nothing to install there.
+      dependencies: {
+        differ: true,
+        lockfiles: ['package-lock.json'],
+        packageManager: null,
+        install: null,
+      },
       migrations: { differ: true, files: ['prisma/migrations/001_init/migration.sql'] },
     })
     expect(dry.json.data.plan.warnings.join('\n')).toMatch(/the database was not rolled back/)

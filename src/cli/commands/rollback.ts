@@ -71,7 +71,12 @@ export async function story(g: GlobalOptions, id: string, o: Flags): Promise<Com
       text: [
         `would revert ${p.commits.length} commit(s) of story ${p.story}, newest first:`,
         ...commits.map((c) => `  ${c}`),
-        `and mark it not passing in ${[p.stateStory ? 'master-project.json' : null, p.inPrd ? 'prd.json' : null].filter(Boolean).join(' and ') || 'no state file'}; nothing changed`,
+        `and mark it not passing in ${[p.stateStory ? 'master-project.json' : null, p.inPrd ? 'prd.json' : null].filter(Boolean).join(' and ') || 'no state file'}`,
+        ...listLines(
+          'uncommitted changes would be set aside (kept in the before-snapshot):',
+          p.setAside,
+        ),
+        'nothing changed (--dry-run)',
       ].join('\n'),
     }
   }
@@ -81,7 +86,9 @@ export async function story(g: GlobalOptions, id: string, o: Flags): Promise<Com
       `rolled back story ${r.story}: reverted ${r.reverts.length} commit(s)`,
       ...listLines('reverted:', commits),
       `recorded as ${r.commit.slice(0, 10)} "rollback(story-${r.story}): ${r.reason}"`,
-      `undo with: cpo undo ${r.opId}`,
+      ...listLines(`uncommitted changes set aside in snapshot ${r.before.id}:`, r.setAside),
+      ...(r.recovery.paths ? [`get them back: ${r.recovery.paths}`] : []),
+      `undo with: ${r.recovery.undo}`,
     ].join('\n'),
   }
 }
@@ -187,7 +194,7 @@ function planLines(p: RollbackPlan, dry: boolean): string[] {
     ...listLines(`stage loop files ${would}set aside:`, p.setAside.loopFiles),
     ...keptLines(p.kept, would),
     p.dependencies.differ
-      ? `dependencies differ (${p.dependencies.lockfiles.join(', ')}): ${p.dependencies.packageManager} install ${dry ? 'will run' : 'ran'} unless --no-install`
+      ? `dependencies differ (${p.dependencies.lockfiles.join(', ') || 'package.json'}): ${p.dependencies.install === null ? 'no install (the target has no package.json)' : `\`${p.dependencies.install}\` ${dry ? 'will run' : 'runs'} unless --no-install`}`
       : 'dependencies: the lockfile is the same',
     ...(p.db
       ? [

@@ -12,26 +12,35 @@ const wait = (g: GlobalOptions) => (g.wait === undefined ? {} : { wait: g.wait }
 export async function start(
   g: GlobalOptions,
   stage: string | undefined,
-  o: { force?: boolean; dryRun?: boolean; db?: boolean },
+  o: { force?: boolean; ignoreDeps?: boolean; dryRun?: boolean; db?: boolean },
 ): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
   const r = await startStage(repo, stage, {
     ...wait(g),
     ...(o.db === false ? { db: false } : {}),
     ...(o.force ? { force: true } : {}),
+    ...(o.ignoreDeps ? { ignoreDeps: true } : {}),
     ...(o.dryRun ? { dryRun: true } : {}),
   })
   if (r.dryRun) {
     return {
       data: planned(r),
-      text: `would commit "${r.plan.commitMessage}", tag ${r.plan.tag} and mark ${r.plan.stage.id} in progress; nothing changed`,
+      text: [
+        `would commit "${r.plan.commitMessage}", tag ${r.plan.tag}${r.plan.replacesTag ? ` (moved from ${r.plan.replacesTag.slice(0, 10)})` : ''}, mark ${r.plan.stage.id} in progress and commit that as "${r.plan.stateCommitMessage}"; nothing changed`,
+      ].join('\n'),
     }
   }
   const lines = [
-    `stage ${r.stage.id}${r.stage.name ? ` (${r.stage.name})` : ''} started`,
+    `stage ${r.stage.id}${r.stage.name ? ` (${r.stage.name})` : ''} started${r.restart === 'retry' ? ' again (retry after a rollback)' : r.restart === 'force' ? ' again (--force)' : ''}`,
     `checkpoint ${r.tag} at ${r.commit.slice(0, 10)} ("${r.commitMessage}")`,
+    ...(r.replacesTag
+      ? [
+          `the previous ${r.tag} (tag object ${r.replacesTag.slice(0, 10)}) is kept under refs/cpo/deleted-tags/${r.opId}/`,
+        ]
+      : []),
+    `state committed as ${r.stateCommit.slice(0, 10)} ("${r.stateCommitMessage}")`,
     ...(r.unmetDependencies.length > 0
-      ? [`started with --force although ${r.unmetDependencies.join(', ')} are not done`]
+      ? [`started with --ignore-deps although ${r.unmetDependencies.join(', ')} are not done`]
       : []),
     ...listLines('sidecars:', r.sidecars),
     ...dbLines(r.db),
@@ -63,7 +72,11 @@ export async function complete(
   if (r.dryRun) {
     return {
       data: planned(r),
-      text: `would verify, mark ${r.plan.stage.id} tested, commit "${r.plan.commitMessage}" and tag ${r.plan.tag}; nothing changed`,
+      text: [
+        `would verify, mark ${r.plan.stage.id} tested, commit "${r.plan.commitMessage}" and tag ${r.plan.tag}; nothing changed`,
+        ...listLines('untracked files the commit would add:', r.plan.untrackedAdded),
+        ...r.plan.warnings.map((w) => `warning: ${w}`),
+      ].join('\n'),
     }
   }
   const lines = [
@@ -74,6 +87,8 @@ export async function complete(
         ? 'verification: no commands configured in master-project.json'
         : `verification passed: ${r.verification.map((v) => v.name).join(', ')}`,
     `checkpoint ${r.tag} at ${r.commit.slice(0, 10)} ("${r.commitMessage}")`,
+    ...listLines('untracked files added to the commit:', r.untrackedAdded),
+    ...r.warnings.map((w) => `warning: ${w}`),
     ...listLines('sidecars:', r.sidecars),
     `undo with: cpo undo ${r.opId}`,
   ]

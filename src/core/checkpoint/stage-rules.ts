@@ -27,7 +27,7 @@ export function nextStartableStage(project: ProjectFile): Stage {
       hint:
         pending[0] === undefined
           ? 'Every stage is started or done: see `cpo status`.'
-          : `Start one anyway, ignoring its dependencies: \`${cpoCommand('stage', 'start', pending[0].id, '--force')}\`.`,
+          : `Start one anyway, ignoring its dependencies: \`${cpoCommand('stage', 'start', pending[0].id, '--ignore-deps')}\`.`,
     },
   )
 }

@@ -1,5 +1,6 @@
 import { CpoError } from '../../errors.js'
-import { detectJsonFormat, type JsonFormat, renderJson, stripBom } from './json-format.js'
+import { editJsonText } from './json-edit.js'
+import { BOM, detectJsonFormat, type JsonFormat, renderJson, stripBom } from './json-format.js'
 import { toJsonPath } from './json-path.js'
 import { lineColumnAt, locateJsonSyntaxError } from './json-syntax-error.js'
 import { findEpic, findStage, findStory, recomputeProgress, stagesOf } from './queries.js'
@@ -28,6 +29,8 @@ export interface ProjectDocument {
    */
   readonly data: ProjectFile
   readonly format: JsonFormat
+  /** The text the document was parsed from: a write edits it in place (see json-edit.ts). */
+  readonly source?: string
   readonly currentStageShape: CurrentStageShape | undefined
 }
 
@@ -117,13 +120,34 @@ export const parseProjectDocument = (
     fileName,
     data,
     format: detectJsonFormat(text),
+    source: text,
     currentStageShape: shapeOf(data.currentStage),
   }
 }
 
-/** Byte-identical to the parsed text whenever that text is in JSON.stringify layout. */
+/**
+ * The parsed text with only the changed values edited in place (its layout, BOM, line endings
+ * and final newline kept); the whole value in JSON.stringify layout when there is no text to
+ * edit or it cannot be edited into exactly the new value.
+ */
 export const serializeProjectDocument = (doc: ProjectDocument): string =>
-  renderJson(doc.data, doc.format)
+  editedJson(doc.source, doc.data, doc.format)
+
+/** `value` written over `source` (a JSON text) with as few edits as possible. */
+export function editedJson(source: string | undefined, value: unknown, format: JsonFormat): string {
+  if (source !== undefined) {
+    const body = stripBom(source)
+    let before: unknown
+    try {
+      before = JSON.parse(body)
+    } catch {
+      before = undefined
+    }
+    const edited = before === undefined ? undefined : editJsonText(body, before, value, format)
+    if (edited !== undefined) return `${format.bom ? BOM : ''}${edited}`
+  }
+  return renderJson(value, format)
+}
 
 /**
  * A patch of an object: a key keeps its position when present, new keys go to the end, and a key

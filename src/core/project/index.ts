@@ -1,6 +1,7 @@
 export {
   type CurrentStageShape,
   DEFAULT_PROJECT_FILE_NAME,
+  editedJson,
   type Patch,
   type ProjectDocument,
   parseProjectDocument,

@@ -18,7 +18,7 @@ export const DEFAULT_JSON_FORMAT: JsonFormat = {
   bom: false,
 }
 
-const BOM = '\uFEFF'
+export const BOM = '\uFEFF'
 
 export const stripBom = (text: string): string => (text.startsWith(BOM) ? text.slice(1) : text)
 

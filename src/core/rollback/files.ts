@@ -47,3 +47,18 @@ export function installCommand(pm: PackageManager): { command: string; args: str
       return { command: 'bun', args: ['install', '--frozen-lockfile'] }
   }
 }
+
+/**
+ * The install that makes `node_modules` match a tree whose top-level files are `files` (the
+ * rollback's target): its lockfile's frozen install; `npm install` for a package.json without a
+ * lockfile (`npm ci` refuses to run without one); nothing without a package.json.
+ */
+export function installFor(
+  files: readonly string[],
+): { packageManager: PackageManager; command: string; args: string[] } | undefined {
+  const pm = packageManagerOf(files)
+  if (pm !== undefined) return { packageManager: pm, ...installCommand(pm) }
+  if (files.includes('package.json'))
+    return { packageManager: 'npm', command: 'npm', args: ['install'] }
+  return undefined
+}

@@ -147,10 +147,14 @@ export function mergeRollbackState(
   if (target !== undefined && Object.hasOwn(target, 'currentPhase')) {
     top.currentPhase = target.currentPhase
   }
-  if (Object.hasOwn(today.data, 'currentStage') || target?.currentStage != null) {
-    const current = target?.currentStage ?? null
+  if (Object.hasOwn(today.data, 'currentStage')) {
+    // The skill's own rollback clears it: the target's value names a stage finished back then,
+    // and copying it made the next no-argument rollback discard that stage. Today's value stays
+    // only while it names a stage still in progress after the merge (a parallel stage).
+    const current = today.data.currentStage ?? null
     const id = typeof current === 'string' ? current : current?.id
-    top.currentStage = id !== undefined && resetIds.has(id) ? null : current
+    const running = stagesOf(doc.data).some((s) => s.id === id && s.status === 'in_progress')
+    top.currentStage = running ? current : null
   }
   if (today.data.project !== undefined && typeof target?.project?.status === 'string') {
     top.project = patch(today.data.project, { status: target.project.status })

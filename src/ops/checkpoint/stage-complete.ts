@@ -4,14 +4,16 @@ import { failpoint } from '../../adapters/failpoint.js'
 import { appendDurable, readTextIfExists } from '../../adapters/fs.js'
 import type { Repo } from '../../adapters/repo.js'
 import { runShellCommand, type ShellRun } from '../../adapters/shell-command.js'
+import type { WorkTreeScan } from '../../adapters/snapshot/capture.js'
 import { stageCompleteName } from '../../core/checkpoint/names.js'
 import { appendableEntry, stageCompleteEntry } from '../../core/checkpoint/progress-log.js'
-import { sidecarNames } from '../../core/checkpoint/sidecars.js'
+import { CHECKPOINTS_DIR, sidecarNames } from '../../core/checkpoint/sidecars.js'
 import { verificationCommands } from '../../core/checkpoint/stage-rules.js'
 import {
   findStage,
   isStageDone,
   isStagePending,
+  projectPhase,
   setProgress,
   stageNumber,
   updateStage,
@@ -46,6 +48,11 @@ export interface StageCompletePlan {
   /** Commands run and passed (empty with --skip-verify or none configured). */
   verification: VerificationRun[]
   verificationSkipped: boolean
+  /** Stories of the stage not passing: the stage is marked tested anyway, with a warning each. */
+  storiesNotPassing: string[]
+  warnings: string[]
+  /** Untracked files the commit adds (in a dry run: the ones it would add now). */
+  untrackedAdded: string[]
 }
 
 export interface StageCompleteReport extends OperationReport, StageCompletePlan {
@@ -78,7 +85,7 @@ export async function completeStage(
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.dryRun ? { dryRun: true } : {}),
     scanAfterPlan: true,
-    plan: async (r): Promise<StageCompletePlan> => {
+    plan: async (r, _operations, scan): Promise<StageCompletePlan> => {
       const { doc } = await readStateFile(r)
       const stage = findStage(doc.data, ref)
       const number = stageNumber(stage.id)
@@ -106,6 +113,7 @@ export async function completeStage(
       const commands = options.skipVerify ? [] : verificationCommands(doc.data)
       // Dry runs only report what would run: the commands may be slow or have side effects.
       const verification = options.dryRun ? [] : await verify(r, commands, stage.id)
+      const notPassing = (stage.stories ?? []).filter((s) => s.passes !== true).map((s) => s.id)
       return {
         stage: { id: stage.id, name: stage.name ?? null, number },
         tag: `checkpoint/${name}`,
@@ -113,6 +121,12 @@ export async function completeStage(
         branch: head.branch,
         verification,
         verificationSkipped: options.skipVerify === true,
+        storiesNotPassing: notPassing,
+        warnings: notPassing.map(
+          (id) => `story ${id} is not passing; stage ${stage.id} is marked tested anyway`,
+        ),
+        // The real run scans after verification (which may write files): apply fills this in.
+        untrackedAdded: options.dryRun ? untrackedOf(await scan()) : [],
       }
     },
     apply: async (ctx, plan) => {
@@ -145,7 +159,7 @@ export async function completeStage(
         name: stageCompleteName(plan.stage.number),
         kind: 'stage-complete',
         stage: { id: plan.stage.id, name: plan.stage.name },
-        phase: next.data.currentPhase ?? null,
+        phase: projectPhase(next.data)?.number ?? null,
         commit,
         branch: plan.branch,
         snapshot: ctx.before.ref,
@@ -157,7 +171,7 @@ export async function completeStage(
       })
       return {
         summary: `completed stage ${plan.stage.id} at ${commit.slice(0, 10)}`,
-        result: { commit, completedAt, sidecars },
+        result: { commit, completedAt, sidecars, untrackedAdded: untrackedOf(ctx.scan) },
       }
     },
   })
@@ -170,6 +184,10 @@ export async function completeStage(
     ...outcome.result,
   }
 }
+
+/** Untracked files `git add -A` picks up (sidecars are ignored, but never list them). */
+const untrackedOf = (scan: WorkTreeScan): string[] =>
+  scan.status.untracked.filter((p) => p !== CHECKPOINTS_DIR && !p.startsWith(`${CHECKPOINTS_DIR}/`))
 
 async function verify(
   repo: Repo,

@@ -1,7 +1,9 @@
 import { moveRefs, readRef } from '../../adapters/checkpoint-git.js'
-import { treeWithWorkTreeFiles } from '../../adapters/direct-commit.js'
+import { commitWorkTreeFiles } from '../../adapters/direct-commit.js'
 import { failpoint } from '../../adapters/failpoint.js'
 import type { Repo } from '../../adapters/repo.js'
+import { treeOf } from '../../adapters/rollback-git.js'
+import { keepSidecars, keptSidecars } from '../../adapters/sidecar-store.js'
 import { porcelainV1 } from '../../adapters/snapshot/status.js'
 import { DELETED_TAG_PREFIX, stageStartName, tagRefOf } from '../../core/checkpoint/names.js'
 import { sidecarNames } from '../../core/checkpoint/sidecars.js'
@@ -9,6 +11,8 @@ import { nextStartableStage } from '../../core/checkpoint/stage-rules.js'
 import {
   findStage,
   isStageDone,
+  isStagePending,
+  projectPhase,
   setCurrentStage,
   stageNumber,
   unmetDependencies,
@@ -20,13 +24,15 @@ import { checkpointDatabaseIfConfigured, type DbHookReport } from '../db/hooks.j
 import { PROJECT_FILE } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { commitPendingWork } from './commit-work.js'
-import { envTemplate, prepareSidecars, writeSidecars } from './sidecars.js'
+import { envTemplate, prepareSidecars, readSidecars, writeSidecars } from './sidecars.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
 import { tagCheckpoint } from './tagging.js'
 
 export interface StageStartOptions {
-  /** Start although dependencies are not done, the stage is done, or its start tag exists. */
+  /** Start a stage that is done or in progress again (its start tag is moved). */
   force?: boolean
+  /** Start although the stages it depends on are not done. */
+  ignoreDeps?: boolean
   wait?: number
   dryRun?: boolean
   /** False (`--no-db`): no database checkpoint. */
@@ -37,26 +43,46 @@ export interface StageStartPlan {
   stage: { id: string; name: string | null; number: string }
   tag: string
   commitMessage: string
+  /** The commit that records the state change on top of the checkpoint commit. */
+  stateCommitMessage: string
   branch: string | null
-  /** Dependencies not done, started anyway with --force. */
+  /** Dependencies not done, started anyway with --ignore-deps. */
   unmetDependencies: string[]
-  /** An existing start tag that --force replaces (its object is kept under refs/cpo/). */
+  /** An existing start tag that is moved (its object is kept under refs/cpo/deleted-tags/). */
   replacesTag: string | null
+  /**
+   * Why the tag is moved: `retry` for a stage rolled back (pending or failed again), `force`
+   * for one that is done or in progress; null for a first start.
+   */
+  restart: 'retry' | 'force' | null
 }
 
 export interface StageStartReport extends OperationReport, StageStartPlan {
+  /** The checkpoint commit the start tag points to: the state before the stage. */
   commit: string
+  /** The `chore(stage-N): start …` commit with the stage marked in progress. */
+  stateCommit: string
   sidecars: string[]
   startedAt: string
   /** The database checkpoint taken with it (or why not), when a database is configured. */
   db?: DbHookReport
 }
 
+/** The sidecars a stage start writes (the env template only when the project has one). */
+const stageStartSidecars = (n: string): string[] => [
+  sidecarNames.stateBefore(n),
+  sidecarNames.gitRef(n),
+  sidecarNames.gitStatus(n),
+  sidecarNames.env(n),
+]
+
 /**
  * `cpo stage start [stage]`: commits pending work as `checkpoint: before Stage N - Name` (even
  * when there is none, so the boundary is visible in the history), tags it
  * `checkpoint/stage-N-start`, writes the sidecars, then marks the stage in progress in
- * `master-project.json` (left uncommitted: it is the first change of the stage).
+ * `master-project.json` and commits that alone as `chore(stage-N): start Name`. So the tag is
+ * the state before the stage (`git reset --hard checkpoint/stage-N-start` and `cpo rollback
+ * stage` agree) and the agent's first `git add -A` story commit holds only its own work.
  */
 export async function startStage(
   repo: Repo,
@@ -68,7 +94,11 @@ export async function startStage(
 > {
   const outcome = await runOperation(repo, {
     command: 'stage start',
-    args: [...(ref === undefined ? [] : [ref]), ...(options.force ? ['--force'] : [])],
+    args: [
+      ...(ref === undefined ? [] : [ref]),
+      ...(options.force ? ['--force'] : []),
+      ...(options.ignoreDeps ? ['--ignore-deps'] : []),
+    ],
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.dryRun ? { dryRun: true } : {}),
     plan: async (r, _operations, scan): Promise<StageStartPlan> => {
@@ -87,13 +117,13 @@ export async function startStage(
         )
       }
       const unmet = unmetDependencies(doc.data, stage.id)
-      if (unmet.length > 0 && !options.force) {
+      if (unmet.length > 0 && !options.ignoreDeps) {
         throw new CpoError(
           'DEPENDENCIES_NOT_DONE',
           'conflict',
           `stage ${stage.id} depends on ${unmet.join(', ')}, not done yet`,
           {
-            hint: `Finish ${unmet.join(', ')} first (\`${cpoCommand('stage', 'complete', unmet[0] ?? '')}\`), or start it anyway: \`${cpoCommand('stage', 'start', stage.id, '--force')}\`.`,
+            hint: `Finish ${unmet.join(', ')} first (\`${cpoCommand('stage', 'complete', unmet[0] ?? '')}\`), or start it anyway: \`${cpoCommand('stage', 'start', stage.id, '--ignore-deps')}\`.`,
             details: { stage: stage.id, unmet },
           },
         )
@@ -101,18 +131,29 @@ export async function startStage(
       const { branch } = await scan()
       const name = stageStartName(number)
       const existing = await readRef(r, tagRefOf(name))
-      if (existing !== undefined && !options.force) {
-        throw new CpoError('CHECKPOINT_EXISTS', 'conflict', `checkpoint ${name} already exists`, {
-          hint: `Stage ${stage.id} was started before; start it again with \`${cpoCommand('stage', 'start', stage.id, '--force')}\` (the old tag is kept under refs/cpo/deleted-tags/).`,
-        })
+      // A stage rolled back is pending (or failed) again: starting it again is the normal retry.
+      const retry = isStagePending(stage) || stage.status === 'failed'
+      if (existing !== undefined && !retry && !options.force) {
+        throw new CpoError(
+          'CHECKPOINT_EXISTS',
+          'conflict',
+          `checkpoint ${name} already exists and stage ${stage.id} is ${stage.status}`,
+          {
+            hint: `Stage ${stage.id} is under way from that checkpoint; to start it over from here run \`${cpoCommand('stage', 'start', stage.id, '--force')}\` (the old tag is kept under refs/cpo/deleted-tags/).`,
+            details: { stage: stage.id, status: stage.status ?? null, tag: `checkpoint/${name}` },
+          },
+        )
       }
+      const label = stage.name || stage.id
       return {
         stage: { id: stage.id, name: stage.name ?? null, number },
         tag: `checkpoint/${name}`,
-        commitMessage: `checkpoint: before Stage ${number} - ${stage.name || stage.id}`,
+        commitMessage: `checkpoint: before Stage ${number} - ${label}`,
+        stateCommitMessage: `chore(stage-${number}): start ${label}`,
         branch,
         unmetDependencies: unmet,
         replacesTag: existing ?? null,
+        restart: existing === undefined ? null : retry ? 'retry' : 'force',
       }
     },
     apply: async (ctx, plan) => {
@@ -126,6 +167,12 @@ export async function startStage(
       const commit = work.commit as string
       const name = stageStartName(plan.stage.number)
       if (plan.replacesTag !== null) {
+        // The sidecars about to be overwritten belong to the old tag: keep them beside it, so an
+        // undo that puts the tag back puts them back too (sidecarsFollowTags).
+        const old = await readSidecars(ctx.repo, stageStartSidecars(plan.stage.number))
+        if ((await keptSidecars(ctx.repo, plan.replacesTag)) === undefined) {
+          await keepSidecars(ctx.repo, plan.replacesTag, old)
+        }
         await moveRefs(ctx.repo, [
           { ref: `${DELETED_TAG_PREFIX}${ctx.opId}/${name}`, to: plan.replacesTag },
           { ref: tagRefOf(name), from: plan.replacesTag },
@@ -135,7 +182,7 @@ export async function startStage(
         name,
         kind: 'stage-start',
         stage: { id: plan.stage.id, name: plan.stage.name },
-        phase: doc.data.currentPhase ?? null,
+        phase: projectPhase(doc.data)?.number ?? null,
         commit,
         branch: plan.branch,
         snapshot: ctx.before.ref,
@@ -143,13 +190,15 @@ export async function startStage(
         subject: plan.commitMessage,
       })
       const n = plan.stage.number
-      const sidecars = await writeSidecars(ctx.repo, {
+      const files = {
         [sidecarNames.stateBefore(n)]: text,
         [sidecarNames.gitRef(n)]: `${commit}\n`,
         // The work tree as the checkpoint commit took it, as `git status --porcelain` shows it.
         [sidecarNames.gitStatus(n)]: porcelainV1(ctx.scan.status.records, ctx.settings.quotePath),
         ...(env === undefined ? {} : { [sidecarNames.env(n)]: env.text }),
-      })
+      }
+      const sidecars = await writeSidecars(ctx.repo, files)
+      await keepSidecars(ctx.repo, tagged[tagRefOf(name)] as string, files)
       const db = await checkpointDatabaseIfConfigured(ctx, name, options)
       failpoint('state-read')
       const startedAt = new Date().toISOString()
@@ -160,16 +209,29 @@ export async function startStage(
         withEpicStatus(current, findStage(current.data, plan.stage.id)),
         text,
       )
-      // The stage's first change, the state file, is left uncommitted.
+      // The state change is cpo's own: its own commit, so no story commit carries it.
+      const state = await commitWorkTreeFiles(ctx.repo, {
+        parent: commit,
+        tree: work.state?.indexTree ?? (await treeOf(ctx.repo, commit)),
+        files: [PROJECT_FILE],
+        message: plan.stateCommitMessage,
+        sign: ctx.settings.signCommits,
+      })
       const after = work.state && {
         ...work.state,
-        worktreeTree: await treeWithWorkTreeFiles(ctx.repo, work.state.indexTree, [PROJECT_FILE]),
-        dirty: [PROJECT_FILE],
-        refs: { ...work.state.refs, ...tagged },
+        head: state.commit,
+        indexTree: state.tree,
+        worktreeTree: state.tree,
+        dirty: [],
+        refs: {
+          ...work.state.refs,
+          ...(work.state.branch ? { [work.state.branch]: state.commit } : {}),
+          ...tagged,
+        },
       }
       return {
         summary: `started stage ${plan.stage.id} at ${commit.slice(0, 10)}`,
-        result: { commit, sidecars, startedAt, ...(db ? { db } : {}) },
+        result: { commit, stateCommit: state.commit, sidecars, startedAt, ...(db ? { db } : {}) },
         ...(after ? { after } : {}),
       }
     },

@@ -1,7 +1,6 @@
 import type { Repo } from '../../adapters/repo.js'
 import { runShellCommand } from '../../adapters/shell-command.js'
 import { verificationCommands } from '../../core/checkpoint/stage-rules.js'
-import { installCommand, type PackageManager } from '../../core/rollback/index.js'
 import { readProjectDocument } from '../project-file.js'
 import type { RollbackPlan } from './plan.js'
 
@@ -19,8 +18,9 @@ export interface AfterReport {
 }
 
 /**
- * After the rollback is recorded: reinstall dependencies when the lockfile changed, and run the
- * verification commands with --verify. Neither undoes the rollback when it fails; both report.
+ * After the rollback is recorded: reinstall dependencies when the lockfile changed (with the
+ * install the target's files call for), and run the verification commands with --verify.
+ * Neither undoes the rollback when it fails; both report.
  */
 export async function afterRollback(
   repo: Repo,
@@ -28,12 +28,13 @@ export async function afterRollback(
   options: { install?: boolean; verify?: boolean },
 ): Promise<AfterReport> {
   let install: AfterReport['install']
+  const line = plan.dependencies.install
   if (!plan.dependencies.differ) install = { ran: false, why: 'the lockfile did not change' }
   else if (options.install === false) install = { ran: false, why: '--no-install' }
+  else if (line === null) install = { ran: false, why: 'the target has no package.json' }
   else {
-    const { command, args } = installCommand(plan.dependencies.packageManager as PackageManager)
-    // A fixed command line (no user input in it), so the shell runner is safe here.
-    const line = [command, ...args].join(' ')
+    // A fixed command line chosen from the target's files (installFor: no user input in it),
+    // so the shell runner is safe here.
     const run = await runShellCommand(repo.root, line)
     install = { ran: true, command: line, exitCode: run.exitCode, ok: run.exitCode === 0 }
   }

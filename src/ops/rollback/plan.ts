@@ -7,6 +7,7 @@ import {
   commitsBetween,
   isAncestor,
   reachableFrom,
+  topLevelNames,
   upstreamOf,
 } from '../../adapters/rollback-git.js'
 import type { WorkTreeScan } from '../../adapters/snapshot/capture.js'
@@ -21,11 +22,11 @@ import {
 } from '../../core/project/index.js'
 import {
   chooseMode,
+  installFor,
   isLockfile,
   isLoopFile,
   isMigration,
   mergeRollbackState,
-  packageManagerOf,
   type RollbackMode,
   stagesWithDiscardedWork,
   withDependents,
@@ -64,7 +65,14 @@ export interface RollbackPlan {
     /** Agent loop files (prd.json, progress.md, …) that change or go. */
     loopFiles: string[]
   }
-  dependencies: { differ: boolean; lockfiles: string[]; packageManager: string | null }
+  dependencies: {
+    /** A lockfile differs (or package.json does, when the target has no lockfile). */
+    differ: boolean
+    lockfiles: string[]
+    packageManager: string | null
+    /** The install that runs afterwards, chosen from the target's files; null: none. */
+    install: string | null
+  }
   migrations: { differ: boolean; files: string[] }
   /** `--with-db`: the database restore that runs with the code rollback (src/ops/db/). */
   db?: DbRestorePlan
@@ -98,11 +106,12 @@ export async function planRollback(
   }
   const branch = head.branch
   // Independent reads, side by side.
-  const [onBranch, discardedCommits, upstream, thenText] = await Promise.all([
+  const [onBranch, discardedCommits, upstream, thenText, targetFiles] = await Promise.all([
     isAncestor(repo, target.commit, head.commit),
     commitsBetween(repo, target.commit, head.commit),
     upstreamOf(repo, branch),
     readBlobAt(repo, target.commit, PROJECT_FILE),
+    topLevelNames(repo, target.commit),
   ])
   if (!onBranch) {
     const where = target.takenOn
@@ -151,6 +160,8 @@ export async function planRollback(
     ...new Set([...committed.filter((p) => !dirty.has(p)), ...dirtyChanged, ...status.untracked]),
   ].sort()
   const lockfiles = filesChanged.filter(isLockfile)
+  const install = installFor(targetFiles)
+  const manifestChanged = filesChanged.includes('package.json') && !targetFiles.some(isLockfile)
   const migrations = filesChanged.filter(isMigration)
   if (migrations.length > 0) {
     warnings.push(
@@ -179,9 +190,10 @@ export async function planRollback(
         loopFiles: filesChanged.filter(isLoopFile),
       },
       dependencies: {
-        differ: lockfiles.length > 0,
+        differ: lockfiles.length > 0 || manifestChanged,
         lockfiles,
-        packageManager: packageManagerOf(lockfiles) ?? null,
+        packageManager: install?.packageManager ?? null,
+        install: install === undefined ? null : [install.command, ...install.args].join(' '),
       },
       migrations: { differ: migrations.length > 0, files: migrations },
       targetHasStateFile: thenText !== undefined,

@@ -1,4 +1,7 @@
+import path from 'node:path'
+import { readTextIfExists } from '../../adapters/fs.js'
 import type { Repo } from '../../adapters/repo.js'
+import { PROGRESS_FILE } from '../project-file.js'
 import { type RollbackOptions, type RollbackOutcome, runRollback } from './run.js'
 import { checkpointTarget, phaseTarget, projectTarget, stageTarget } from './target.js'
 
@@ -12,7 +15,14 @@ export function rollbackStage(
     repo,
     'rollback stage',
     stage === undefined ? [] : [stage],
-    (_r, doc, list) => stageTarget(doc.data, stage, list),
+    async (r, doc, list) =>
+      stageTarget(
+        doc.data,
+        stage,
+        list,
+        // With no stage named, the last rollback in the log may say which one is meant.
+        stage === undefined ? await readTextIfExists(path.join(r.root, PROGRESS_FILE)) : undefined,
+      ),
     options,
   )
 }

@@ -20,9 +20,9 @@ import {
 import { appendableEntry } from '../../core/checkpoint/progress-log.js'
 import {
   detectJsonFormat,
+  editedJson,
   type ProjectDocument,
   parseProjectDocument,
-  renderJson,
   serializeProjectDocument,
   setProgress,
   stagesOf,
@@ -87,8 +87,11 @@ export async function writeStoryRollback(
     return { worktreeTree, restored }
   }
 
+  // Untracked files stay; changes to tracked files are set aside (the before-snapshot has them).
+  const untracked = new Set(plan.untracked)
+  const stays = uncommitted.filter((c) => untracked.has(c.path))
   if (before.skipped.length > 0 || ignored.length > 0) {
-    const { restored } = await restoreTo(tip, tipTree, uncommitted)
+    const { restored } = await restoreTo(tip, tipTree, stays)
     for (const file of files) {
       await writeFileAtomic(path.join(repo.root, file), contents[file] as string)
     }
@@ -98,7 +101,7 @@ export async function writeStoryRollback(
   const tree = await treeWithContents(repo, tipTree, contents)
   const commit = await writeCommit(repo, { tree, parents: [tip], message: subject, sign })
   // The files recorded are committed now, untracked before or not.
-  const keep = uncommitted.filter((c) => !Object.hasOwn(contents, c.path))
+  const keep = stays.filter((c) => !Object.hasOwn(contents, c.path))
   const { worktreeTree, restored } = await restoreTo(commit, tree, keep)
   return {
     reverts,
@@ -150,9 +153,11 @@ async function recordedFiles(
   if (prd !== undefined && value !== undefined && Array.isArray(value.userStories)) {
     const aliases = storyAliases(plan.story)
     value.userStories = value.userStories.map((s) =>
-      isStory(s) && aliases.includes(s.id) ? { ...s, passes: false } : s,
+      isStory(s) && aliases.includes(s.id)
+        ? { ...s, passes: false, ...(Object.hasOwn(s, 'completedAt') ? { completedAt: null } : {}) }
+        : s,
     )
-    contents[PRD_FILE] = renderJson(value, detectJsonFormat(prd.text))
+    contents[PRD_FILE] = editedJson(prd.text, value, detectJsonFormat(prd.text))
   }
   const entry = rollbackEntry({
     time: new Date().toISOString(),

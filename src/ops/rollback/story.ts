@@ -9,7 +9,7 @@ import { pathsInTheWay } from '../../core/rollback/paths-in-the-way.js'
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { listCheckpoints } from '../checkpoint/list.js'
-import { readProjectDocument } from '../project-file.js'
+import { PROGRESS_FILE, PROJECT_FILE, readProjectDocument } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { PRD_FILE, parsePrd, prdStories, writeStoryRollback } from './story-write.js'
 
@@ -24,11 +24,17 @@ export interface StoryRollbackPlan {
   inPrd: boolean
   branch: string | null
   head: string
+  /** Tracked files with uncommitted changes: gone from the tree, kept in the before-snapshot. */
+  setAside: string[]
+  /** Untracked files: they stay where they are. */
+  untracked: string[]
 }
 
 export interface StoryRollbackReport extends OperationReport, StoryRollbackPlan {
   reverts: string[]
   commit: string
+  /** How to get set-aside work back. */
+  recovery: { undo: string; paths: string | null }
 }
 
 export type StoryRollbackOutcome =
@@ -46,7 +52,9 @@ interface StoryPlanned {
  * is kept), marks the story not passing in master-project.json and prd.json, and records it in
  * one `rollback(story-<id>)` commit. Every commit is written from trees first (plumbing: no hook
  * runs, the work tree is not touched), then one snapshot restore makes HEAD, index and work tree
- * the last one, the way every rollback ends (see `rollBack` in run.ts). Untracked files stay.
+ * the last one, the way every rollback ends (see `rollBack` in run.ts). Untracked files stay;
+ * uncommitted changes to tracked files are set aside (kept in the before-snapshot). The state
+ * files are not reverted but rewritten from today's versions with the story not passing.
  * A conflict, or a file in the way of a path the reverts bring back, stops it in the plan, before
  * anything changes; the files are listed.
  */
@@ -79,16 +87,9 @@ export async function rollbackStory(
           },
         )
       }
-      if (status.staged.length + status.unstaged.length > 0) {
-        throw new CpoError(
-          'UNCOMMITTED_CHANGES',
-          'conflict',
-          'tracked files have uncommitted changes',
-          {
-            hint: `Commit them or take a checkpoint (\`${cpoCommand('checkpoint', 'create', `before-revert-${id}`)}\`) first: reverts need a clean tree.`,
-          },
-        )
-      }
+      // Uncommitted changes to tracked files are set aside (kept in the before-snapshot), as a
+      // stage rollback does: the reverts apply to the committed tree.
+      const setAside = [...new Set([...status.staged, ...status.unstaged])].sort()
       const trees = await revertTrees(r, headTree, commits)
       await refuseUntrackedInTheWay(r, headTree, trees.at(-1) ?? headTree, status.untracked, id)
       const prd = parsePrd(await readTextIfExists(path.join(r.root, PRD_FILE)))
@@ -102,6 +103,8 @@ export async function rollbackStory(
           inPrd: prd !== undefined && prdStories(prd.value).some((s) => aliases.includes(s.id)),
           branch,
           head,
+          setAside,
+          untracked: status.untracked,
         },
         trees,
       }
@@ -117,18 +120,37 @@ export async function rollbackStory(
     },
   })
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan.plan }
+  const report = reportOf(outcome)
+  const { setAside } = outcome.plan.plan
   return {
     dryRun: false,
     plan: outcome.plan.plan,
-    ...reportOf(outcome),
+    ...report,
     ...outcome.plan.plan,
     ...outcome.result,
+    recovery: {
+      undo: `cpo undo ${report.opId}`,
+      paths:
+        setAside.length === 0
+          ? null
+          : `cpo snapshot restore ${report.before.id} --paths ${setAside.map(quote).join(' ')}`,
+    },
   }
 }
 
+const quote = (p: string): string => (/^[\w./@+-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`)
+
+/**
+ * The files cpo rewrites itself after the reverts (from today's versions, the story marked not
+ * passing, a log entry): the reverts leave them alone, so a story commit that flipped its own
+ * `passes` flag does not conflict with the next one's.
+ */
+const STATE_FILES = [PROJECT_FILE, PRD_FILE, PROGRESS_FILE]
+
 /**
  * Each commit's revert, newest first, each on top of the one before, as trees: the same
- * three-way merge `git revert` makes, computed without touching the work tree or the index.
+ * three-way merge `git revert` makes, computed without touching the work tree or the index,
+ * for every path but the state files.
  */
 async function revertTrees(
   repo: Repo,
@@ -137,7 +159,7 @@ async function revertTrees(
 ): Promise<string[]> {
   const trees: string[] = []
   for (const c of commits) {
-    const r = await revertTree(repo, c.commit, trees.at(-1) ?? headTree)
+    const r = await revertTree(repo, c.commit, trees.at(-1) ?? headTree, STATE_FILES)
     if (!r.ok) {
       throw new CpoError(
         'REVERT_CONFLICT',
@@ -227,7 +249,7 @@ async function storyCommits(
   return history
     .filter(
       (c) =>
-        !/^(Revert "|checkpoint:|rollback\()/i.test(c.subject) &&
+        !/^(Revert "|checkpoint:|rollback\(|chore\(stage-[^)]*\): start )/i.test(c.subject) &&
         !reverted.has(c.commit) &&
         (inferred.has(c.commit) ||
           ids.some((id) => namesStory(c.subject.split('\n')[0] ?? '', id))),

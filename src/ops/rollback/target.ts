@@ -11,7 +11,6 @@ import {
 import { nearNames } from '../../core/checkpoint/near.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import {
-  currentStage,
   findStage,
   isStagePending,
   type ProjectFile,
@@ -19,7 +18,7 @@ import {
   stageNumber,
   stagesOf,
 } from '../../core/project/index.js'
-import { checkPhase, checkStageRef } from '../../core/rollback/index.js'
+import { checkPhase, checkStageRef, currentStageForRollback } from '../../core/rollback/index.js'
 import type { RollbackKind } from '../../core/rollback/log-entry.js'
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
@@ -107,8 +106,12 @@ export function stageTarget(
   project: ProjectFile,
   ref: string | undefined,
   list: readonly Checkpoint[],
+  logText?: string,
 ): RollbackTarget {
-  const stage = ref === undefined ? currentStage(project) : findStage(project, checkStageRef(ref))
+  const stage =
+    ref === undefined
+      ? currentStageForRollback(project, logText)
+      : findStage(project, checkStageRef(ref))
   if (stage === undefined) {
     const startedStages = stagesOf(project).filter((s) => !isStagePending(s))
     const started = startedStages.map((s) => `${s.id} (${s.status})`)

@@ -45,10 +45,10 @@ describe('parseProjectDocument / serializeProjectDocument', () => {
     expect(serializeProjectDocument(doc)).toBe(text)
   })
 
-  it('defaults to 2 spaces when nothing is indented', () => {
+  it('defaults to 2 spaces when nothing is indented, and writes an unchanged file as it was', () => {
     const doc = parseProjectDocument('{"stages":[]}')
     expect(doc.format.indent).toBe('  ')
-    expect(serializeProjectDocument(doc)).toBe('{\n  "stages": []\n}')
+    expect(serializeProjectDocument(doc)).toBe('{"stages":[]}')
   })
 
   it('keeps the parsed value itself: original key order and unknown keys', () => {
