@@ -39,7 +39,7 @@ function flagName(o: Opt): string {
   return words.find((w) => w.startsWith('--')) ?? words[0] ?? o.flags
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /**
  * The text of every README section whose heading names `cpo <words>` as a code span, the words
@@ -47,7 +47,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
  * section of `cpo snapshot`). A section runs to the next heading.
  */
 function sectionsOf(words: string): string[] {
-  const named = new RegExp(`\`cpo ${escape(words)}(\`| [[<-])`)
+  const named = new RegExp(`\`cpo ${escapeRe(words)}(\`| [[<-])`)
   const out: string[] = []
   LINES.forEach((line, i) => {
     if (!/^#{2,6} /.test(line) || !named.test(line)) return
@@ -79,7 +79,7 @@ describe('README.md', () => {
       }
       for (const o of c.options) {
         const flag = flagName(o)
-        if (!sections.some((s) => new RegExp(`${escape(flag)}(?![\\w-])`).test(s))) {
+        if (!sections.some((s) => new RegExp(`${escapeRe(flag)}(?![\\w-])`).test(s))) {
           missing.push(`${flag} of cpo ${words}`)
         }
       }
@@ -106,6 +106,15 @@ describe('README.md', () => {
         code: m[1] as string,
         exit: EXIT[m[2] as keyof typeof EXIT],
       })),
+      // `new CpoError(cond ? 'A' : 'B', 'class', …)`: both codes share the class.
+      ...matchesIn(
+        /new CpoError\(\s*[^'\n]*\?\s*'([A-Z0-9_]+)'\s*:\s*'([A-Z0-9_]+)',\s*'([a-zA-Z]+)'/g,
+      ).flatMap((m) =>
+        [m[1], m[2]].map((code) => ({
+          code: code as string,
+          exit: EXIT[m[3] as keyof typeof EXIT],
+        })),
+      ),
       // The MCP server's plan refusals (src/mcp/server.ts) are conflicts.
       ...matchesIn(/refuse\(\s*'([A-Z0-9_]+)'/g).map((m) => ({
         code: m[1] as string,
