@@ -192,7 +192,7 @@ describe('bad input gets a clear error and changes nothing', () => {
     expect(r.code).toBe(6)
     expect(r.json.error?.code).toBe('FILTER_PROGRAM_MISSING')
     expect(r.json.error?.message).toContain('git-lfs-not-installed-here')
-    expect(r.stdout).not.toContain('remote end hung up')
+    expect(r.json.error?.message).not.toContain('remote end hung up')
     expect(fingerprint(dir)).toEqual(before)
 
     // git-lfs itself, on a PATH that holds git and nothing else.

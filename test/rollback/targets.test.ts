@@ -129,7 +129,9 @@ describe('rollback side effects', () => {
       },
       migrations: { differ: true, files: ['prisma/migrations/001_init/migration.sql'] },
     })
-    expect(dry.json.data.plan.warnings.join('\n')).toMatch(/the database was not rolled back/)
+    expect(dry.json.data.plan.warnings.join('\n')).toMatch(
+      /the database is not rolled back; (put it back with `cpo db restore|there is no database checkpoint)/,
+    )
     const r = cpo(dir, [
       '--json',
       'rollback',
@@ -165,7 +167,7 @@ describe('rollback --verify', () => {
     const args = ['--json', 'rollback', 'stage', 'S2', '--verify', '--reason', 'tests broke']
     const failed = cpo(dir, args)
     expect(failed.code, failed.stderr).toBe(6)
-    expect(failed.json.ok).toBe(true)
+    expect(failed.json.ok).toBe(false)
     expect(failed.json.data.after.verification).toEqual({
       ran: true,
       passed: false,

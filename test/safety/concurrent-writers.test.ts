@@ -304,6 +304,6 @@ describe('concurrent writer (property)', () => {
         settings,
       )
     },
-    30_000 + RUNS * 20_000,
+    60_000 + RUNS * 40_000,
   )
 })
