@@ -3,7 +3,7 @@ import { openRepo } from '../../adapters/repo.js'
 import { CpoError } from '../../errors.js'
 import { locateBackup } from '../../ops/backup/locate.js'
 import { restoreBackup } from '../../ops/backup/restore.js'
-import { restoreFromGit } from '../../ops/backup/restore-git.js'
+import { type RestoreFromGitReport, restoreFromGit } from '../../ops/backup/restore-git.js'
 import { listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
@@ -78,9 +78,7 @@ async function fromGit(
   const p = r.status.project
   const lines = [
     `cloned ${r.source} into ${r.target}`,
-    r.checkpoint
-      ? `checked out checkpoint ${r.checkpoint.name} (${r.checkpoint.date}) on new branch ${r.branch}`
-      : `no checkpoint tags: on the default branch ${r.branch ?? '(none)'}`,
+    ...fromGitHeadLines(r),
     `checkpoints available: ${r.checkpoints.length}`,
     p
       ? `project: ${p.name || '(unnamed)'}${p.status ? ` [${p.status}]` : ''}, ${p.progress.completedStages}/${p.progress.totalStages} stages done`
@@ -91,6 +89,24 @@ async function fromGit(
     ),
   ]
   return { data: r, text: lines.join('\n') }
+}
+
+function fromGitHeadLines(r: RestoreFromGitReport): string[] {
+  const d = r.defaultBranch
+  const n = r.newestCheckpoint
+  const head = r.checkpoint
+    ? `checked out checkpoint ${r.checkpoint.name} (${r.checkpoint.date}) on new branch ${r.branch}${d ? `; ${d.name} is at the default tip ${d.commit.slice(0, 10)}` : ''}`
+    : d
+      ? `on branch ${d.name} (tracking origin/${d.name}) at the default tip ${d.commit.slice(0, 10)}`
+      : 'the remote has no default branch and no checkpoint: nothing checked out'
+  if (!n || !d || !r.sinceNewest) return [head]
+  const { ahead, notOnDefault } = r.sinceNewest
+  const since =
+    ahead === 0 && notOnDefault === 0
+      ? `${d.name} is at the newest checkpoint ${n.name} (${n.date})`
+      : `${d.name} is ${ahead} commit(s) ahead of the newest checkpoint ${n.name} (${n.date})${notOnDefault > 0 ? `, which has ${notOnDefault} commit(s) not on ${d.name}` : ''}`
+  const pick = r.checkpoint ? [] : [`restore a checkpoint instead with: --checkpoint ${n.name}`]
+  return [head, since, ...pick]
 }
 
 const usage = (text: string) => new CpoError('USAGE', 'usage', `usage: ${text}`)
