@@ -1,9 +1,18 @@
 import path from 'node:path'
 import { openRepo } from '../../adapters/repo.js'
+import type { BackupSummary } from '../../core/backup/summary.js'
 import { CpoError } from '../../errors.js'
 import { locateBackup } from '../../ops/backup/locate.js'
-import { restoreBackup } from '../../ops/backup/restore.js'
-import { type RestoreFromGitReport, restoreFromGit } from '../../ops/backup/restore-git.js'
+import {
+  previewBackupRestore,
+  type RestoreBackupReport,
+  restoreBackup,
+} from '../../ops/backup/restore.js'
+import {
+  previewRestoreFromGit,
+  type RestoreFromGitReport,
+  restoreFromGit,
+} from '../../ops/backup/restore-git.js'
 import { listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
@@ -14,6 +23,7 @@ interface RestoreFlags {
   force?: boolean
   fromGit?: string
   checkpoint?: string
+  dryRun?: boolean
 }
 
 /** `cpo restore <backup> <dir>` or `cpo restore --from-git <url|path> <dir>`. */
@@ -26,7 +36,9 @@ export async function run(
   if (o.fromGit !== undefined) {
     if (first === undefined || second !== undefined)
       throw usage('cpo restore --from-git <url|path> <dir> [--checkpoint name]')
-    return fromGit(g, o.fromGit, first, o.checkpoint)
+    return o.dryRun
+      ? fromGitDryRun(g, o.fromGit, first, o.checkpoint)
+      : fromGit(g, o.fromGit, first, o.checkpoint)
   }
   if (first === undefined || second === undefined)
     throw usage('cpo restore <backup-id|path> <dir> [--force]')
@@ -47,6 +59,7 @@ export async function run(
         )
       }),
   })
+  if (o.dryRun) return dryRun(backup, path.resolve(g.cwd, second), o.force === true)
   const r = await restoreBackup(store, backup, path.resolve(g.cwd, second), {
     force: o.force === true,
     ...progressTo(g),
@@ -56,6 +69,7 @@ export async function run(
     `refs: ${r.refs}; HEAD: ${r.head.symref ?? `detached at ${r.head.commit?.slice(0, 10)}`}${r.head.checkedOut ? ' (checked out)' : ''}`,
     ...listLines('files restored:', r.files),
     ...(r.envTemplate ? [`env template: ${r.envTemplate}`] : []),
+    ...journalLines(r),
     ...listLines(
       'not restored:',
       r.notRestored.map((n) => `${n.what} — ${n.why}`),
@@ -63,6 +77,37 @@ export async function run(
     ...r.warnings.map((w) => `warning: ${w.message} (restored as it was backed up)`),
   ]
   return { data: r, text: lines.join('\n') }
+}
+
+function journalLines(r: RestoreBackupReport): string[] {
+  const j = r.journal
+  if (!j) return []
+  const where = `cpo -C ${JSON.stringify(r.target)}`
+  return [
+    `operation journal: ${j.operations} operation(s) back in ${j.path} (see \`${where} log\`)`,
+    j.pending.length > 0
+      ? `interrupted when the backup was made: ${j.pending.join(', ')}; run \`${where} recover\` first`
+      : `undo the last operation there with: ${where} undo`,
+  ]
+}
+
+async function dryRun(backup: BackupSummary, target: string, force: boolean) {
+  const p = await previewBackupRestore(backup, target, { force })
+  const head = p.head.symref
+    ? `${p.head.symref.replace('refs/heads/', '')} at ${p.head.commit?.slice(0, 10) ?? '(no commits)'}`
+    : `detached at ${p.head.commit?.slice(0, 10)}`
+  const lines = [
+    `would restore backup ${p.id} (${p.project}, ${p.backupTime}) into ${p.target}${p.directory === 'create' ? ' (a new directory)' : ''}`,
+    ...listLines('would create:', p.creates),
+    `refs: ${p.refs}; HEAD: ${head}`,
+    ...listLines(`files that would be put back (${p.files.length}):`, p.files),
+    ...listLines(
+      'not restored:',
+      p.notRestored.map((n) => `${n.what} — ${n.why}`),
+    ),
+    'nothing changed (--dry-run); the archive itself is checked by the restore (or `cpo backup verify`)',
+  ]
+  return { data: p, text: lines.join('\n') }
 }
 
 async function fromGit(
@@ -89,6 +134,31 @@ async function fromGit(
     ),
   ]
   return { data: r, text: lines.join('\n') }
+}
+
+async function fromGitDryRun(
+  g: GlobalOptions,
+  source: string,
+  dir: string,
+  checkpoint: string | undefined,
+): Promise<CommandOutput> {
+  const p = await previewRestoreFromGit(source, dir, {
+    cwd: g.cwd,
+    ...(checkpoint === undefined ? {} : { checkpoint }),
+  })
+  const d = p.defaultBranch
+  const lines = [
+    `would clone ${p.source} into ${p.target}${p.directory === 'create' ? ' (a new directory)' : ''}`,
+    d
+      ? `default branch: ${d.name} at ${d.commit.slice(0, 10)} (a local branch tracking origin/${d.name})`
+      : 'the remote has no default branch',
+    p.branch
+      ? `would check out ${p.branch} at ${p.commit?.slice(0, 10)}`
+      : 'would check nothing out',
+    `checkpoints there: ${p.checkpoints.map((c) => c.name).join(', ') || 'none'}`,
+    'nothing changed (--dry-run)',
+  ]
+  return { data: p, text: lines.join('\n') }
 }
 
 function fromGitHeadLines(r: RestoreFromGitReport): string[] {

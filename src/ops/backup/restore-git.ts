@@ -4,7 +4,7 @@ import { git, splitZ } from '../../adapters/git.js'
 import { openRepo } from '../../adapters/repo.js'
 import { CpoError } from '../../errors.js'
 import { type RepoStatus, repoStatus } from '../status.js'
-import { cleanupTarget, prepareTarget } from './target.js'
+import { checkTarget, cleanupTarget, prepareTarget } from './target.js'
 
 export interface RestoreFromGitOptions {
   /** A checkpoint name (`stage-3` or `checkpoint/stage-3`); default: the default branch's tip. */
@@ -108,6 +108,76 @@ export async function restoreFromGit(
   } catch (e) {
     await cleanupTarget(dir, created)
     throw e
+  }
+}
+
+export interface RestoreFromGitPreview {
+  dryRun: true
+  source: string
+  target: string
+  directory: 'create' | 'fill'
+  defaultBranch: { name: string; commit: string } | null
+  /** Names and commits only: tag dates need the objects, which a dry run does not fetch. */
+  checkpoints: Array<{ name: string; commit: string }>
+  /** The branch that would be checked out, and at which commit. */
+  branch: string | null
+  commit: string | null
+}
+
+/** `--from-git … --dry-run`: one `git ls-remote`, nothing cloned or created. */
+export async function previewRestoreFromGit(
+  source: string,
+  target: string,
+  options: RestoreFromGitOptions,
+): Promise<RestoreFromGitPreview> {
+  const dir = path.resolve(options.cwd, target)
+  const local = path.resolve(options.cwd, source)
+  const from = (await fsp.stat(local).catch(() => undefined)) ? local : source
+  const state = await checkTarget(dir, false)
+  const { stdout } = await git(options.cwd, [
+    'ls-remote',
+    '--symref',
+    '--',
+    from,
+    'HEAD',
+    `${PREFIX}*`,
+  ])
+  let headName: string | null = null
+  let headCommit: string | null = null
+  const tags = new Map<string, string>()
+  for (const line of stdout.split('\n')) {
+    const [left, ref] = line.split('\t')
+    if (!left || !ref) continue
+    if (ref === 'HEAD' && left.startsWith('ref: '))
+      headName = left.slice(5).replace('refs/heads/', '')
+    else if (ref === 'HEAD') headCommit = left
+    else if (ref.endsWith('^{}')) tags.set(ref.slice(PREFIX.length, -3), left)
+    else if (!tags.has(ref.slice(PREFIX.length))) tags.set(ref.slice(PREFIX.length), left)
+  }
+  const checkpoints = [...tags]
+    .map(([name, commit]) => ({ name, commit }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+  const defaultBranch = headName && headCommit ? { name: headName, commit: headCommit } : null
+  let branch = defaultBranch?.name ?? null
+  let commit = defaultBranch?.commit ?? null
+  if (options.checkpoint !== undefined) {
+    const c = findCheckpoint(
+      checkpoints.map((x) => ({ ...x, tag: `checkpoint/${x.name}`, date: '' })),
+      options.checkpoint,
+      source,
+    )
+    branch = `restored/${c.name}`
+    commit = c.commit
+  }
+  return {
+    dryRun: true,
+    source: from,
+    target: dir,
+    directory: state === 'missing' ? 'create' : 'fill',
+    defaultBranch,
+    checkpoints,
+    branch,
+    commit,
   }
 }
 

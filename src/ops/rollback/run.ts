@@ -9,11 +9,11 @@ import { appendableEntry } from '../../core/checkpoint/progress-log.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import type { ProjectDocument } from '../../core/project/index.js'
 import {
-  checkReason,
   type RollbackMode,
   rollbackEntry,
   rollbackSubject,
 } from '../../core/rollback/index.js'
+import { reasonUnlessDryRun } from '../../core/rollback/inputs.js'
 import { CpoError } from '../../errors.js'
 import { listCheckpoints } from '../checkpoint/list.js'
 import { PROGRESS_FILE, PROJECT_FILE, requireProjectDocument } from '../project-file.js'
@@ -76,7 +76,7 @@ export async function runRollback(
   resolve: Resolve,
   options: RollbackOptions,
 ): Promise<RollbackOutcome> {
-  const reason = checkReason(options.reason)
+  const reason = reasonUnlessDryRun(options.reason, options.dryRun)
   const outcome = await runOperation(repo, {
     command,
     args: [...args, ...(options.mode ? ['--mode', options.mode] : [])],
