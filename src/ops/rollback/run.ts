@@ -8,11 +8,7 @@ import { type RestoreResult, restoreSnapshot } from '../../adapters/snapshot/res
 import { appendableEntry } from '../../core/checkpoint/progress-log.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import type { ProjectDocument } from '../../core/project/index.js'
-import {
-  type RollbackMode,
-  rollbackEntry,
-  rollbackSubject,
-} from '../../core/rollback/index.js'
+import { type RollbackMode, rollbackEntry, rollbackSubject } from '../../core/rollback/index.js'
 import { reasonUnlessDryRun } from '../../core/rollback/inputs.js'
 import { CpoError } from '../../errors.js'
 import { listCheckpoints } from '../checkpoint/list.js'
