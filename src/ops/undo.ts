@@ -75,7 +75,9 @@ export function undoOperation(
   options: UndoOptions = {},
 ): Promise<UndoReport | UndoPreview> {
   return revert(repo, 'undo', ref === undefined ? [] : [ref], options, (ops) =>
-    ref === undefined ? stackTop(ops) : named(ops, ref, options.confirmed === true || options.dryRun === true),
+    ref === undefined
+      ? stackTop(ops)
+      : named(ops, ref, options.confirmed === true || options.dryRun === true),
   )
 }
 

@@ -125,6 +125,7 @@ export async function previewBackupRestore(
   const files = manifest.entries
     .filter((e) => e.type === 'file' && e.path.startsWith(FILES_PREFIX))
     .map((e) => e.path.slice(FILES_PREFIX.length))
+    .sort()
   const envTemplate = manifest.env ? `${manifest.env.source}.redacted` : null
   const journal = manifest.entries.some((e) => e.path === JOURNAL_ENTRY)
   return {
