@@ -135,12 +135,13 @@ describe('cpo backup / cpo restore (CLI)', () => {
     expect(cpo(src, ['--json', 'backup', 'verify', 'nope'], env).code).toBe(3)
   })
 
-  it('uses XDG_DATA_HOME/cpo/backups/<project> by default', () => {
+  it('uses XDG_DATA_HOME/cpo/backups/<project>-<root commit> by default', () => {
     const xdg = tempDir()
     const src = makeRepo({ 'master-project.json': '{"project":{"name":"My Shop!"}}\n' })
     const r = cpo(src, ['--json', 'backup', 'create'], { XDG_DATA_HOME: xdg, CPO_BACKUP_STORE: '' })
     expect(r.code).toBe(0)
-    expect(r.json.data.store).toBe(path.join(xdg, 'cpo', 'backups', 'My-Shop'))
+    const root = sh(src, 'git', 'rev-list', '--max-parents=0', 'HEAD').trim().slice(0, 12)
+    expect(r.json.data.store).toBe(path.join(xdg, 'cpo', 'backups', `My-Shop-${root}`))
     expect(r.json.data.project).toBe('My Shop!')
   })
 
