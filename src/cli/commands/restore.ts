@@ -154,7 +154,9 @@ async function fromGitDryRun(
       : 'the remote has no default branch',
     p.branch
       ? `would check out ${p.branch} at ${p.commit?.slice(0, 10)}`
-      : 'would check nothing out',
+      : p.newestCheckpoint
+        ? `would check out the newest checkpoint ${p.newestCheckpoint}`
+        : 'would check nothing out',
     `checkpoints there: ${p.checkpoints.map((c) => c.name).join(', ') || 'none'}`,
     'nothing changed (--dry-run)',
   ]
@@ -165,7 +167,7 @@ function fromGitHeadLines(r: RestoreFromGitReport): string[] {
   const d = r.defaultBranch
   const n = r.newestCheckpoint
   const head = r.checkpoint
-    ? `checked out checkpoint ${r.checkpoint.name} (${r.checkpoint.date}) on new branch ${r.branch}${d ? `; ${d.name} is at the default tip ${d.commit.slice(0, 10)}` : ''}`
+    ? `checked out checkpoint ${r.checkpoint.name} (${r.checkpoint.date}) on new branch ${r.branch}${d ? `; ${d.name} is at the default tip ${d.commit.slice(0, 10)}` : '; the remote has no default branch (its HEAD names none), so the newest checkpoint came back'}`
     : d
       ? `on branch ${d.name} (tracking origin/${d.name}) at the default tip ${d.commit.slice(0, 10)}`
       : 'the remote has no default branch and no checkpoint: nothing checked out'

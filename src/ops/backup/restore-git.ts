@@ -119,9 +119,14 @@ export interface RestoreFromGitPreview {
   defaultBranch: { name: string; commit: string } | null
   /** Names and commits only: tag dates need the objects, which a dry run does not fetch. */
   checkpoints: Array<{ name: string; commit: string }>
-  /** The branch that would be checked out, and at which commit. */
+  /**
+   * The branch that would be checked out, and at which commit; null for both when the remote
+   * has no default branch, and then `newestCheckpoint` says what would be (tag dates need the
+   * objects).
+   */
   branch: string | null
   commit: string | null
+  newestCheckpoint: 'by tag date, on restored/<name>' | null
 }
 
 /** `--from-git … --dry-run`: one `git ls-remote`, nothing cloned or created. */
@@ -178,6 +183,8 @@ export async function previewRestoreFromGit(
     checkpoints,
     branch,
     commit,
+    newestCheckpoint:
+      branch === null && checkpoints.length > 0 ? 'by tag date, on restored/<name>' : null,
   }
 }
 
