@@ -105,5 +105,12 @@ describe('the default backup store is keyed by the repository, not only by the p
     ok(dir, ['restore', old, target], env)
     expect(fs.existsSync(path.join(target, 'src/a.ts'))).toBe(false)
     expect(fs.readFileSync(path.join(target, 'README.md'), 'utf8')).toBe('# upgraded\n')
+
+    // Retention sees both locations: the old backup, unpinned, is the one pruned, where it lies.
+    ok(dir, ['backup', 'unpin', old], env)
+    const pruned = ok(dir, ['--yes', 'backup', 'prune', '--keep-last', '1'], env)
+    expect(pruned.removed).toEqual([old])
+    expect(backupsIn(oldStore)).toEqual([])
+    expect(backupsIn(newStore)).toEqual([made.id])
   })
 })
