@@ -34,9 +34,17 @@ export { createBackup } from './ops/backup/create.js'
 export { listBackups } from './ops/backup/list.js'
 export { setPinned } from './ops/backup/pin.js'
 export { pruneBackups } from './ops/backup/prune.js'
-export { restoreBackup } from './ops/backup/restore.js'
-export { restoreFromGit } from './ops/backup/restore-git.js'
-export { chooseStore, defaultStoreRoot } from './ops/backup/store-location.js'
+export {
+  previewBackupRestore,
+  type RestoreBackupPreview,
+  restoreBackup,
+} from './ops/backup/restore.js'
+export {
+  previewRestoreFromGit,
+  type RestoreFromGitPreview,
+  restoreFromGit,
+} from './ops/backup/restore-git.js'
+export { chooseStore, defaultStoreRoot, rootCommit } from './ops/backup/store-location.js'
 export { verifyBackup } from './ops/backup/verify.js'
 export * from './ops/checkpoint/index.js'
 export {
@@ -52,8 +60,12 @@ export { recordDeployment } from './ops/deploy/record.js'
 export { rollbackDeploy } from './ops/deploy/rollback.js'
 export { operationLog } from './ops/log.js'
 export { PROGRESS_FILE, PROJECT_FILE, readProjectDocument } from './ops/project-file.js'
-export { type RecoverReport, recover } from './ops/recover.js'
-export { type RestoreReport, restoreSnapshotOperation } from './ops/restore.js'
+export { type RecoverPreview, type RecoverReport, recover } from './ops/recover.js'
+export {
+  type RestoreReport,
+  restoreSnapshotOperation,
+  type SnapshotRestorePreview,
+} from './ops/restore.js'
 export * from './ops/rollback/index.js'
 export { createSnapshot, snapshotList } from './ops/snapshot.js'
 // The CPO workflow's marks: skip a stage, pass or fail a story.

@@ -71,6 +71,7 @@ export function buildProgram(json = false): Command {
     .description('restore a snapshot (whole state, or chosen paths with --paths)')
     .option('--paths <path...>', 'restore only these files or directories')
     .option('--reason <text>', 'why (recorded in the journal)')
+    .option('--dry-run', 'print what would change, change nothing')
     .action(act(async () => (await import('./commands/snapshot.js')).restore))
 
   program
@@ -98,6 +99,7 @@ export function buildProgram(json = false): Command {
   program
     .command('recover')
     .description('roll an interrupted operation back to the state before it')
+    .option('--dry-run', 'print what would change, change nothing')
     .action(act(async () => (await import('./commands/recover.js')).run))
 
   const storeHelp =
@@ -159,8 +161,12 @@ export function buildProgram(json = false): Command {
     .description('restore a backup into a new directory, or --from-git <url|path> <dir>')
     .option('--store <store>', storeHelp)
     .option('--force', 'restore into a non-empty directory')
-    .option('--from-git <source>', 'clone a remote, check out its latest (or --checkpoint) one')
-    .option('--checkpoint <name>', 'with --from-git: the checkpoint to check out')
+    .option(
+      '--from-git <source>',
+      "clone a remote and check out its default branch's tip (or --checkpoint)",
+    )
+    .option('--checkpoint <name>', 'with --from-git: check this checkpoint out on restored/<name>')
+    .option('--dry-run', 'print what would be created, change nothing')
     .action(act(async () => (await import('./commands/restore.js')).run))
 
   program

@@ -149,7 +149,9 @@ export async function runOperation<P, R>(
   let scanning: Promise<WorkTreeScan> | undefined
   try {
     failpoint('lock-taken')
-    const salvaged = await clearScratch(repo)
+    // A dry run leaves a crashed restore's moved-aside files for the real run to capture and
+    // report (clearing them here would keep them out of that run's journal entry).
+    const salvaged = spec.dryRun ? [] : await clearScratch(repo)
     // The scan (one `git status`) is the longest step before apply: it runs while the journal
     // is read and the plan is made.
     const scan = (): Promise<WorkTreeScan> => {

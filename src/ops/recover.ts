@@ -8,6 +8,7 @@ import { foldJournal, type Operation, pendingOperations } from '../core/journal.
 import { refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
 import { effectsToRevert, revertEffects } from './effects.js'
+import { previewRestore, type RestorePreview } from './preview.js'
 import { captureDuring, type OperationReport, reportOf, runOperation } from './protocol.js'
 
 export type RecoverReport = (
@@ -24,16 +25,39 @@ export type RecoverReport = (
   worktreesRemoved: string[]
 }
 
+/** `cpo recover --dry-run`: what a recover would change; nothing is written. */
+export type RecoverPreview =
+  | { dryRun: true; recovered: false }
+  | {
+      dryRun: true
+      recovered: true
+      interrupted: Operation[]
+      target: Snapshot
+      plan: RestorePreview
+    }
+
 /**
  * `cpo recover`: returns the repository to the state before the oldest interrupted operation.
  * A recover that is itself interrupted stays pending too, so running it again still goes back
  * to that same first consistent state.
  */
-export async function recover(repo: Repo, options: { wait?: number } = {}): Promise<RecoverReport> {
-  const worktreesRemoved = await removeLeftoverWorktrees(repo)
+export function recover(
+  repo: Repo,
+  options: { wait?: number; dryRun: true },
+): Promise<RecoverPreview>
+export function recover(repo: Repo, options?: { wait?: number }): Promise<RecoverReport>
+export async function recover(
+  repo: Repo,
+  options: { wait?: number; dryRun?: boolean } = {},
+): Promise<RecoverReport | RecoverPreview> {
+  // Leftover diagnose/bisect work trees are scratch, not state: a real recover removes them.
+  const worktreesRemoved = options.dryRun ? [] : await removeLeftoverWorktrees(repo)
   const pending = pendingOperations(foldJournal((await readJournal(repo.cpoDir)).events))
   const first = pending[0]
-  if (!first) return { recovered: false, worktreesRemoved }
+  if (!first)
+    return options.dryRun
+      ? { dryRun: true, recovered: false }
+      : { recovered: false, worktreesRemoved }
   const ids = pending.map((o) => o.id)
   const outcome = await runOperation(repo, {
     command: 'recover',
@@ -42,17 +66,21 @@ export async function recover(repo: Repo, options: { wait?: number } = {}): Prom
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     allowPending: true,
     recovers: ids,
-    plan: async (r, operations) => {
+    ...(options.dryRun ? { dryRun: true } : {}),
+    plan: async (r, operations, scan) => {
       const now = pendingOperations(operations).map((o) => o.id)
       if (now.join() !== ids.join()) {
         throw new CpoError('JOURNAL_CHANGED', 'conflict', 'the journal changed meanwhile', {
           hint: 'Run `cpo recover` again.',
         })
       }
-      return {
-        target: await getSnapshot(r, first.before),
-        interrupted: pendingOperations(operations),
-      }
+      const target = await getSnapshot(r, first.before)
+      const interrupted = pendingOperations(operations)
+      // Every branch and tag goes back (see apply), and the interrupted steps outside git.
+      const preview = options.dryRun
+        ? await previewRestore(r, await scan(), target, { effects: effectsToRevert(interrupted) })
+        : undefined
+      return { target, interrupted, preview }
     },
     apply: async (ctx, { target, interrupted }) => {
       // Steps outside git that the interrupted operations ran (or began) go back first.
@@ -71,7 +99,10 @@ export async function recover(repo: Repo, options: { wait?: number } = {}): Prom
       }
     },
   })
-  if (outcome.dryRun) throw new Error('unreachable: no dry run here')
+  if (outcome.dryRun) {
+    const { interrupted, target, preview } = outcome.plan
+    return { dryRun: true, recovered: true, interrupted, target, plan: preview as RestorePreview }
+  }
   return {
     ...outcome.result,
     ...reportOf(outcome),

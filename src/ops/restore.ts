@@ -8,6 +8,7 @@ import {
 } from '../adapters/snapshot/restore.js'
 import { getSnapshot } from '../adapters/snapshot/store.js'
 import type { Snapshot } from '../adapters/snapshot/types.js'
+import { previewRestore, type RestorePreview } from './preview.js'
 import { captureDuring, type OperationReport, reportOf, runOperation } from './protocol.js'
 
 export interface RestoreOptions {
@@ -15,29 +16,60 @@ export interface RestoreOptions {
   paths?: string[]
   reason?: string
   wait?: number
+  dryRun?: boolean
 }
 
 export interface RestoreReport extends RestoreResult, OperationReport {
   target: Snapshot
 }
 
+export interface SnapshotRestorePreview {
+  dryRun: true
+  target: Snapshot
+  plan: RestorePreview
+}
+
+interface Planned {
+  target: Snapshot
+  files: string[]
+  preview?: RestorePreview
+}
+
 /** `cpo snapshot restore <id> [--paths …]` as a journaled, undoable operation. */
+export function restoreSnapshotOperation(
+  repo: Repo,
+  id: string,
+  options: RestoreOptions & { dryRun: true },
+): Promise<SnapshotRestorePreview>
+export function restoreSnapshotOperation(
+  repo: Repo,
+  id: string,
+  options?: RestoreOptions,
+): Promise<RestoreReport>
 export async function restoreSnapshotOperation(
   repo: Repo,
   id: string,
   options: RestoreOptions = {},
-): Promise<RestoreReport> {
+): Promise<RestoreReport | SnapshotRestorePreview> {
   const paths = options.paths ?? []
   const outcome = await runOperation(repo, {
     command: 'snapshot restore',
     args: [id, ...(paths.length ? ['--paths', ...paths] : [])],
     ...(options.reason === undefined ? {} : { reason: options.reason }),
     ...(options.wait === undefined ? {} : { wait: options.wait }),
-    plan: async (r) => {
+    ...(options.dryRun ? { dryRun: true } : {}),
+    plan: async (r, _operations, scan): Promise<Planned> => {
       const target = await getSnapshot(r, id)
       const files = paths.length > 0 ? await filesInSnapshot(r, target, paths) : []
       await refuseToOverwriteIgnored(r, files)
-      return { target, files }
+      if (!options.dryRun) return { target, files }
+      // A snapshot restore moves HEAD and its branch, never other refs; one of chosen paths
+      // only writes the snapshot's files there and removes nothing.
+      const preview = await previewRestore(r, await scan(), target, { refs: () => false, paths })
+      if (paths.length === 0) return { target, files, preview }
+      const chosen = new Set(files)
+      const write = preview.write.filter((p) => chosen.has(p))
+      return { target, files, preview: { ...preview, write, remove: [] } }
     },
     apply: async (ctx, { target, files }) => {
       const capture = captureDuring(ctx)
@@ -56,6 +88,9 @@ export async function restoreSnapshotOperation(
       }
     },
   })
-  if (outcome.dryRun) throw new Error('unreachable: no dry run here')
+  if (outcome.dryRun) {
+    const { target, preview } = outcome.plan
+    return { dryRun: true, target, plan: preview as RestorePreview }
+  }
   return { ...outcome.result, ...reportOf(outcome), target: outcome.plan.target }
 }

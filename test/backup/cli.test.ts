@@ -135,16 +135,17 @@ describe('cpo backup / cpo restore (CLI)', () => {
     expect(cpo(src, ['--json', 'backup', 'verify', 'nope'], env).code).toBe(3)
   })
 
-  it('uses XDG_DATA_HOME/cpo/backups/<project> by default', () => {
+  it('uses XDG_DATA_HOME/cpo/backups/<project>-<root commit> by default', () => {
     const xdg = tempDir()
     const src = makeRepo({ 'master-project.json': '{"project":{"name":"My Shop!"}}\n' })
     const r = cpo(src, ['--json', 'backup', 'create'], { XDG_DATA_HOME: xdg, CPO_BACKUP_STORE: '' })
     expect(r.code).toBe(0)
-    expect(r.json.data.store).toBe(path.join(xdg, 'cpo', 'backups', 'My-Shop'))
+    const root = sh(src, 'git', 'rev-list', '--max-parents=0', 'HEAD').trim().slice(0, 12)
+    expect(r.json.data.store).toBe(path.join(xdg, 'cpo', 'backups', `My-Shop-${root}`))
     expect(r.json.data.project).toBe('My Shop!')
   })
 
-  it('restore --from-git checks out the newest (or the named) checkpoint on a new branch', () => {
+  it('restore --from-git checks out the default branch (or the named checkpoint on a new branch)', () => {
     const origin = makeRepo({ 'master-project.json': '{"project":{"name":"remote"}}\n' })
     sh(origin, 'git', 'tag', '-a', 'checkpoint/stage-1', '-m', 'one')
     writeFiles(origin, { 'b.txt': 'b\n' })
@@ -162,8 +163,12 @@ describe('cpo backup / cpo restore (CLI)', () => {
     const newest = path.join(tempDir(), 'newest')
     const n = cpo(tempDir(), ['--json', 'restore', '--from-git', origin, newest])
     expect(n.code).toBe(0)
-    expect(n.json.data.checkpoint.name).toBe('stage-2')
-    expect(n.json.data.branch).toBe('restored/stage-2')
+    expect(n.json.data.newestCheckpoint.name).toBe('stage-2')
+    expect(n.json.data.sinceNewest).toEqual({ ahead: 1, notOnDefault: 0 })
+    expect(n.json.data.branch).toBe('main')
+    expect(sh(newest, 'git', 'rev-parse', 'HEAD').trim()).toBe(
+      sh(origin, 'git', 'rev-parse', 'main').trim(),
+    )
     expect(fs.readFileSync(path.join(newest, 'b.txt'), 'utf8')).toBe('b\n')
 
     const target = path.join(tempDir(), 'fromgit')

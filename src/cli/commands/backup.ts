@@ -3,7 +3,7 @@ import { COMPRESSIONS, type Compression } from '../../core/backup/manifest.js'
 import { parsePolicy } from '../../core/retention/index.js'
 import { CpoError } from '../../errors.js'
 import { createBackup } from '../../ops/backup/create.js'
-import { listBackups } from '../../ops/backup/list.js'
+import { type BackupListing, legacyOf, listBackups } from '../../ops/backup/list.js'
 import { locateBackup, requireCheckable } from '../../ops/backup/locate.js'
 import { setPinned } from '../../ops/backup/pin.js'
 import { pruneBackups } from '../../ops/backup/prune.js'
@@ -48,6 +48,7 @@ export async function create(
     ...(g.wait === undefined ? {} : { wait: g.wait }),
     ...progressTo(g),
   })
+  const legacy = await legacyOf(store)
   const lines = [
     `backup ${r.id} created (${bytes(r.archive.size)}, ${r.compression}, ${r.entries} entries, ${r.refs} refs) in ${(r.durationMs / 1000).toFixed(1)} s`,
     `store: ${r.store}`,
@@ -60,8 +61,20 @@ export async function create(
     ),
     ...r.warnings.map((w) => `warning: ${w.message} (backed up as it is)`),
     `check it with: cpo backup verify ${r.id}`,
+    ...legacyLines(legacy, true),
   ]
-  return { data: r, text: lines.join('\n') }
+  return { data: { ...r, legacy }, text: lines.join('\n') }
+}
+
+/** Said once per output when backups lie in the old default location. */
+function legacyLines(legacy: BackupListing['legacy'], created: boolean): string[] {
+  if (!legacy) return []
+  const where = created
+    ? 'this backup went to the new location above'
+    : 'new backups go to the store above'
+  return [
+    `note: ${legacy.ids.length} older backup(s) lie in ${legacy.store}, the old default location (named after the project only); they are listed, verified and restored from there, and ${where}`,
+  ]
 }
 
 function parseCompression(value: string | undefined): Compression | undefined {
@@ -77,8 +90,9 @@ function parseCompression(value: string | undefined): Compression | undefined {
 export async function list(g: GlobalOptions, o: StoreOption): Promise<CommandOutput> {
   const listing = await listBackups(await storeOf(g, o))
   const now = Date.now()
+  const old = new Set(listing.legacy?.ids ?? [])
   const rows = listing.backups.map((b) => [
-    b.id,
+    old.has(b.id) ? `${b.id} (old location)` : b.id,
     b.status === 'complete' ? 'complete' : b.status.toUpperCase(),
     bytes(b.size),
     ago(b.time, now),
@@ -95,6 +109,7 @@ export async function list(g: GlobalOptions, o: StoreOption): Promise<CommandOut
           ...listing.backups
             .filter((b) => b.status !== 'complete')
             .map((b) => `${b.id}: ${b.problem}`),
+          ...legacyLines(listing.legacy, false),
         ].join('\n')
   return { data: listing, text }
 }

@@ -1,9 +1,18 @@
 import path from 'node:path'
 import { openRepo } from '../../adapters/repo.js'
+import type { BackupSummary } from '../../core/backup/summary.js'
 import { CpoError } from '../../errors.js'
 import { locateBackup } from '../../ops/backup/locate.js'
-import { restoreBackup } from '../../ops/backup/restore.js'
-import { restoreFromGit } from '../../ops/backup/restore-git.js'
+import {
+  previewBackupRestore,
+  type RestoreBackupReport,
+  restoreBackup,
+} from '../../ops/backup/restore.js'
+import {
+  previewRestoreFromGit,
+  type RestoreFromGitReport,
+  restoreFromGit,
+} from '../../ops/backup/restore-git.js'
 import { listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
@@ -14,6 +23,7 @@ interface RestoreFlags {
   force?: boolean
   fromGit?: string
   checkpoint?: string
+  dryRun?: boolean
 }
 
 /** `cpo restore <backup> <dir>` or `cpo restore --from-git <url|path> <dir>`. */
@@ -26,7 +36,9 @@ export async function run(
   if (o.fromGit !== undefined) {
     if (first === undefined || second !== undefined)
       throw usage('cpo restore --from-git <url|path> <dir> [--checkpoint name]')
-    return fromGit(g, o.fromGit, first, o.checkpoint)
+    return o.dryRun
+      ? fromGitDryRun(g, o.fromGit, first, o.checkpoint)
+      : fromGit(g, o.fromGit, first, o.checkpoint)
   }
   if (first === undefined || second === undefined)
     throw usage('cpo restore <backup-id|path> <dir> [--force]')
@@ -47,6 +59,7 @@ export async function run(
         )
       }),
   })
+  if (o.dryRun) return dryRun(backup, path.resolve(g.cwd, second), o.force === true)
   const r = await restoreBackup(store, backup, path.resolve(g.cwd, second), {
     force: o.force === true,
     ...progressTo(g),
@@ -56,6 +69,7 @@ export async function run(
     `refs: ${r.refs}; HEAD: ${r.head.symref ?? `detached at ${r.head.commit?.slice(0, 10)}`}${r.head.checkedOut ? ' (checked out)' : ''}`,
     ...listLines('files restored:', r.files),
     ...(r.envTemplate ? [`env template: ${r.envTemplate}`] : []),
+    ...journalLines(r),
     ...listLines(
       'not restored:',
       r.notRestored.map((n) => `${n.what} — ${n.why}`),
@@ -63,6 +77,37 @@ export async function run(
     ...r.warnings.map((w) => `warning: ${w.message} (restored as it was backed up)`),
   ]
   return { data: r, text: lines.join('\n') }
+}
+
+function journalLines(r: RestoreBackupReport): string[] {
+  const j = r.journal
+  if (!j) return []
+  const where = `cpo -C ${JSON.stringify(r.target)}`
+  return [
+    `operation journal: ${j.operations} operation(s) back in ${j.path} (see \`${where} log\`)`,
+    j.pending.length > 0
+      ? `interrupted when the backup was made: ${j.pending.join(', ')}; run \`${where} recover\` first`
+      : `undo the last operation there with: ${where} undo`,
+  ]
+}
+
+async function dryRun(backup: BackupSummary, target: string, force: boolean) {
+  const p = await previewBackupRestore(backup, target, { force })
+  const head = p.head.symref
+    ? `${p.head.symref.replace('refs/heads/', '')} at ${p.head.commit?.slice(0, 10) ?? '(no commits)'}`
+    : `detached at ${p.head.commit?.slice(0, 10)}`
+  const lines = [
+    `would restore backup ${p.id} (${p.project}, ${p.backupTime}) into ${p.target}${p.directory === 'create' ? ' (a new directory)' : ''}`,
+    ...listLines('would create:', p.creates),
+    `refs: ${p.refs}; HEAD: ${head}`,
+    ...listLines(`files that would be put back (${p.files.length}):`, p.files),
+    ...listLines(
+      'not restored:',
+      p.notRestored.map((n) => `${n.what} — ${n.why}`),
+    ),
+    'nothing changed (--dry-run); the archive itself is checked by the restore (or `cpo backup verify`)',
+  ]
+  return { data: p, text: lines.join('\n') }
 }
 
 async function fromGit(
@@ -78,9 +123,7 @@ async function fromGit(
   const p = r.status.project
   const lines = [
     `cloned ${r.source} into ${r.target}`,
-    r.checkpoint
-      ? `checked out checkpoint ${r.checkpoint.name} (${r.checkpoint.date}) on new branch ${r.branch}`
-      : `no checkpoint tags: on the default branch ${r.branch ?? '(none)'}`,
+    ...fromGitHeadLines(r),
     `checkpoints available: ${r.checkpoints.length}`,
     p
       ? `project: ${p.name || '(unnamed)'}${p.status ? ` [${p.status}]` : ''}, ${p.progress.completedStages}/${p.progress.totalStages} stages done`
@@ -91,6 +134,51 @@ async function fromGit(
     ),
   ]
   return { data: r, text: lines.join('\n') }
+}
+
+async function fromGitDryRun(
+  g: GlobalOptions,
+  source: string,
+  dir: string,
+  checkpoint: string | undefined,
+): Promise<CommandOutput> {
+  const p = await previewRestoreFromGit(source, dir, {
+    cwd: g.cwd,
+    ...(checkpoint === undefined ? {} : { checkpoint }),
+  })
+  const d = p.defaultBranch
+  const lines = [
+    `would clone ${p.source} into ${p.target}${p.directory === 'create' ? ' (a new directory)' : ''}`,
+    d
+      ? `default branch: ${d.name} at ${d.commit.slice(0, 10)} (a local branch tracking origin/${d.name})`
+      : 'the remote has no default branch',
+    p.branch
+      ? `would check out ${p.branch} at ${p.commit?.slice(0, 10)}`
+      : p.newestCheckpoint
+        ? `would check out the newest checkpoint ${p.newestCheckpoint}`
+        : 'would check nothing out',
+    `checkpoints there: ${p.checkpoints.map((c) => c.name).join(', ') || 'none'}`,
+    'nothing changed (--dry-run)',
+  ]
+  return { data: p, text: lines.join('\n') }
+}
+
+function fromGitHeadLines(r: RestoreFromGitReport): string[] {
+  const d = r.defaultBranch
+  const n = r.newestCheckpoint
+  const head = r.checkpoint
+    ? `checked out checkpoint ${r.checkpoint.name} (${r.checkpoint.date}) on new branch ${r.branch}${d ? `; ${d.name} is at the default tip ${d.commit.slice(0, 10)}` : '; the remote has no default branch (its HEAD names none), so the newest checkpoint came back'}`
+    : d
+      ? `on branch ${d.name} (tracking origin/${d.name}) at the default tip ${d.commit.slice(0, 10)}`
+      : 'the remote has no default branch and no checkpoint: nothing checked out'
+  if (!n || !d || !r.sinceNewest) return [head]
+  const { ahead, notOnDefault } = r.sinceNewest
+  const since =
+    ahead === 0 && notOnDefault === 0
+      ? `${d.name} is at the newest checkpoint ${n.name} (${n.date})`
+      : `${d.name} is ${ahead} commit(s) ahead of the newest checkpoint ${n.name} (${n.date})${notOnDefault > 0 ? `, which has ${notOnDefault} commit(s) not on ${d.name}` : ''}`
+  const pick = r.checkpoint ? [] : [`restore a checkpoint instead with: --checkpoint ${n.name}`]
+  return [head, since, ...pick]
 }
 
 const usage = (text: string) => new CpoError('USAGE', 'usage', `usage: ${text}`)

@@ -153,7 +153,7 @@ async function rollback(g: GlobalOptions, o: Flags, run: Run): Promise<CommandOu
 
 /** The reason is required: from --reason, else asked for on a terminal. */
 async function reasonOf(g: GlobalOptions, o: Flags): Promise<string | undefined> {
-  if (o.reason !== undefined || !g.interactive) return o.reason
+  if (o.reason !== undefined || !g.interactive || o.dryRun) return o.reason
   const rl = createInterface({ input: process.stdin, output: process.stderr })
   try {
     return (await rl.question('Why roll back? (recorded in the commit and the log) ')).trim()

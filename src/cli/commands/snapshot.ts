@@ -8,6 +8,7 @@ import {
   headLines,
   keptLines,
   listLines,
+  previewLines,
   shortTime,
   skippedLines,
   table,
@@ -52,15 +53,28 @@ export async function list(g: GlobalOptions): Promise<CommandOutput> {
 export async function restore(
   g: GlobalOptions,
   id: string,
-  o: { paths?: string[]; reason?: string },
+  o: { paths?: string[]; reason?: string; dryRun?: boolean },
 ): Promise<CommandOutput> {
   const repo = await openRepo(g.cwd)
   const paths = o.paths ? toRepoPaths(repo.root, path.resolve(g.cwd), o.paths) : []
-  const report = await restoreSnapshotOperation(repo, id, {
+  const options = {
     paths,
     ...(o.reason === undefined ? {} : { reason: o.reason }),
     ...(g.wait === undefined ? {} : { wait: g.wait }),
-  })
+  }
+  if (o.dryRun) {
+    const p = await restoreSnapshotOperation(repo, id, { ...options, dryRun: true })
+    const what = paths.length > 0 ? `${paths.join(', ')} from` : 'the whole state of'
+    return {
+      data: p,
+      text: [
+        `would restore ${what} snapshot ${p.target.id}`,
+        ...previewLines(p.plan),
+        'nothing changed (--dry-run)',
+      ].join('\n'),
+    }
+  }
+  const report = await restoreSnapshotOperation(repo, id, options)
   const lines = [
     paths.length > 0
       ? `restored ${report.written.length} file(s) from snapshot ${report.target.id}`

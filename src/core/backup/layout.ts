@@ -6,6 +6,11 @@ export const BUNDLE_ENTRY = 'repo.bundle'
 /** State files keep their project-relative path under this prefix. */
 export const FILES_PREFIX = 'files/'
 export const ENV_ENTRY = 'env/template'
+/**
+ * The operation journal (`.git/cpo/oplog.jsonl`), so `cpo log` and `cpo undo` work in a restored
+ * copy; the snapshots it names are refs under `refs/cpo/`, which the bundle carries.
+ */
+export const JOURNAL_ENTRY = 'cpo/oplog.jsonl'
 /** Reserved for the database dump (a later issue); always present and empty for now. */
 export const DB_DIR = 'db/'
 /** The manifest travels inside the archive too (last entry), so an archive alone is checkable. */

@@ -66,3 +66,10 @@ export function checkPhase(input: string): number {
   }
   return Number(input)
 }
+
+/**
+ * A dry run records nothing, so it needs no reason; one that is given is still checked, so the
+ * dry run reports the same error the real rollback would.
+ */
+export const reasonUnlessDryRun = (reason: string | undefined, dryRun: boolean | undefined) =>
+  dryRun === true && (reason?.trim() ?? '') === '' ? '(none given: dry run)' : checkReason(reason)

@@ -9,8 +9,10 @@ import { walkSource } from '../../adapters/archive/sources.js'
 import { type TarItem, tarChunks, type WrittenEntry } from '../../adapters/archive/tar-write.js'
 import { failpoint } from '../../adapters/failpoint.js'
 import { git } from '../../adapters/git.js'
+import { journalPath } from '../../adapters/journal.js'
 import type { Repo } from '../../adapters/repo.js'
 import type { BackupStore } from '../../adapters/storage/types.js'
+import { wholeLines } from '../../core/backup/journal.js'
 import {
   archiveName,
   BUNDLE_ENTRY,
@@ -18,6 +20,7 @@ import {
   DB_DIR,
   ENV_ENTRY,
   FILES_PREFIX,
+  JOURNAL_ENTRY,
   MANIFEST_ENTRY,
   STATE_FILES,
 } from '../../core/backup/layout.js'
@@ -89,6 +92,9 @@ export async function createBackup(
   let lock: Awaited<ReturnType<BackupStore['lock']>> | undefined
   let id: string | undefined
   try {
+    // Read before the bundle is made: every snapshot the journal names then exists and is
+    // bundled (a snapshot is recorded before the journal names it).
+    const journal = await readJournalBytes(repo)
     progress('bundling every ref…')
     const bundle = path.join(scratch.path, BUNDLE_ENTRY)
     await bundleAll(repo, bundle)
@@ -140,6 +146,7 @@ export async function createBackup(
             reason: node.unsupported ?? `${node.kind}: only regular files are backed up`,
           })
       }
+      if (journal) yield { name: JOURNAL_ENTRY, type: 'file', mode: 0o644, mtime, content: journal }
       if (env)
         yield { name: ENV_ENTRY, type: 'file', mode: 0o600, mtime, content: Buffer.from(env.text) }
       yield { name: DB_DIR.slice(0, -1), type: 'dir', mode: 0o755, mtime }
@@ -230,6 +237,17 @@ async function readHead(repo: Repo): Promise<{ symref: string | null; commit: st
     okCodes: [1],
   })
   return { symref: sym.stdout.trim() || null, commit: commit.stdout.trim() || null }
+}
+
+/** The operation journal's whole lines, or undefined when there is none (or it is empty). */
+async function readJournalBytes(repo: Repo): Promise<Buffer | undefined> {
+  try {
+    const bytes = wholeLines(await fsp.readFile(journalPath(repo.cpoDir)))
+    return bytes.length > 0 ? bytes : undefined
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw e
+  }
 }
 
 async function bundleAll(repo: Repo, file: string): Promise<void> {

@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { BackupStore } from '../../adapters/storage/types.js'
+import { FILES_PREFIX, JOURNAL_ENTRY } from '../../core/backup/layout.js'
 import { innerManifest } from '../../core/backup/manifest.js'
 import type { BackupWarning } from '../../core/backup/state-check.js'
 import type { BackupSummary } from '../../core/backup/summary.js'
 import { CpoError } from '../../errors.js'
 import { type BackupProblem, extractArchive } from './extract.js'
 import { requireCheckable } from './locate.js'
-import { type Materialized, materialize } from './materialize.js'
+import { type Materialized, materialize, plannedNotRestored } from './materialize.js'
 import { extractedStateWarnings } from './state-warnings.js'
-import { cleanupTarget, prepareTarget } from './target.js'
+import { checkTarget, cleanupTarget, prepareTarget } from './target.js'
 
 export interface RestoreBackupOptions {
   force?: boolean
@@ -87,5 +88,66 @@ export async function restoreBackup(
   } catch (e) {
     await cleanupTarget(dir, created, staging)
     throw e
+  }
+}
+
+/** `cpo restore <backup> <dir> --dry-run`: what a restore would make, from the manifest alone. */
+export interface RestoreBackupPreview {
+  dryRun: true
+  id: string
+  target: string
+  project: string
+  backupTime: string
+  /** `create`: the directory does not exist yet; `fill`: it is empty (or --force). */
+  directory: 'create' | 'fill'
+  /** What would be created inside it. */
+  creates: string[]
+  head: { symref: string | null; commit: string | null }
+  refs: number
+  /** Project files that would be put back (paths relative to the target). */
+  files: string[]
+  envTemplate: string | null
+  /** Whether the operation journal comes back (`cpo log`, `cpo undo` in the copy). */
+  journal: boolean
+  notRestored: Array<{ what: string; why: string }>
+  /** A dry run reads the manifest only; the archive's bytes are checked by a real restore. */
+  archiveChecked: false
+}
+
+export async function previewBackupRestore(
+  backup: BackupSummary,
+  target: string,
+  options: { force?: boolean } = {},
+): Promise<RestoreBackupPreview> {
+  const manifest = requireCheckable(backup)
+  const dir = path.resolve(target)
+  const state = await checkTarget(dir, options.force === true)
+  const files = manifest.entries
+    .filter((e) => e.type === 'file' && e.path.startsWith(FILES_PREFIX))
+    .map((e) => e.path.slice(FILES_PREFIX.length))
+    .sort()
+  const envTemplate = manifest.env ? `${manifest.env.source}.redacted` : null
+  const journal = manifest.entries.some((e) => e.path === JOURNAL_ENTRY)
+  return {
+    dryRun: true,
+    id: backup.id,
+    target: dir,
+    project: manifest.project,
+    backupTime: manifest.startedAt,
+    directory: state === 'missing' ? 'create' : 'fill',
+    creates: [
+      ...(state === 'missing' ? [`${dir}/`] : []),
+      '.git/ (a repository with every ref of the backup)',
+      ...(journal ? ['.git/cpo/oplog.jsonl (the operation journal)'] : []),
+      ...(manifest.git.head ? ['the checked-out work tree'] : []),
+      ...(envTemplate ? [envTemplate] : []),
+    ],
+    head: { symref: manifest.git.headSymref, commit: manifest.git.head },
+    refs: Object.keys(manifest.git.refs).length,
+    files,
+    envTemplate,
+    journal,
+    notRestored: plannedNotRestored(innerManifest(manifest)),
+    archiveChecked: false,
   }
 }

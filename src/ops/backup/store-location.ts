@@ -1,10 +1,12 @@
 import os from 'node:os'
 import path from 'node:path'
 import { readTextIfExists } from '../../adapters/fs.js'
+import { git } from '../../adapters/git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { openStore } from '../../adapters/storage/open.js'
 import type { BackupStore } from '../../adapters/storage/types.js'
 import { PROJECT_FILE } from '../project-file.js'
+import { withLegacy } from './legacy-store.js'
 
 /**
  * The project's name for store paths and manifests: `project.name` from master-project.json when
@@ -33,13 +35,52 @@ export function storeSegment(project: string): string {
   return s === '' ? 'project' : s
 }
 
-/** `${XDG_DATA_HOME:-~/.local/share}/cpo/backups/<project>`. */
-export function defaultStoreRoot(project: string, env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * `${XDG_DATA_HOME:-~/.local/share}/cpo/backups/<project>-<root12>`: the project's name and the
+ * first 12 digits of the repository's root commit, so two projects that share a name (two from
+ * the same template) never share a store, while clones of one repository do. Without a root
+ * commit (or from older callers) it is `<project>` alone, the location cpo used before.
+ */
+export function defaultStoreRoot(
+  project: string,
+  env: NodeJS.ProcessEnv = process.env,
+  root?: string,
+): string {
   const data =
     env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME)
       ? env.XDG_DATA_HOME
       : path.join(os.homedir(), '.local', 'share')
-  return path.join(data, 'cpo', 'backups', storeSegment(project))
+  const name = storeSegment(project)
+  return path.join(data, 'cpo', 'backups', root ? `${name}-${root.slice(0, 12)}` : name)
+}
+
+/**
+ * The repository's root commit: the oldest one (by committer date, then id) reachable from a
+ * branch, a tag or HEAD. Not from refs/cpo or notes: their histories start later, elsewhere.
+ * Undefined when there are no commits yet.
+ */
+export async function rootCommit(repo: Repo): Promise<string | undefined> {
+  const head = await git(repo.root, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], {
+    okCodes: [1],
+  })
+  const { stdout } = await git(repo.root, [
+    'log',
+    '--max-parents=0',
+    '--format=%ct %H',
+    '--branches',
+    '--tags',
+    ...(head.stdout.trim() ? ['HEAD'] : []),
+    '--',
+  ])
+  const roots = stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const [time, id] = l.split(' ')
+      return { time: Number(time), id: id as string }
+    })
+    .sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : 1))
+  return roots[0]?.id
 }
 
 export interface StoreChoice {
@@ -51,10 +92,18 @@ export interface StoreChoice {
   repo?: () => Promise<Repo>
 }
 
+/**
+ * The store to use. The default one also reads the old location (`<project>` alone), so
+ * backups made before it moved are still listed and restorable (legacy-store.ts).
+ */
 export async function chooseStore(choice: StoreChoice): Promise<BackupStore> {
   const env = choice.env ?? process.env
   const explicit = choice.store ?? (env.CPO_BACKUP_STORE || undefined)
   if (explicit !== undefined) return openStore(explicit, choice.cwd)
   if (choice.repo === undefined) throw new Error('no store given and no repository to default from')
-  return openStore(defaultStoreRoot(await projectName(await choice.repo()), env), choice.cwd)
+  const repo = await choice.repo()
+  const [name, root] = await Promise.all([projectName(repo), rootCommit(repo)])
+  const primary = openStore(defaultStoreRoot(name, env, root), choice.cwd)
+  if (root === undefined) return primary
+  return withLegacy(primary, openStore(defaultStoreRoot(name, env), choice.cwd))
 }

@@ -9,11 +9,19 @@ import { CpoError } from '../../errors.js'
  * Returns whether the directory was created (so a failed restore can remove it again).
  */
 export async function prepareTarget(target: string, force: boolean): Promise<boolean> {
+  const state = await checkTarget(target, force)
+  if (state !== 'missing') return false
+  await fsp.mkdir(target, { recursive: true })
+  return true
+}
+
+/** What `prepareTarget` would find, without creating anything: for `--dry-run`. */
+export async function checkTarget(
+  target: string,
+  force: boolean,
+): Promise<'missing' | 'empty' | 'notEmpty'> {
   const st = await fsp.stat(target).catch(() => undefined)
-  if (st === undefined) {
-    await fsp.mkdir(target, { recursive: true })
-    return true
-  }
+  if (st === undefined) return 'missing'
   if (!st.isDirectory()) {
     throw new CpoError(
       'TARGET_NOT_A_DIRECTORY',
@@ -45,7 +53,7 @@ export async function prepareTarget(target: string, force: boolean): Promise<boo
       },
     )
   }
-  return false
+  return names.length > 0 ? 'notEmpty' : 'empty'
 }
 
 /** Undo a failed restore: remove what it created, never what was there before. */

@@ -9,12 +9,8 @@ import { appendableEntry } from '../../core/checkpoint/progress-log.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import type { ProjectDocument } from '../../core/project/index.js'
 import { type ChecklistItem, checklistEntryLines } from '../../core/rollback/checklist.js'
-import {
-  checkReason,
-  type RollbackMode,
-  rollbackEntry,
-  rollbackSubject,
-} from '../../core/rollback/index.js'
+import { type RollbackMode, rollbackEntry, rollbackSubject } from '../../core/rollback/index.js'
+import { reasonUnlessDryRun } from '../../core/rollback/inputs.js'
 import { CpoError } from '../../errors.js'
 import { listCheckpoints } from '../checkpoint/list.js'
 import { type RollbackDbOptions, rollBackDb, withDbPlan } from '../db/hooks.js'
@@ -87,7 +83,7 @@ export async function runRollback(
   resolve: Resolve,
   options: RollbackOptions,
 ): Promise<RollbackOutcome> {
-  const reason = checkReason(options.reason)
+  const reason = reasonUnlessDryRun(options.reason, options.dryRun)
   const steps = options.dryRun
     ? []
     : await runBeforeSteps(repo, command, reason, options.checklist ?? {})

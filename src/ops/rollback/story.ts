@@ -4,7 +4,8 @@ import type { Repo } from '../../adapters/repo.js'
 import { headCommits, revertTree } from '../../adapters/rollback-git.js'
 import { diffTrees } from '../../adapters/snapshot/restore.js'
 import { type ProjectDocument, stagesOf } from '../../core/project/index.js'
-import { checkReason, checkStoryId, namesStory, storyAliases } from '../../core/rollback/index.js'
+import { checkStoryId, namesStory, storyAliases } from '../../core/rollback/index.js'
+import { reasonUnlessDryRun } from '../../core/rollback/inputs.js'
 import { pathsInTheWay } from '../../core/rollback/paths-in-the-way.js'
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
@@ -64,7 +65,7 @@ export async function rollbackStory(
   options: { reason?: string; dryRun?: boolean; wait?: number } = {},
 ): Promise<StoryRollbackOutcome> {
   const id = checkStoryId(input)
-  const reason = checkReason(options.reason)
+  const reason = reasonUnlessDryRun(options.reason, options.dryRun)
   const outcome = await runOperation(repo, {
     command: 'rollback story',
     args: [id],
