@@ -305,6 +305,17 @@ export function buildProgram(json = false): Command {
     .command('publish <build-dir>')
     .description('copy a build folder into a new release, point current at it, record it')
     .action(act(async () => (await deployCmd()).publish))
+  // Pinned rollbacks (DigitalOcean): keep or undo them.
+  const pinCmd = async () => import('./commands/deploy-pin.js')
+  deploy
+    .command('commit')
+    .description('keep a pinned rollback and unpin the app (DigitalOcean)')
+    .action(act(async () => (await pinCmd()).commit))
+  deploy
+    .command('revert')
+    .description('undo a pinned rollback on the platform (DigitalOcean; journaled)')
+    .option('--timeout <seconds>', 'stop following the platform job after this long (default 180)')
+    .action(act(async () => (await pinCmd()).revert))
 
   return program
 }
