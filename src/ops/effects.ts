@@ -28,6 +28,7 @@ export interface EffectHandler {
  */
 const HANDLERS: Record<string, () => Promise<EffectHandler>> = {
   deploy: async () => (await import('./deploy/effect.js')).deployHandler,
+  env: async () => (await import('./env/effect.js')).envHandler,
 }
 
 /** For a library caller that runs its own operations through runOperation. */
