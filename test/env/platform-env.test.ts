@@ -49,7 +49,8 @@ describe('env vars on a platform (Render)', () => {
     const identity = await generateIdentity()
     const recipient = await identityToRecipient(identity)
     const withId = { ...base, CPO_ENV_IDENTITY: identity }
-    const run = (args: string[], env: Record<string, string> = withId) => cpoAsync(dir, ['--json', ...args], env)
+    const run = (args: string[], env: Record<string, string> = withId) =>
+      cpoAsync(dir, ['--json', ...args], env)
 
     // the default backup: names, types, targets and a redacted template, no values
     const plain = await run(['env', 'backup'], base)
@@ -67,7 +68,9 @@ describe('env vars on a platform (Render)', () => {
     expect(redacted.template).toContain('LOG_LEVEL=info')
     expect(redacted.template).toContain('STRIPE_KEY=')
     // every page was read
-    expect(server.calls('GET /v1/services/:svc/env-vars').map((r) => r.query.cursor ?? '')).toEqual(['', 'STRIPE_KEY', 'LOG_LEVEL'])
+    expect(server.calls('GET /v1/services/:svc/env-vars').map((r) => r.query.cursor ?? '')).toEqual(
+      ['', 'STRIPE_KEY', 'LOG_LEVEL'],
+    )
 
     // a redacted backup cannot be restored: clear error, nothing written
     const noValues = await run(['env', 'restore', plainFile])
@@ -84,12 +87,20 @@ describe('env vars on a platform (Render)', () => {
     const d = new Decrypter()
     d.addPassphrase(PASS)
     const payload = JSON.parse(await d.decrypt(armor.decode(backup.encrypted.age), 'text'))
-    expect(Object.fromEntries(payload.variables.map((v: any) => [v.key, v.value]))).toEqual(snapshot(vars))
+    expect(Object.fromEntries(payload.variables.map((v: any) => [v.key, v.value]))).toEqual(
+      snapshot(vars),
+    )
     const original = snapshot(vars)
     const file = path.join(out, 'render-env.json')
-    const byKey = await run(['env', 'backup', '--encrypt', '--recipient', recipient, '--to', file], base)
+    const byKey = await run(
+      ['env', 'backup', '--encrypt', '--recipient', recipient, '--to', file],
+      base,
+    )
     expect(byKey.code).toBe(0)
-    expect(JSON.parse(fs.readFileSync(file, 'utf8')).encrypted).toMatchObject({ kind: 'recipients', recipients: [recipient] })
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).encrypted).toMatchObject({
+      kind: 'recipients',
+      recipients: [recipient],
+    })
 
     // the platform drifts: a key rotated, one deleted, one added
     vars.set('STRIPE_KEY', STRIPE_NEW)
@@ -108,14 +119,18 @@ describe('env vars on a platform (Render)', () => {
     expect(server.calls('PUT /v1/services/:svc/env-vars')).toHaveLength(0)
 
     // a wrong passphrase: a clear error, nothing written, nothing journaled
-    const before = fs.existsSync(path.join(dir, '.git', 'cpo', 'oplog.jsonl')) ? journal(dir).length : 0
+    const before = fs.existsSync(path.join(dir, '.git', 'cpo', 'oplog.jsonl'))
+      ? journal(dir).length
+      : 0
     const wrong = await run(['env', 'restore', passFile], { ...base, CPO_ENV_PASSPHRASE: 'not it' })
     expect(wrong.code).toBe(5)
     expect(wrong.json.error?.code).toBe('ENV_DECRYPT_FAILED')
     expect(wrong.json.error?.hint).toContain('CPO_ENV_PASSPHRASE')
     expect(server.calls('PUT /v1/services/:svc/env-vars')).toHaveLength(0)
     expect(snapshot(vars)).toEqual(drifted)
-    expect(fs.existsSync(path.join(dir, '.git', 'cpo', 'oplog.jsonl')) ? journal(dir).length : 0).toBe(before)
+    expect(
+      fs.existsSync(path.join(dir, '.git', 'cpo', 'oplog.jsonl')) ? journal(dir).length : 0,
+    ).toBe(before)
 
     // restore: upserts, keeps what the backup lacks
     const restored = await run(['env', 'restore', file])
@@ -142,7 +157,10 @@ describe('env vars on a platform (Render)', () => {
 
     // no token, passphrase or value in any output, the journal, or any file but encrypted parts
     const all = [...SECRETS, identity]
-    expectNoLeak([plain, noValues, enc, byKey, diff, dry, wrong, restored, undo, pruned, undoPrune], all)
+    expectNoLeak(
+      [plain, noValues, enc, byKey, diff, dry, wrong, restored, undo, pruned, undoPrune],
+      all,
+    )
     expect(filesContaining(dir, all)).toEqual([])
     expect(filesContaining(out, all)).toEqual([])
   }, 120_000)
@@ -154,11 +172,20 @@ describe('env vars per context (Netlify)', () => {
     const server = await startPlatformServer({
       'GET /api/v1/accounts/:acc/env': {
         body: [
-          { key: 'API_URL', is_secret: false, values: [
-            { id: 'v1', context: 'production', value: 'https://api.example.com' },
-            { id: 'v2', context: 'deploy-preview', value: 'https://staging.example.com' },
-            { id: 'v3', context: 'branch', context_parameter: 'feature-x', value: 'https://x.example.com' },
-          ] },
+          {
+            key: 'API_URL',
+            is_secret: false,
+            values: [
+              { id: 'v1', context: 'production', value: 'https://api.example.com' },
+              { id: 'v2', context: 'deploy-preview', value: 'https://staging.example.com' },
+              {
+                id: 'v3',
+                context: 'branch',
+                context_parameter: 'feature-x',
+                value: 'https://x.example.com',
+              },
+            ],
+          },
           { key: 'SIGNING_SECRET', is_secret: true, values: [{ id: 'v4', context: 'production' }] },
         ],
       },

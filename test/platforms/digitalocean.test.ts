@@ -21,16 +21,36 @@ interface Dep {
 
 function doFake(server: PlatformServer) {
   const deps: Dep[] = [
-    { id: 'd3', phase: 'ACTIVE', created_at: '2026-11-03T10:00:00Z', services: [{ name: 'web', source_commit_hash: 'c3' }] },
-    { id: 'd2', phase: 'SUPERSEDED', created_at: '2026-11-02T10:00:00Z', services: [{ name: 'web', source_commit_hash: 'c2' }] },
-    { id: 'd1', phase: 'ERROR', created_at: '2026-11-01T10:00:00Z', services: [{ name: 'web', source_commit_hash: 'c1' }] },
+    {
+      id: 'd3',
+      phase: 'ACTIVE',
+      created_at: '2026-11-03T10:00:00Z',
+      services: [{ name: 'web', source_commit_hash: 'c3' }],
+    },
+    {
+      id: 'd2',
+      phase: 'SUPERSEDED',
+      created_at: '2026-11-02T10:00:00Z',
+      services: [{ name: 'web', source_commit_hash: 'c2' }],
+    },
+    {
+      id: 'd1',
+      phase: 'ERROR',
+      created_at: '2026-11-01T10:00:00Z',
+      services: [{ name: 'web', source_commit_hash: 'c1' }],
+    },
   ]
   const s = { active: 'd3', pinned: null as string | null, beforePin: null as string | null, n: 0 }
   const polls = new Map<string, number>()
   const start = (copyOf: string, pin: boolean) => {
     const id = `rb${++s.n}`
     const src = deps.find((d) => d.id === copyOf) as Dep
-    deps.unshift({ id, phase: 'DEPLOYING', created_at: `2026-11-0${3 + s.n}T10:00:00Z`, services: src.services })
+    deps.unshift({
+      id,
+      phase: 'DEPLOYING',
+      created_at: `2026-11-0${3 + s.n}T10:00:00Z`,
+      services: src.services,
+    })
     polls.set(id, 0)
     if (pin) {
       s.beforePin = s.active
@@ -52,7 +72,14 @@ function doFake(server: PlatformServer) {
     const page = Number(r.query.page ?? 1)
     const items = deps.slice((page - 1) * 2, page * 2)
     const more = page * 2 < deps.length
-    return { body: { deployments: items, links: { pages: more ? { next: `${server.url}/v2/apps/${APP}/deployments?page=${page + 1}` } : {} } } }
+    return {
+      body: {
+        deployments: items,
+        links: {
+          pages: more ? { next: `${server.url}/v2/apps/${APP}/deployments?page=${page + 1}` } : {},
+        },
+      },
+    }
   })
   server.route('GET /v2/apps/:app/deployments/:id', (r) => {
     const d = deps.find((x) => x.id === r.params.id)
@@ -72,9 +99,16 @@ function doFake(server: PlatformServer) {
     const d = deps.find((x) => x.id === r.body.deployment_id)
     return d && d.phase !== 'ERROR'
       ? { body: { valid: true, warnings: [] } }
-      : { body: { valid: false, error: { code: 'invalid', message: 'deployment failed, cannot roll back to it' } } }
+      : {
+          body: {
+            valid: false,
+            error: { code: 'invalid', message: 'deployment failed, cannot roll back to it' },
+          },
+        }
   })
-  server.route('POST /v2/apps/:app/rollback', (r) => ({ body: { deployment: start(r.body.deployment_id, r.body.skip_pin !== true) } }))
+  server.route('POST /v2/apps/:app/rollback', (r) => ({
+    body: { deployment: start(r.body.deployment_id, r.body.skip_pin !== true) },
+  }))
   server.route('POST /v2/apps/:app/rollback/commit', () => {
     s.pinned = null
     return { body: {} }
@@ -99,12 +133,17 @@ describe('DigitalOcean App Platform', () => {
   it('lists every page, rolls back (validate, rollback, pinned), reverts, and undo of the revert rolls back again', async () => {
     const { server, state, dir, run } = await setup()
     const list = await run(['deploy', 'list'])
-    expect(list.json.data.deployments.map((d: any) => [d.id, d.current, d.rollbackCandidate])).toEqual([
+    expect(
+      list.json.data.deployments.map((d: any) => [d.id, d.current, d.rollbackCandidate]),
+    ).toEqual([
       ['d3', true, false],
       ['d2', false, true],
       ['d1', false, false],
     ])
-    expect(server.calls('GET /v2/apps/:app/deployments').map((r) => r.query.page)).toEqual(['1', '2'])
+    expect(server.calls('GET /v2/apps/:app/deployments').map((r) => r.query.page)).toEqual([
+      '1',
+      '2',
+    ])
 
     const rb = await run(['rollback', 'deploy', '--reason', 'd3 returns 500s'])
     expect(rb.code).toBe(0)
@@ -116,7 +155,9 @@ describe('DigitalOcean App Platform', () => {
     expect(rollback?.body).toEqual({ deployment_id: 'd2', skip_pin: false })
     expect(rollback?.headers.authorization).toBe(`Bearer ${TOKEN}`)
     expect(state).toMatchObject({ active: 'rb1', pinned: 'rb1' })
-    expect(rb.json.data.pitfalls.find((p: any) => p.code === 'app-pinned').message).toContain('cpo deploy commit')
+    expect(rb.json.data.pitfalls.find((p: any) => p.code === 'app-pinned').message).toContain(
+      'cpo deploy commit',
+    )
 
     const revert = await run(['deploy', 'revert'])
     expect(revert.code).toBe(0)
@@ -160,7 +201,10 @@ describe('DigitalOcean App Platform', () => {
   it('a deployment DigitalOcean will not validate is refused, nothing rolled back; no token is a clear error', async () => {
     const { server, state, dir, run } = await setup()
     server.route('POST /v2/apps/:app/rollback/validate', () => ({
-      body: { valid: false, error: { code: 'incompatible', message: 'the spec changed a database' } },
+      body: {
+        valid: false,
+        error: { code: 'incompatible', message: 'the spec changed a database' },
+      },
     }))
     const r = await run(['rollback', 'deploy', '--reason', 'x'])
     expect(r.code).toBe(4)
@@ -168,7 +212,11 @@ describe('DigitalOcean App Platform', () => {
     expect(server.calls('POST /v2/apps/:app/rollback')).toHaveLength(0)
     expect(state).toMatchObject({ active: 'd3', pinned: null })
 
-    const none = await cpoAsync(dir, ['--json', 'deploy', 'list'], { DIGITALOCEAN_TOKEN: '', DIGITALOCEAN_ACCESS_TOKEN: '', CPO_DIGITALOCEAN_API_URL: server.url })
+    const none = await cpoAsync(dir, ['--json', 'deploy', 'list'], {
+      DIGITALOCEAN_TOKEN: '',
+      DIGITALOCEAN_ACCESS_TOKEN: '',
+      CPO_DIGITALOCEAN_API_URL: server.url,
+    })
     expect(none.json.error?.code).toBe('PLATFORM_TOKEN_MISSING')
     expect(none.json.error?.message).toContain('DIGITALOCEAN_TOKEN or DIGITALOCEAN_ACCESS_TOKEN')
   })

@@ -12,19 +12,45 @@ const RENDER_TOKEN = 'rnd_test_key_5a0c7f2e'
  */
 function netlifyFake(server: PlatformServer) {
   const deploys = [
-    { id: 'n3', state: 'ready', context: 'production', created_at: '2026-11-03T00:00:00Z', commit_ref: 'c3' },
-    { id: 'n2', state: 'error', context: 'production', created_at: '2026-11-02T00:00:00Z', commit_ref: 'c2' },
-    { id: 'n1', state: 'ready', context: 'production', created_at: '2026-11-01T00:00:00Z', commit_ref: 'c1' },
+    {
+      id: 'n3',
+      state: 'ready',
+      context: 'production',
+      created_at: '2026-11-03T00:00:00Z',
+      commit_ref: 'c3',
+    },
+    {
+      id: 'n2',
+      state: 'error',
+      context: 'production',
+      created_at: '2026-11-02T00:00:00Z',
+      commit_ref: 'c2',
+    },
+    {
+      id: 'n1',
+      state: 'ready',
+      context: 'production',
+      created_at: '2026-11-01T00:00:00Z',
+      commit_ref: 'c1',
+    },
   ]
   const s = { published: 'n3', locked: new Set<string>() }
   server.route('GET /api/v1/sites/:site', () => ({
-    body: { id: 'site-1', published_deploy: { id: s.published, locked: s.locked.has(s.published) } },
+    body: {
+      id: 'site-1',
+      published_deploy: { id: s.published, locked: s.locked.has(s.published) },
+    },
   }))
   server.route('GET /api/v1/sites/:site/deploys', (r) => {
     const page = Number(r.query.page ?? 1)
     return {
       body: deploys.slice((page - 1) * 2, page * 2),
-      headers: page === 1 ? { link: `<${server.url}/api/v1/sites/site-1/deploys?page=2&production=true>; rel="next"` } : {},
+      headers:
+        page === 1
+          ? {
+              link: `<${server.url}/api/v1/sites/site-1/deploys?page=2&production=true>; rel="next"`,
+            }
+          : ({} as Record<string, string>),
     }
   })
   server.route('POST /api/v1/sites/:site/deploys/:id/restore', (r) => {
@@ -48,9 +74,27 @@ function netlifyFake(server: PlatformServer) {
  */
 function renderFake(server: PlatformServer, outcome: 'live' | 'update_failed' = 'live') {
   const deploys = [
-    { id: 'dep-3', status: 'live', trigger: 'new_commit', createdAt: '2026-11-03T00:00:00Z', commit: { id: 'c3' } },
-    { id: 'dep-2', status: 'deactivated', trigger: 'new_commit', createdAt: '2026-11-02T00:00:00Z', commit: { id: 'c2' } },
-    { id: 'dep-1', status: 'build_failed', trigger: 'new_commit', createdAt: '2026-11-01T00:00:00Z', commit: { id: 'c1' } },
+    {
+      id: 'dep-3',
+      status: 'live',
+      trigger: 'new_commit',
+      createdAt: '2026-11-03T00:00:00Z',
+      commit: { id: 'c3' },
+    },
+    {
+      id: 'dep-2',
+      status: 'deactivated',
+      trigger: 'new_commit',
+      createdAt: '2026-11-02T00:00:00Z',
+      commit: { id: 'c2' },
+    },
+    {
+      id: 'dep-1',
+      status: 'build_failed',
+      trigger: 'new_commit',
+      createdAt: '2026-11-01T00:00:00Z',
+      commit: { id: 'c1' },
+    },
   ]
   const polls = new Map<string, number>()
   let n = 0
@@ -64,7 +108,8 @@ function renderFake(server: PlatformServer, outcome: 'live' | 'update_failed' = 
     const seen = (polls.get(d.id) ?? 0) + 1
     polls.set(d.id, seen)
     if (d.status === 'update_in_progress' && seen >= 3) {
-      if (outcome === 'live') for (const o of deploys) if (o.status === 'live') o.status = 'deactivated'
+      if (outcome === 'live')
+        for (const o of deploys) if (o.status === 'live') o.status = 'deactivated'
       d.status = outcome
     }
     return { body: d }
@@ -72,7 +117,13 @@ function renderFake(server: PlatformServer, outcome: 'live' | 'update_failed' = 
   server.route('POST /v1/services/:svc/rollback', (r) => {
     const from = deploys.find((d) => d.id === r.body.deployId)
     if (!from) return { status: 404, body: { message: 'deploy not found' } }
-    const d = { id: `dep-rb${++n}`, status: 'update_in_progress', trigger: 'rollback', createdAt: `2026-11-0${3 + n}T00:00:00Z`, commit: from.commit }
+    const d = {
+      id: `dep-rb${++n}`,
+      status: 'update_in_progress',
+      trigger: 'rollback',
+      createdAt: `2026-11-0${3 + n}T00:00:00Z`,
+      commit: from.commit,
+    }
     deploys.unshift(d)
     return { status: 201, body: d }
   })
@@ -92,11 +143,15 @@ describe('Netlify', () => {
       ['n2', false],
       ['n1', true],
     ])
-    expect(server.calls('GET /api/v1/sites/:site/deploys').map((r) => r.query.page ?? '1')).toEqual(['1', '2'])
+    expect(server.calls('GET /api/v1/sites/:site/deploys').map((r) => r.query.page ?? '1')).toEqual(
+      ['1', '2'],
+    )
     const rb = await run(['rollback', 'deploy', '--lock', '--reason', 'n3 is broken'])
     expect(rb.code).toBe(0)
     expect(rb.json.data.target.id).toBe('n1')
-    expect(server.calls('POST /api/v1/sites/:site/deploys/:id/restore').map((r) => r.params.id)).toEqual(['n1'])
+    expect(
+      server.calls('POST /api/v1/sites/:site/deploys/:id/restore').map((r) => r.params.id),
+    ).toEqual(['n1'])
     expect(server.calls('POST /api/v1/deploys/:id/lock').map((r) => r.params.id)).toEqual(['n1'])
     expect(s).toMatchObject({ published: 'n1' })
     expect(s.locked.has('n1')).toBe(true)
@@ -133,10 +188,18 @@ describe('Render', () => {
   it('rolls back through a slow deploy that finishes, pages by cursor, waits out a 429', async () => {
     const server = await startPlatformServer()
     renderFake(server)
-    server.script('GET /v1/services/:svc/deploys', { status: 429, headers: { 'retry-after': '1' }, body: { message: 'rate limited' } })
+    server.script('GET /v1/services/:svc/deploys', {
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { message: 'rate limited' },
+    })
     const dir = repoWith({ platform: 'render', serviceId: 'srv-1' })
     const env = { RENDER_API_KEY: RENDER_TOKEN, CPO_RENDER_API_URL: server.url }
-    const rb = await cpoAsync(dir, ['--json', 'rollback', 'deploy', '--reason', 'dep-3 crashes'], env)
+    const rb = await cpoAsync(
+      dir,
+      ['--json', 'rollback', 'deploy', '--reason', 'dep-3 crashes'],
+      env,
+    )
     expect(rb.code).toBe(0)
     expect(rb.json.data.target.id).toBe('dep-2')
     expect(rb.json.data.job).toMatchObject({ state: 'succeeded', servingId: 'dep-rb1' })
@@ -146,11 +209,20 @@ describe('Render', () => {
     // the slow deploy was polled until live
     expect(server.calls('GET /v1/services/:svc/deploys/:id').length).toBeGreaterThanOrEqual(3)
     // 429, then the first page, then the pages after each last cursor until one is empty
-    expect(server.calls('GET /v1/services/:svc/deploys').map((r) => r.query.cursor ?? '')).toEqual(['', '', 'dep-2', 'dep-1'])
+    expect(server.calls('GET /v1/services/:svc/deploys').map((r) => r.query.cursor ?? '')).toEqual([
+      '',
+      '',
+      'dep-2',
+      'dep-1',
+    ])
     expect(rb.json.data.pitfalls.map((p: any) => p.code)).toContain('autodeploy-on')
     const list = await cpoAsync(dir, ['--json', 'deploy', 'list'], env)
     // the rollback deploy re-serves dep-2 (same commit): it counts as serving it
-    expect(list.json.data.deployments[0]).toMatchObject({ id: 'dep-rb1', current: true, copyOf: 'dep-2' })
+    expect(list.json.data.deployments[0]).toMatchObject({
+      id: 'dep-rb1',
+      current: true,
+      copyOf: 'dep-2',
+    })
     expectNoLeak([rb, list], [RENDER_TOKEN])
   })
 
@@ -159,7 +231,11 @@ describe('Render', () => {
     renderFake(server, 'update_failed')
     const dir = repoWith({ platform: 'render', serviceId: 'srv-1' })
     const env = { RENDER_API_KEY: RENDER_TOKEN, CPO_RENDER_API_URL: server.url }
-    const rb = await cpoAsync(dir, ['--json', 'rollback', 'deploy', '--reason', 'x', '--timeout', '20'], env)
+    const rb = await cpoAsync(
+      dir,
+      ['--json', 'rollback', 'deploy', '--reason', 'x', '--timeout', '20'],
+      env,
+    )
     expect(rb.code).toBe(6)
     expect(rb.json.error?.code).toBe('DEPLOY_ROLLBACK_FAILED')
     expect(rb.json.error?.message).toContain('update_failed')

@@ -5,7 +5,10 @@ import { commitAll, copyOf, keep, makeRepo, writeFiles } from '../helpers/repo.j
 
 /** A repository whose cpo.config.json names `deployment`; built once per block, then copied. */
 const templates = new Map<string, string>()
-export function repoWith(deployment: Record<string, string>, files: Record<string, string> = {}): string {
+export function repoWith(
+  deployment: Record<string, string>,
+  files: Record<string, string> = {},
+): string {
   const key = JSON.stringify([deployment, files])
   let dir = templates.get(key)
   if (!dir) {
@@ -18,7 +21,11 @@ export function repoWith(deployment: Record<string, string>, files: Record<strin
 }
 
 /** Every file under `dir` (the journal and .git/cpo included) that contains one of `secrets`. */
-export function filesContaining(dir: string, secrets: string[], skip: (rel: string) => boolean = () => false): string[] {
+export function filesContaining(
+  dir: string,
+  secrets: string[],
+  skip: (rel: string) => boolean = () => false,
+): string[] {
   const hits: string[] = []
   const walk = (rel: string) => {
     for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
@@ -35,7 +42,10 @@ export function filesContaining(dir: string, secrets: string[], skip: (rel: stri
 }
 
 /** No secret in any output of a run. */
-export function expectNoLeak(outputs: Array<{ stdout: string; stderr: string }>, secrets: string[]): void {
+export function expectNoLeak(
+  outputs: Array<{ stdout: string; stderr: string }>,
+  secrets: string[],
+): void {
   for (const o of outputs) {
     for (const s of secrets) {
       expect(o.stdout).not.toContain(s)
