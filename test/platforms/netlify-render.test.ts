@@ -244,4 +244,24 @@ describe('Render', () => {
     const status = await cpoAsync(dir, ['--json', 'deploy', 'status'], env)
     expect(status.json.data.current.id).toBe('dep-3')
   })
+
+  it('a 409 from the rollback is a conflict (exit 4) with what Render said, and nothing changed', async () => {
+    const server = await startPlatformServer()
+    renderFake(server)
+    server.route('POST /v1/services/:svc/rollback', {
+      status: 409,
+      body: { message: 'deploy dep-2 is outside the rollback retention window' },
+    })
+    const dir = repoWith({ platform: 'render', serviceId: 'srv-1' })
+    const env = { RENDER_API_KEY: RENDER_TOKEN, CPO_RENDER_API_URL: server.url }
+    const rb = await cpoAsync(dir, ['--json', 'rollback', 'deploy', '--reason', 'x'], env)
+    expect(rb.code).toBe(4)
+    expect(rb.json.error?.code).toBe('PLATFORM_CONFLICT')
+    expect(rb.json.error?.message).toContain('outside the rollback retention window')
+    // a POST that may have been processed is not sent twice
+    expect(server.calls('POST /v1/services/:svc/rollback')).toHaveLength(1)
+    const status = await cpoAsync(dir, ['--json', 'deploy', 'status'], env)
+    expect(status.json.data.current.id).toBe('dep-3')
+    expectNoLeak([rb, status], [RENDER_TOKEN])
+  })
 })
