@@ -1,3 +1,4 @@
+import { failpoint } from '../../adapters/failpoint.js'
 import type { EnvVar, EnvVarInput } from '../../adapters/platforms/types.js'
 import type { Repo } from '../../adapters/repo.js'
 import { type Slot, slotId, slotOf } from '../../core/env/types.js'
@@ -123,6 +124,7 @@ async function applyPlatform(
       env,
     ),
   )
+  failpoint('env-before-saved')
   await run(
     envEffect({
       scope: 'platform',
@@ -134,6 +136,7 @@ async function applyPlatform(
     async () => {
       if (writes.length > 0) await plan.source.store.upsert(writes)
       for (const r of removes) await plan.source.store.remove(r)
+      failpoint('env-written')
     },
   )
   return { ...result, beforeFile: before.full }
@@ -163,6 +166,7 @@ async function applyLocal(
   const touched = [...writes, ...removes]
   const existing = touched.map((p) => plan.now.get(p)).filter((f): f is LocalFile => !!f)
   await writeBackupFile(before.full, await localBackup(existing, how, env))
+  failpoint('env-before-saved')
   await run(
     envEffect({ scope: 'local', beforeFile: before.rel, slots: [], paths: touched }),
     async () => {
