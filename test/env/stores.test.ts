@@ -2,6 +2,7 @@ import { generateIdentity, identityToRecipient } from 'age-encryption'
 import { describe, expect, it } from 'vitest'
 import { create as cloudflare } from '../../src/adapters/platforms/cloudflare.js'
 import { create as heroku } from '../../src/adapters/platforms/heroku.js'
+import { create as netlify } from '../../src/adapters/platforms/netlify.js'
 import { cpoAsync } from '../deploy/run.js'
 import { startPlatformServer } from '../helpers/platform-server.js'
 import { tempDir } from '../helpers/repo.js'
@@ -172,5 +173,64 @@ describe('env-var stores against their contracts', () => {
     expect(current.services[0].envs).toEqual([])
     expectNoLeak([backup, r, undo], ['dop-store-1', identity])
     expect(filesContaining(dir, ['dop-store-1', identity, SECRET])).toEqual([])
+  })
+
+  it('Netlify: PATCH a context value of a key that exists, POST a new key, DELETE one value or the last', async () => {
+    const server = await startPlatformServer({
+      'GET /api/v1/accounts/:acc/env': {
+        body: [
+          {
+            key: 'API_URL',
+            values: [
+              { id: 'v1', context: 'production', value: 'https://a' },
+              { id: 'v2', context: 'deploy-preview', value: 'https://b' },
+            ],
+          },
+          { key: 'ONLY', values: [{ id: 'v3', context: 'all', value: '1' }] },
+        ],
+      },
+      'PATCH /api/v1/accounts/:acc/env/:key': { body: {} },
+      'POST /api/v1/accounts/:acc/env': { status: 201, body: [] },
+      'DELETE /api/v1/accounts/:acc/env/:key': { status: 204 },
+      'DELETE /api/v1/accounts/:acc/env/:key/value/:id': { status: 204 },
+    })
+    const p = netlify({
+      config: { platform: 'netlify', siteId: 'site-1', accountId: 'team-a' },
+      env: { NETLIFY_AUTH_TOKEN: 'nf-store-1', CPO_NETLIFY_API_URL: server.url },
+      root: tempDir(),
+    })
+    await p.env.upsert([
+      { key: 'API_URL', value: 'https://c', targets: ['production'] },
+      { key: 'FEATURE', value: 'on', targets: ['branch'], branch: 'feature-x' },
+    ])
+    expect(
+      server.calls('PATCH /api/v1/accounts/:acc/env/:key').map((r) => [r.path, r.query, r.body]),
+    ).toEqual([
+      [
+        '/api/v1/accounts/team-a/env/API_URL',
+        { site_id: 'site-1' },
+        { context: 'production', value: 'https://c' },
+      ],
+    ])
+    expect(server.calls('POST /api/v1/accounts/:acc/env').map((r) => r.body)).toEqual([
+      [
+        {
+          key: 'FEATURE',
+          values: [{ context: 'branch', value: 'on', context_parameter: 'feature-x' }],
+        },
+      ],
+    ])
+    await p.env.remove({
+      key: 'API_URL',
+      value: 'https://b',
+      type: 'plain',
+      targets: ['deploy-preview'],
+      branch: null,
+    })
+    await p.env.remove({ key: 'ONLY', value: '1', type: 'plain', targets: ['all'], branch: null })
+    expect(server.requests.filter((r) => r.method === 'DELETE').map((r) => r.path)).toEqual([
+      '/api/v1/accounts/team-a/env/API_URL/value/v2',
+      '/api/v1/accounts/team-a/env/ONLY',
+    ])
   })
 })

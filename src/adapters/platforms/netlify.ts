@@ -1,3 +1,4 @@
+import { CpoError } from '../../errors.js'
 import { baseUrlFor, collectPages, HttpClient, nextLink, tokenFrom } from './http.js'
 import { missingId, pollJob, requireId } from './poll.js'
 import type {
@@ -271,27 +272,30 @@ class NetlifyEnvStore implements EnvVarStore {
     })
   }
 
+  /** The key goes with its last value; otherwise only this context's value goes. */
   async remove(v: EnvVar): Promise<void> {
-    const all = (await this.list()).filter((x) => x.key === v.key)
-    const others = all.filter((x) => !sameTarget(x, v))
-    if (others.length === 0 || v.id === undefined) {
-      if (others.length > 0) return
-      await this.p.http.request('DELETE', this.p.envPath(v.key), {
-        query: { site_id: this.p.siteId },
-        idempotent: true,
-        notFound: `variable ${v.key}`,
-      })
-      return
+    const values = (await this.list()).filter((x) => x.key === v.key)
+    const own = values.find((x) => sameTarget(x, v))
+    if (!own) return
+    const where =
+      values.length === 1
+        ? this.p.envPath(v.key)
+        : own.id
+          ? `${this.p.envPath(v.key)}/value/${encodeURIComponent(own.id)}`
+          : undefined
+    if (where === undefined) {
+      throw new CpoError(
+        'PLATFORM_REJECTED',
+        'external',
+        `Netlify gave no id for the ${own.targets.join(', ')} value of ${v.key}: it cannot be removed alone`,
+        { hint: 'Remove that value in the Netlify dashboard, then run again.' },
+      )
     }
-    await this.p.http.request(
-      'DELETE',
-      `${this.p.envPath(v.key)}/value/${encodeURIComponent(v.id)}`,
-      {
-        query: { site_id: this.p.siteId },
-        idempotent: true,
-        notFound: `variable ${v.key}`,
-      },
-    )
+    await this.p.http.request('DELETE', where, {
+      query: { site_id: this.p.siteId },
+      idempotent: true,
+      notFound: `variable ${v.key}`,
+    })
   }
 }
 
