@@ -34,9 +34,13 @@ export const DB_FAILPOINTS = ['db-staged', 'db-swapped-live', 'db-swapped'] as c
  */
 export const DEPLOY_FAILPOINTS = ['deploy-requested', 'deploy-followed'] as const
 
+/** An env restore: its encrypted before-state is written / the platform or files were written. */
+export const ENV_FAILPOINTS = ['env-before-saved', 'env-written'] as const
+
 export const FAILPOINTS = [
   ...OPERATION_FAILPOINTS,
   ...DEPLOY_FAILPOINTS,
+  ...ENV_FAILPOINTS,
   ...BACKUP_FAILPOINTS,
   ...STATE_FAILPOINTS,
   ...DB_FAILPOINTS,

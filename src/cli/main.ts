@@ -466,6 +466,51 @@ export function buildProgram(json = false): Command {
     .command('publish <build-dir>')
     .description('copy a build folder into a new release, point current at it, record it')
     .action(act(async () => (await deployCmd()).publish))
+  // Pinned rollbacks (DigitalOcean): keep or undo them.
+  const pinCmd = async () => import('./commands/deploy-pin.js')
+  deploy
+    .command('commit')
+    .description('keep a pinned rollback and unpin the app (DigitalOcean)')
+    .action(act(async () => (await pinCmd()).commit))
+  deploy
+    .command('revert')
+    .description('undo a pinned rollback on the platform (DigitalOcean; journaled)')
+    .option('--timeout <seconds>', 'stop following the platform job after this long (default 180)')
+    .action(act(async () => (await pinCmd()).revert))
+
+  // Env vars: backup, diff and restore (README.md, "Env vars").
+  const envCmd = async () => import('./commands/env.js')
+  const envGroup = program
+    .command('env')
+    .description('environment variables on the platform and in local .env files')
+  envGroup
+    .command('backup')
+    .description(
+      'every variable with its metadata and a redacted template (values only with --encrypt)',
+    )
+    .option('--platform <name>', 'the platform (default: the configured one)')
+    .option('--local', 'the local .env* files instead of a platform')
+    .option('--to <file>', 'where to write it (default: .git/cpo/env/backups/)')
+    .option('--encrypt', 'keep the values, encrypted to --recipient or CPO_ENV_PASSPHRASE')
+    .option(
+      '--recipient <age1…>',
+      'an age recipient (repeatable)',
+      (v: string, a: string[] = []) => [...a, v],
+    )
+    .action(act(async () => (await envCmd()).backup))
+  envGroup
+    .command('diff <file>')
+    .description('what restoring the backup would change (names only)')
+    .option('--identity <file>', 'an age identity file for a backup encrypted to recipients')
+    .action(act(async () => (await envCmd()).diff))
+  envGroup
+    .command('restore <file>')
+    .description("write the backup's values back (journaled; `cpo undo` reverts)")
+    .option('--dry-run', 'print the difference, change nothing')
+    .option('--prune', 'also remove variables (or .env files) the backup does not have')
+    .option('--local', 'the backup is of local .env files')
+    .option('--identity <file>', 'an age identity file for a backup encrypted to recipients')
+    .action(act(async () => (await envCmd()).restore))
 
   addHelpFooters(program)
   return program

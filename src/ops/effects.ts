@@ -29,6 +29,7 @@ export interface EffectHandler {
 const HANDLERS: Record<string, () => Promise<EffectHandler>> = {
   db: async () => (await import('./db/effect.js')).dbEffectHandler,
   deploy: async () => (await import('./deploy/effect.js')).deployHandler,
+  env: async () => (await import('./env/effect.js')).envHandler,
 }
 
 /** For a library caller that runs its own operations through runOperation. */

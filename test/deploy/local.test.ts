@@ -195,7 +195,7 @@ describe('the local platform', () => {
     })
   }
 
-  it('deploy status says which source won, and detects platforms without an adapter', async () => {
+  it('deploy status says which source won, and what it cannot reach without a token', async () => {
     const dir = makeRepo({
       'wrangler.toml': 'name = "edge"\naccount_id = "acc1"\n',
       'railway.json': '{}\n',
@@ -205,7 +205,8 @@ describe('the local platform', () => {
       platform: 'cloudflare',
       source: { kind: 'file', file: 'wrangler.toml' },
       config: { scriptName: 'edge', accountId: 'acc1' },
-      adapter: 'not available',
+      adapter: 'available',
+      problem: { code: 'PLATFORM_TOKEN_MISSING' },
     })
     expect(s.json.data.detected.map((d: any) => d.platform)).toEqual(['cloudflare', 'railway'])
     const none = await cpoAsync(makeRepo(), ['deploy', 'status'])

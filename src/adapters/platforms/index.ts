@@ -9,6 +9,11 @@ export const PLATFORMS: Partial<Record<PlatformName, () => Promise<PlatformModul
   local: () => import('./local.js'),
   vercel: () => import('./vercel.js'),
   railway: () => import('./railway.js'),
+  digitalocean: () => import('./digitalocean.js'),
+  netlify: () => import('./netlify.js'),
+  render: () => import('./render.js'),
+  heroku: () => import('./heroku.js'),
+  cloudflare: () => import('./cloudflare.js'),
 }
 
 export const hasAdapter = (name: PlatformName): boolean => PLATFORMS[name] !== undefined
