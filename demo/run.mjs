@@ -223,12 +223,13 @@ try {
 
   say(
     'changed your mind? undo',
-    'cpo undo restores the state before the last operation; undoing an undo redoes.',
+    'cpo undo restores the state before the last operation (again: one further back);\ncpo redo puts it back.',
   )
+  cpo(['undo', '--dry-run'])
   cpo(['undo'])
   assert.equal(git('rev-parse', 'HEAD'), wipHead)
   assert.equal(exists('src/accounts/signin.mjs'), false)
-  cpo(['undo'])
+  cpo(['redo'])
   assert.equal(git('rev-parse', 'HEAD'), snap.head)
 
   say(

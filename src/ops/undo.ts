@@ -9,7 +9,7 @@ import { findOperation, foldJournal, type Operation, undoStack } from '../core/j
 import { changedBy, refUpdates } from '../core/refs.js'
 import { CpoError } from '../errors.js'
 import { sidecarsFollowTags } from './checkpoint/sidecars.js'
-import { effectsToRevert, revertEffects } from './effects.js'
+import { describeEffects, effectsToRevert, revertEffects } from './effects.js'
 import { previewRestore, type RestorePreview } from './preview.js'
 import { captureDuring, type OperationReport, reportOf, runOperation } from './protocol.js'
 
@@ -30,6 +30,8 @@ export interface UndoReport extends RestoreResult, OperationReport {
   alsoReverted: Operation[]
   /** Files changed after the undone operation finished; kept in `before`. */
   changedSince: string[]
+  /** Steps outside git put back (database swaps, deployments, env vars), newest first. */
+  effectsReverted: string[]
 }
 
 export interface UndoPreview {
@@ -145,7 +147,9 @@ async function revert(
     apply: async (ctx, plan: UndoPlan) => {
       // Steps outside git (databases, deployments) go back first, newest first: if one cannot,
       // nothing in the work tree has changed yet.
-      await revertEffects(ctx.repo, effectsToRevert(plan.reverted), ctx.runEffect)
+      const effects = effectsToRevert(plan.reverted)
+      const effectsReverted = await describeEffects(effects)
+      await revertEffects(ctx.repo, effects, ctx.runEffect)
       const changedSince = (
         await diffTrees(ctx.repo, plan.after.worktreeTree, ctx.before.worktreeTree)
       ).map((c) => c.path)
@@ -163,7 +167,7 @@ async function revert(
         : `undid ${plan.op.id} (${plan.op.command})`
       return {
         summary: what,
-        result: { ...result, changedSince },
+        result: { ...result, changedSince, effectsReverted },
         changedDuring: result.changedDuring,
       }
     },

@@ -73,6 +73,7 @@ const alsoLines = (ops: { id: string; command: string }[]) =>
 
 function reportLines(report: UndoReport): string[] {
   return [
+    ...listLines('put back outside git:', report.effectsReverted),
     ...headLines(report.headMoved),
     ...alsoLines(report.alsoReverted),
     ...listLines(
