@@ -77,7 +77,8 @@ export function createServer(options: McpOptions): McpServer {
         outputSchema: ENVELOPE,
         annotations: {
           readOnlyHint:
-            tool.twoStep === undefined && /list|show|status|timeline|log|verify/.test(tool.name),
+            tool.twoStep === undefined &&
+            /list|show|status|timeline|log|verify|diagnose|bisect|^check$/.test(tool.name),
           destructiveHint: tool.twoStep !== undefined,
         },
       },

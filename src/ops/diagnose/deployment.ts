@@ -35,7 +35,11 @@ export async function deploymentOutcome(
       evidence: `GET ${url} answered ${h.status}${serving ? `; ${serving}` : ''}`,
     }
   }
-  if (s.problem) return { status: 'error', evidence: `${s.platform}: ${s.problem.message}` }
+  if (s.problem) {
+    // The plan naming a host (techStack.hosting) is an intention, not a deployment to check.
+    const status = s.source.kind === 'hosting' ? 'skip' : 'error'
+    return { status, evidence: `${s.platform}: ${s.problem.message}` }
+  }
   return {
     status: 'pass',
     evidence: `${serving ?? `${s.platform} serves nothing yet`} (no healthUrl configured to check)`,
