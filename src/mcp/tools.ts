@@ -294,7 +294,7 @@ export const TOOLS: ToolSpec[] = [
       'Put the previous production deployment back (or `to`: a deployment id or prod-vK checkpoint), then check the healthUrl. Call it first when production answers 5xx; `undo` promotes the one before again. Two-step.',
     input: {
       to: z.string().optional().describe('deployment id or prod-vK (default: the previous one)'),
-      reason: z.string().optional(),
+      reason,
       timeout: z.number().int().min(1).optional().describe('seconds to wait for the platform'),
     },
     twoStep: 'dry-run',
@@ -302,7 +302,7 @@ export const TOOLS: ToolSpec[] = [
     run: async (g, a, d) =>
       (await cli.deploy()).rollback(g, {
         ...optional('to', a.to as string | undefined),
-        ...optional('reason', a.reason as string | undefined),
+        reason: a.reason as string,
         ...optional('timeout', a.timeout === undefined ? undefined : String(a.timeout)),
         ...dry(d),
       }),
