@@ -60,7 +60,7 @@ describe('the --json contract', () => {
     expect(r.json.error?.code).toBe('DEPENDENCIES_NOT_DONE')
     const hint = r.json.error?.hint ?? ''
     expect(hint).toContain('`cpo stage complete "Stage 2.1"`')
-    expect(hint).toContain('`cpo stage start "Stage 2.2" --force`')
+    expect(hint).toContain('`cpo stage start "Stage 2.2" --ignore-deps`')
     // The printed command, run by a shell, reaches the command with the id intact.
     const cmd = hintedCommand(hint).replace(/^cpo /, '')
     const bin = path.resolve(import.meta.dirname, '../../bin/cpo.js')

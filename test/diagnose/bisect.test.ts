@@ -59,8 +59,9 @@ describe('cpo bisect', () => {
 
   it('--command, --from and --to; a commit that cannot build is skipped', () => {
     const dir = brokenByStory()
-    // Between the good and the bad story: a commit that does not build.
-    sh(dir, 'git', 'reset', '-q', '--hard', 'HEAD~2')
+    // Between the good and the bad story: a commit that does not build. From the commit that
+    // started S2 (stage start commits its state), so the wip commit is the middle one git tests.
+    sh(dir, 'git', 'reset', '-q', '--hard', 'HEAD~3')
     writeFiles(dir, { 'src/wip.js': 'exports.wip = (\n' })
     commitAll(dir, 'wip: half a file')
     writeFiles(dir, { 'src/wip.js': 'exports.wip = 1\n' })
