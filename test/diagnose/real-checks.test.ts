@@ -1,9 +1,13 @@
+import { spawnSync } from 'node:child_process'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildDrizzleProject, sql } from '../db/drizzle-project.js'
 import { cpoAsync } from '../deploy/run.js'
 import { commitAll, copyOf, cpo, makeRepo, writeFiles } from '../helpers/repo.js'
+
+const CLI = path.resolve(import.meta.dirname, '../../bin/cpo.js')
 
 /** The database and deployment rows of diagnose, `cpo check` and the rollback checklist. */
 let drizzle: { dir: string; atStart: string }
@@ -49,6 +53,16 @@ describe('the database row: applied-but-missing after a code-only rollback', () 
     expect(c.code).toBe(4)
     expect(c.json.ok).toBe(false)
     expect(byId(c.json.data.checks, 'database')).toMatchObject({ status: 'fail' })
+
+    // The recommended command runs as printed and puts the database back with the code.
+    const cmd = (d.json.data.next.command as string).replace(/^cpo /, '')
+    const run = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" --json --yes ${cmd}`], {
+      cwd: dir,
+      encoding: 'utf8',
+    })
+    expect(JSON.parse(run.stdout).ok, run.stdout + run.stderr).toBe(true)
+    expect(tables(dir)).not.toContain('posts')
+    expect(byId(cpo(dir, ['--json', 'check']).json.data.checks, 'database').status).toBe('pass')
   })
 
   it('after rollback --with-db the database row passes again', () => {
