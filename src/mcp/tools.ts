@@ -18,9 +18,14 @@ export interface ToolSpec {
    * own --dry-run; `describe` plans say which command will run.
    */
   twoStep?: 'dry-run' | 'describe'
-  /** Sends progress notifications (start and end) while it runs. */
+  /** Sends progress notifications (start, each step the command reports, end) while it runs. */
   long?: boolean
-  run(g: GlobalOptions, args: Args, dryRun: boolean): Promise<CommandOutput>
+  run(
+    g: GlobalOptions,
+    args: Args,
+    dryRun: boolean,
+    progress?: (message: string) => void,
+  ): Promise<CommandOutput>
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: arguments are checked by each tool's zod schema first
@@ -384,8 +389,9 @@ export const TOOLS: ToolSpec[] = [
       timeout: z.number().int().min(1).optional().describe('seconds each check may take'),
     },
     long: true,
-    run: async (g, a) =>
+    run: async (g, a, _d, progress) =>
       (await cli.diagnose()).run(g, {
+        ...optional('progress', progress),
         ...optional('symptom', a.symptom as string | undefined),
         ...optional('timeout', a.timeout === undefined ? undefined : String(a.timeout)),
       }),
@@ -400,8 +406,9 @@ export const TOOLS: ToolSpec[] = [
       to: z.string().optional().describe('a checkpoint where it fails (default: HEAD)'),
     },
     long: true,
-    run: async (g, a) =>
+    run: async (g, a, _d, progress) =>
       (await cli.bisect()).run(g, {
+        ...optional('progress', progress),
         ...optional('command', a.command as string | undefined),
         ...optional('from', a.from as string | undefined),
         ...optional('to', a.to as string | undefined),

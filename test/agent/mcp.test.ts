@@ -184,13 +184,21 @@ describe('cpo mcp, driven by the SDK client over stdio', () => {
   it('a long tool sends progress notifications the client receives', async () => {
     const dir = makeRepo({ 'master-project.json': `${JSON.stringify(PROJECT, null, 2)}\n` })
     const c = await connect(dir)
-    const seen: Array<{ progress: number; message?: string }> = []
+    const seen: Array<{ progress: number; total?: number; message?: string }> = []
     const r = await c.callTool(
       { name: 'diagnose', arguments: {} },
-      { onprogress: (p) => seen.push({ progress: p.progress, message: p.message }) },
+      { onprogress: (p) => seen.push(p) },
     )
     expect((r.structuredContent as any).data.classification.symptom).toBe('tests-fail-new-stage')
-    expect(seen.map((p) => p.progress)).toEqual([0, 1])
-    expect(seen[0]?.message).toContain('diagnose')
+    // Started, one per check as it ends, done: in order, the last one complete.
+    const progress = seen.map((p) => p.progress)
+    expect(progress).toEqual([...progress].sort((a, b) => a - b))
+    expect(seen[0]?.message).toBe('diagnose: started')
+    const messages = seen.map((p) => p.message ?? '')
+    expect(messages.filter((m) => /^diagnose: [✓✗–!] \w+ \(/.test(m)).length).toBeGreaterThan(3)
+    expect(messages.some((m) => m.startsWith('diagnose: ✗ test ('))).toBe(true)
+    const last = seen.at(-1) as { progress: number; total?: number; message?: string }
+    expect(last.message).toBe('diagnose: done')
+    expect(last.total).toBe(last.progress)
   }, 60_000)
 })
