@@ -3,7 +3,13 @@ import { CpoError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { addHelpFooters, commandAt, commandTree, commandWords, pathOf } from './help.js'
 import { globalOptions, wholeNumber } from './options.js'
-import { type CommandOutput, printError, printJson, printSuccess } from './output.js'
+import {
+  type CommandOutput,
+  exitQuietlyWhenStdoutCloses,
+  printError,
+  printJson,
+  printSuccess,
+} from './output.js'
 
 /**
  * Command wiring only. Each action imports its module when it runs, so `cpo --version` and
@@ -517,6 +523,7 @@ export function buildProgram(json = false): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyWhenStdoutCloses()
   const json = argv.includes('--json')
   const program = buildProgram(json)
   if (argv[0] === '__complete') {

@@ -48,6 +48,17 @@ export function envelopeOf(out: CommandOutput): { envelope: Envelope; exitCode: 
   }
 }
 
+/**
+ * `cpo --help | head -1`: the reader closed the pipe, so the rest of the output has nowhere to
+ * go. That is the reader's choice, not a failure: exit quietly with 0, as `git log | head` does.
+ */
+export function exitQuietlyWhenStdoutCloses(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0)
+    throw e
+  })
+}
+
 export function printSuccess(out: CommandOutput, json: boolean): void {
   const owner = (out.data as { lockTakenOverFrom?: LockOwner } | null)?.lockTakenOverFrom
   if (owner && !json) {

@@ -77,7 +77,8 @@ export function createServer(options: McpOptions): McpServer {
         outputSchema: ENVELOPE,
         annotations: {
           readOnlyHint:
-            tool.twoStep === undefined && /list|show|status|timeline|log|verify/.test(tool.name),
+            tool.twoStep === undefined &&
+            /list|show|status|timeline|log|verify|diagnose|bisect|^check$/.test(tool.name),
           destructiveHint: tool.twoStep !== undefined,
         },
       },
@@ -114,9 +115,9 @@ export function createServer(options: McpOptions): McpServer {
     const root = path.resolve(options.root, (args.root as string | undefined) ?? '.')
     const g = globals(root)
     const progress = tool.long ? progressOf(ctx, tool.name) : undefined
-    await progress?.(0)
+    progress?.step('started')
     try {
-      if (!tool.twoStep) return await invoke(tool, g, args, false)
+      if (!tool.twoStep) return await invoke(tool, g, args, false, progress?.step)
       const key = argsKey(args)
       if (args.confirm !== true) {
         const planned =
@@ -146,9 +147,9 @@ export function createServer(options: McpOptions): McpServer {
         )
       }
       plans.delete(args.planId as string)
-      return await invoke(tool, { ...g, yes: true }, args, false)
+      return await invoke(tool, { ...g, yes: true }, args, false, progress?.step)
     } finally {
-      await progress?.(1)
+      await progress?.done()
     }
   }
 
@@ -164,10 +165,11 @@ async function invoke(
   g: GlobalOptions,
   args: Record<string, unknown>,
   dryRun: boolean,
+  progress?: (message: string) => void,
 ): Promise<Envelope> {
   let out: CommandOutput
   try {
-    out = await tool.run(g, args, dryRun)
+    out = await tool.run(g, args, dryRun, progress)
   } catch (e) {
     return { ok: false, error: errorBody(toCpoError(e)) }
   }
@@ -195,21 +197,39 @@ function argsKey(args: Record<string, unknown>): string {
   )
 }
 
+/**
+ * Progress for a call that asked for it (a progressToken): one notification when the tool
+ * starts, one per step the command reports (each check of diagnose, each probe of bisect), and
+ * the last with `progress == total`. Notifications are sent in order; a lost one is no error.
+ */
 function progressOf(ctx: ServerContext, name: string) {
   const token = ctx.mcpReq._meta?.progressToken
   if (token === undefined) return undefined
-  return (progress: number) =>
-    ctx.mcpReq
-      .notify({
-        method: 'notifications/progress',
-        params: {
-          progressToken: token,
-          progress,
-          total: 1,
-          message: `${name}: ${progress === 0 ? 'started' : 'done'}`,
-        },
-      })
-      .catch(() => {})
+  let sent = 0
+  let chain = Promise.resolve()
+  const send = (message: string, final: boolean) => {
+    const progress = sent++
+    chain = chain.then(() =>
+      ctx.mcpReq
+        .notify({
+          method: 'notifications/progress',
+          params: {
+            progressToken: token,
+            progress,
+            ...(final ? { total: progress } : {}),
+            message: `${name}: ${message}`,
+          },
+        })
+        .catch(() => {}),
+    )
+  }
+  return {
+    step: (message: string) => send(message, false),
+    done: () => {
+      send('done', true)
+      return chain
+    },
+  }
 }
 
 export async function serve(options: McpOptions): Promise<void> {

@@ -18,9 +18,14 @@ export interface ToolSpec {
    * own --dry-run; `describe` plans say which command will run.
    */
   twoStep?: 'dry-run' | 'describe'
-  /** Sends progress notifications (start and end) while it runs. */
+  /** Sends progress notifications (start, each step the command reports, end) while it runs. */
   long?: boolean
-  run(g: GlobalOptions, args: Args, dryRun: boolean): Promise<CommandOutput>
+  run(
+    g: GlobalOptions,
+    args: Args,
+    dryRun: boolean,
+    progress?: (message: string) => void,
+  ): Promise<CommandOutput>
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: arguments are checked by each tool's zod schema first
@@ -37,6 +42,13 @@ const cli = {
   backup: () => import('../cli/commands/backup.js'),
   log: () => import('../cli/commands/log.js'),
   snapshot: () => import('../cli/commands/snapshot.js'),
+  story: () => import('../cli/commands/story.js'),
+  diagnose: () => import('../cli/commands/diagnose.js'),
+  bisect: () => import('../cli/commands/bisect.js'),
+  check: () => import('../cli/commands/check.js'),
+  state: () => import('../cli/commands/state.js'),
+  db: () => import('../cli/commands/db.js'),
+  deploy: () => import('../cli/commands/deploy.js'),
 }
 
 const stageId = z
@@ -55,7 +67,19 @@ const rollbackFlags = {
     .describe('reset moves the branch; revert adds a commit'),
   install: z.boolean().optional().describe('false: do not run the package manager afterwards'),
   verify: z.boolean().optional().describe('run the verification commands afterwards'),
+  withDb: z
+    .boolean()
+    .optional()
+    .describe(
+      "also restore the database to the target's database checkpoint (undo puts it back too)",
+    ),
 }
+const dbUrl = z
+  .string()
+  .optional()
+  .describe('the database URL (default: DATABASE_URL from the environment or .env files)')
+const optional = <T>(key: string, value: T | undefined) =>
+  value === undefined ? {} : { [key]: value }
 const dry = (d: boolean) => (d ? { dryRun: true } : {})
 const storeOpt = (a: Args) => (a.store === undefined ? {} : { store: a.store as string })
 
@@ -260,6 +284,218 @@ export const TOOLS: ToolSpec[] = [
     run: async (g, a) =>
       (await import('../cli/commands/restore.js')).run(g, a.backup, a.dir, storeOpt(a)),
   },
+  {
+    name: 'rollback_to',
+    description:
+      'Go back to any checkpoint by name (see checkpoint_list: stage-3-start, prod-v2, a name you created). A name that does not exist is answered with the near names. Two-step.',
+    input: { name: z.string().describe('checkpoint name without checkpoint/'), ...rollbackFlags },
+    twoStep: 'dry-run',
+    long: true,
+    run: async (g, a, d) => (await cli.rollback()).to(g, a.name, { ...rollbackArgs(a), ...dry(d) }),
+  },
+  {
+    name: 'rollback_deploy',
+    description:
+      'Put the previous production deployment back (or `to`: a deployment id or prod-vK checkpoint), then check the healthUrl. Call it first when production answers 5xx; `undo` promotes the one before again. Two-step.',
+    input: {
+      to: z.string().optional().describe('deployment id or prod-vK (default: the previous one)'),
+      reason,
+      timeout: z.number().int().min(1).optional().describe('seconds to wait for the platform'),
+    },
+    twoStep: 'dry-run',
+    long: true,
+    run: async (g, a, d) =>
+      (await cli.deploy()).rollback(g, {
+        ...optional('to', a.to as string | undefined),
+        reason: a.reason as string,
+        ...optional('timeout', a.timeout === undefined ? undefined : String(a.timeout)),
+        ...dry(d),
+      }),
+  },
+  {
+    name: 'stage_skip',
+    description:
+      'Mark a stage skipped in master-project.json (stages depending on it may start); edits the work tree only, nothing is committed; `undo` takes it back.',
+    input: {
+      stage: stageId,
+      reason: z.string().optional(),
+      force: z.boolean().optional().describe('skip a stage that is done or has passing stories'),
+    },
+    run: async (g, a) =>
+      (await cli.stage()).skip(g, a.stage, {
+        ...optional('reason', a.reason as string | undefined),
+        ...(a.force ? { force: true } : {}),
+      }),
+  },
+  {
+    name: 'story_pass',
+    description:
+      'Mark a story passing in master-project.json and prd.json (work tree only; `undo` takes it back).',
+    input: {
+      id: z.string().describe('story id: S1-US-001 or US-001'),
+      reason: z.string().optional(),
+    },
+    run: async (g, a) =>
+      (await cli.story()).pass(g, a.id, optional('reason', a.reason as string | undefined)),
+  },
+  {
+    name: 'story_fail',
+    description:
+      'Mark a story not passing and count an attempt (work tree only; `undo` takes it back). After several failed attempts, `diagnose` suggests a stage rollback.',
+    input: {
+      id: z.string().describe('story id: S1-US-001 or US-001'),
+      reason: z.string().optional(),
+    },
+    run: async (g, a) =>
+      (await cli.story()).fail(g, a.id, optional('reason', a.reason as string | undefined)),
+  },
+  {
+    name: 'phase_complete',
+    description:
+      'Commit pending work with the next phase and tag checkpoint/phase-N-complete (1 to 5); a database checkpoint is taken too unless db is false.',
+    input: {
+      phase: z.string().describe('1 to 5'),
+      force: z.boolean().optional().describe('complete a phase ahead of the current one'),
+      db: z.boolean().optional().describe('false: do not checkpoint the database'),
+    },
+    run: async (g, a, d) =>
+      (await cli.stage()).phase(g, a.phase, {
+        ...(a.force ? { force: true } : {}),
+        ...(a.db === false ? { db: false } : {}),
+        ...dry(d),
+      }),
+  },
+  {
+    name: 'redo',
+    description:
+      'Put back what the last `undo` took back (a new operation; `undo` takes it back again). Two-step.',
+    input: { reason: z.string().optional() },
+    twoStep: 'dry-run',
+    run: async (g, a, d) =>
+      (await cli.undo()).redo(g, {
+        ...optional('reason', a.reason as string | undefined),
+        ...dry(d),
+      }),
+  },
+  {
+    name: 'diagnose',
+    description:
+      'Run the checks side by side (verification commands, state against git, plan drift, database, deployment health), compare failures with the stage checkpoints, and return the symptom, its evidence and `next: {command, why}`: the one command to run next. Read-only (it caches runs under .git/cpo).',
+    input: {
+      symptom: z
+        .string()
+        .optional()
+        .describe('a symptom the checks cannot see: performance, replan, scope-drift, …'),
+      timeout: z.number().int().min(1).optional().describe('seconds each check may take'),
+    },
+    long: true,
+    run: async (g, a, _d, progress) =>
+      (await cli.diagnose()).run(g, {
+        ...optional('progress', progress),
+        ...optional('symptom', a.symptom as string | undefined),
+        ...optional('timeout', a.timeout === undefined ? undefined : String(a.timeout)),
+      }),
+  },
+  {
+    name: 'bisect',
+    description:
+      "Find the first stage checkpoint and then the first story commit at which a command fails, in a temporary work tree (the repository is not touched). Without `command`: the verification that failed last in `stage_complete` or `diagnose`. Returns stage, story, commit, files and the command's output there.",
+    input: {
+      command: z.string().optional().describe('the failing test command, e.g. "npm test"'),
+      from: z.string().optional().describe('a checkpoint where it passes'),
+      to: z.string().optional().describe('a checkpoint where it fails (default: HEAD)'),
+    },
+    long: true,
+    run: async (g, a, _d, progress) =>
+      (await cli.bisect()).run(g, {
+        ...optional('progress', progress),
+        ...optional('command', a.command as string | undefined),
+        ...optional('from', a.from as string | undefined),
+        ...optional('to', a.to as string | undefined),
+      }),
+  },
+  {
+    name: 'check',
+    description:
+      'The after-rollback checks on demand: master-project.json against git, dependencies against the lockfile, the database against the code. ok:false (exit 4) lists each problem and the repair command (`state_repair`). Read-only.',
+    input: {},
+    run: async (g) => (await cli.check()).run(g),
+  },
+  {
+    name: 'state_repair',
+    description:
+      'Make master-project.json agree with git after a manual reset (stages without their checkpoints back to pending, stories whose commits are gone not passing), journaled; `undo` takes it back. Two-step.',
+    input: {},
+    twoStep: 'dry-run',
+    run: async (g, _a, d) => (await cli.state()).repair(g, dry(d)),
+  },
+  {
+    name: 'db_status',
+    description:
+      'Which database the project uses (engine, ORM, URL redacted, where each was found), whether it is reachable, and the migration truth: applied in the database against present in the tree (applied-but-missing after a code-only rollback, with the fix). Read-only.',
+    input: { dbUrl },
+    run: async (g, a) =>
+      (await cli.db()).status(g, optional('dbUrl', a.dbUrl as string | undefined)),
+  },
+  {
+    name: 'db_list',
+    description: 'Database checkpoints (from their metadata; no server needed). Read-only.',
+    input: {},
+    run: async (g) => (await cli.db()).list(g),
+  },
+  {
+    name: 'db_checkpoint',
+    description:
+      'Copy the live database as a database checkpoint (default name: a time stamp); `db_restore` brings it back.',
+    input: { name: z.string().optional(), dbUrl },
+    long: true,
+    run: async (g, a, d) =>
+      (await cli.db()).checkpoint(g, a.name, {
+        ...optional('dbUrl', a.dbUrl as string | undefined),
+        ...dry(d),
+      }),
+  },
+  {
+    name: 'db_restore',
+    description:
+      'Restore the live database from a database checkpoint; the live one is kept beside it, so `undo` swaps back. Two-step: the plan says which rows and tables are replaced.',
+    input: {
+      name: z.string().describe('database checkpoint, e.g. stage-2-start (see db_list)'),
+      dbUrl,
+      remote: z.boolean().optional().describe('allow a database on a server that is not local'),
+      reason: z.string().optional(),
+    },
+    twoStep: 'dry-run',
+    long: true,
+    run: async (g, a, d) =>
+      (await cli.db()).restore(g, a.name, {
+        ...optional('dbUrl', a.dbUrl as string | undefined),
+        ...(a.remote ? { remote: true } : {}),
+        ...optional('reason', a.reason as string | undefined),
+        ...dry(d),
+      }),
+  },
+  {
+    name: 'deploy_status',
+    description:
+      'The hosting platform, where its configuration came from, and the deployment serving production now. Read-only.',
+    input: {},
+    long: true,
+    run: async (g) => (await cli.deploy()).status(g),
+  },
+  {
+    name: 'deploy_list',
+    description:
+      'Production deployments newest first: id, time, commit, state, whether it serves, whether it can be a rollback target, its prod-vK checkpoint. Read-only.',
+    input: { limit: z.number().int().min(1).optional() },
+    long: true,
+    run: async (g, a) =>
+      (await cli.deploy()).list(
+        g,
+        optional('limit', a.limit === undefined ? undefined : String(a.limit)),
+      ),
+  },
+  // env_diff, env_* and the platforms still to come are one entry each here.
 ]
 
 function rollbackArgs(a: Args) {
@@ -268,6 +504,7 @@ function rollbackArgs(a: Args) {
     ...(a.mode === undefined ? {} : { mode: a.mode as string }),
     ...(a.install === false ? { install: false } : {}),
     ...(a.verify ? { verify: true } : {}),
+    ...(a.withDb ? { withDb: true } : {}),
   }
 }
 

@@ -4,6 +4,7 @@ import type { Repo } from '../adapters/repo.js'
 import { type StateProblem, stateProblems } from '../core/diagnose/consistency.js'
 import { repairState } from '../core/diagnose/repair.js'
 import type { CheckResult } from '../core/diagnose/types.js'
+import { databaseOutcome } from './diagnose/database.js'
 import { readRepoFacts } from './diagnose/git-facts.js'
 import { readProjectDocument } from './project-file.js'
 
@@ -22,7 +23,7 @@ export interface CheckReport {
 /**
  * `cpo check`: the after-rollback checks on demand — the state file against git (the same
  * checks as diagnose), dependencies against the lockfile, the database against the code
- * (a placeholder in this build). Reads only.
+ * (`cpo db status`). Reads only.
  */
 export async function checkProject(repo: Repo): Promise<CheckReport> {
   const started = Date.now()
@@ -43,7 +44,7 @@ export async function checkProject(repo: Repo): Promise<CheckReport> {
     durationMs: Date.now() - started,
     ...(problems.length > 0 ? { details: problems } : {}),
   }
-  const checks = [state, await dependenciesCheck(repo), databasePlaceholder()]
+  const checks = await Promise.all([state, dependenciesCheck(repo), databaseCheck(repo)])
   const repaired = doc === undefined || problems.length === 0 ? null : repairState(doc, problems)
   return {
     consistent: checks.every((c) => c.status !== 'fail'),
@@ -85,11 +86,17 @@ async function dependenciesCheck(repo: Repo): Promise<CheckResult> {
   return { ...base, status: 'pass', evidence: 'node_modules was installed from this lockfile' }
 }
 
-const databasePlaceholder = (): CheckResult => ({
-  id: 'database',
-  kind: 'database',
-  title: 'database state matches the code',
-  status: 'skip',
-  evidence: 'not available in this build',
-  durationMs: 0,
-})
+async function databaseCheck(repo: Repo): Promise<CheckResult> {
+  const started = Date.now()
+  const outcome = await databaseOutcome(repo).catch((e: Error) => ({
+    status: 'error' as const,
+    evidence: e.message,
+  }))
+  return {
+    id: 'database',
+    kind: 'database',
+    title: 'database state matches the code',
+    ...outcome,
+    durationMs: Date.now() - started,
+  }
+}

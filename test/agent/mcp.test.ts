@@ -1,8 +1,10 @@
+import fs from 'node:fs'
 import path from 'node:path'
 import { Client } from '@modelcontextprotocol/client'
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { afterEach, describe, expect, it } from 'vitest'
-import { makeRepo, sh, writeFiles } from '../helpers/repo.js'
+import { buildDrizzleProject, sql } from '../db/drizzle-project.js'
+import { copyOf, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 
 const CLI = path.resolve(import.meta.dirname, '../../bin/cpo.js')
 
@@ -43,6 +45,18 @@ async function call(c: Client, name: string, args: Record<string, unknown> = {})
 }
 
 const head = (dir: string) => sh(dir, 'git', 'rev-parse', 'HEAD').trim()
+const onDisk = (dir: string) =>
+  JSON.parse(fs.readFileSync(path.join(dir, 'master-project.json'), 'utf8'))
+const tables = (dir: string) =>
+  sql(dir, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name;").trim().split('\n')
+
+/** Runs a plan-then-confirm tool call; returns both answers. */
+async function confirmed(c: Client, name: string, args: Record<string, unknown>) {
+  const plan = await call(c, name, args)
+  expect(plan.ok, JSON.stringify(plan)).toBe(true)
+  const done = await call(c, name, { ...args, confirm: true, planId: plan.data.planId })
+  return { plan, done }
+}
 
 describe('cpo mcp, driven by the SDK client over stdio', () => {
   it('stage start, a failing stage complete, rollback plan, confirm, undo', async () => {
@@ -119,5 +133,72 @@ describe('cpo mcp, driven by the SDK client over stdio', () => {
     const log = await c.readResource({ uri: 'cpo://log' })
     const text = (log.contents[0] as { text: string }).text
     expect(JSON.parse(text).data.operations[0].command).toBe('undo')
+  }, 60_000)
+
+  it('the newer tools on a SQLite project: db status, stage skip, undo and redo, rollback to with the database', async () => {
+    const dir = copyOf(buildDrizzleProject().dir)
+    const c = await connect(dir)
+    const names = (await c.listTools()).tools.map((t) => t.name)
+    for (const n of ['rollback_to', 'rollback_deploy', 'stage_skip', 'story_fail', 'redo']) {
+      expect(names).toContain(n)
+    }
+    for (const n of ['diagnose', 'bisect', 'check', 'state_repair', 'db_status', 'deploy_list']) {
+      expect(names).toContain(n)
+    }
+
+    const db = await call(c, 'db_status')
+    expect(db.ok, JSON.stringify(db)).toBe(true)
+    expect(db.data.found.engine.value).toBe('sqlite')
+    expect(db.data.migrations.inSync).toBe(true)
+    expect(db.data.migrations.applied).toHaveLength(2)
+
+    const work = head(dir)
+    const skipped = await call(c, 'stage_skip', { stage: 'S2', reason: 'not needed' })
+    expect(skipped.ok, JSON.stringify(skipped)).toBe(true)
+    expect(onDisk(dir).stages[1].status).toBe('skipped')
+    expect(head(dir)).toBe(work) // the work tree only
+
+    const undo = await confirmed(c, 'undo', {})
+    expect(undo.done.ok).toBe(true)
+    expect(onDisk(dir).stages[1].status).toBe('pending')
+    const redo = await confirmed(c, 'redo', {})
+    expect(redo.plan.data.dryRun).toBe(true)
+    expect(redo.done.ok, JSON.stringify(redo.done)).toBe(true)
+    expect(onDisk(dir).stages[1].status).toBe('skipped')
+
+    const start = sh(dir, 'git', 'rev-parse', 'checkpoint/stage-1-start^{commit}').trim()
+    const args = { name: 'stage-1-start', reason: 'posts were wrong', withDb: true }
+    const plan = await call(c, 'rollback_to', args)
+    expect(plan.data.plan.target.commit).toBe(start)
+    expect(tables(dir)).toContain('posts') // the plan changed nothing
+    const done = await call(c, 'rollback_to', { ...args, confirm: true, planId: plan.data.planId })
+    expect(done.ok, JSON.stringify(done)).toBe(true)
+    expect(sh(dir, 'git', 'diff', '--stat', start, 'HEAD', '--', 'src', 'drizzle')).toBe('')
+    expect(fs.existsSync(path.join(dir, 'drizzle/0001_posts.sql'))).toBe(false)
+    expect(tables(dir)).not.toContain('posts')
+    expect(sql(dir, 'SELECT name FROM users ORDER BY id;')).toBe('ada\ngrace\n')
+    const after = await call(c, 'db_status')
+    expect(after.data.migrations.inSync).toBe(true)
+  }, 120_000)
+
+  it('a long tool sends progress notifications the client receives', async () => {
+    const dir = makeRepo({ 'master-project.json': `${JSON.stringify(PROJECT, null, 2)}\n` })
+    const c = await connect(dir)
+    const seen: Array<{ progress: number; total?: number; message?: string }> = []
+    const r = await c.callTool(
+      { name: 'diagnose', arguments: {} },
+      { onprogress: (p) => seen.push(p) },
+    )
+    expect((r.structuredContent as any).data.classification.symptom).toBe('tests-fail-new-stage')
+    // Started, one per check as it ends, done: in order, the last one complete.
+    const progress = seen.map((p) => p.progress)
+    expect(progress).toEqual([...progress].sort((a, b) => a - b))
+    expect(seen[0]?.message).toBe('diagnose: started')
+    const messages = seen.map((p) => p.message ?? '')
+    expect(messages.filter((m) => /^diagnose: [✓✗–!] \w+ \(/.test(m)).length).toBeGreaterThan(3)
+    expect(messages.some((m) => m.startsWith('diagnose: ✗ test ('))).toBe(true)
+    const last = seen.at(-1) as { progress: number; total?: number; message?: string }
+    expect(last.message).toBe('diagnose: done')
+    expect(last.total).toBe(last.progress)
   }, 60_000)
 })

@@ -7,6 +7,8 @@ interface Flags {
   command?: string
   from?: string
   to?: string
+  /** Each progress line, also when not at a terminal (the MCP server's progress notifications). */
+  progress?: (line: string) => void
 }
 
 export async function run(g: GlobalOptions, o: Flags): Promise<CommandOutput> {
@@ -18,6 +20,7 @@ export async function run(g: GlobalOptions, o: Flags): Promise<CommandOutput> {
     ...(o.to === undefined ? {} : { to: o.to }),
     onProgress: (line) => {
       if (live) process.stderr.write(`${line}\n`)
+      o.progress?.(line)
     },
   })
   const tail = r.outputTail.trimEnd().split('\n').slice(-15)

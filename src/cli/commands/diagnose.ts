@@ -8,6 +8,8 @@ import type { CommandOutput } from '../output.js'
 interface Flags {
   symptom?: string
   timeout?: string
+  /** Each progress line, also when not at a terminal (the MCP server's progress notifications). */
+  progress?: (line: string) => void
 }
 
 const MARK: Record<CheckResult['status'], string> = { pass: '✓', fail: '✗', skip: '–', error: '!' }
@@ -19,6 +21,7 @@ export async function run(g: GlobalOptions, o: Flags): Promise<CommandOutput> {
   const live = !g.json && process.stderr.isTTY === true
   const say = (s: string) => {
     if (live) process.stderr.write(`${s}\n`)
+    o.progress?.(s.trim())
   }
   const report = await diagnose(repo, {
     ...(o.symptom === undefined ? {} : { symptom: o.symptom }),

@@ -1,12 +1,14 @@
 import * as z from 'zod/mini'
 import { prdFileSchema } from '../../core/project/prd-schema.js'
 import { projectFileSchema } from '../../core/project/schema.js'
+import { COMMAND_DATA } from './commands.js'
 import { envelopeSchema, plannedSchema, statusSchema } from './envelope.js'
 
 /**
  * The published schemas (`cpo schema <name>`): the state files, and each command's --json
- * output. A command whose data has its own schema names it here; the others publish the
- * envelope, and those with --dry-run the shared plan/result shape. One entry per command.
+ * output: the envelope around each command's data (`commands.ts`; those sharing the
+ * plan/result shape use `plannedSchema`). One entry per command; a test runs every command
+ * and fails for one without an entry here.
  */
 const planned = envelopeSchema(plannedSchema)
 export const SCHEMAS: Record<string, z.ZodMiniType> = {
@@ -22,6 +24,9 @@ export const SCHEMAS: Record<string, z.ZodMiniType> = {
   'rollback phase': planned,
   'rollback project': planned,
   'rollback story': planned,
+  ...Object.fromEntries(
+    Object.entries(COMMAND_DATA).map(([name, data]) => [name, envelopeSchema(data)]),
+  ),
 }
 
 /** The schema a command's output is checked against: its own, else the envelope. */

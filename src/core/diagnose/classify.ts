@@ -61,6 +61,14 @@ export function classify(f: DiagnoseFacts): Classification {
     })
   }
   const db = byKind('database')[0]
+  // Migrations the database applied but the code no longer has (a code-only rollback): the
+  // env is not the cause, the database must follow the code back.
+  if (db && (db.details as { cause?: string } | undefined)?.cause === 'migrations') {
+    return make('database-errors', [db.evidence], {
+      command: `${rollbackStage('database does not match the code')} --with-db`,
+      why: "the database has migrations the code does not: put the database back with the stage's code",
+    })
+  }
   if (db) {
     return make(
       'database-errors',

@@ -39,7 +39,7 @@ export interface Probe {
 
 export interface BisectReport {
   command: string
-  commandFrom: 'option' | 'last diagnose'
+  commandFrom: 'option' | 'last diagnose' | 'last stage complete'
   from: { name: string; commit: string }
   to: { name: string; commit: string }
   probes: Probe[]
@@ -250,13 +250,18 @@ async function commandOf(
     return { command: given, commandFrom: 'option' }
   }
   const last = await readLastFailure(repo)
-  if (last !== undefined) return { command: last.command, commandFrom: 'last diagnose' }
+  if (last !== undefined) {
+    return {
+      command: last.command,
+      commandFrom: last.from === 'stage complete' ? 'last stage complete' : 'last diagnose',
+    }
+  }
   throw new CpoError(
     'NO_BISECT_COMMAND',
     'usage',
     'no command to bisect with: no failing check is known',
     {
-      hint: 'Run `cpo diagnose` first (it remembers the failing check), or pass `--command "<test cmd>"`.',
+      hint: 'Run `cpo diagnose` first (it remembers the failing check, as a failing `stage complete` does), or pass `--command "<test cmd>"`.',
     },
   )
 }

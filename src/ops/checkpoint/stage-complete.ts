@@ -20,6 +20,7 @@ import {
 } from '../../core/project/index.js'
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
+import { writeLastFailure } from '../diagnose/run-cache.js'
 import { PROGRESS_FILE } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { noCommits } from './create.js'
@@ -36,7 +37,8 @@ export interface StageCompleteOptions {
   dryRun?: boolean
 }
 
-export interface VerificationRun extends ShellRun {
+/** A passing run; a failing one keeps its output tail too (`VERIFICATION_FAILED` details). */
+export interface VerificationRun extends Omit<ShellRun, 'outputTail'> {
   name: string
 }
 
@@ -112,7 +114,7 @@ export async function completeStage(
       if (head.commit === undefined) throw noCommits()
       const commands = options.skipVerify ? [] : verificationCommands(doc.data)
       // Dry runs only report what would run: the commands may be slow or have side effects.
-      const verification = options.dryRun ? [] : await verify(r, commands, stage.id)
+      const verification = options.dryRun ? [] : await verify(r, commands, stage.id, head.commit)
       const notPassing = (stage.stories ?? []).filter((s) => s.passes !== true).map((s) => s.id)
       return {
         stage: { id: stage.id, name: stage.name ?? null, number },
@@ -193,11 +195,22 @@ async function verify(
   repo: Repo,
   commands: Array<{ name: string; command: string }>,
   stageId: string,
+  commit: string,
 ): Promise<VerificationRun[]> {
   const runs: VerificationRun[] = []
   for (const { name, command } of commands) {
     const run = { name, ...(await runShellCommand(repo.root, command)) }
     if (run.exitCode !== 0) {
+      // The plan fails, so nothing is journaled: this file is where `cpo bisect` finds the
+      // failing command when it is given none (README.md, "cpo bisect").
+      await writeLastFailure(repo, {
+        name,
+        command,
+        commit,
+        from: 'stage complete',
+        exitCode: run.exitCode,
+        outputTail: run.outputTail,
+      })
       const how = run.signal ? `was killed by ${run.signal}` : `exited with ${run.exitCode}`
       throw new CpoError(
         'VERIFICATION_FAILED',
@@ -209,7 +222,8 @@ async function verify(
         },
       )
     }
-    runs.push(run)
+    const { outputTail: _, ...passed } = run
+    runs.push(passed)
   }
   return runs
 }

@@ -7,6 +7,8 @@ import { stateProblems } from '../../core/diagnose/consistency.js'
 import { filesOutsidePlan, plannedFiles } from '../../core/diagnose/drift.js'
 import type { CheckKind, CheckResult, CheckStatus } from '../../core/diagnose/types.js'
 import type { ProjectFile } from '../../core/project/index.js'
+import { databaseOutcome } from './database.js'
+import { deploymentOutcome } from './deployment.js'
 import { filesChangedSince, type RepoFacts, type StageContext } from './git-facts.js'
 
 /** What a check sees: the project, git's facts, the current stage. Read once, shared. */
@@ -43,8 +45,8 @@ const SCRIPT_CHECKS = ['typecheck', 'lint', 'test', 'build'] as const
 /**
  * The check table `cpo diagnose` runs side by side: the verification commands of
  * `master-project.json` (else the package.json scripts build/typecheck/lint/test), the state
- * file against git, plan drift, and the database and deployment checks (placeholders here:
- * each becomes one call to `db status` / `deploy status`).
+ * file against git, plan drift, the database (`db status`) and the deployment (`deploy status`
+ * and its health URL).
  */
 export async function checkTable(
   repo: Repo,
@@ -60,8 +62,8 @@ export async function checkTable(
     ...verification.map(({ name, command }) => verificationCheck(name, command, timeoutMs)),
     stateCheck,
     driftCheck,
-    placeholder('database', 'database', 'database reachable, migrations match the code'),
-    placeholder('deployment', 'deployment', 'deployment health'),
+    databaseCheck,
+    deploymentCheck,
   ]
 }
 
@@ -138,15 +140,22 @@ const driftCheck: CheckSpec = {
   },
 }
 
-function placeholder(id: string, kind: CheckKind, title: string): CheckSpec {
-  return {
-    id,
-    kind,
-    title,
-    runs: `cpo ${id === 'database' ? 'db' : 'deploy'} status`,
-    timeoutMs: QUICK_MS,
-    run: async () => ({ status: 'skip', evidence: 'not available in this build' }),
-  }
+const databaseCheck: CheckSpec = {
+  id: 'database',
+  kind: 'database',
+  title: 'database reachable, migrations match the code',
+  runs: 'cpo db status',
+  timeoutMs: QUICK_MS,
+  run: ({ repo }) => databaseOutcome(repo),
+}
+
+const deploymentCheck: CheckSpec = {
+  id: 'deployment',
+  kind: 'deployment',
+  title: 'production deployment healthy',
+  runs: 'cpo deploy status + GET healthUrl',
+  timeoutMs: QUICK_MS,
+  run: ({ repo }) => deploymentOutcome(repo),
 }
 
 async function packageScripts(repo: Repo): Promise<Array<{ name: string; command: string }>> {

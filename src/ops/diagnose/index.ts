@@ -64,6 +64,8 @@ export async function diagnose(repo: Repo, options: DiagnoseOptions = {}): Promi
       name: firstFailing.id,
       command: firstFailing.command,
       commit: facts.head,
+      from: 'diagnose',
+      ...(firstFailing.outputTail === undefined ? {} : { outputTail: firstFailing.outputTail }),
     })
   }
   // Measured, not assumed: each failing check at the checkpoints it is compared with.

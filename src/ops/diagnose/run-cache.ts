@@ -42,11 +42,18 @@ export async function writeCachedRun(repo: Repo, run: CachedRun): Promise<void> 
 
 const LAST_FAILURE = 'last-failure.json'
 
-/** The verification command that failed in the last diagnose: bisect's default command. */
-export async function writeLastFailure(
-  repo: Repo,
-  failure: { name: string; command: string; commit: string },
-): Promise<void> {
+/** The last verification command that failed, in `diagnose` or `stage complete`. */
+export interface LastFailure {
+  name: string
+  command: string
+  commit: string
+  from: 'diagnose' | 'stage complete'
+  exitCode?: number | null
+  outputTail?: string
+}
+
+/** Bisect's default command: the verification that failed last (diagnose or stage complete). */
+export async function writeLastFailure(repo: Repo, failure: LastFailure): Promise<void> {
   await fsp.mkdir(path.join(repo.cpoDir, 'cache'), { recursive: true })
   await writeFileAtomic(
     path.join(repo.cpoDir, 'cache', LAST_FAILURE),
@@ -54,11 +61,10 @@ export async function writeLastFailure(
   )
 }
 
-export async function readLastFailure(
-  repo: Repo,
-): Promise<{ name: string; command: string; commit: string } | undefined> {
+export async function readLastFailure(repo: Repo): Promise<LastFailure | undefined> {
   try {
-    return JSON.parse(await fsp.readFile(path.join(repo.cpoDir, 'cache', LAST_FAILURE), 'utf8'))
+    const f = JSON.parse(await fsp.readFile(path.join(repo.cpoDir, 'cache', LAST_FAILURE), 'utf8'))
+    return typeof f?.command === 'string' ? { from: 'diagnose', ...f } : undefined
   } catch {
     return undefined
   }

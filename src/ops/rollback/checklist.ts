@@ -5,6 +5,7 @@ import { type ChecklistItem, checkedItem } from '../../core/rollback/checklist.j
 import { CpoError } from '../../errors.js'
 import { createBackup } from '../backup/create.js'
 import { chooseStore, projectName } from '../backup/store-location.js'
+import { databaseOutcome } from '../diagnose/database.js'
 import { readRepoFacts } from '../diagnose/git-facts.js'
 import { readProjectDocument } from '../project-file.js'
 import type { AfterReport } from './after.js'
@@ -179,12 +180,16 @@ export async function afterItems(repo: Repo, after: AfterReport): Promise<Checkl
           i.why === '--no-install' ? 'skipped' : 'ok',
           i.why,
         ),
-    checkedItem(
-      'database',
-      'after',
-      'database state matches the code',
-      'skipped',
-      'not available in this build',
-    ),
+    await databaseItem(repo),
   ]
+}
+
+/** `cpo db status` after the rollback: reachable, and its migrations are the tree's. */
+async function databaseItem(repo: Repo): Promise<ChecklistItem> {
+  const o = await databaseOutcome(repo).catch((e: Error) => ({
+    status: 'error' as const,
+    evidence: e.message,
+  }))
+  const status = o.status === 'pass' ? 'ok' : o.status === 'skip' ? 'skipped' : 'failed'
+  return checkedItem('database', 'after', 'database state matches the code', status, o.evidence)
 }
