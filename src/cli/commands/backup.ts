@@ -1,4 +1,4 @@
-import { openRepo } from '../../adapters/repo.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { COMPRESSIONS, type Compression } from '../../core/backup/manifest.js'
 import { parsePolicy } from '../../core/retention/index.js'
 import { CpoError } from '../../errors.js'
@@ -21,7 +21,7 @@ interface StoreOption {
 }
 
 const storeOf = (g: GlobalOptions, o: StoreOption) =>
-  chooseStore({ store: o.store, cwd: g.cwd, repo: () => openRepo(g.cwd) })
+  chooseStore({ store: o.store, cwd: g.cwd, repo: () => openProjectRepo(g.cwd, g) })
 
 export async function create(
   g: GlobalOptions,
@@ -38,7 +38,7 @@ export async function create(
     )
   }
   const compression = parseCompression(o.compression)
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const store = await storeOf(g, o)
   const r = await createBackup(repo, store, {
     project: await projectName(repo),
@@ -104,7 +104,7 @@ export async function verify(
   ref: string,
   o: StoreOption & { deep?: boolean },
 ): Promise<CommandOutput> {
-  const repo = () => openRepo(g.cwd)
+  const repo = () => openProjectRepo(g.cwd, g)
   const { store, backup } = await locateBackup(ref, { store: o.store, cwd: g.cwd, repo })
   requireCheckable(backup)
   const r = await verifyBackup(store, backup, {

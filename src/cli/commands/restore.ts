@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { openRepo } from '../../adapters/repo.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { CpoError } from '../../errors.js'
 import { locateBackup } from '../../ops/backup/locate.js'
 import { restoreBackup } from '../../ops/backup/restore.js'
@@ -36,7 +36,7 @@ export async function run(
     store: o.store,
     cwd: g.cwd,
     repo: () =>
-      openRepo(g.cwd).catch(() => {
+      openProjectRepo(g.cwd, g).catch(() => {
         throw new CpoError(
           'STORE_UNKNOWN',
           'usage',

@@ -1,4 +1,4 @@
-import { openRepo } from '../../adapters/repo.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { CpoError } from '../../errors.js'
 import { repoStatus } from '../../ops/status.js'
 import { listLines, shortTime, table, warnOnStderr } from '../format.js'
@@ -6,7 +6,7 @@ import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
 export async function run(g: GlobalOptions): Promise<CommandOutput> {
-  const s = await repoStatus(await openRepo(g.cwd))
+  const s = await repoStatus(await openProjectRepo(g.cwd, g))
   warnOnStderr(g, s.warnings)
   const lines: string[] = []
   const p = s.project
