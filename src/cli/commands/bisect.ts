@@ -1,5 +1,5 @@
-import { openProjectRepo } from '../../ops/open-repo.js'
 import { bisect } from '../../ops/bisect/index.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 

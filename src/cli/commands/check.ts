@@ -1,6 +1,6 @@
-import { openProjectRepo } from '../../ops/open-repo.js'
 import { EXIT } from '../../errors.js'
 import { checkProject } from '../../ops/check.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 

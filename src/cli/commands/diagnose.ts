@@ -1,7 +1,7 @@
-import { openProjectRepo } from '../../ops/open-repo.js'
 import type { CheckResult } from '../../core/diagnose/types.js'
 import { CpoError } from '../../errors.js'
 import { type DiagnoseReport, diagnose } from '../../ops/diagnose/index.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 

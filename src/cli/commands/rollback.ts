@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline/promises'
-import { openProjectRepo } from '../../ops/open-repo.js'
 import { checklistLine } from '../../core/rollback/checklist.js'
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import type { RollbackPlan } from '../../ops/rollback/plan.js'
 import type { RollbackOptions, RollbackOutcome, RollbackReport } from '../../ops/rollback/run.js'
 import {

@@ -1,7 +1,7 @@
-import { openProjectRepo } from '../../ops/open-repo.js'
 import { completePhase } from '../../ops/checkpoint/phase-complete.js'
 import { completeStage } from '../../ops/checkpoint/stage-complete.js'
 import { startStage } from '../../ops/checkpoint/stage-start.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { skipStage } from '../../ops/stage-skip.js'
 import { listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'

@@ -1,5 +1,5 @@
-import { openProjectRepo } from '../../ops/open-repo.js'
 import { CpoError } from '../../errors.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { repoStatus } from '../../ops/status.js'
 import { listLines, shortTime, table, warnOnStderr } from '../format.js'
 import type { GlobalOptions } from '../options.js'

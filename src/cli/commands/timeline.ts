@@ -1,6 +1,6 @@
-import { openProjectRepo } from '../../ops/open-repo.js'
 import { renderTimeline } from '../../core/checkpoint/timeline.js'
 import { projectTimeline } from '../../ops/checkpoint/timeline.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { unreadableState, warnOnStderr } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'

@@ -9,7 +9,7 @@ import { walkSource } from '../../adapters/archive/sources.js'
 import { type TarItem, tarChunks, type WrittenEntry } from '../../adapters/archive/tar-write.js'
 import { failpoint } from '../../adapters/failpoint.js'
 import { git } from '../../adapters/git.js'
-import type { Repo } from '../../adapters/repo.js'
+import { type Repo, statePaths } from '../../adapters/repo.js'
 import type { BackupStore } from '../../adapters/storage/types.js'
 import {
   archiveName,
@@ -19,7 +19,6 @@ import {
   ENV_ENTRY,
   FILES_PREFIX,
   MANIFEST_ENTRY,
-  STATE_FILES,
 } from '../../core/backup/layout.js'
 import {
   type BackupManifest,
@@ -117,7 +116,9 @@ export async function createBackup(
       }
       failpoint('backup-streaming')
       for (const node of [
-        ...(await Promise.all(STATE_FILES.map((f) => walkSource(repo.root, f)))).flat(),
+        ...(
+          await Promise.all(backedUpStateFiles(repo).map((f) => walkSource(repo.root, f)))
+        ).flat(),
         ...(await walkSource(repo.root, CHECKPOINTS_DIR)),
       ]) {
         const name = `${FILES_PREFIX}${node.rel}`
@@ -253,4 +254,10 @@ function userName(): string {
   } catch {
     return process.env.USER ?? 'unknown'
   }
+}
+
+/** The state files a backup carries, where the repository keeps them (`statePaths`). */
+const backedUpStateFiles = (repo: Repo): string[] => {
+  const s = statePaths(repo)
+  return [s.project, s.progress]
 }
