@@ -1,4 +1,3 @@
-import path from 'node:path'
 import { appendDurable, readTextIfExists, writeFileAtomic } from '../adapters/fs.js'
 import { inRepo, type Repo, statePaths } from '../adapters/repo.js'
 import { appendableEntry } from '../core/checkpoint/progress-log.js'

@@ -1,4 +1,3 @@
-import path from 'node:path'
 import { commitEverything, readHead } from '../../adapters/checkpoint-git.js'
 import { failpoint } from '../../adapters/failpoint.js'
 import { appendDurable, readTextIfExists } from '../../adapters/fs.js'

@@ -1,4 +1,3 @@
-import path from 'node:path'
 import { readBlobAt } from '../../adapters/checkpoint-git.js'
 import { readTextIfExists } from '../../adapters/fs.js'
 import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'

@@ -1,4 +1,3 @@
-import path from 'node:path'
 import { treeWithContents, writeCommit } from '../../adapters/direct-commit.js'
 import { writeFileAtomic } from '../../adapters/fs.js'
 import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'

@@ -1,4 +1,3 @@
-import path from 'node:path'
 import { readBlobAt } from '../../adapters/checkpoint-git.js'
 import { treeWithContents, writeCommit } from '../../adapters/direct-commit.js'
 import { readTextIfExists, writeFileAtomic } from '../../adapters/fs.js'

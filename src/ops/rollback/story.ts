@@ -1,4 +1,3 @@
-import path from 'node:path'
 import { readTextIfExists } from '../../adapters/fs.js'
 import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import { headCommits, revertTree } from '../../adapters/rollback-git.js'
