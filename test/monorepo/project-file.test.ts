@@ -9,6 +9,7 @@ import {
   keep,
   makeRepo,
   sh,
+  tempDir,
   writeFiles,
 } from '../helpers/repo.js'
 import {
@@ -241,5 +242,49 @@ describe('a project file cpo cannot use', () => {
     const b = refused(broken, broken, [])
     expect(b.json.error?.code).toBe('CONFIG_INVALID')
     expect(b.json.error?.message).toContain('not valid JSON')
+  })
+})
+
+describe('backups and checks follow the nested state file', () => {
+  it('backup create carries the nested state files as on disk and warns about a broken one', () => {
+    const dir = monorepo({ 'cpo.config.json': `${JSON.stringify({ projectFile: STATE })}\n` })
+    const store = path.join(tempDir('cpo-store-'), 'store')
+    const edited = read(dir, STATE).replace('"planning"', '"execution"')
+    writeFiles(dir, { [STATE]: edited, [LOG]: '# progress\n- planned\n' })
+    const created = run(dir, ['backup', 'create', '--store', store])
+    expect(created.json.data.warnings).toEqual([])
+    const target = path.join(tempDir(), 'restored')
+    run(tempDir(), ['restore', created.json.data.id, target, '--store', store])
+    expect(read(target, STATE)).toBe(edited)
+    expect(read(target, LOG)).toBe('# progress\n- planned\n')
+    expect(exists(target, 'master-project.json')).toBe(false)
+
+    writeFiles(dir, { [STATE]: '{"project": {"name": "web"},\n  "stages": [\n' })
+    const broken = run(dir, ['backup', 'create', '--store', store])
+    expect(broken.json.data.warnings).toEqual([
+      expect.objectContaining({
+        code: 'STATE_FILE_INVALID',
+        entry: `files/${STATE}`,
+        message: expect.stringContaining(`${STATE} is not valid JSON`),
+      }),
+    ])
+  })
+
+  it('check finds a nested claim git does not show, state repair fixes it in place', () => {
+    const dir = monorepo()
+    const text = read(dir, STATE)
+    const at = text.indexOf('"id": "S1"')
+    const claimed = text.slice(0, at) + text.slice(at).replace('"pending"', '"tested"')
+    writeFiles(dir, { [STATE]: claimed })
+    commitAll(dir, 'chore: claim S1 done')
+    const r = cpo(dir, ['--json', ...FLAG, 'check'])
+    expect(r.code).toBe(4)
+    expect(r.json.data.problems).toEqual([
+      expect.objectContaining({ kind: 'done-without-checkpoint', stage: 'S1' }),
+    ])
+    run(dir, [...FLAG, 'state', 'repair'])
+    rootIsClean(dir)
+    expect(stage(dir, 'S1').status).toBe('pending')
+    expect(cpo(dir, ['--json', ...FLAG, 'check']).code).toBe(0)
   })
 })
