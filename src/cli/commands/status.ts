@@ -37,12 +37,13 @@ export async function run(g: GlobalOptions): Promise<CommandOutput> {
       )
     }
   } else if (s.projectError) {
-    lines.push(`project: cannot read master-project.json: ${s.projectError.message}`)
+    lines.push(`project: cannot read ${s.projectFile}: ${s.projectError.message}`)
     if (s.projectError.hint) lines.push(`hint: ${s.projectError.hint}`)
   } else {
-    lines.push('project: no master-project.json (cpo still snapshots, undoes and recovers here)')
+    lines.push(`project: no ${s.projectFile} (cpo still snapshots, undoes and recovers here)`)
   }
   lines.push('', `repository: ${s.root}`)
+  if (s.projectFile !== 'master-project.json') lines.push(`state file: ${s.projectFile}`)
   lines.push(`branch:     ${s.branch ?? `(detached at ${s.head?.slice(0, 10) ?? 'nothing'})`}`)
   lines.push(`HEAD:       ${s.head ? s.head.slice(0, 10) : '(no commits yet)'}`)
   const d = s.dirty

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { git, splitZ } from '../../adapters/git.js'
 import { openRepo } from '../../adapters/repo.js'
 import { CpoError } from '../../errors.js'
+import { openProjectRepo } from '../open-repo.js'
 import { type RepoStatus, repoStatus } from '../status.js'
 import { cleanupTarget, prepareTarget } from './target.js'
 
@@ -75,7 +76,9 @@ export async function restoreFromGit(
       const head = await git(dir, ['symbolic-ref', '-q', '--short', 'HEAD'], { okCodes: [1] })
       branch = head.stdout.trim() || null
     }
-    const status = await repoStatus(await openRepo(dir))
+    // The clone's own cpo.config.json says where its state file is; a restore never fails on it.
+    const repo = await openProjectRepo(dir).catch(() => openRepo(dir))
+    const status = await repoStatus(repo)
     return {
       source: from,
       target: dir,
