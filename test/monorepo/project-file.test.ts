@@ -95,6 +95,8 @@ function lifecycle(dir: string, cwd: string, args: string[]) {
   expect(subject(dir)).toMatch(/^chore\(stage-1\): start /)
   expect(sh(dir, 'git', 'show', '--name-only', '--format=', 'HEAD').trim()).toBe(STATE)
   expect(sh(dir, 'git', 'show', `checkpoint/stage-1-start:${STATE}`)).toBe(planned)
+  // The state sidecar is the nested file's bytes before the stage.
+  expect(read(dir, '.checkpoints/master-project-before-stage-1.json')).toBe(planned)
   // Edited in place: the file keeps its layout, only the changed values differ.
   expect(read(dir, STATE).split('\n').length).toBe(planned.split('\n').length)
 
