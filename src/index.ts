@@ -62,3 +62,8 @@ export { type RepoStatus, repoStatus } from './ops/status.js'
 export { markStory, type StoryMarkPlan, type StoryMarkReport } from './ops/story-mark.js'
 export { type UndoReport, undoOperation } from './ops/undo.js'
 export { VERSION } from './version.js'
+
+// Monorepos: the state file's location (README.md, "Monorepos").
+export { type StatePaths, statePaths } from './adapters/repo.js'
+export { type ConfigFile, readConfigFile } from './ops/config-file.js'
+export { openProjectRepo, type ProjectFileOption } from './ops/open-repo.js'

@@ -290,3 +290,20 @@ describe('backups and checks follow the nested state file', () => {
     expect(cpo(dir, ['--json', ...FLAG, 'check']).code).toBe(0)
   })
 })
+
+describe('the deployment configuration reads the same files', () => {
+  it('a deployment block in the nested state file, then in cpo.config.json', () => {
+    const project = JSON.parse(fixtureText('template-after-planning.json'))
+    const withBlock = `${JSON.stringify({ ...project, deployment: { platform: 'local', path: '.deploy-web' } }, null, 2)}\n`
+    const config = { projectFile: STATE, deployment: { platform: 'local', path: '.deploy-root' } }
+    const dir = monorepo({ [STATE]: withBlock, 'cpo.config.json': `${JSON.stringify(config)}\n` })
+    const nestedFirst = run(dir, ['deploy', 'status']).json.data
+    expect(nestedFirst.source).toEqual({ kind: 'block', file: STATE })
+    expect(nestedFirst.config).toMatchObject({ platform: 'local', path: '.deploy-web' })
+
+    writeFiles(dir, { [STATE]: fixtureText('template-after-planning.json') })
+    const fromConfig = run(dir, ['deploy', 'status']).json.data
+    expect(fromConfig.source).toEqual({ kind: 'block', file: 'cpo.config.json' })
+    expect(fromConfig.config).toMatchObject({ platform: 'local', path: '.deploy-root' })
+  })
+})
