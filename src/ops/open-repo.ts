@@ -35,7 +35,7 @@ async function located(
   const source = from === 'flag' ? `--project-file ${given}` : `${CONFIG_FILE} projectFile ${given}`
   const fix =
     from === 'flag'
-      ? `Pass the path of the project's ${DEFAULT_PROJECT_FILE_NAME} inside the repository, relative to the current directory (e.g. cpo --project-file apps/web/${DEFAULT_PROJECT_FILE_NAME} status).`
+      ? `Pass the path of the project's ${DEFAULT_PROJECT_FILE_NAME} inside the repository, relative to the current directory or -C <dir> (e.g. cpo --project-file apps/web/${DEFAULT_PROJECT_FILE_NAME} status).`
       : `Set "projectFile" in ${path.join(repo.root, CONFIG_FILE)} to a path relative to the repository root (e.g. "apps/web/${DEFAULT_PROJECT_FILE_NAME}").`
   // The root git reports has its symlinks resolved; so must the file's folder be to compare them.
   const dir = await fsp.realpath(path.dirname(abs)).catch(() => undefined)

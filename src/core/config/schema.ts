@@ -21,7 +21,7 @@ export type ConfigFile = z.infer<typeof configFileSchema>
 
 const invalid = (message: string): CpoError =>
   new CpoError('CONFIG_INVALID', 'invalidInput', `${CONFIG_FILE}: ${message}`, {
-    hint: `Fix ${CONFIG_FILE} at the repository root (keys: projectFile, deployment), then run again.`,
+    hint: `Fix ${CONFIG_FILE} at the repository root (its keys: projectFile, deployment, $schema), then run again.`,
   })
 
 /** The file's settings; a clear error names what is wrong. */
@@ -36,8 +36,7 @@ export function parseConfigFile(text: string): ConfigFile {
   if (!r.success) {
     const [first] = r.error.issues
     const where = first?.path.length ? `${first.path.join('.')}: ` : ''
-    const keys = first?.code === 'unrecognized_keys' ? ` (${first.keys.join(', ')})` : ''
-    throw invalid(`${where}${first?.message ?? 'invalid'}${keys}`)
+    throw invalid(`${where}${first?.message ?? 'invalid'}`)
   }
   return r.data
 }
