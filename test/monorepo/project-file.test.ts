@@ -284,6 +284,8 @@ describe('backups and checks follow the nested state file', () => {
     expect(r.json.data.problems).toEqual([
       expect.objectContaining({ kind: 'done-without-checkpoint', stage: 'S1' }),
     ])
+    const diagnosed = cpo(dir, ['--json', ...FLAG, 'diagnose']).json.data
+    expect(diagnosed.checks.find((c: any) => c.id === 'state')).toMatchObject({ status: 'fail' })
     run(dir, [...FLAG, 'state', 'repair'])
     rootIsClean(dir)
     expect(stage(dir, 'S1').status).toBe('pending')
