@@ -309,3 +309,22 @@ describe('the deployment configuration reads the same files', () => {
     expect(fromConfig.config).toMatchObject({ platform: 'local', path: '.deploy-root' })
   })
 })
+
+describe('cpo init --git in a monorepo folder that is not a repository yet', () => {
+  it('commits the project and tags the commit that holds the nested state file', () => {
+    const dir = tempDir()
+    writeFiles(dir, { [STATE]: fixtureText('template-after-planning.json'), 'README.md': '# m\n' })
+    const env = {
+      GIT_AUTHOR_NAME: 'Dev',
+      GIT_AUTHOR_EMAIL: 'dev@example.com',
+      GIT_COMMITTER_NAME: 'Dev',
+      GIT_COMMITTER_EMAIL: 'dev@example.com',
+    }
+    const r = cpo(dir, ['--json', ...FLAG, 'init', '--git'], env)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.data.project).toMatchObject({ file: STATE, stages: 3 })
+    expect(rev(dir, 'checkpoint/project-initialized^{commit}')).toBe(rev(dir, 'HEAD'))
+    expect(sh(dir, 'git', 'show', `HEAD:${STATE}`)).toBe(read(dir, STATE))
+    rootIsClean(dir)
+  })
+})
