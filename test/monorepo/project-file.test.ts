@@ -328,3 +328,16 @@ describe('cpo init --git in a monorepo folder that is not a repository yet', () 
     rootIsClean(dir)
   })
 })
+
+describe('checkpoint sidecars in a monorepo', () => {
+  it('rebuilds the state sidecar from the nested file at the tag', () => {
+    const dir = monorepo({ 'cpo.config.json': `${JSON.stringify({ projectFile: STATE })}\n` })
+    const planned = read(dir, STATE)
+    run(dir, ['stage', 'start', 'S1'])
+    const sidecar = '.checkpoints/master-project-before-stage-1.json'
+    fs.rmSync(path.join(dir, sidecar))
+    const r = run(dir, ['checkpoint', 'sidecars', 'stage-1-start'])
+    expect(JSON.stringify(r.json.data)).toContain(sidecar)
+    expect(read(dir, sidecar)).toBe(planned)
+  })
+})
