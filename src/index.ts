@@ -19,7 +19,7 @@ export type {
   PlatformModule,
   PlatformName,
 } from './adapters/platforms/types.js'
-export { openRepo, type Repo } from './adapters/repo.js'
+export { openRepo, type Repo, type StatePaths, statePaths } from './adapters/repo.js'
 export { captureSnapshot } from './adapters/snapshot/capture.js'
 export { getSnapshot, listSnapshots } from './adapters/snapshot/store.js'
 export type { SkippedFile, Snapshot, SnapshotMeta } from './adapters/snapshot/types.js'
@@ -52,6 +52,7 @@ export {
   rebuildSidecars,
   type SidecarRebuild,
 } from './ops/checkpoint/rebuild-sidecars.js'
+export { type ConfigFile, readConfigFile } from './ops/config-file.js'
 export { readDeploymentConfig } from './ops/deploy/config.js'
 export { deployStatus, listDeployments } from './ops/deploy/list.js'
 export { promoteDeployment } from './ops/deploy/promote.js'
@@ -59,6 +60,7 @@ export { publishLocal } from './ops/deploy/publish.js'
 export { recordDeployment } from './ops/deploy/record.js'
 export { rollbackDeploy } from './ops/deploy/rollback.js'
 export { operationLog } from './ops/log.js'
+export { openProjectRepo, type ProjectFileOption } from './ops/open-repo.js'
 export { PROGRESS_FILE, PROJECT_FILE, readProjectDocument } from './ops/project-file.js'
 export { type RecoverPreview, type RecoverReport, recover } from './ops/recover.js'
 export {

@@ -12,7 +12,42 @@ export interface Repo {
   commonDir: string
   /** Where cpo keeps its journal, lock and scratch files; survives every reset and clean. */
   cpoDir: string
+  /**
+   * The state file, relative to `root` with `/` separators, when it is not `master-project.json`
+   * at the top (a monorepo's `apps/web/master-project.json`). Set by `openProjectRepo`
+   * (`src/ops/open-repo.ts`) from `--project-file` or `cpo.config.json`.
+   */
+  projectFile?: string
 }
+
+export const DEFAULT_STATE_FILE = 'master-project.json'
+
+/** The workflow's files cpo reads and writes, relative to the repository root. */
+export interface StatePaths {
+  /** The folder they sit in: `''` at the top, else `apps/web/`. */
+  dir: string
+  /** `master-project.json` (or the name `projectFile` gives it). */
+  project: string
+  /** `cpo-progress.md`, beside the state file. */
+  progress: string
+  /** The stage loop's `prd.json`, beside the state file. */
+  prd: string
+}
+
+/**
+ * Where the state files are: every command that names one asks here, so a monorepo's nested
+ * state file is followed everywhere (ARCHITECTURE.md, "Monorepos").
+ */
+export function statePaths(repo: Pick<Repo, 'projectFile'>): StatePaths {
+  const project = repo.projectFile ?? DEFAULT_STATE_FILE
+  const slash = project.lastIndexOf('/')
+  const dir = slash < 0 ? '' : project.slice(0, slash + 1)
+  return { dir, project, progress: `${dir}cpo-progress.md`, prd: `${dir}prd.json` }
+}
+
+/** The absolute path of a repository-relative path (`statePaths` gives `/`-separated ones). */
+export const inRepo = (repo: Pick<Repo, 'root'>, rel: string): string =>
+  path.join(repo.root, ...rel.split('/'))
 
 /** Finds the repository that contains `cwd`; errors clearly when there is none. */
 export async function openRepo(cwd: string): Promise<Repo> {

@@ -56,6 +56,10 @@ export function buildProgram(json = false): Command {
     .addOption(
       new Option('--wait [seconds]', 'wait for the repository lock (default: fail at once)'),
     )
+    .option(
+      '--project-file <path>',
+      'the state file when it is not ./master-project.json at the repository root (monorepos)',
+    )
     .showHelpAfterError()
 
   program

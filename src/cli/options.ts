@@ -8,6 +8,8 @@ export interface GlobalOptions {
   /** Seconds to wait for the repository lock; undefined = fail at once. */
   wait: number | undefined
   interactive: boolean
+  /** `--project-file`: the state file, relative to `cwd`, when it is not at the repository root. */
+  projectFile?: string | undefined
 }
 
 export function globalOptions(cmd: Command): GlobalOptions {
@@ -16,6 +18,7 @@ export function globalOptions(cmd: Command): GlobalOptions {
     cwd?: string
     yes?: boolean
     wait?: string | boolean
+    projectFile?: string
   }
   const json = o.json === true
   return {
@@ -24,6 +27,7 @@ export function globalOptions(cmd: Command): GlobalOptions {
     yes: o.yes === true,
     wait: parseWait(o.wait),
     interactive: !json && process.stdin.isTTY === true && process.stderr.isTTY === true,
+    ...(o.projectFile === undefined ? {} : { projectFile: o.projectFile }),
   }
 }
 

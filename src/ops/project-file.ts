@@ -1,6 +1,5 @@
-import path from 'node:path'
 import { readTextIfExists } from '../adapters/fs.js'
-import type { Repo } from '../adapters/repo.js'
+import { inRepo, type Repo, statePaths } from '../adapters/repo.js'
 import {
   DEFAULT_PROJECT_FILE_NAME,
   type ProjectDocument,
@@ -8,21 +7,24 @@ import {
 } from '../core/project/index.js'
 import { CpoError, isCpoError } from '../errors.js'
 
+/** The names at the repository root; a repository's own paths come from `statePaths(repo)`. */
 export const PROJECT_FILE = DEFAULT_PROJECT_FILE_NAME
 export const PROGRESS_FILE = 'cpo-progress.md'
 
 /** The project's state file, or undefined when this repository has none (cpo works without). */
 export async function readProjectDocument(repo: Repo): Promise<ProjectDocument | undefined> {
-  const text = await readTextIfExists(path.join(repo.root, PROJECT_FILE))
-  return text === undefined ? undefined : parseProjectDocument(text, PROJECT_FILE)
+  const file = statePaths(repo).project
+  const text = await readTextIfExists(inRepo(repo, file))
+  return text === undefined ? undefined : parseProjectDocument(text, file)
 }
 
 /** For commands that cannot work without the state file. */
 export async function requireProjectDocument(repo: Repo): Promise<ProjectDocument> {
   const doc = await readProjectDocument(repo)
   if (!doc) {
-    throw new CpoError('NO_PROJECT_FILE', 'notFound', `no ${PROJECT_FILE} in ${repo.root}`, {
-      hint: `This command needs a CPO project; create ${PROJECT_FILE} (the CPO planning phase writes it).`,
+    const file = statePaths(repo).project
+    throw new CpoError('NO_PROJECT_FILE', 'notFound', `no ${file} in ${repo.root}`, {
+      hint: `This command needs a CPO project; create ${file} (the CPO planning phase writes it), or point cpo at it with --project-file <path>.`,
     })
   }
   return doc

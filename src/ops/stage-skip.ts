@@ -1,6 +1,5 @@
-import path from 'node:path'
 import { appendDurable, readTextIfExists } from '../adapters/fs.js'
-import type { Repo } from '../adapters/repo.js'
+import { inRepo, type Repo, statePaths } from '../adapters/repo.js'
 import { appendableEntry } from '../core/checkpoint/progress-log.js'
 import { stageSkippedEntry } from '../core/checkpoint/workflow-entries.js'
 import {
@@ -14,7 +13,6 @@ import {
 } from '../core/project/index.js'
 import { CpoError } from '../errors.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './checkpoint/state-file.js'
-import { PROGRESS_FILE } from './project-file.js'
 import { type OperationReport, reportOf, runOperation } from './protocol.js'
 import { oneLineReason } from './story-mark.js'
 
@@ -92,7 +90,7 @@ export async function skipStage(
       next = withEpicStatus(next, findStage(next.data, plan.stage.id))
       if (next.data.progress !== undefined) next = setProgress(next)
       await writeStateFile(ctx.repo, next, text)
-      const log = path.join(ctx.repo.root, PROGRESS_FILE)
+      const log = inRepo(ctx.repo, statePaths(ctx.repo).progress)
       const entry = stageSkippedEntry({
         time: skippedAt,
         stageId: plan.stage.id,

@@ -1,6 +1,6 @@
 import { readJournal } from '../adapters/journal.js'
 import { isStale, type LockOwner, readLockOwner } from '../adapters/lock.js'
-import type { Repo } from '../adapters/repo.js'
+import { type Repo, statePaths } from '../adapters/repo.js'
 import { readWorkTreeStatus } from '../adapters/snapshot/status.js'
 import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
 import type { recomputeProgress } from '../core/project/index.js'
@@ -31,6 +31,8 @@ export interface RepoStatus {
   branch: string | null
   head: string | null
   project: ProjectStatus | null
+  /** The state file, relative to `root` (`apps/web/master-project.json` in a monorepo). */
+  projectFile: string
   /** Set when master-project.json exists but cannot be read. */
   projectError: { code: string; message: string; hint: string | null; details?: unknown } | null
   /** What a readable file gets wrong: duplicate stage ids, unknown dependencies, cycles. */
@@ -58,6 +60,7 @@ export async function repoStatus(repo: Repo): Promise<RepoStatus> {
     root: repo.root,
     branch: branch?.head ?? null,
     head: branch?.oid ?? null,
+    projectFile: statePaths(repo).project,
     ...project,
     dirty: { staged, unstaged, untracked },
     ...splitPending(pendingOperations(foldJournal(journal.events)), owner),

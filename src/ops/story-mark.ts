@@ -1,6 +1,5 @@
-import path from 'node:path'
 import { appendDurable, readTextIfExists, writeFileAtomic } from '../adapters/fs.js'
-import type { Repo } from '../adapters/repo.js'
+import { inRepo, type Repo, statePaths } from '../adapters/repo.js'
 import { appendableEntry } from '../core/checkpoint/progress-log.js'
 import { storyMarkedEntry } from '../core/checkpoint/workflow-entries.js'
 import {
@@ -14,9 +13,9 @@ import {
 import { checkStoryId, storyAliases } from '../core/rollback/index.js'
 import { CpoError } from '../errors.js'
 import { readStateFile, writeStateFile } from './checkpoint/state-file.js'
-import { PROGRESS_FILE, readProjectDocument } from './project-file.js'
+import { readProjectDocument } from './project-file.js'
 import { type OperationReport, reportOf, runOperation } from './protocol.js'
-import { PRD_FILE, parsePrd, prdStories } from './rollback/story-write.js'
+import { parsePrd, prdStories } from './rollback/story-write.js'
 
 export interface StoryMarkPlan {
   story: string
@@ -62,7 +61,7 @@ export async function markStory(
           : oneLineReason(options.reason, 'a story mark', `cpo story ${verb} ${id}`)
       const [doc, prdText] = await Promise.all([
         readProjectDocument(r),
-        readTextIfExists(path.join(r.root, PRD_FILE)),
+        readTextIfExists(inRepo(r, statePaths(r).prd)),
       ])
       const stateStory = doc === undefined ? null : findStateStory(doc, id)
       const prd = parsePrd(prdText)
@@ -115,10 +114,10 @@ export async function markStory(
         })
         if (next.data.progress !== undefined) next = setProgress(next)
         await writeStateFile(ctx.repo, next, text)
-        files.push('master-project.json')
+        files.push(statePaths(ctx.repo).project)
       }
       if (plan.prdStory !== null) {
-        const file = path.join(ctx.repo.root, PRD_FILE)
+        const file = inRepo(ctx.repo, statePaths(ctx.repo).prd)
         const text = await readTextIfExists(file)
         const prd = parsePrd(text)
         const value = prd?.value as { userStories?: unknown[] } | undefined
@@ -133,10 +132,10 @@ export async function markStory(
           await writeFileAtomic(file, renderJson(value, detectJsonFormat(prd.text)), {
             expected: prd.text,
           })
-          files.push(PRD_FILE)
+          files.push(statePaths(ctx.repo).prd)
         }
       }
-      const log = path.join(ctx.repo.root, PROGRESS_FILE)
+      const log = inRepo(ctx.repo, statePaths(ctx.repo).progress)
       const entry = storyMarkedEntry({
         time,
         storyId: plan.story,
@@ -147,7 +146,7 @@ export async function markStory(
         opId: ctx.opId,
       })
       await appendDurable(log, appendableEntry(await readTextIfExists(log), entry))
-      files.push(PROGRESS_FILE)
+      files.push(statePaths(ctx.repo).progress)
       return {
         summary: `story ${plan.story} ${plan.passes ? 'passes' : 'fails'}`,
         result: { time, files },

@@ -1,4 +1,3 @@
-import { openRepo } from '../../adapters/repo.js'
 import { COMPRESSIONS, type Compression } from '../../core/backup/manifest.js'
 import { parsePolicy } from '../../core/retention/index.js'
 import { CpoError } from '../../errors.js'
@@ -10,6 +9,7 @@ import { pruneBackups } from '../../ops/backup/prune.js'
 import { damagedError } from '../../ops/backup/restore.js'
 import { chooseStore, projectName } from '../../ops/backup/store-location.js'
 import { verifyBackup } from '../../ops/backup/verify.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { confirm } from '../confirm.js'
 import { listLines, shortTime, table } from '../format.js'
 import type { GlobalOptions } from '../options.js'
@@ -21,7 +21,7 @@ interface StoreOption {
 }
 
 const storeOf = (g: GlobalOptions, o: StoreOption) =>
-  chooseStore({ store: o.store, cwd: g.cwd, repo: () => openRepo(g.cwd) })
+  chooseStore({ store: o.store, cwd: g.cwd, repo: () => openProjectRepo(g.cwd, g) })
 
 export async function create(
   g: GlobalOptions,
@@ -38,7 +38,7 @@ export async function create(
     )
   }
   const compression = parseCompression(o.compression)
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const store = await storeOf(g, o)
   const r = await createBackup(repo, store, {
     project: await projectName(repo),
@@ -119,7 +119,7 @@ export async function verify(
   ref: string,
   o: StoreOption & { deep?: boolean },
 ): Promise<CommandOutput> {
-  const repo = () => openRepo(g.cwd)
+  const repo = () => openProjectRepo(g.cwd, g)
   const { store, backup } = await locateBackup(ref, { store: o.store, cwd: g.cwd, repo })
   requireCheckable(backup)
   const r = await verifyBackup(store, backup, {

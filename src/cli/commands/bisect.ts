@@ -1,5 +1,5 @@
-import { openRepo } from '../../adapters/repo.js'
 import { bisect } from '../../ops/bisect/index.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
@@ -12,7 +12,7 @@ interface Flags {
 }
 
 export async function run(g: GlobalOptions, o: Flags): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const live = !g.json && process.stderr.isTTY === true
   const r = await bisect(repo, {
     ...(o.command === undefined ? {} : { command: o.command }),

@@ -1,6 +1,6 @@
-import { openRepo } from '../../adapters/repo.js'
 import { EXIT } from '../../errors.js'
 import { checkProject } from '../../ops/check.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
@@ -8,7 +8,7 @@ const MARK = { pass: '✓', fail: '✗', skip: '–', error: '!' } as const
 
 /** Exit 0 when the state file agrees with git, 4 (conflict) with each problem listed when not. */
 export async function run(g: GlobalOptions): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const r = await checkProject(repo)
   const text = [
     ...r.checks.map((c) => `${MARK[c.status]} ${c.id}: ${c.evidence}`),

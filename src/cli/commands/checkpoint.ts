@@ -1,10 +1,10 @@
-import { openRepo } from '../../adapters/repo.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import { createCheckpoint } from '../../ops/checkpoint/create.js'
 import { deleteCheckpoint } from '../../ops/checkpoint/delete.js'
 import { checkpointListing } from '../../ops/checkpoint/list.js'
 import { rebuildSidecars } from '../../ops/checkpoint/rebuild-sidecars.js'
 import { diffCheckpoints, showCheckpoint } from '../../ops/checkpoint/show.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { confirm } from '../confirm.js'
 import { listLines, shortTime, table, unreadableState, warnOnStderr } from '../format.js'
 import type { GlobalOptions } from '../options.js'
@@ -19,7 +19,7 @@ export async function create(
   name: string,
   o: { message?: string; dryRun?: boolean },
 ): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const r = await createCheckpoint(repo, name, {
     ...wait(g),
     ...(o.message === undefined ? {} : { message: o.message }),
@@ -40,7 +40,7 @@ export async function create(
 }
 
 export async function list(g: GlobalOptions, o: { tagsOnly?: boolean }): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const { checkpoints, warnings } = await checkpointListing(
     repo,
     o.tagsOnly ? { tagsOnly: true } : {},
@@ -64,7 +64,7 @@ export async function list(g: GlobalOptions, o: { tagsOnly?: boolean }): Promise
 }
 
 export async function show(g: GlobalOptions, name: string): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const d = await showCheckpoint(repo, name)
   const c = d.checkpoint
   const lines = [
@@ -88,7 +88,7 @@ export async function sidecars(
   names: string[],
   o: { dryRun?: boolean },
 ): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const r = await rebuildSidecars(repo, names, o.dryRun ? { dryRun: true } : {})
   const base = (f: string) => f.slice(f.lastIndexOf('/') + 1)
   const lines = r.checkpoints.map((c) => {
@@ -111,7 +111,7 @@ export async function diff(
   a: string,
   b: string | undefined,
 ): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const d = await diffCheckpoints(repo, a, b)
   const n = (v: number | null) => (v === null ? 'bin' : String(v))
   const rows = d.files.map((f) => [f.status, `+${n(f.added)}`, `-${n(f.deleted)}`, f.path])
@@ -128,7 +128,7 @@ export async function remove(
   name: string,
   o: { dryRun?: boolean },
 ): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   if (!o.dryRun) await confirm(g, `delete checkpoint ${name}?`)
   const r = await deleteCheckpoint(repo, name, {
     ...wait(g),

@@ -65,8 +65,8 @@ export async function candidates(
 async function idsFor(cmd: Command, cwd: string): Promise<string[]> {
   const where = pathOf(cmd).join(' ')
   try {
-    const { openRepo } = await import('../../adapters/repo.js')
-    const repo = await openRepo(cwd)
+    const { openProjectRepo } = await import('../../ops/open-repo.js')
+    const repo = await openProjectRepo(cwd)
     if (/^(stage (start|complete)|rollback stage)$/.test(where)) {
       const [{ readProjectDocument }, { stagesOf }] = await Promise.all([
         import('../../ops/project-file.js'),

@@ -1,8 +1,8 @@
-import { openRepo } from '../../adapters/repo.js'
 import { parsePolicy } from '../../core/retention/index.js'
 import { dbCheckpoint, dbRestore } from '../../ops/db/commands.js'
 import { dbDiff, dbList, dbStatus } from '../../ops/db/inspect.js'
 import { dbPrune } from '../../ops/db/prune.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { confirm } from '../confirm.js'
 import { shortTime, table } from '../format.js'
 import type { GlobalOptions } from '../options.js'
@@ -13,7 +13,7 @@ const wait = (g: GlobalOptions) => (g.wait === undefined ? {} : { wait: g.wait }
 const url = (o: { dbUrl?: string }) => (o.dbUrl === undefined ? {} : { dbUrl: o.dbUrl })
 
 export async function status(g: GlobalOptions, o: { dbUrl?: string }): Promise<CommandOutput> {
-  const r = await dbStatus(await openRepo(g.cwd), url(o))
+  const r = await dbStatus(await openProjectRepo(g.cwd, g), url(o))
   const f = r.found
   const lines = [
     `engine:     ${f.engine ? `${f.engine.value}  (from ${f.engine.source})` : 'unknown'}`,
@@ -56,7 +56,7 @@ export async function checkpoint(
   name: string | undefined,
   o: { dbUrl?: string; strategy?: string; terminateConnections?: boolean; dryRun?: boolean },
 ): Promise<CommandOutput> {
-  const r = await dbCheckpoint(await openRepo(g.cwd), name, {
+  const r = await dbCheckpoint(await openProjectRepo(g.cwd, g), name, {
     ...url(o),
     ...wait(g),
     ...(o.strategy ? { strategy: o.strategy as 'auto' } : {}),
@@ -90,7 +90,7 @@ export async function restore(
     reason?: string
   },
 ): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const options = {
     ...url(o),
     ...wait(g),
@@ -128,7 +128,7 @@ export async function restore(
 }
 
 export async function list(g: GlobalOptions): Promise<CommandOutput> {
-  const entries = await dbList(await openRepo(g.cwd))
+  const entries = await dbList(await openProjectRepo(g.cwd, g))
   const text =
     entries.length === 0
       ? 'no database checkpoints (take one with `cpo db checkpoint [name]`; `cpo stage start` takes one)'
@@ -151,7 +151,7 @@ export async function prune(
   g: GlobalOptions,
   o: Record<string, unknown> & { dryRun?: boolean },
 ): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const policy = parsePolicy(o)
   let r = await dbPrune(repo, policy, { dryRun: true, ...wait(g) })
   if (!o.dryRun && r.remove.length > 0) {
@@ -172,6 +172,6 @@ export async function diff(
   b: string | undefined,
   o: { dbUrl?: string },
 ): Promise<CommandOutput> {
-  const r = await dbDiff(await openRepo(g.cwd), a, b ?? 'live', url(o))
+  const r = await dbDiff(await openProjectRepo(g.cwd, g), a, b ?? 'live', url(o))
   return { data: r, text: r.same ? `no schema differences between ${r.from} and ${r.to}` : r.diff }
 }

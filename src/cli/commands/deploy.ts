@@ -1,6 +1,5 @@
 import type { HealthResult } from '../../adapters/platforms/health.js'
 import type { Deployment, JobResult, JobState, Pitfall } from '../../adapters/platforms/types.js'
-import { openRepo } from '../../adapters/repo.js'
 import { describeSource } from '../../core/deploy/config.js'
 import { EXIT } from '../../errors.js'
 import { deployStatus, listDeployments } from '../../ops/deploy/list.js'
@@ -8,6 +7,7 @@ import { promoteDeployment } from '../../ops/deploy/promote.js'
 import { publishLocal } from '../../ops/deploy/publish.js'
 import { recordDeployment } from '../../ops/deploy/record.js'
 import { rollbackDeploy } from '../../ops/deploy/rollback.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { shortTime, table } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
@@ -16,7 +16,7 @@ const wait = (g: GlobalOptions) => (g.wait === undefined ? {} : { wait: g.wait }
 const short = (s: string | null) => (s ? s.slice(0, 10) : '-')
 
 export async function list(g: GlobalOptions, o: { limit?: string }): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const r = await listDeployments(repo, o.limit === undefined ? {} : { limit: Number(o.limit) })
   const rows = r.deployments.map((d) => [
     d.current ? '*' : ' ',
@@ -40,7 +40,7 @@ export async function list(g: GlobalOptions, o: { limit?: string }): Promise<Com
 }
 
 export async function status(g: GlobalOptions): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const r = await deployStatus(repo)
   const ids = Object.entries(r.config)
     .filter(([k]) => k !== 'platform')
@@ -66,7 +66,7 @@ export async function status(g: GlobalOptions): Promise<CommandOutput> {
 }
 
 export async function record(g: GlobalOptions, o: { id?: string }): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const r = await recordDeployment(repo, {
     ...(o.id === undefined ? {} : { id: o.id }),
     ...wait(g),
@@ -78,7 +78,7 @@ export async function record(g: GlobalOptions, o: { id?: string }): Promise<Comm
 }
 
 export async function publish(g: GlobalOptions, buildDir: string): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const r = await publishLocal(repo, buildDir, wait(g))
   return {
     data: r,
@@ -97,7 +97,7 @@ export async function promote(
   id: string,
   o: { reason?: string; timeout?: string },
 ): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const progress = progressLine(g)
   const r = await promoteDeployment(repo, id, {
     ...(o.reason === undefined ? {} : { reason: o.reason }),
@@ -119,7 +119,7 @@ export async function rollback(
   g: GlobalOptions,
   o: { to?: string; reason?: string; dryRun?: boolean; lock?: boolean; timeout?: string },
 ): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const progress = progressLine(g)
   const r = await rollbackDeploy(repo, {
     ...(o.to === undefined ? {} : { to: o.to }),

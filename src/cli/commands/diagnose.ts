@@ -1,7 +1,7 @@
-import { openRepo } from '../../adapters/repo.js'
 import type { CheckResult } from '../../core/diagnose/types.js'
 import { CpoError } from '../../errors.js'
 import { type DiagnoseReport, diagnose } from '../../ops/diagnose/index.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
@@ -15,7 +15,7 @@ interface Flags {
 const MARK: Record<CheckResult['status'], string> = { pass: '✓', fail: '✗', skip: '–', error: '!' }
 
 export async function run(g: GlobalOptions, o: Flags): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const timeoutMs = parseTimeout(o.timeout)
   // Progress only for a person at a terminal; nothing of it with --json.
   const live = !g.json && process.stderr.isTTY === true

@@ -1,12 +1,13 @@
-import { openRepo, type Repo } from '../../adapters/repo.js'
+import type { Repo } from '../../adapters/repo.js'
 import { CpoError, isCpoError } from '../../errors.js'
 import { initGitRepository, initProject } from '../../ops/checkpoint/init.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { warnOnStderr } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
 export async function run(g: GlobalOptions, o: { git?: boolean }): Promise<CommandOutput> {
-  const { repo, created } = await repository(g.cwd, o.git === true)
+  const { repo, created } = await repository(g, o.git === true)
   const report = {
     ...(await initProject(repo, {
       ...(g.wait === undefined ? {} : { wait: g.wait }),
@@ -41,11 +42,12 @@ export async function run(g: GlobalOptions, o: { git?: boolean }): Promise<Comma
 
 /** The repository at `cwd`; with `--git`, a new one when `cwd` is not in a repository. */
 async function repository(
-  cwd: string,
+  g: GlobalOptions,
   makeOne: boolean,
 ): Promise<{ repo: Repo; created?: string }> {
+  const cwd = g.cwd
   try {
-    return { repo: await openRepo(cwd) }
+    return { repo: await openProjectRepo(cwd, g) }
   } catch (e) {
     if (!isCpoError(e) || e.code !== 'NOT_A_REPOSITORY') throw e
     if (!makeOne) {
@@ -54,6 +56,6 @@ async function repository(
       })
     }
   }
-  const { repo, commit } = await initGitRepository(cwd)
-  return { repo, created: commit }
+  const { commit } = await initGitRepository(cwd)
+  return { repo: await openProjectRepo(cwd, g), created: commit }
 }

@@ -1,5 +1,4 @@
 import path from 'node:path'
-import { openRepo } from '../../adapters/repo.js'
 import type { BackupSummary } from '../../core/backup/summary.js'
 import { CpoError } from '../../errors.js'
 import { locateBackup } from '../../ops/backup/locate.js'
@@ -13,6 +12,7 @@ import {
   type RestoreFromGitReport,
   restoreFromGit,
 } from '../../ops/backup/restore-git.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
@@ -48,7 +48,7 @@ export async function run(
     store: o.store,
     cwd: g.cwd,
     repo: () =>
-      openRepo(g.cwd).catch(() => {
+      openProjectRepo(g.cwd, g).catch(() => {
         throw new CpoError(
           'STORE_UNKNOWN',
           'usage',

@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline/promises'
-import { openRepo } from '../../adapters/repo.js'
 import { checklistLine } from '../../core/rollback/checklist.js'
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import type { RollbackPlan } from '../../ops/rollback/plan.js'
 import type { RollbackOptions, RollbackOutcome, RollbackReport } from '../../ops/rollback/run.js'
 import {
@@ -34,27 +34,27 @@ interface Flags {
 type Run = (options: RollbackOptions) => Promise<RollbackOutcome>
 
 export async function stage(g: GlobalOptions, n: string | undefined, o: Flags) {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   return rollback(g, o, (opts) => rollbackStage(repo, n, opts))
 }
 
 export async function phase(g: GlobalOptions, n: string | undefined, o: Flags) {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   return rollback(g, o, (opts) => rollbackPhase(repo, n, opts))
 }
 
 export async function project(g: GlobalOptions, o: Flags) {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   return rollback(g, o, (opts) => rollbackProject(repo, opts))
 }
 
 export async function to(g: GlobalOptions, name: string, o: Flags) {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   return rollback(g, o, (opts) => rollbackTo(repo, name, opts))
 }
 
 export async function story(g: GlobalOptions, id: string, o: Flags): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const reason = await reasonOf(g, o)
   const r = await rollbackStory(repo, id, {
     ...(reason === undefined ? {} : { reason }),

@@ -1,7 +1,7 @@
-import { openRepo } from '../../adapters/repo.js'
 import { completePhase } from '../../ops/checkpoint/phase-complete.js'
 import { completeStage } from '../../ops/checkpoint/stage-complete.js'
 import { startStage } from '../../ops/checkpoint/stage-start.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { skipStage } from '../../ops/stage-skip.js'
 import { listLines } from '../format.js'
 import type { GlobalOptions } from '../options.js'
@@ -14,7 +14,7 @@ export async function start(
   stage: string | undefined,
   o: { force?: boolean; ignoreDeps?: boolean; dryRun?: boolean; db?: boolean },
 ): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const r = await startStage(repo, stage, {
     ...wait(g),
     ...(o.db === false ? { db: false } : {}),
@@ -62,7 +62,7 @@ export async function complete(
   stage: string,
   o: { skipVerify?: boolean; force?: boolean; dryRun?: boolean },
 ): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const r = await completeStage(repo, stage, {
     ...wait(g),
     ...(o.skipVerify ? { skipVerify: true } : {}),
@@ -100,7 +100,7 @@ export async function phase(
   n: string,
   o: { force?: boolean; dryRun?: boolean; db?: boolean },
 ): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const r = await completePhase(repo, n, {
     ...wait(g),
     ...(o.force ? { force: true } : {}),
@@ -139,7 +139,7 @@ export async function skip(
   stage: string,
   o: { reason?: string; force?: boolean; dryRun?: boolean },
 ): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const r = await skipStage(repo, stage, {
     ...wait(g),
     ...(o.reason === undefined ? {} : { reason: o.reason }),

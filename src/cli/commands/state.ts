@@ -1,10 +1,10 @@
-import { openRepo } from '../../adapters/repo.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { repairStateFile } from '../../ops/state-repair.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
 export async function repair(g: GlobalOptions, o: { dryRun?: boolean }): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const r = await repairStateFile(repo, {
     ...(o.dryRun ? { dryRun: true } : {}),
     ...(g.wait === undefined ? {} : { wait: g.wait }),

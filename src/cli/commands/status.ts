@@ -1,12 +1,12 @@
-import { openRepo } from '../../adapters/repo.js'
 import { CpoError } from '../../errors.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { repoStatus } from '../../ops/status.js'
 import { listLines, shortTime, table, warnOnStderr } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
 export async function run(g: GlobalOptions): Promise<CommandOutput> {
-  const s = await repoStatus(await openRepo(g.cwd))
+  const s = await repoStatus(await openProjectRepo(g.cwd, g))
   warnOnStderr(g, s.warnings)
   const lines: string[] = []
   const p = s.project
@@ -37,12 +37,13 @@ export async function run(g: GlobalOptions): Promise<CommandOutput> {
       )
     }
   } else if (s.projectError) {
-    lines.push(`project: cannot read master-project.json: ${s.projectError.message}`)
+    lines.push(`project: cannot read ${s.projectFile}: ${s.projectError.message}`)
     if (s.projectError.hint) lines.push(`hint: ${s.projectError.hint}`)
   } else {
-    lines.push('project: no master-project.json (cpo still snapshots, undoes and recovers here)')
+    lines.push(`project: no ${s.projectFile} (cpo still snapshots, undoes and recovers here)`)
   }
   lines.push('', `repository: ${s.root}`)
+  if (s.projectFile !== 'master-project.json') lines.push(`state file: ${s.projectFile}`)
   lines.push(`branch:     ${s.branch ?? `(detached at ${s.head?.slice(0, 10) ?? 'nothing'})`}`)
   lines.push(`HEAD:       ${s.head ? s.head.slice(0, 10) : '(no commits yet)'}`)
   const d = s.dirty

@@ -1,4 +1,4 @@
-import { openRepo } from '../../adapters/repo.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { markStory } from '../../ops/story-mark.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
@@ -14,7 +14,7 @@ async function mark(
   passes: boolean,
   o: Flags,
 ): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const r = await markStory(repo, id, passes, {
     ...(g.wait === undefined ? {} : { wait: g.wait }),
     ...(o.reason === undefined ? {} : { reason: o.reason }),

@@ -1,12 +1,12 @@
-import { openRepo } from '../../adapters/repo.js'
 import { renderTimeline } from '../../core/checkpoint/timeline.js'
 import { projectTimeline } from '../../ops/checkpoint/timeline.js'
+import { openProjectRepo } from '../../ops/open-repo.js'
 import { unreadableState, warnOnStderr } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
 export async function run(g: GlobalOptions, o: { width?: number }): Promise<CommandOutput> {
-  const repo = await openRepo(g.cwd)
+  const repo = await openProjectRepo(g.cwd, g)
   const timeline = await projectTimeline(repo)
   warnOnStderr(g, timeline.warnings.map(unreadableState))
   const tty = process.stdout.isTTY === true

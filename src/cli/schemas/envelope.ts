@@ -48,6 +48,7 @@ export const statusSchema = z.object({
       progress: z.looseObject({}),
     }),
   ),
+  projectFile: z.optional(z.string()),
   projectError: z.nullable(
     z.object({
       code: z.string(),

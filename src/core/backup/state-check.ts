@@ -19,7 +19,7 @@ export const MAX_CHECKED_STATE_BYTES = 16 << 20
 /** Entries whose content is a state file worth parsing: the project file and JSON sidecars. */
 export function isCheckedStateEntry(entry: string): boolean {
   if (!entry.startsWith(FILES_PREFIX)) return false
-  return entry === `${FILES_PREFIX}${STATE_FILES[0]}` || entry.endsWith('.json')
+  return entry.endsWith('.json')
 }
 
 /**
@@ -30,7 +30,7 @@ export function stateFileWarning(entry: string, content: Buffer): BackupWarning 
   const rel = entry.slice(FILES_PREFIX.length)
   const text = content.toString('utf8')
   try {
-    if (rel === STATE_FILES[0]) parseProjectDocument(text, rel)
+    if (isProjectFile(rel)) parseProjectDocument(text, rel)
     else JSON.parse(text)
     return undefined
   } catch (e) {
@@ -39,3 +39,7 @@ export function stateFileWarning(entry: string, content: Buffer): BackupWarning 
     return { code: 'STATE_FILE_INVALID', entry, message }
   }
 }
+
+/** A monorepo keeps its state file in a folder (`files/apps/web/master-project.json`). */
+const isProjectFile = (rel: string): boolean =>
+  rel === STATE_FILES[0] || rel.endsWith(`/${STATE_FILES[0]}`)

@@ -1,7 +1,7 @@
 import type { Stage } from '../project/index.js'
-import { isLoopFile } from '../rollback/index.js'
+import { isLoopFileIn } from '../rollback/index.js'
 
-const STATE_FILES = new Set(['master-project.json', 'cpo-progress.md'])
+const STATE_FILES = ['master-project.json', 'cpo-progress.md']
 
 /** The files a stage's plan names: `files` on the stage and on its stories, when the plan lists them. */
 export function plannedFiles(stage: Stage): string[] | undefined {
@@ -16,11 +16,20 @@ export function plannedFiles(stage: Stage): string[] | undefined {
  * Changed files no story of the stage names. A planned entry ending in `/` covers a directory.
  * The workflow's own files (state file, progress log, loop files) are never drift.
  */
-export function filesOutsidePlan(changed: readonly string[], planned: readonly string[]): string[] {
+export function filesOutsidePlan(
+  changed: readonly string[],
+  planned: readonly string[],
+  stateFiles: readonly string[] = STATE_FILES,
+  stateDir = '',
+): string[] {
+  const state = new Set(stateFiles)
   const exact = new Set(planned.filter((p) => !p.endsWith('/')))
   const dirs = planned.filter((p) => p.endsWith('/'))
   return changed.filter(
     (f) =>
-      !STATE_FILES.has(f) && !isLoopFile(f) && !exact.has(f) && !dirs.some((d) => f.startsWith(d)),
+      !state.has(f) &&
+      !isLoopFileIn(f, stateDir) &&
+      !exact.has(f) &&
+      !dirs.some((d) => f.startsWith(d)),
   )
 }

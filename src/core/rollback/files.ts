@@ -7,6 +7,10 @@ export function isLoopFile(file: string): boolean {
   )
 }
 
+/** A loop file at the top or beside a nested state file (`dir` is `apps/web/`, or `''`). */
+export const isLoopFileIn = (file: string, dir: string): boolean =>
+  isLoopFile(file) || (dir !== '' && file.startsWith(dir) && isLoopFile(file.slice(dir.length)))
+
 export const MIGRATION_DIRS = ['prisma/migrations/', 'drizzle/'] as const
 
 export const isMigration = (file: string): boolean =>

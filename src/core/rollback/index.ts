@@ -5,6 +5,7 @@ export {
   installFor,
   isLockfile,
   isLoopFile,
+  isLoopFileIn,
   isMigration,
   type PackageManager,
   packageManagerOf,

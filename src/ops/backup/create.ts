@@ -10,7 +10,7 @@ import { type TarItem, tarChunks, type WrittenEntry } from '../../adapters/archi
 import { failpoint } from '../../adapters/failpoint.js'
 import { git } from '../../adapters/git.js'
 import { journalPath } from '../../adapters/journal.js'
-import type { Repo } from '../../adapters/repo.js'
+import { type Repo, statePaths } from '../../adapters/repo.js'
 import type { BackupStore } from '../../adapters/storage/types.js'
 import { wholeLines } from '../../core/backup/journal.js'
 import {
@@ -22,7 +22,6 @@ import {
   FILES_PREFIX,
   JOURNAL_ENTRY,
   MANIFEST_ENTRY,
-  STATE_FILES,
 } from '../../core/backup/layout.js'
 import {
   type BackupManifest,
@@ -123,7 +122,9 @@ export async function createBackup(
       }
       failpoint('backup-streaming')
       for (const node of [
-        ...(await Promise.all(STATE_FILES.map((f) => walkSource(repo.root, f)))).flat(),
+        ...(
+          await Promise.all(backedUpStateFiles(repo).map((f) => walkSource(repo.root, f)))
+        ).flat(),
         ...(await walkSource(repo.root, CHECKPOINTS_DIR)),
       ]) {
         const name = `${FILES_PREFIX}${node.rel}`
@@ -271,4 +272,10 @@ function userName(): string {
   } catch {
     return process.env.USER ?? 'unknown'
   }
+}
+
+/** The state files a backup carries, where the repository keeps them (`statePaths`). */
+const backedUpStateFiles = (repo: Repo): string[] => {
+  const s = statePaths(repo)
+  return [s.project, s.progress]
 }

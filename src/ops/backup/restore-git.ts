@@ -3,6 +3,7 @@ import path from 'node:path'
 import { git, splitZ } from '../../adapters/git.js'
 import { openRepo } from '../../adapters/repo.js'
 import { CpoError } from '../../errors.js'
+import { openProjectRepo } from '../open-repo.js'
 import { type RepoStatus, repoStatus } from '../status.js'
 import { checkTarget, cleanupTarget, prepareTarget } from './target.js'
 
@@ -83,7 +84,9 @@ export async function restoreFromGit(
       defaultBranch && newestCheckpoint
         ? await distance(dir, newestCheckpoint.commit, defaultBranch.commit)
         : null
-    const status = await repoStatus(await openRepo(dir))
+    // The clone's own cpo.config.json says where its state file is; a restore never fails on it.
+    const repo = await openProjectRepo(dir).catch(() => openRepo(dir))
+    const status = await repoStatus(repo)
     return {
       source: from,
       target: dir,

@@ -2,10 +2,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { readTextIfExists } from '../../adapters/fs.js'
 import { git } from '../../adapters/git.js'
-import type { Repo } from '../../adapters/repo.js'
+import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import { openStore } from '../../adapters/storage/open.js'
 import type { BackupStore } from '../../adapters/storage/types.js'
-import { PROJECT_FILE } from '../project-file.js'
 import { withLegacy } from './legacy-store.js'
 
 /**
@@ -14,7 +13,7 @@ import { withLegacy } from './legacy-store.js'
  * when one is needed most).
  */
 export async function projectName(repo: Repo): Promise<string> {
-  const text = await readTextIfExists(path.join(repo.root, PROJECT_FILE))
+  const text = await readTextIfExists(inRepo(repo, statePaths(repo).project))
   if (text !== undefined) {
     try {
       const name = (JSON.parse(text) as { project?: { name?: unknown } }).project?.name

@@ -1,7 +1,7 @@
 import { commitEverything, createTag, readHead, readRef } from '../../adapters/checkpoint-git.js'
 import { ensureExcluded } from '../../adapters/exclude.js'
 import { git } from '../../adapters/git.js'
-import { openRepo, type Repo } from '../../adapters/repo.js'
+import { openRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import { tagMessage } from '../../core/checkpoint/metadata.js'
 import { PROJECT_INITIALIZED, tagRefOf } from '../../core/checkpoint/names.js'
 import { CHECKPOINTS_EXCLUDE } from '../../core/checkpoint/sidecars.js'
@@ -12,7 +12,7 @@ import {
   projectWarnings,
 } from '../../core/project/index.js'
 import { VERSION } from '../../version.js'
-import { PROJECT_FILE, readProjectDocument } from '../project-file.js'
+import { readProjectDocument } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 
 export interface InitReport extends Partial<OperationReport> {
@@ -64,7 +64,7 @@ export async function initProject(
           ? undefined
           : doc === undefined
             ? options.initialCommit
-            : await firstCommitWith(r, PROJECT_FILE)
+            : await firstCommitWith(r, statePaths(r).project)
       return { existing, firstCommit, project: doc?.data }
     },
     apply: async (ctx, plan) => {
@@ -84,7 +84,9 @@ export async function initProject(
           snapshot: ctx.before.ref,
           version: VERSION,
           message:
-            plan.project === undefined ? 'the first commit' : `first commit with ${PROJECT_FILE}`,
+            plan.project === undefined
+              ? 'the first commit'
+              : `first commit with ${statePaths(ctx.repo).project}`,
         }
         await createTag(
           ctx.repo,
@@ -123,7 +125,7 @@ export async function initProject(
       project === undefined
         ? null
         : {
-            file: PROJECT_FILE,
+            file: statePaths(repo).project,
             name: project.project?.name ?? null,
             stages: project.stages?.length ?? 0,
             currentPhase: projectPhase(project)?.number ?? null,

@@ -1,12 +1,11 @@
 import path from 'node:path'
 import { readBlobAt } from '../../adapters/checkpoint-git.js'
 import { createFileIfAbsent, exists } from '../../adapters/fs.js'
-import type { Repo } from '../../adapters/repo.js'
+import { type Repo, statePaths } from '../../adapters/repo.js'
 import { checkpointName, factsFromName, phaseCompleteName } from '../../core/checkpoint/names.js'
 import { CHECKPOINTS_DIR, sidecarNames } from '../../core/checkpoint/sidecars.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import { ENV_SOURCES, envTemplateFrom } from '../../core/redact/index.js'
-import { PROJECT_FILE } from '../project-file.js'
 import { listCheckpoints, resolveCheckpoint } from './list.js'
 import { prepareSidecars, sidecarDir } from './sidecars.js'
 
@@ -126,9 +125,10 @@ async function planFor(repo: Repo, checkpoint: Checkpoint): Promise<Plan> {
   const { commit } = checkpoint
   const facts = factsFromName(checkpoint.name)
   const state = async (file: string) => {
-    const text = await readBlobAt(repo, commit, PROJECT_FILE)
+    const stateFile = statePaths(repo).project
+    const text = await readBlobAt(repo, commit, stateFile)
     if (text === undefined) {
-      plan.missing.push({ file, why: `no ${PROJECT_FILE} at ${commit}` })
+      plan.missing.push({ file, why: `no ${stateFile} at ${commit}` })
     } else plan.files[file] = text
   }
   if (facts.kind === 'stage-start') {

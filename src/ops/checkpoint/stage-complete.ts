@@ -1,8 +1,7 @@
-import path from 'node:path'
 import { commitEverything, readHead } from '../../adapters/checkpoint-git.js'
 import { failpoint } from '../../adapters/failpoint.js'
 import { appendDurable, readTextIfExists } from '../../adapters/fs.js'
-import type { Repo } from '../../adapters/repo.js'
+import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import { runShellCommand, type ShellRun } from '../../adapters/shell-command.js'
 import type { WorkTreeScan } from '../../adapters/snapshot/capture.js'
 import { stageCompleteName } from '../../core/checkpoint/names.js'
@@ -21,7 +20,6 @@ import {
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { writeLastFailure } from '../diagnose/run-cache.js'
-import { PROGRESS_FILE } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { noCommits } from './create.js'
 import { prepareSidecars, writeSidecars } from './sidecars.js'
@@ -142,7 +140,7 @@ export async function completeStage(
       failpoint('state-read')
       const after = await writeStateFile(ctx.repo, next, text)
       const stories = stage.stories ?? []
-      const logFile = path.join(ctx.repo.root, PROGRESS_FILE)
+      const logFile = inRepo(ctx.repo, statePaths(ctx.repo).progress)
       const entry = stageCompleteEntry({
         time: now,
         stageId: stage.id,

@@ -1,7 +1,7 @@
 import { moveRefs, readRef } from '../../adapters/checkpoint-git.js'
 import { commitWorkTreeFiles } from '../../adapters/direct-commit.js'
 import { failpoint } from '../../adapters/failpoint.js'
-import type { Repo } from '../../adapters/repo.js'
+import { type Repo, statePaths } from '../../adapters/repo.js'
 import { treeOf } from '../../adapters/rollback-git.js'
 import { keepSidecars, keptSidecars } from '../../adapters/sidecar-store.js'
 import { porcelainV1 } from '../../adapters/snapshot/status.js'
@@ -21,7 +21,6 @@ import {
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { checkpointDatabaseIfConfigured, type DbHookReport } from '../db/hooks.js'
-import { PROJECT_FILE } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { commitPendingWork } from './commit-work.js'
 import { envTemplate, prepareSidecars, readSidecars, writeSidecars } from './sidecars.js'
@@ -213,7 +212,7 @@ export async function startStage(
       const state = await commitWorkTreeFiles(ctx.repo, {
         parent: commit,
         tree: work.state?.indexTree ?? (await treeOf(ctx.repo, commit)),
-        files: [PROJECT_FILE],
+        files: [statePaths(ctx.repo).project],
         message: plan.stateCommitMessage,
         sign: ctx.settings.signCommits,
       })

@@ -1,6 +1,5 @@
-import path from 'node:path'
 import { readTextIfExists, writeFileAtomic } from '../../adapters/fs.js'
-import type { Repo } from '../../adapters/repo.js'
+import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import { epicOfStage } from '../../core/checkpoint/stage-rules.js'
 import type { Stage } from '../../core/project/index.js'
 import {
@@ -11,17 +10,17 @@ import {
   updateEpic,
 } from '../../core/project/index.js'
 import { CpoError } from '../../errors.js'
-import { PROJECT_FILE } from '../project-file.js'
 
 /** The state file's exact bytes (sidecars copy them as they are) and its parsed model. */
 export async function readStateFile(repo: Repo): Promise<{ text: string; doc: ProjectDocument }> {
-  const text = await readTextIfExists(path.join(repo.root, PROJECT_FILE))
+  const file = statePaths(repo).project
+  const text = await readTextIfExists(inRepo(repo, file))
   if (text === undefined) {
-    throw new CpoError('NO_PROJECT_FILE', 'notFound', `no ${PROJECT_FILE} in ${repo.root}`, {
-      hint: `Stage commands need a CPO project; create ${PROJECT_FILE} (the CPO planning phase writes it).`,
+    throw new CpoError('NO_PROJECT_FILE', 'notFound', `no ${file} in ${repo.root}`, {
+      hint: `Stage commands need a CPO project; create ${file} (the CPO planning phase writes it), or point cpo at it with --project-file <path>.`,
     })
   }
-  return { text, doc: parseProjectDocument(text, PROJECT_FILE) }
+  return { text, doc: parseProjectDocument(text, file) }
 }
 
 /** Writes the state file, unless it no longer holds `read` (the text `doc` was parsed from). */
@@ -31,7 +30,7 @@ export async function writeStateFile(
   read: string,
 ): Promise<string> {
   const text = serializeProjectDocument(doc)
-  await writeFileAtomic(path.join(repo.root, PROJECT_FILE), text, { expected: read })
+  await writeFileAtomic(inRepo(repo, statePaths(repo).project), text, { expected: read })
   return text
 }
 

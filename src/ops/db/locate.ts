@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { DbEngineName, DbLocation } from '../../adapters/db/types.js'
-import type { Repo } from '../../adapters/repo.js'
+import { type Repo, statePaths } from '../../adapters/repo.js'
 import {
   parseDotenvText,
   readDrizzleConfig,
@@ -96,7 +96,7 @@ export async function locateDatabase(repo: Repo, options: LocateOptions = {}): P
   const parsed = url
     ? parseDbUrl(url.value, options.dbUrl !== undefined ? process.cwd() : baseDir)
     : undefined
-  const techStack = await techStackEngine(root)
+  const techStack = await techStackEngine(root, statePaths(repo).project)
   const word = prisma?.provider ?? drizzle?.facts.dialect
   const engine: Sourced<DbEngineName> | undefined = parsed
     ? { value: parsed.engine, source: (url as Sourced<string>).source }
@@ -207,14 +207,17 @@ async function findDrizzle(root: string) {
   return undefined
 }
 
-async function techStackEngine(root: string): Promise<Sourced<DbEngineName> | undefined> {
-  const text = await read(path.join(root, 'master-project.json'))
+async function techStackEngine(
+  root: string,
+  stateFile: string,
+): Promise<Sourced<DbEngineName> | undefined> {
+  const text = await read(path.join(root, stateFile))
   if (text === undefined) return undefined
   try {
     const word = JSON.parse(text)?.productDefinition?.techStack?.database
     const engine = typeof word === 'string' ? engineFromWord(word) : undefined
     return engine
-      ? { value: engine, source: 'master-project.json productDefinition.techStack.database' }
+      ? { value: engine, source: `${stateFile} productDefinition.techStack.database` }
       : undefined
   } catch {
     return undefined

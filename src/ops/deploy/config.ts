@@ -3,7 +3,7 @@ import path from 'node:path'
 // The ESM build: the package's main is a UMD file whose lazy requires a bundle cannot resolve.
 import { parse as parseJsonc } from 'jsonc-parser/lib/esm/main.js'
 import { git } from '../../adapters/git.js'
-import type { Repo } from '../../adapters/repo.js'
+import { type Repo, statePaths } from '../../adapters/repo.js'
 import {
   type ConfigInputs,
   type PlatformFiles,
@@ -11,9 +11,9 @@ import {
   resolveConfig,
 } from '../../core/deploy/config.js'
 import { CpoError } from '../../errors.js'
-import { PROJECT_FILE } from '../project-file.js'
+import { CONFIG_FILE, readConfigFile } from '../config-file.js'
 
-export const CONFIG_FILE = 'cpo.config.json'
+export { CONFIG_FILE }
 
 /**
  * Reads everything the deployment configuration can come from (README.md, "Deployments") and
@@ -26,10 +26,11 @@ export async function readDeploymentConfig(
 ): Promise<ResolvedConfig> {
   const at = (rel: string) => path.join(repo.root, rel)
   const text = (rel: string) => fsp.readFile(at(rel), 'utf8').catch(() => undefined)
-  const [project, cpoConfig, vercel, netlify, doApp, render, wranglerToml, wranglerJsonc] =
+  const projectFile = statePaths(repo).project
+  const [project, configJson, vercel, netlify, doApp, render, wranglerToml, wranglerJsonc] =
     await Promise.all([
-      text(PROJECT_FILE),
-      text(CONFIG_FILE),
+      text(projectFile),
+      readConfigFile(repo.root),
       text('.vercel/project.json'),
       text('.netlify/state.json'),
       text('.do/app.yaml'),
@@ -37,8 +38,7 @@ export async function readDeploymentConfig(
       text('wrangler.toml'),
       text('wrangler.jsonc'),
     ])
-  const projectJson = project === undefined ? undefined : json(project, PROJECT_FILE)
-  const configJson = cpoConfig === undefined ? undefined : json(cpoConfig, CONFIG_FILE)
+  const projectJson = project === undefined ? undefined : json(project, projectFile)
   const files: PlatformFiles = {}
   if (vercel !== undefined) files.vercelProject = json(vercel, '.vercel/project.json')
   if (netlify !== undefined) files.netlifyState = json(netlify, '.netlify/state.json')
@@ -73,7 +73,7 @@ export async function readDeploymentConfig(
     ?.productDefinition?.techStack?.hosting
   const inputs: ConfigInputs = {
     blocks: [
-      { file: PROJECT_FILE, value: field(projectJson, 'deployment') },
+      { file: projectFile, value: field(projectJson, 'deployment') },
       { file: CONFIG_FILE, value: field(configJson, 'deployment') },
     ],
     files,

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { runCaptured } from '../../adapters/command-capture.js'
 import { readTextIfExists } from '../../adapters/fs.js'
-import type { Repo } from '../../adapters/repo.js'
+import { type Repo, statePaths } from '../../adapters/repo.js'
 import { verificationCommands } from '../../core/checkpoint/stage-rules.js'
 import { stateProblems } from '../../core/diagnose/consistency.js'
 import { filesOutsidePlan, plannedFiles } from '../../core/diagnose/drift.js'
@@ -128,7 +128,9 @@ const driftCheck: CheckSpec = {
     if (stage.start === null) {
       return { status: 'skip', evidence: `no start checkpoint of ${stage.stage.id} on HEAD` }
     }
-    const outside = filesOutsidePlan(await filesChangedSince(repo, stage.start.commit), planned)
+    const s = statePaths(repo)
+    const changed = await filesChangedSince(repo, stage.start.commit)
+    const outside = filesOutsidePlan(changed, planned, [s.project, s.progress], s.dir)
     if (outside.length === 0) {
       return { status: 'pass', evidence: `every changed file is named by ${stage.stage.id}'s plan` }
     }

@@ -1,7 +1,6 @@
-import path from 'node:path'
 import { readBlobAt } from '../../adapters/checkpoint-git.js'
 import { readTextIfExists } from '../../adapters/fs.js'
-import type { Repo } from '../../adapters/repo.js'
+import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import {
   changedPaths,
   commitsBetween,
@@ -24,7 +23,7 @@ import {
   chooseMode,
   installFor,
   isLockfile,
-  isLoopFile,
+  isLoopFileIn,
   isMigration,
   mergeRollbackState,
   type RollbackMode,
@@ -33,7 +32,6 @@ import {
 } from '../../core/rollback/index.js'
 import { CpoError } from '../../errors.js'
 import type { DbRestorePlan } from '../db/restore.js'
-import { PROGRESS_FILE, PROJECT_FILE } from '../project-file.js'
 import type { RollbackTarget } from './target.js'
 
 /** Everything a rollback will do, computed before anything changes (what --dry-run prints). */
@@ -110,7 +108,7 @@ export async function planRollback(
     isAncestor(repo, target.commit, head.commit),
     commitsBetween(repo, target.commit, head.commit),
     upstreamOf(repo, branch),
-    readBlobAt(repo, target.commit, PROJECT_FILE),
+    readBlobAt(repo, target.commit, statePaths(repo).project),
     topLevelNames(repo, target.commit),
   ])
   if (!onBranch) {
@@ -132,9 +130,11 @@ export async function planRollback(
   let then: ProjectFile | undefined
   if (thenText !== undefined) {
     try {
-      then = parseProjectDocument(thenText, PROJECT_FILE).data
+      then = parseProjectDocument(thenText, statePaths(repo).project).data
     } catch {
-      warnings.push(`${PROJECT_FILE} at the target is not valid: every stage becomes pending`)
+      warnings.push(
+        `${statePaths(repo).project} at the target is not valid: every stage becomes pending`,
+      )
     }
   }
   const seeds = [
@@ -168,7 +168,7 @@ export async function planRollback(
       `database migrations differ between now and the target (${migrations.length} file(s)): the database was not rolled back`,
     )
   }
-  const logText = await readTextIfExists(path.join(repo.root, PROGRESS_FILE))
+  const logText = await readTextIfExists(inRepo(repo, statePaths(repo).progress))
   const { kind, scope, ...rest } = target
   return {
     plan: {
@@ -187,7 +187,7 @@ export async function planRollback(
       filesChanged,
       setAside: {
         uncommitted: [...new Set([...dirtyTracked, ...status.untracked])].sort(),
-        loopFiles: filesChanged.filter(isLoopFile),
+        loopFiles: filesChanged.filter((f) => isLoopFileIn(f, statePaths(repo).dir)),
       },
       dependencies: {
         differ: lockfiles.length > 0 || manifestChanged,

@@ -1,7 +1,6 @@
-import path from 'node:path'
 import { treeWithContents, writeCommit } from '../../adapters/direct-commit.js'
 import { writeFileAtomic } from '../../adapters/fs.js'
-import type { Repo } from '../../adapters/repo.js'
+import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import { commitPaths, ignoredPaths, treeOf } from '../../adapters/rollback-git.js'
 import type { KnownState } from '../../adapters/snapshot/capture.js'
 import { type RestoreResult, restoreSnapshot } from '../../adapters/snapshot/restore.js'
@@ -14,7 +13,7 @@ import { reasonUnlessDryRun } from '../../core/rollback/inputs.js'
 import { CpoError } from '../../errors.js'
 import { listCheckpoints } from '../checkpoint/list.js'
 import { type RollbackDbOptions, rollBackDb, withDbPlan } from '../db/hooks.js'
-import { PROGRESS_FILE, PROJECT_FILE, requireProjectDocument } from '../project-file.js'
+import { requireProjectDocument } from '../project-file.js'
 import {
   captureDuring,
   type OperationContext,
@@ -187,7 +186,8 @@ async function rollBack(
 }> {
   const { repo, before } = ctx
   const sign = ctx.settings.signCommits
-  const files = [PROJECT_FILE, PROGRESS_FILE]
+  const state = statePaths(repo)
+  const files = [state.project, state.progress]
   const [targetTree, ignored] = await Promise.all([
     treeOf(repo, plan.target.commit),
     ignoredPaths(repo, files),
@@ -216,8 +216,8 @@ async function rollBack(
     checklist,
   })
   const contents: Record<string, string> = {
-    [PROJECT_FILE]: payload.stateText,
-    [PROGRESS_FILE]: `${payload.logText ?? ''}${appendableEntry(payload.logText, entry)}`,
+    [state.project]: payload.stateText,
+    [state.progress]: `${payload.logText ?? ''}${appendableEntry(payload.logText, entry)}`,
   }
   const subject = rollbackSubject(plan.scope, plan.reason)
   const restoreTo = (head: string, tree: string) =>
@@ -231,8 +231,7 @@ async function rollBack(
 
   if (before.skipped.length > 0 || ignored.length > 0) {
     const restored = await restoreTo(codeAt, targetTree)
-    for (const file of files)
-      await writeFileAtomic(path.join(repo.root, file), contents[file] as string)
+    for (const file of files) await writeFileAtomic(inRepo(repo, file), contents[file] as string)
     const commit = await commitPaths(repo, files, subject)
     return { commit, revertCommit, state: undefined, restored }
   }

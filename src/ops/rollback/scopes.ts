@@ -1,7 +1,5 @@
-import path from 'node:path'
 import { readTextIfExists } from '../../adapters/fs.js'
-import type { Repo } from '../../adapters/repo.js'
-import { PROGRESS_FILE } from '../project-file.js'
+import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import { type RollbackOptions, type RollbackOutcome, runRollback } from './run.js'
 import { checkpointTarget, phaseTarget, projectTarget, stageTarget } from './target.js'
 
@@ -21,7 +19,7 @@ export function rollbackStage(
         stage,
         list,
         // With no stage named, the last rollback in the log may say which one is meant.
-        stage === undefined ? await readTextIfExists(path.join(r.root, PROGRESS_FILE)) : undefined,
+        stage === undefined ? await readTextIfExists(inRepo(r, statePaths(r).progress)) : undefined,
       ),
     options,
   )

@@ -1,8 +1,7 @@
-import path from 'node:path'
 import { readBlobAt } from '../../adapters/checkpoint-git.js'
 import { treeWithContents, writeCommit } from '../../adapters/direct-commit.js'
 import { readTextIfExists, writeFileAtomic } from '../../adapters/fs.js'
-import type { Repo } from '../../adapters/repo.js'
+import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import {
   commitPaths,
   ignoredPaths,
@@ -29,11 +28,8 @@ import {
   updateStory,
 } from '../../core/project/index.js'
 import { rollbackEntry, rollbackSubject, storyAliases } from '../../core/rollback/index.js'
-import { PROGRESS_FILE, PROJECT_FILE } from '../project-file.js'
 import { captureDuring, type OperationContext } from '../protocol.js'
 import type { StoryRollbackPlan } from './story.js'
-
-export const PRD_FILE = 'prd.json'
 
 /**
  * Writes the revert commits and the `rollback(story-…)` commit from trees, then makes HEAD,
@@ -93,7 +89,7 @@ export async function writeStoryRollback(
   if (before.skipped.length > 0 || ignored.length > 0) {
     const { restored } = await restoreTo(tip, tipTree, stays)
     for (const file of files) {
-      await writeFileAtomic(path.join(repo.root, file), contents[file] as string)
+      await writeFileAtomic(inRepo(repo, file), contents[file] as string)
     }
     const commit = await commitPaths(repo, files, subject)
     return { reverts, commit, state: undefined, changedDuring: restored.changedDuring }
@@ -133,20 +129,21 @@ async function recordedFiles(
   plan: StoryRollbackPlan,
   tip: string,
 ): Promise<Record<string, string>> {
+  const state = statePaths(ctx.repo)
   const [stateText, prdText, logText] = await Promise.all(
-    [PROJECT_FILE, PRD_FILE, PROGRESS_FILE].map((f) =>
+    [state.project, state.prd, state.progress].map((f) =>
       textAfterReverts(ctx.repo, plan.head, tip, f),
     ),
   )
   const contents: Record<string, string> = {}
   if (stateText !== undefined && plan.stateStory !== null) {
-    const doc = parseProjectDocument(stateText, PROJECT_FILE)
+    const doc = parseProjectDocument(stateText, state.project)
     let next = updateStory(doc, plan.stateStory.stage, plan.stateStory.id, {
       passes: false,
       ...(hasCompletedAt(doc, plan.stateStory) ? { completedAt: null } : {}),
     })
     if (next.data.progress !== undefined) next = setProgress(next)
-    contents[PROJECT_FILE] = serializeProjectDocument(next)
+    contents[state.project] = serializeProjectDocument(next)
   }
   const prd = parsePrd(prdText)
   const value = prd?.value as { userStories?: unknown } | undefined
@@ -157,7 +154,7 @@ async function recordedFiles(
         ? { ...s, passes: false, ...(Object.hasOwn(s, 'completedAt') ? { completedAt: null } : {}) }
         : s,
     )
-    contents[PRD_FILE] = editedJson(prd.text, value, detectJsonFormat(prd.text))
+    contents[state.prd] = editedJson(prd.text, value, detectJsonFormat(prd.text))
   }
   const entry = rollbackEntry({
     time: new Date().toISOString(),
@@ -171,7 +168,7 @@ async function recordedFiles(
     stagesReset: [],
     opId: ctx.opId,
   })
-  contents[PROGRESS_FILE] = `${logText ?? ''}${appendableEntry(logText, entry)}`
+  contents[state.progress] = `${logText ?? ''}${appendableEntry(logText, entry)}`
   return contents
 }
 
@@ -188,7 +185,7 @@ async function textAfterReverts(
   const atTip = await readBlobAt(repo, tip, file)
   if (atTip !== undefined) return atTip
   if ((await readBlobAt(repo, head, file)) !== undefined) return undefined
-  return readTextIfExists(path.join(repo.root, file))
+  return readTextIfExists(inRepo(repo, file))
 }
 
 const hasCompletedAt = (doc: ProjectDocument, s: { stage: string; id: string }): boolean =>

@@ -1,6 +1,5 @@
-import path from 'node:path'
 import { readTextIfExists } from '../../adapters/fs.js'
-import type { Repo } from '../../adapters/repo.js'
+import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import { headCommits, revertTree } from '../../adapters/rollback-git.js'
 import { diffTrees } from '../../adapters/snapshot/restore.js'
 import { type ProjectDocument, stagesOf } from '../../core/project/index.js'
@@ -10,9 +9,9 @@ import { pathsInTheWay } from '../../core/rollback/paths-in-the-way.js'
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { listCheckpoints } from '../checkpoint/list.js'
-import { PROGRESS_FILE, PROJECT_FILE, readProjectDocument } from '../project-file.js'
+import { readProjectDocument } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
-import { PRD_FILE, parsePrd, prdStories, writeStoryRollback } from './story-write.js'
+import { parsePrd, prdStories, writeStoryRollback } from './story-write.js'
 
 export interface StoryRollbackPlan {
   story: string
@@ -93,7 +92,7 @@ export async function rollbackStory(
       const setAside = [...new Set([...status.staged, ...status.unstaged])].sort()
       const trees = await revertTrees(r, headTree, commits)
       await refuseUntrackedInTheWay(r, headTree, trees.at(-1) ?? headTree, status.untracked, id)
-      const prd = parsePrd(await readTextIfExists(path.join(r.root, PRD_FILE)))
+      const prd = parsePrd(await readTextIfExists(inRepo(r, statePaths(r).prd)))
       const aliases = storyAliases(stateStory?.id ?? id)
       return {
         plan: {
@@ -146,7 +145,10 @@ const quote = (p: string): string => (/^[\w./@+-]+$/.test(p) ? p : `'${p.replace
  * passing, a log entry): the reverts leave them alone, so a story commit that flipped its own
  * `passes` flag does not conflict with the next one's.
  */
-const STATE_FILES = [PROJECT_FILE, PRD_FILE, PROGRESS_FILE]
+const stateFiles = (repo: Repo): string[] => {
+  const s = statePaths(repo)
+  return [s.project, s.prd, s.progress]
+}
 
 /**
  * Each commit's revert, newest first, each on top of the one before, as trees: the same
@@ -160,7 +162,7 @@ async function revertTrees(
 ): Promise<string[]> {
   const trees: string[] = []
   for (const c of commits) {
-    const r = await revertTree(repo, c.commit, trees.at(-1) ?? headTree, STATE_FILES)
+    const r = await revertTree(repo, c.commit, trees.at(-1) ?? headTree, stateFiles(repo))
     if (!r.ok) {
       throw new CpoError(
         'REVERT_CONFLICT',

@@ -1,5 +1,5 @@
 import { readHead } from '../../adapters/checkpoint-git.js'
-import type { Repo } from '../../adapters/repo.js'
+import { type Repo, statePaths } from '../../adapters/repo.js'
 import { firstCommitAdding } from '../../adapters/rollback-git.js'
 import { findCheckpoint } from '../../core/checkpoint/collect.js'
 import {
@@ -23,7 +23,6 @@ import type { RollbackKind } from '../../core/rollback/log-entry.js'
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { noNumber } from '../checkpoint/stage-start.js'
-import { PROJECT_FILE } from '../project-file.js'
 
 /** Where a rollback goes: a checkpoint (tag or inferred) or, for a project, a plain commit. */
 export interface RollbackTarget {
@@ -176,12 +175,13 @@ export async function projectTarget(
     if (found !== undefined) return toTarget('project', 'project', found)
   }
   const head = await readHead(repo)
-  const first = head.commit === undefined ? undefined : await firstCommitAdding(repo, PROJECT_FILE)
+  const file = statePaths(repo).project
+  const first = head.commit === undefined ? undefined : await firstCommitAdding(repo, file)
   if (first === undefined) throw missing(phaseCompleteName(2), list)
   return {
     kind: 'project',
     scope: 'project',
-    name: `first commit with ${PROJECT_FILE}`,
+    name: `first commit with ${file}`,
     tag: null,
     commit: first,
     inferred: true,
