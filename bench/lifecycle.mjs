@@ -37,7 +37,7 @@ const log = (s) => process.stderr.write(`${s}\n`)
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
 /** A realistic state file: `count` stages S1..Sn in 5 epics, no dependencies, all pending. */
-function projectJson(count) {
+export function projectJson(count) {
   const epics = 5
   const perEpic = Math.ceil(count / epics)
   const stages = Array.from({ length: count }, (_, i) => ({
