@@ -17,6 +17,7 @@ import { readBranch, readRefs } from './head.js'
 import { type HiddenEntry, mayHaveHiddenEntries, readHiddenEntries } from './index-flags.js'
 import { createSnapshotRef } from './keep.js'
 import { hashRawFiles } from './raw-files.js'
+import { refsBlobOf } from './refs-blob.js'
 import { readWorkTreeStatus, type WorkTreeStatus } from './status.js'
 import {
   DEFAULT_SIZE_CAP,
@@ -26,6 +27,7 @@ import {
   type Snapshot,
   type SnapshotKind,
   type SnapshotMeta,
+  type StoredMeta,
 } from './types.js'
 
 export interface CaptureOptions {
@@ -399,15 +401,23 @@ async function storeSnapshot(
   meta: SnapshotMeta,
   indexCommit: string,
 ): Promise<Snapshot> {
-  const commit = await commitTree(
-    repo,
-    meta.worktreeTree,
-    [meta.head, indexCommit],
-    meta.createdAt,
-    `cpo snapshot ${meta.id}: ${oneLine(meta.message)}\n\n${JSON.stringify(meta)}\n`,
-  )
+  // The refs go in a blob of their own (refs-blob.ts); its id is known before it is written, so
+  // the blob is stored beside the commit that names it, and both before the ref that keeps them.
+  const { refs, ...rest } = meta
+  const refsBlob = await refsBlobOf(repo, refs, meta.head.length)
+  const stored: StoredMeta = { ...rest, refsBlob: refsBlob.oid }
+  const [commit] = await Promise.all([
+    commitTree(
+      repo,
+      meta.worktreeTree,
+      [meta.head, indexCommit],
+      meta.createdAt,
+      `cpo snapshot ${meta.id}: ${oneLine(meta.message)}\n\n${JSON.stringify(stored)}\n`,
+    ),
+    refsBlob.written,
+  ])
   const ref = SNAPSHOT_REF_PREFIX + meta.id
-  await createSnapshotRef(repo, ref, commit, meta.refs)
+  await createSnapshotRef(repo, ref, commit, [...Object.values(refs), refsBlob.oid])
   return { ...meta, commit, ref }
 }
 
