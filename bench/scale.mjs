@@ -104,7 +104,7 @@ function snapshotMetaBytes(root, id) {
  * and stage-work commits touching one file each, a `merge: Stage Sk`), `tags` tags — half of them
  * annotated checkpoint tags with cpo's metadata, half lightweight build tags.
  */
-function buildHistory(root, { files, commits, tags }) {
+export function buildHistory(root, { files, commits, tags }) {
   mkdirSync(root, { recursive: true })
   git(root, ['init', '-q', '-b', 'main'])
   for (const [k, v] of [

@@ -7,14 +7,15 @@ import { isKept } from './keep.js'
 
 /**
  * A snapshot's branches and tags are stored as one blob (`<oid> <ref>\n` per ref, sorted by
- * name, like packed-refs) that the metadata names as `refsBlob`, not inline in the commit
+ * name) that the metadata names as `refsBlob`, not inline in the commit
  * message: with thousands of tags the message would carry hundreds of KB per snapshot, two per
  * operation. Identical refs give an identical blob, so snapshots with the same refs share one
  * object, and the keep-ref that holds it (keep.ts) usually exists already: then nothing is
  * written at all. Snapshots written before this keep their refs inline and read as before.
  */
 export function refsBlobText(refs: Record<string, string>): Buffer {
-  const names = Object.keys(refs).sort((a, b) => Buffer.compare(encodeText(a), encodeText(b)))
+  // Any fixed order makes equal refs give an equal blob; for ASCII names this is git's own.
+  const names = Object.keys(refs).sort()
   return encodeText(names.map((name) => `${refs[name]} ${name}\n`).join(''))
 }
 
