@@ -1,4 +1,5 @@
-import { type Stage, stageNumber } from '../project/index.js'
+import { stageNumber } from '../project/queries.js'
+import type { Stage } from '../project/schema.js'
 import { parseTagMessage } from './metadata.js'
 import { CHECKPOINT_TAG_PREFIX, type CheckpointKind, factsFromName } from './names.js'
 import type { Checkpoint } from './types.js'

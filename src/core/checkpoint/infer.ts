@@ -1,4 +1,4 @@
-import { stageNumber } from '../project/index.js'
+import { stageNumber } from '../project/queries.js'
 import { type CheckpointKind, stageCompleteName, stageStartName } from './names.js'
 import type { Checkpoint, LogCommit } from './types.js'
 

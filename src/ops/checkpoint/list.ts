@@ -1,4 +1,6 @@
+import path from 'node:path'
 import { readCheckpointTags, readLogCommits } from '../../adapters/checkpoint-git.js'
+import { readTextIfExists } from '../../adapters/fs.js'
 import type { Repo } from '../../adapters/repo.js'
 import {
   checkpointFromTag,
@@ -9,9 +11,9 @@ import {
 import { inferCheckpoints, needsEarlierHistory } from '../../core/checkpoint/infer.js'
 import { checkpointName } from '../../core/checkpoint/names.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
-import { isStageDone, type ProjectFile, stageNumber, stagesOf } from '../../core/project/index.js'
-import { CpoError, isCpoError } from '../../errors.js'
-import { readProjectDocument } from '../project-file.js'
+import { isStageDone, stageNumber, stagesOf } from '../../core/project/queries.js'
+import type { ProjectFile } from '../../core/project/schema.js'
+import { CpoError } from '../../errors.js'
 
 export interface CheckpointListOptions {
   /** Leave out checkpoints inferred from commit messages. */
@@ -114,12 +116,38 @@ export async function resolveCheckpoint(repo: Repo, input: string): Promise<Chec
   })
 }
 
-// A list must still work when the state file is broken: stage names are a nicety here.
+/**
+ * The state file as far as a list needs it: stage ids, names and statuses, for labels and for
+ * which stages are done. A list must still work when the state file is broken (stage names are
+ * a nicety here), and it must not load the schema and its validator for that: the JSON is read
+ * as it is and only well-formed stage entries are kept.
+ */
 async function readProjectQuietly(repo: Repo): Promise<ProjectFile | undefined> {
+  const text = await readTextIfExists(path.join(repo.root, STATE_FILE))
+  if (text === undefined) return undefined
+  let data: unknown
   try {
-    return (await readProjectDocument(repo))?.data
-  } catch (e) {
-    if (isCpoError(e) && e.exitClass === 'invalidInput') return undefined
-    throw e
+    data = JSON.parse(text)
+  } catch {
+    return undefined
   }
+  const stages = (data as { stages?: unknown } | null)?.stages
+  if (!Array.isArray(stages)) return undefined
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
+  const kept = stages.flatMap((s) => {
+    const id = str((s as { id?: unknown } | null)?.id)
+    if (id === undefined) return []
+    const { name, status } = s as { name?: unknown; status?: unknown }
+    return [
+      {
+        id,
+        ...(str(name) === undefined ? {} : { name }),
+        ...(str(status) === undefined ? {} : { status }),
+      },
+    ]
+  })
+  return { stages: kept } as unknown as ProjectFile
 }
+
+/** The state file's name (ops/project-file.ts), kept here so a list loads nothing of the schema. */
+const STATE_FILE = 'master-project.json'
