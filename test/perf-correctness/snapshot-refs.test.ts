@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { cpo, makeRepo, sh, writeFiles } from '../helpers/repo.js'
+import { cpo, fingerprint, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 
 const TAGS = 2000
 
@@ -118,5 +120,23 @@ describe('snapshot metadata does not grow with the number of refs', () => {
       'refs/tags/new-tag',
       'refs/tags/old-tag',
     ])
+  })
+
+  it('a snapshot whose refs blob is gone is refused, never read as "no refs"', () => {
+    const dir = makeRepo({ 'app.ts': 'v1\n' })
+    sh(dir, 'git', 'tag', 'old-tag')
+    writeFiles(dir, { 'app.ts': 'v2\n' })
+    const id = cpo(dir, ['snapshot', '--json']).json.data.snapshot.id
+    const blob = storedMeta(dir, id).refsBlob as string
+    sh(dir, 'git', 'tag', 'new-tag')
+    // The object store loses the blob (a damaged repository).
+    fs.rmSync(path.join(dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2)))
+    const before = fingerprint(dir)
+    const r = cpo(dir, ['snapshot', 'restore', id, '--yes', '--json'])
+    expect(r.json.error?.code).toBe('SNAPSHOT_DAMAGED')
+    expect(r.code).toBe(4)
+    expect(r.json.error?.hint).toContain(`git cat-file -t ${blob}`)
+    // Nothing changed: both tags are still there, the files too.
+    expect(fingerprint(dir)).toEqual(before)
   })
 })

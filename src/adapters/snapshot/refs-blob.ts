@@ -77,7 +77,17 @@ export async function readRefsBlobs(
     const eol = stdout.indexOf(0x0a, at)
     const header = stdout.subarray(at, eol).toString('latin1').split(' ')
     at = eol + 1
-    if (header[1] !== 'blob') continue // missing: the snapshot reads with no refs
+    // Never read as "no refs": a restore would then delete every branch and tag made since.
+    if (header[1] !== 'blob') {
+      throw new CpoError(
+        'SNAPSHOT_DAMAGED',
+        'conflict',
+        `the refs of a snapshot (blob ${oid}) are missing from the object store`,
+        {
+          hint: `Check the repository with \`git fsck\`; \`git cat-file -t ${oid}\` must say blob. Restore it from a backup (\`cpo backup list\`) if it is gone.`,
+        },
+      )
+    }
     const size = Number(header[2])
     out.set(oid, parseRefsBlob(stdout.subarray(at, at + size)))
     at += size + 1
