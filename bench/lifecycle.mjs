@@ -37,7 +37,7 @@ const log = (s) => process.stderr.write(`${s}\n`)
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
 /** A realistic state file: `count` stages S1..Sn in 5 epics, no dependencies, all pending. */
-function projectJson(count) {
+export function projectJson(count) {
   const epics = 5
   const perEpic = Math.ceil(count / epics)
   const stages = Array.from({ length: count }, (_, i) => ({
@@ -286,8 +286,8 @@ export function lifecycleBench() {
     // --- 4. cpo checkpoint list with 2,000 checkpoints -------------------------------------------
     // 2,000 annotated tags with cpo's metadata, made in one `git fast-import` (untimed, and after
     // the profiles above, which run without them); the list must read them with one
-    // for-each-ref. Target: under 200 ms absolute; the bare for-each-ref of the same tags is the
-    // baseline for the ratio.
+    // for-each-ref. Target (issue 15): under 120 ms on a quiet machine and ≤ 4× the bare
+    // for-each-ref of the same tags.
     const listHead = head()
     const stream = Array.from({ length: LIST_TAGS }, (_, i) => {
       const name = `bench-list-${String(i).padStart(4, '0')}`
@@ -356,8 +356,8 @@ export function lifecycleBench() {
         cpo: list.cpo,
         baseline: '`git for-each-ref refs/tags/checkpoint/`',
         base: list.raw,
-        target: '< 200 ms',
-        check: (s) => s.median < 200,
+        target: '< 120 ms, ≤ 4×',
+        check: (s, ratio) => s.median < 120 && ratio <= 4,
       },
     ])
     const totalS = ((Date.now() - began) / 1000).toFixed(1)

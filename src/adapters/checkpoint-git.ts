@@ -34,8 +34,11 @@ export async function readCheckpointTags(repo: Repo): Promise<TagRecord[]> {
  * The history of every branch in one `git log`, oldest first, with the branch each commit was
  * reached from. Snapshot refs are left out on purpose: work only a snapshot holds was undone.
  * (`%S` prints short names, so the walk is limited to branches to keep them unambiguous.)
+ * With `after`, only commits that commit does not reach: the walk stops there, and each commit
+ * is still attributed to the same branch (a branch's name flows down from its tip, and no
+ * commit after `after` is reached through one before it).
  */
-export async function readLogCommits(repo: Repo): Promise<LogCommit[]> {
+export async function readLogCommits(repo: Repo, after?: string): Promise<LogCommit[]> {
   const { stdout } = await git(repo.root, [
     'log',
     '--branches',
@@ -44,6 +47,7 @@ export async function readLogCommits(repo: Repo): Promise<LogCommit[]> {
     '--reverse',
     '-z',
     '--format=%H%x00%P%x00%ct%x00%S%x00%s',
+    ...(after === undefined ? [] : [`^${after}`, '--']),
   ])
   const fields = splitZ(stdout)
   const out: LogCommit[] = []

@@ -54,10 +54,19 @@ export async function upstreamOf(repo: Repo, branch: string): Promise<string | n
   return up === '' ? null : up
 }
 
-/** Commits of `commits` that `ref` reaches (one rev-list, whatever the number). */
-export async function reachableFrom(repo: Repo, ref: string, commits: string[]): Promise<string[]> {
+/**
+ * Commits of `commits` that `ref` reaches (one rev-list, whatever the number). When none of
+ * `commits` is reachable from `not` (they all come after it), the walk stops there: the answer is
+ * the same and the cost follows what changed since `not`, not the length of the history.
+ */
+export async function reachableFrom(
+  repo: Repo,
+  ref: string,
+  commits: string[],
+  not?: string,
+): Promise<string[]> {
   if (commits.length === 0) return []
-  const { stdout } = await git(repo.root, ['rev-list', ref, '--'])
+  const { stdout } = await git(repo.root, ['rev-list', ref, ...(not ? [`^${not}`] : []), '--'])
   const on = new Set(stdout.split('\n'))
   return commits.filter((c) => on.has(c))
 }

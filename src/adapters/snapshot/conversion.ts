@@ -8,16 +8,19 @@ export interface WorkTreeConfig {
   autocrlf: boolean
   /** core.fileMode: when false, git ignores the exec bit on disk. */
   fileMode: boolean
+  /** Whether core.attributesFile is set (an attributes source outside the repository). */
+  attributesFile?: boolean
 }
 
 /** The keys behind WorkTreeConfig, so a caller reading other config can read these too. */
-export const WORK_TREE_KEYS = ['core.autocrlf', 'core.filemode']
+export const WORK_TREE_KEYS = ['core.autocrlf', 'core.filemode', 'core.attributesfile']
 
 export function workTreeConfigFrom(config: GitConfig): WorkTreeConfig {
   // `input` converts on the way in: it counts, and gitBool reads it as true.
   return {
     autocrlf: gitBool(config, 'core.autocrlf', false),
     fileMode: gitBool(config, 'core.filemode', true),
+    attributesFile: config.has('core.attributesfile'),
   }
 }
 

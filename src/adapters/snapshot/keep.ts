@@ -2,17 +2,17 @@ import { git } from '../git.js'
 import type { Repo } from '../repo.js'
 
 /**
- * A snapshot names objects in its JSON metadata only (every branch's and tag's target), and
- * `git gc` follows refs, not JSON: once a branch or tag is deleted or moved, the snapshot alone
- * could not keep what it points to. So each distinct object a snapshot records gets a ref of its
- * own, `refs/cpo/keep/<oid>`, shared by every snapshot that records it (README.md, "Files cpo
- * reads and writes").
+ * A snapshot names objects in its metadata only (every branch's and tag's target, and the blob
+ * that lists them, refs-blob.ts), and `git gc` follows refs, not JSON: once a branch or tag is
+ * deleted or moved, the snapshot alone could not keep what it points to. So each distinct object
+ * a snapshot records gets a ref of its own, `refs/cpo/keep/<oid>`, shared by every snapshot that
+ * records it (README.md, "Files cpo reads and writes").
  */
 export const KEEP_REF_PREFIX = 'refs/cpo/keep/'
 
 /**
- * Creates the snapshot's ref and, in the same transaction, a keep-ref for every object `refs`
- * names that none keeps yet: a snapshot never exists without its objects being kept. Only keep
+ * Creates the snapshot's ref and, in the same transaction, a keep-ref for every object in `oids`
+ * that none keeps yet: a snapshot never exists without its objects being kept. Only keep
  * refs that are missing are written (with thousands of tags, most exist from earlier snapshots);
  * an `update` of a keep-ref can only ever write the value its name already says, so two writers
  * cannot conflict.
@@ -21,9 +21,9 @@ export async function createSnapshotRef(
   repo: Repo,
   ref: string,
   commit: string,
-  refs: Record<string, string>,
+  oids: Iterable<string>,
 ): Promise<void> {
-  const wanted = new Set(Object.values(refs))
+  const wanted = new Set(oids)
   const kept = wanted.size === 0 ? new Set<string>() : await keptObjects(repo)
   const lines = [`create ${ref} ${commit}`]
   for (const oid of wanted) if (!kept.has(oid)) lines.push(`update ${KEEP_REF_PREFIX}${oid} ${oid}`)
@@ -45,6 +45,11 @@ const keptOf = new WeakMap<Repo, Set<string>>()
 
 export function rememberKept(repo: Repo, oids: string[]): void {
   keptOf.set(repo, new Set(oids))
+}
+
+/** Whether a keep-ref holds `oid` (so the object exists and stays). */
+export async function isKept(repo: Repo, oid: string): Promise<boolean> {
+  return (await keptObjects(repo)).has(oid)
 }
 
 async function keptObjects(repo: Repo): Promise<Set<string>> {

@@ -2,7 +2,8 @@ import { isIdPrefix } from '../../core/ids.js'
 import { CpoError } from '../../errors.js'
 import { git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
-import { SNAPSHOT_REF_PREFIX, type Snapshot, type SnapshotMeta } from './types.js'
+import { readRefsBlobs } from './refs-blob.js'
+import { SNAPSHOT_REF_PREFIX, type Snapshot, type StoredMeta } from './types.js'
 
 const FORMAT = '--format=%(refname)%00%(objectname)%00%(contents)%00'
 
@@ -14,20 +15,34 @@ export async function listSnapshots(repo: Repo): Promise<Snapshot[]> {
 async function readSnapshots(repo: Repo, pattern: string): Promise<Snapshot[]> {
   const { stdout } = await git(repo.root, ['for-each-ref', FORMAT, pattern])
   const fields = splitZ(stdout)
-  const snapshots: Snapshot[] = []
+  const stored: Array<{ meta: StoredMeta; commit: string; ref: string }> = []
   for (let i = 0; i + 2 < fields.length; i += 3) {
     const ref = (fields[i] ?? '').replace(/^\n/, '')
     const commit = fields[i + 1] ?? ''
     const meta = parseMeta(fields[i + 2] ?? '')
-    if (ref && meta) snapshots.push({ ...meta, commit, ref })
+    if (ref && meta) stored.push({ meta, commit, ref })
   }
+  // Refs kept as a blob (refs-blob.ts): snapshots with the same refs share one, read once.
+  const blobs = await readRefsBlobs(
+    repo,
+    stored.flatMap((s) => (s.meta.refs === undefined && s.meta.refsBlob ? [s.meta.refsBlob] : [])),
+  )
+  const snapshots = stored.map(({ meta, commit, ref }): Snapshot => {
+    const { refsBlob, refs, ...rest } = meta
+    return {
+      ...rest,
+      refs: refs ?? (refsBlob ? blobs.get(refsBlob) : undefined) ?? {},
+      commit,
+      ref,
+    }
+  })
   return snapshots.sort((a, b) => a.id.localeCompare(b.id))
 }
 
-function parseMeta(message: string): SnapshotMeta | undefined {
+function parseMeta(message: string): StoredMeta | undefined {
   const json = message.trim().split('\n').at(-1) ?? ''
   try {
-    const meta = JSON.parse(json) as SnapshotMeta
+    const meta = JSON.parse(json) as StoredMeta
     return meta.v === 1 ? meta : undefined
   } catch {
     return undefined

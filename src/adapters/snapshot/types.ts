@@ -64,6 +64,15 @@ export interface OnDisk {
   modes?: Record<string, string>
 }
 
+/**
+ * SnapshotMeta as a snapshot commit's message holds it: the refs in a blob of their own
+ * (`refsBlob`, refs-blob.ts), or inline in snapshots written before that.
+ */
+export type StoredMeta = Omit<SnapshotMeta, 'refs'> & {
+  refs?: Record<string, string>
+  refsBlob?: string
+}
+
 export interface Snapshot extends SnapshotMeta {
   commit: string
   ref: string

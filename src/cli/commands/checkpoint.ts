@@ -1,9 +1,7 @@
+// Each subcommand's op is imported when it runs: `checkpoint list` must not load what create,
+// delete or show need.
 import type { Checkpoint } from '../../core/checkpoint/types.js'
-import { createCheckpoint } from '../../ops/checkpoint/create.js'
-import { deleteCheckpoint } from '../../ops/checkpoint/delete.js'
 import { checkpointListing } from '../../ops/checkpoint/list.js'
-import { rebuildSidecars } from '../../ops/checkpoint/rebuild-sidecars.js'
-import { diffCheckpoints, showCheckpoint } from '../../ops/checkpoint/show.js'
 import { openProjectRepo } from '../../ops/open-repo.js'
 import { confirm } from '../confirm.js'
 import { listLines, shortTime, table, unreadableState, warnOnStderr } from '../format.js'
@@ -20,6 +18,7 @@ export async function create(
   o: { message?: string; dryRun?: boolean },
 ): Promise<CommandOutput> {
   const repo = await openProjectRepo(g.cwd, g)
+  const { createCheckpoint } = await import('../../ops/checkpoint/create.js')
   const r = await createCheckpoint(repo, name, {
     ...wait(g),
     ...(o.message === undefined ? {} : { message: o.message }),
@@ -65,6 +64,7 @@ export async function list(g: GlobalOptions, o: { tagsOnly?: boolean }): Promise
 
 export async function show(g: GlobalOptions, name: string): Promise<CommandOutput> {
   const repo = await openProjectRepo(g.cwd, g)
+  const { showCheckpoint } = await import('../../ops/checkpoint/show.js')
   const d = await showCheckpoint(repo, name)
   const c = d.checkpoint
   const lines = [
@@ -89,6 +89,7 @@ export async function sidecars(
   o: { dryRun?: boolean },
 ): Promise<CommandOutput> {
   const repo = await openProjectRepo(g.cwd, g)
+  const { rebuildSidecars } = await import('../../ops/checkpoint/rebuild-sidecars.js')
   const r = await rebuildSidecars(repo, names, o.dryRun ? { dryRun: true } : {})
   const base = (f: string) => f.slice(f.lastIndexOf('/') + 1)
   const lines = r.checkpoints.map((c) => {
@@ -112,6 +113,7 @@ export async function diff(
   b: string | undefined,
 ): Promise<CommandOutput> {
   const repo = await openProjectRepo(g.cwd, g)
+  const { diffCheckpoints } = await import('../../ops/checkpoint/show.js')
   const d = await diffCheckpoints(repo, a, b)
   const n = (v: number | null) => (v === null ? 'bin' : String(v))
   const rows = d.files.map((f) => [f.status, `+${n(f.added)}`, `-${n(f.deleted)}`, f.path])
@@ -130,6 +132,7 @@ export async function remove(
 ): Promise<CommandOutput> {
   const repo = await openProjectRepo(g.cwd, g)
   if (!o.dryRun) await confirm(g, `delete checkpoint ${name}?`)
+  const { deleteCheckpoint } = await import('../../ops/checkpoint/delete.js')
   const r = await deleteCheckpoint(repo, name, {
     ...wait(g),
     ...(o.dryRun ? { dryRun: true } : {}),

@@ -1,4 +1,5 @@
-import { type Stage, stageNumber } from '../project/index.js'
+import { stageNumber } from '../project/queries.js'
+import type { Stage } from '../project/schema.js'
 import { parseTagMessage } from './metadata.js'
 import { CHECKPOINT_TAG_PREFIX, type CheckpointKind, factsFromName } from './names.js'
 import type { Checkpoint } from './types.js'
@@ -62,18 +63,26 @@ export function mergeCheckpoints(
   commitOrder: readonly string[] = [],
 ): Checkpoint[] {
   const position = new Map(commitOrder.map((c, i) => [c, i]))
-  const at = (c: Checkpoint) => position.get(c.commit) ?? Number.MAX_SAFE_INTEGER
   const names = new Set(tags.map((t) => t.name))
-  const same = (a: Checkpoint, b: Checkpoint) =>
-    a.kind === b.kind && a.commit === b.commit && a.stage?.number === b.stage?.number
-  const kept = inferred.filter((i) => !names.has(i.name) && !tags.some((t) => same(t, i)))
-  return [...tags, ...kept].sort(
+  // One lookup per inferred checkpoint, not a scan of every tag: with thousands of tags and
+  // thousands of commits the scan was most of a list's time.
+  const key = (c: Checkpoint) => `${c.kind}\0${c.commit}\0${c.stage?.number ?? '\0'}`
+  const tagged = new Set(tags.map(key))
+  const kept = inferred.filter((i) => !names.has(i.name) && !tagged.has(key(i)))
+  // Sort keys computed once per checkpoint, not once per comparison.
+  const all = [...tags, ...kept].map((c) => ({
+    c,
+    at: position.get(c.commit) ?? Number.MAX_SAFE_INTEGER,
+    time: Date.parse(c.time),
+  }))
+  all.sort(
     (a, b) =>
-      at(a) - at(b) ||
-      Date.parse(a.time) - Date.parse(b.time) ||
-      RANK[a.kind] - RANK[b.kind] ||
-      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+      a.at - b.at ||
+      a.time - b.time ||
+      RANK[a.c.kind] - RANK[b.c.kind] ||
+      (a.c.name < b.c.name ? -1 : a.c.name > b.c.name ? 1 : 0),
   )
+  return all.map((x) => x.c)
 }
 
 /** Fills stage ids and names from the project file where only the number was known. */

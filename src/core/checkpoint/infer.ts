@@ -1,4 +1,4 @@
-import { stageNumber } from '../project/index.js'
+import { stageNumber } from '../project/queries.js'
 import { type CheckpointKind, stageCompleteName, stageStartName } from './names.js'
 import type { Checkpoint, LogCommit } from './types.js'
 
@@ -21,8 +21,17 @@ const STAGE_STORY = new RegExp(`^\\w+\\((S${NUM}-US-\\d+)\\)!?:\\s*(.*)$`, 'i')
 const BARE_STORY = new RegExp(`^\\w+:\\s*(US-\\d+)${DASH}(.*)$`, 'i')
 const BRANCH_STAGE = new RegExp(`stage-${NUM}(?:-|$)`, 'i')
 
-const norm = (n: string | undefined): string | null =>
-  n === undefined ? null : (stageNumber(n) ?? null)
+// Stage numbers repeat across thousands of commits: each distinct one is normalised once.
+const normalised = new Map<string, string | null>()
+const norm = (n: string | undefined): string | null => {
+  if (n === undefined) return null
+  let out = normalised.get(n)
+  if (out === undefined) {
+    out = stageNumber(n) ?? null
+    normalised.set(n, out)
+  }
+  return out
+}
 const text = (s: string | undefined): string | null =>
   s === undefined || s.trim() === '' ? null : s.trim()
 
@@ -137,6 +146,20 @@ export function inferCheckpoints(
     }
   }
   return uniqueNames(found)
+}
+
+/**
+ * Whether inferring from `commits` alone could differ from inferring from the whole history: a
+ * story commit that names no stage, on a branch that names none either, belongs to the stage an
+ * earlier commit named, which may come before the first of `commits`.
+ */
+export function needsEarlierHistory(commits: readonly LogCommit[]): boolean {
+  return commits.some((c) => {
+    const marker = parseCommitMessage(c.subject)
+    if (!marker || marker.stageNumber !== null) return false
+    const branch = branchOf(c.source)
+    return norm(branch === null ? undefined : BRANCH_STAGE.exec(branch)?.[1]) === null
+  })
 }
 
 function storyName(story: string, stageNo: string | null, c: LogCommit): string {

@@ -1,21 +1,19 @@
 import { readCheckpointTags, readLogCommits } from '../../adapters/checkpoint-git.js'
-import type { Repo } from '../../adapters/repo.js'
+import { readTextIfExists } from '../../adapters/fs.js'
+import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import {
   checkpointFromTag,
   findCheckpoint,
   mergeCheckpoints,
   withStageNames,
 } from '../../core/checkpoint/collect.js'
-import { inferCheckpoints } from '../../core/checkpoint/infer.js'
+import { inferCheckpoints, needsEarlierHistory } from '../../core/checkpoint/infer.js'
 import { checkpointName } from '../../core/checkpoint/names.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
-import { isStageDone, type ProjectFile, stageNumber, stagesOf } from '../../core/project/index.js'
-import { CpoError, isCpoError } from '../../errors.js'
-import {
-  type ProjectFileProblem,
-  readProjectDocument,
-  readProjectLeniently,
-} from '../project-file.js'
+import { isStageDone, stageNumber, stagesOf } from '../../core/project/queries.js'
+import type { ProjectFile } from '../../core/project/schema.js'
+import { CpoError } from '../../errors.js'
+import { type ProjectFileProblem, readProjectLeniently } from '../project-file.js'
 
 export interface CheckpointListOptions {
   /** Leave out checkpoints inferred from commit messages. */
@@ -37,17 +35,71 @@ export async function listCheckpoints(
     options.tagsOnly ? Promise.resolve([]) : readLogCommits(repo),
     options.project ?? readProjectQuietly(repo),
   ])
-  const done = new Set(
-    stagesOf(project ?? {})
-      .filter(isStageDone)
-      .flatMap((s) => stageNumber(s.id) ?? []),
-  )
+  const done = doneStages(project)
   const merged = mergeCheckpoints(
     tags.map(checkpointFromTag),
     inferCheckpoints(commits, done),
     commits.map((c) => c.commit),
   )
   return withStageNames(merged, stagesOf(project ?? {}))
+}
+
+const doneStages = (project: ProjectFile | undefined): Set<string> =>
+  new Set(
+    stagesOf(project ?? {})
+      .filter(isStageDone)
+      .flatMap((s) => stageNumber(s.id) ?? []),
+  )
+
+/** The kinds of target that `resolve` finds by tag name whenever a tag of that name exists. */
+const BY_TAG_NAME = new Set(['stage', 'phase', 'project'])
+
+/**
+ * A rollback's target and the checkpoints its plan needs, reading history only after the
+ * target when that gives the same answer. `resolve` picks the target from a list; stage, phase
+ * and project targets prefer a tag of the name they look for, so when the tags alone resolve to
+ * a tag, the full list would resolve to that same tag. The plan then only asks which stages
+ * have checkpoints on commits after the target, and inference from the commits after it gives
+ * exactly the full list's checkpoints there unless a commit's stage would come from an earlier
+ * commit (needsEarlierHistory) or an inferred name meets a tag's: then, and whenever the tags
+ * do not resolve, the whole history is read as before.
+ */
+export async function checkpointsForTarget<
+  T extends { kind: string; inferred: boolean; commit: string },
+>(
+  repo: Repo,
+  options: { project?: Promise<ProjectFile | undefined> },
+  resolve: (list: Checkpoint[]) => Promise<T> | T,
+): Promise<{ target: T; checkpoints: Checkpoint[] }> {
+  const projectRead = options.project ?? readProjectQuietly(repo)
+  const [tagRecords, project] = await Promise.all([readCheckpointTags(repo), projectRead])
+  const stages = stagesOf(project ?? {})
+  const tags = tagRecords.map(checkpointFromTag)
+  const whole = async () => {
+    const list = await listCheckpoints(repo, { project: Promise.resolve(project) })
+    return { target: await resolve(list), checkpoints: list }
+  }
+  let target: T
+  try {
+    target = await resolve(withStageNames(mergeCheckpoints(tags, []), stages))
+  } catch {
+    return whole() // the full list resolves it, or says what exists
+  }
+  if (target.inferred || !BY_TAG_NAME.has(target.kind)) return whole()
+  const commits = await readLogCommits(repo, target.commit)
+  if (needsEarlierHistory(commits)) return whole()
+  const inferred = inferCheckpoints(commits, doneStages(project))
+  const names = new Set(tags.map((t) => t.name))
+  const clash = inferred.some(
+    (c) => names.has(c.name) || names.has(`${c.name}-${c.commit.slice(0, 7)}`),
+  )
+  if (clash) return whole()
+  const merged = mergeCheckpoints(
+    tags,
+    inferred,
+    commits.map((c) => c.commit),
+  )
+  return { target, checkpoints: withStageNames(merged, stages) }
 }
 
 /** A checkpoint by name (tag or inferred), or a clear error listing what exists. */
@@ -64,14 +116,37 @@ export async function resolveCheckpoint(repo: Repo, input: string): Promise<Chec
   })
 }
 
-// A list must still work when the state file is broken: stage names are a nicety here.
+/**
+ * The state file as far as a list needs it: stage ids, names and statuses, for labels and for
+ * which stages are done. A list must still work when the state file is broken (stage names are
+ * a nicety here), and it must not load the schema and its validator for that: the JSON is read
+ * as it is and only well-formed stage entries are kept.
+ */
 async function readProjectQuietly(repo: Repo): Promise<ProjectFile | undefined> {
+  const text = await readTextIfExists(inRepo(repo, statePaths(repo).project))
+  if (text === undefined) return undefined
+  let data: unknown
   try {
-    return (await readProjectDocument(repo))?.data
-  } catch (e) {
-    if (isCpoError(e) && e.exitClass === 'invalidInput') return undefined
-    throw e
+    data = JSON.parse(text)
+  } catch {
+    return undefined
   }
+  const stages = (data as { stages?: unknown } | null)?.stages
+  if (!Array.isArray(stages)) return undefined
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
+  const kept = stages.flatMap((s) => {
+    const id = str((s as { id?: unknown } | null)?.id)
+    if (id === undefined) return []
+    const { name, status } = s as { name?: unknown; status?: unknown }
+    return [
+      {
+        id,
+        ...(str(name) === undefined ? {} : { name }),
+        ...(str(status) === undefined ? {} : { status }),
+      },
+    ]
+  })
+  return { stages: kept } as unknown as ProjectFile
 }
 
 /** `cpo checkpoint list`: the checkpoints, and a warning when the state file is unreadable. */

@@ -123,7 +123,9 @@ export async function planRollback(
     )
   }
   const discarded = new Set(discardedCommits.map((c) => c.commit))
-  const onUpstream = upstream === null ? [] : await reachableFrom(repo, upstream, [...discarded])
+  // Discarded commits are those after the target, so the upstream walk can stop at it.
+  const onUpstream =
+    upstream === null ? [] : await reachableFrom(repo, upstream, [...discarded], target.commit)
   const { mode, why } = chooseMode(options.mode, onUpstream.length, upstream)
 
   const warnings: string[] = []

@@ -11,7 +11,7 @@ import { type ChecklistItem, checklistEntryLines } from '../../core/rollback/che
 import { type RollbackMode, rollbackEntry, rollbackSubject } from '../../core/rollback/index.js'
 import { reasonUnlessDryRun } from '../../core/rollback/inputs.js'
 import { CpoError } from '../../errors.js'
-import { listCheckpoints } from '../checkpoint/list.js'
+import { checkpointsForTarget } from '../checkpoint/list.js'
 import { type RollbackDbOptions, rollBackDb, withDbPlan } from '../db/hooks.js'
 import { requireProjectDocument } from '../project-file.js'
 import {
@@ -95,11 +95,15 @@ export async function runRollback(
     ...(options.dryRun ? { dryRun: true } : {}),
     plan: async (r, _operations, scan) => {
       const reading = requireProjectDocument(r)
-      const [today, checkpoints] = await Promise.all([
+      // History is read only after the target when that is exact (checkpointsForTarget).
+      const [today, { target, checkpoints }] = await Promise.all([
         reading,
-        listCheckpoints(r, { project: reading.then((d) => d.data).catch(() => undefined) }),
+        checkpointsForTarget(
+          r,
+          { project: reading.then((d) => d.data).catch(() => undefined) },
+          (list) => reading.then((doc) => resolve(r, doc, list)),
+        ),
       ])
-      const target = await resolve(r, today, checkpoints)
       if (target.inferred && !options.confirmed && !options.dryRun) {
         throw new CpoError(
           'CONFIRMATION_REQUIRED',
