@@ -11,10 +11,10 @@ import {
   setProgress,
   updateStage,
 } from '../core/project/index.js'
+import { checkReason } from '../core/rollback/inputs.js'
 import { CpoError } from '../errors.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './checkpoint/state-file.js'
 import { type OperationReport, reportOf, runOperation } from './protocol.js'
-import { oneLineReason } from './story-mark.js'
 
 export interface StageSkipPlan {
   stage: { id: string; name: string | null; status: string }
@@ -47,7 +47,14 @@ export async function skipStage(
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.dryRun ? { dryRun: true } : {}),
     plan: async (r): Promise<StageSkipPlan> => {
-      const reason = oneLineReason(options.reason, 'skipping a stage', `cpo stage skip ${ref}`)
+      // A dry run shows the plan without one (nothing is recorded).
+      const reason =
+        options.dryRun && options.reason === undefined
+          ? '(no reason given: dry run)'
+          : checkReason(options.reason, {
+              what: 'skipping a stage',
+              command: `cpo stage skip ${ref}`,
+            })
       const { doc } = await readStateFile(r)
       const stage = findStage(doc.data, ref)
       const status = stage.status || 'pending'

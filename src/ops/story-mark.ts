@@ -10,7 +10,7 @@ import {
   stagesOf,
   updateStory,
 } from '../core/project/index.js'
-import { checkStoryId, storyAliases } from '../core/rollback/index.js'
+import { checkReason, checkStoryId, storyAliases } from '../core/rollback/index.js'
 import { CpoError } from '../errors.js'
 import { readStateFile, writeStateFile } from './checkpoint/state-file.js'
 import { readProjectDocument } from './project-file.js'
@@ -58,7 +58,10 @@ export async function markStory(
       const reason =
         options.reason === undefined
           ? null
-          : oneLineReason(options.reason, 'a story mark', `cpo story ${verb} ${id}`)
+          : checkReason(options.reason, {
+              what: 'a story mark',
+              command: `cpo story ${verb} ${id}`,
+            })
       const [doc, prdText] = await Promise.all([
         readProjectDocument(r),
         readTextIfExists(inRepo(r, statePaths(r).prd)),
@@ -181,25 +184,3 @@ const hasCompletedAt = (doc: ProjectDocument, s: { stage: string; id: string }):
   stagesOf(doc.data)
     .find((st) => st.id === s.stage)
     ?.stories?.some((story) => story.id === s.id && Object.hasOwn(story, 'completedAt')) === true
-
-const hasControl = (s: string): boolean =>
-  [...s].some((ch) => (ch.codePointAt(0) ?? 0) < 0x20 || ch === '\u007f')
-
-/** A reason goes into the log and the journal: one line, required where `what` needs one. */
-export function oneLineReason(reason: string | undefined, what: string, command: string): string {
-  const text = reason?.trim() ?? ''
-  if (text === '') {
-    throw new CpoError('REASON_REQUIRED', 'usage', `${what} needs a reason`, {
-      hint: `Say why: \`${command} --reason "…"\` (it is recorded in the journal and the progress log).`,
-    })
-  }
-  if (hasControl(text) || text.length > 500) {
-    throw new CpoError(
-      'INVALID_REASON',
-      'invalidInput',
-      'the reason must be one line of at most 500 characters',
-      { hint: 'Write the reason on one line, without control characters.' },
-    )
-  }
-  return text
-}

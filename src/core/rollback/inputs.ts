@@ -7,11 +7,15 @@ const hasControl = (s: string): boolean =>
  * The reason goes into a commit subject, the journal and the progress log: one line, so a
  * newline cannot forge a second log entry or a commit trailer.
  */
-export function checkReason(reason: string | undefined): string {
+export function checkReason(
+  reason: string | undefined,
+  needs: { what: string; command: string } = { what: 'a rollback', command: '' },
+): string {
   const text = reason?.trim() ?? ''
   if (text === '') {
-    throw new CpoError('REASON_REQUIRED', 'usage', 'a rollback needs a reason', {
-      hint: 'Say why with --reason "…" (it is recorded in the commit, the journal and the log).',
+    const how = needs.command ? `\`${needs.command} --reason "…"\`` : '--reason "…"'
+    throw new CpoError('REASON_REQUIRED', 'usage', `${needs.what} needs a reason`, {
+      hint: `Say why with ${how} (it is recorded in the journal and the progress log).`,
     })
   }
   if (hasControl(text) || text.length > 500) {

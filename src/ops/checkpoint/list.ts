@@ -156,7 +156,10 @@ export async function checkpointListing(
 ): Promise<{ checkpoints: Checkpoint[]; warnings: ProjectFileProblem[] }> {
   const reading = readProjectLeniently(repo)
   const [checkpoints, { problem }] = await Promise.all([
-    listCheckpoints(repo, { ...options, project: reading.then((r) => r.doc?.data ?? readProjectQuietly(repo)) }),
+    listCheckpoints(repo, {
+      ...options,
+      project: reading.then((r) => r.doc?.data ?? readProjectQuietly(repo)),
+    }),
     reading,
   ])
   return { checkpoints, warnings: problem === null ? [] : [problem] }
