@@ -5,7 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { buildProgram } from '../../src/cli/main.js'
 import { SCHEMAS } from '../../src/cli/schemas/index.js'
 import { buildDrizzleProject } from '../db/drizzle-project.js'
-import { commitAll, copyOf, cpo, sh, tempDir, writeFiles } from '../helpers/repo.js'
+import { cpoAsync } from '../deploy/run.js'
+import { startPlatformServer } from '../helpers/platform-server.js'
+import { commitAll, copyOf, cpo, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
+import { digitalOceanFake } from './digitalocean-fake.js'
 
 /**
  * One table: every command cpo has, run for real with --json (success, dry run, an error) in
@@ -183,4 +186,37 @@ describe('every command has a schema, and its real output matches it', () => {
     expect(all.filter((n) => !covered.has(n))).toEqual([])
     expect(all.filter((n) => !(n in SCHEMAS))).toEqual([])
   }, 240_000)
+})
+
+describe('the pin commands, on the DigitalOcean fake', () => {
+  it('deploy commit and deploy revert succeed and their outputs validate', async () => {
+    const server = await startPlatformServer()
+    const state = digitalOceanFake(server, 'app-1')
+    const dir = makeRepo({
+      'cpo.config.json': `${JSON.stringify({ deployment: { platform: 'digitalocean', appId: 'app-1' } })}\n`,
+    })
+    const env = { DIGITALOCEAN_TOKEN: 'dop_v1_schema_test', CPO_DIGITALOCEAN_API_URL: server.url }
+    const run = async (name: string, argv: string[]) => {
+      const r = await cpoAsync(dir, ['--json', ...argv], env)
+      const what = `cpo ${argv.join(' ')} (exit ${r.code}):\n${r.stdout}${r.stderr}`
+      expect(r.code, what).toBe(0)
+      const parsed = SCHEMAS[name]?.safeParse(JSON.parse(r.stdout))
+      expect(parsed?.success, `${what}\n${parsed?.error?.message}`).toBe(true)
+      return r.json
+    }
+
+    await run('rollback deploy', ['rollback', 'deploy', '--reason', 'd2 returns 500s', '--yes'])
+    expect(state.pinned).toBe('rb1')
+    const commit = await run('deploy commit', ['deploy', 'commit'])
+    expect(commit.data.kept).toBe('rb1')
+    expect(state.pinned).toBeNull()
+    expect(server.calls('POST /v2/apps/:app/rollback/commit')).toHaveLength(1)
+
+    await run('rollback deploy', ['rollback', 'deploy', '--to', 'd1', '--reason', 'x', '--yes'])
+    expect(state.pinned).toBe('rb2')
+    const revert = await run('deploy revert', ['deploy', 'revert'])
+    expect(revert.data.pinned).toBe('rb2')
+    expect(state).toMatchObject({ pinned: null, active: 'rb3' })
+    expect(server.calls('POST /v2/apps/:app/rollback/revert')).toHaveLength(1)
+  }, 60_000)
 })
