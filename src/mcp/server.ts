@@ -78,7 +78,9 @@ export function createServer(options: McpOptions): McpServer {
         annotations: {
           readOnlyHint:
             tool.twoStep === undefined &&
-            /list|show|status|timeline|log|verify|diagnose|bisect|^check$/.test(tool.name),
+            /list|show|status|timeline|log|verify|diagnose|bisect|^check$|^env_diff$/.test(
+              tool.name,
+            ),
           destructiveHint: tool.twoStep !== undefined,
         },
       },

@@ -49,6 +49,8 @@ const cli = {
   state: () => import('../cli/commands/state.js'),
   db: () => import('../cli/commands/db.js'),
   deploy: () => import('../cli/commands/deploy.js'),
+  deployPin: () => import('../cli/commands/deploy-pin.js'),
+  env: () => import('../cli/commands/env.js'),
 }
 
 const stageId = z
@@ -495,7 +497,83 @@ export const TOOLS: ToolSpec[] = [
         optional('limit', a.limit === undefined ? undefined : String(a.limit)),
       ),
   },
-  // env_diff, env_* and the platforms still to come are one entry each here.
+  {
+    name: 'deploy_commit',
+    description:
+      'Keep a pinned rollback (DigitalOcean): unpin the app so deploys run again, serving what serves now. Other platforms answer NOT_SUPPORTED.',
+    input: {},
+    long: true,
+    run: async (g) => (await cli.deployPin()).commit(g),
+  },
+  {
+    name: 'deploy_revert',
+    description:
+      'Undo a pinned rollback on the platform (DigitalOcean): it deploys what served before the pin, then checks the healthUrl; journaled, `undo` rolls back again. Two-step.',
+    input: {
+      timeout: z.number().int().min(1).optional().describe('seconds to wait for the platform'),
+    },
+    twoStep: 'describe',
+    long: true,
+    run: async (g, a) =>
+      (await cli.deployPin()).revert(
+        g,
+        optional('timeout', a.timeout === undefined ? undefined : String(a.timeout)),
+      ),
+  },
+  // Env tools answer with names only: no value reaches their output (README.md, "Env vars").
+  {
+    name: 'env_backup',
+    description:
+      "Back up the platform's environment variables (or, with `local`, the .env* files): names, metadata and a redacted template; values only with `encrypt` (to `recipients` or $CPO_ENV_PASSPHRASE). Returns the backup file.",
+    input: {
+      platform: z.string().optional().describe('the platform (default: the configured one)'),
+      local: z.boolean().optional().describe('the local .env* files instead of a platform'),
+      to: z.string().optional().describe('where to write it (default: .git/cpo/env/backups/)'),
+      encrypt: z.boolean().optional().describe('keep the values, encrypted'),
+      recipients: z.array(z.string()).optional().describe('age recipients (age1…)'),
+    },
+    long: true,
+    run: async (g, a) =>
+      (await cli.env()).backup(g, {
+        ...optional('platform', a.platform as string | undefined),
+        ...(a.local ? { local: true } : {}),
+        ...optional('to', a.to as string | undefined),
+        ...(a.encrypt ? { encrypt: true } : {}),
+        ...optional('recipient', a.recipients as string[] | undefined),
+      }),
+  },
+  {
+    name: 'env_diff',
+    description:
+      'What restoring an env backup would change: added, changed, extra and unchanged names (values are compared when the backup is encrypted and the key is in the environment, never shown). Read-only.',
+    input: {
+      file: z.string().describe('a file written by env_backup'),
+      identity: z.string().optional().describe('an age identity file for the backup'),
+    },
+    long: true,
+    run: async (g, a) =>
+      (await cli.env()).diff(g, a.file, optional('identity', a.identity as string | undefined)),
+  },
+  {
+    name: 'env_restore',
+    description:
+      "Write an encrypted env backup's values back to the platform (or, with `local`, the .env* files, 0600); what it replaces is kept encrypted, so `undo` puts it back. Two-step: the plan lists the names it writes.",
+    input: {
+      file: z.string().describe('a file written by env_backup with encrypt'),
+      local: z.boolean().optional().describe('the backup is of local .env files'),
+      prune: z.boolean().optional().describe('also remove what the backup does not have'),
+      identity: z.string().optional().describe('an age identity file for the backup'),
+    },
+    twoStep: 'dry-run',
+    long: true,
+    run: async (g, a, d) =>
+      (await cli.env()).restore(g, a.file, {
+        ...(a.local ? { local: true } : {}),
+        ...(a.prune ? { prune: true } : {}),
+        ...optional('identity', a.identity as string | undefined),
+        ...dry(d),
+      }),
+  },
 ]
 
 function rollbackArgs(a: Args) {

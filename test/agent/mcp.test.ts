@@ -30,10 +30,14 @@ afterEach(async () => {
   client = undefined
 })
 
-async function connect(root: string): Promise<Client> {
+async function connect(root: string, env?: Record<string, string>): Promise<Client> {
   const c = new Client({ name: 'test', version: '1.0.0' })
   await c.connect(
-    new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '-C', root] }),
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'mcp', '-C', root],
+      ...(env ? { env: { ...(process.env as Record<string, string>), ...env } } : {}),
+    }),
   )
   client = c
   return c
@@ -200,5 +204,58 @@ describe('cpo mcp, driven by the SDK client over stdio', () => {
     const last = seen.at(-1) as { progress: number; total?: number; message?: string }
     expect(last.message).toBe('diagnose: done')
     expect(last.total).toBe(last.progress)
+  }, 60_000)
+
+  it('env tools: a local .env backed up encrypted, damaged, diffed and restored in two steps, no value in any answer', async () => {
+    const secret = 'sk_live_mcpTESTsecret4242'
+    const env = `PORT=3000\nSTRIPE_SECRET_KEY=${secret}\n`
+    const dir = makeRepo({ 'src/app.js': 'x\n', '.gitignore': '.env*\n' })
+    writeFiles(dir, { '.env': env })
+    const c = await connect(dir, { CPO_ENV_PASSPHRASE: 'mcp-pass-phrase-17' })
+    const names = (await c.listTools()).tools.map((t) => t.name)
+    for (const n of ['env_backup', 'env_diff', 'env_restore', 'deploy_commit', 'deploy_revert']) {
+      expect(names).toContain(n)
+    }
+    const answers: unknown[] = []
+    const ask = async (name: string, args: Record<string, unknown>) => {
+      const r = await c.callTool({ name, arguments: args })
+      answers.push(r)
+      return r.structuredContent as any
+    }
+
+    const backup = await ask('env_backup', { local: true, encrypt: true })
+    expect(backup.ok, JSON.stringify(backup)).toBe(true)
+    expect(backup.data).toMatchObject({ encrypted: true, names: ['.env'] })
+    const file = backup.data.file as string
+    expect(fs.readFileSync(file, 'utf8')).not.toContain(secret)
+
+    fs.writeFileSync(path.join(dir, '.env'), 'PORT=1\n')
+    const diff = await ask('env_diff', { file })
+    expect(diff.ok, JSON.stringify(diff)).toBe(true)
+    expect(diff.data.diff).toMatchObject({ added: [], changed: ['.env'], extra: [] })
+
+    const args = { file, local: true }
+    const plan = await ask('env_restore', args)
+    expect(plan.ok, JSON.stringify(plan)).toBe(true)
+    expect(plan.data.dryRun).toBe(true)
+    expect(plan.data.plan.diff.changed).toEqual(['.env'])
+    expect(fs.readFileSync(path.join(dir, '.env'), 'utf8')).toBe('PORT=1\n') // the plan wrote nothing
+    const done = await ask('env_restore', { ...args, confirm: true, planId: plan.data.planId })
+    expect(done.ok, JSON.stringify(done)).toBe(true)
+    expect(done.data.written).toEqual(['.env'])
+    expect(fs.readFileSync(path.join(dir, '.env'), 'utf8')).toBe(env)
+    expect(fs.statSync(path.join(dir, '.env')).mode & 0o777).toBe(0o600)
+
+    const undo = await confirmed(c, 'undo', { op: done.data.opId })
+    expect(undo.done.ok, JSON.stringify(undo.done)).toBe(true)
+    expect(fs.readFileSync(path.join(dir, '.env'), 'utf8')).toBe('PORT=1\n')
+
+    // the pin tools refuse a platform that pins nothing, with the error envelope
+    const commit = await ask('deploy_commit', {})
+    expect(commit.ok).toBe(false)
+
+    for (const a of [...answers, undo.plan, undo.done]) {
+      expect(JSON.stringify(a)).not.toContain(secret)
+    }
   }, 60_000)
 })

@@ -5,7 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { buildProgram } from '../../src/cli/main.js'
 import { SCHEMAS } from '../../src/cli/schemas/index.js'
 import { buildDrizzleProject } from '../db/drizzle-project.js'
-import { commitAll, copyOf, cpo, sh, tempDir, writeFiles } from '../helpers/repo.js'
+import { cpoAsync } from '../deploy/run.js'
+import { startPlatformServer } from '../helpers/platform-server.js'
+import { commitAll, copyOf, cpo, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
+import { digitalOceanFake } from './digitalocean-fake.js'
 
 /**
  * One table: every command cpo has, run for real with --json (success, dry run, an error) in
@@ -19,12 +22,14 @@ type Step = [name: string, args: string[] | ((o: Outputs) => string[]), code?: '
 /** `cpo mcp` answers over stdio in MCP's own protocol, not with one --json document. */
 const NOT_JSON = new Set(['mcp'])
 
+const LOCAL_ENV = 'PORT=3000\nAPI_KEY=table-secret-value-91\n'
+
 let fixture: string
 beforeAll(() => {
   fixture = buildDrizzleProject().dir
 }, 120_000)
 
-function steps(store: string, restored: string): Step[] {
+function steps(store: string, restored: string, envFile: string): Step[] {
   const s = (name: string, args: string[] | ((o: Outputs) => string[]), code?: 'ok' | 'error') =>
     [name, args, code] as Step
   return [
@@ -114,6 +119,17 @@ function steps(store: string, restored: string): Step[] {
     s('backup prune', ['backup', 'prune', '--keep-last', '3', '--dry-run', '--store', store]),
     s('restore', (o) => ['restore', o['backup create'].data.id, restored, '--store', store]),
     s('restore', ['restore', 'nope', restored, '--store', store], 'error'),
+    s('env backup', ['env', 'backup', '--local']),
+    s('env backup', ['env', 'backup', '--local', '--encrypt', '--to', envFile]),
+    s('env backup', ['env', 'backup', '--platform', 'nope'], 'error'),
+    s('env diff', ['env', 'diff', envFile]),
+    s('env diff', ['env', 'diff', 'nope.json'], 'error'),
+    s('env restore', ['env', 'restore', '--local', '--dry-run', envFile]),
+    s('env restore', ['env', 'restore', '--local', envFile]),
+    s('env restore', ['env', 'restore', '--local', 'nope.json'], 'error'),
+    // the local platform pins nothing; their success runs are on the DigitalOcean fake below
+    s('deploy commit', ['deploy', 'commit'], 'error'),
+    s('deploy revert', ['deploy', 'revert'], 'error'),
   ]
 }
 
@@ -145,12 +161,16 @@ describe('every command has a schema, and its real output matches it', () => {
     sh(dir, 'git', 'remote', 'add', 'origin', remote)
     const store = tempDir()
     const restored = path.join(tempDir(), 'restored')
+    const envFile = path.join(tempDir(), 'env.json')
 
     const outputs: Outputs = {}
     const covered = new Set<string>()
-    for (const [name, args, expected = 'ok'] of steps(store, restored)) {
+    for (const [name, args, expected = 'ok'] of steps(store, restored, envFile)) {
       const argv = typeof args === 'function' ? args(outputs) : args
-      const r = cpo(dir, ['--json', ...argv])
+      // a local .env file to back up, then damaged so the restore has something to write back
+      if (name === 'env backup') fs.writeFileSync(path.join(dir, '.env.local'), LOCAL_ENV)
+      if (name === 'env diff') fs.writeFileSync(path.join(dir, '.env.local'), 'PORT=1\n')
+      const r = cpo(dir, ['--json', ...argv], { CPO_ENV_PASSPHRASE: 'table-pass-phrase' })
       const what = `cpo ${argv.join(' ')} (exit ${r.code}):\n${r.stdout}${r.stderr}`
       const envelope = JSON.parse(r.stdout)
       expect(envelope.ok, what).toBe(expected === 'ok')
@@ -161,8 +181,42 @@ describe('every command has a schema, and its real output matches it', () => {
       if (expected === 'ok') outputs[name] = envelope
       covered.add(name)
     }
+    expect(fs.readFileSync(path.join(dir, '.env.local'), 'utf8')).toBe(LOCAL_ENV)
     const all = runnable(buildProgram()).filter((n) => !NOT_JSON.has(n))
     expect(all.filter((n) => !covered.has(n))).toEqual([])
     expect(all.filter((n) => !(n in SCHEMAS))).toEqual([])
   }, 240_000)
+})
+
+describe('the pin commands, on the DigitalOcean fake', () => {
+  it('deploy commit and deploy revert succeed and their outputs validate', async () => {
+    const server = await startPlatformServer()
+    const state = digitalOceanFake(server, 'app-1')
+    const dir = makeRepo({
+      'cpo.config.json': `${JSON.stringify({ deployment: { platform: 'digitalocean', appId: 'app-1' } })}\n`,
+    })
+    const env = { DIGITALOCEAN_TOKEN: 'dop_v1_schema_test', CPO_DIGITALOCEAN_API_URL: server.url }
+    const run = async (name: string, argv: string[]) => {
+      const r = await cpoAsync(dir, ['--json', ...argv], env)
+      const what = `cpo ${argv.join(' ')} (exit ${r.code}):\n${r.stdout}${r.stderr}`
+      expect(r.code, what).toBe(0)
+      const parsed = SCHEMAS[name]?.safeParse(JSON.parse(r.stdout))
+      expect(parsed?.success, `${what}\n${parsed?.error?.message}`).toBe(true)
+      return r.json
+    }
+
+    await run('rollback deploy', ['rollback', 'deploy', '--reason', 'd2 returns 500s', '--yes'])
+    expect(state.pinned).toBe('rb1')
+    const commit = await run('deploy commit', ['deploy', 'commit'])
+    expect(commit.data.kept).toBe('rb1')
+    expect(state.pinned).toBeNull()
+    expect(server.calls('POST /v2/apps/:app/rollback/commit')).toHaveLength(1)
+
+    await run('rollback deploy', ['rollback', 'deploy', '--to', 'd1', '--reason', 'x', '--yes'])
+    expect(state.pinned).toBe('rb2')
+    const revert = await run('deploy revert', ['deploy', 'revert'])
+    expect(revert.data.pinned).toBe('rb2')
+    expect(state).toMatchObject({ pinned: null, active: 'rb3' })
+    expect(server.calls('POST /v2/apps/:app/rollback/revert')).toHaveLength(1)
+  }, 60_000)
 })

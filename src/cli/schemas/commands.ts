@@ -71,6 +71,24 @@ const undoReport = obj({
 })
 const undoPlan = obj({ dryRun: z.literal(true), undone: operation, plan: obj({}) })
 const backupId = obj({ id: str })
+/** Names only, never values (README.md, "Env vars"): platform slots, or local file paths. */
+const slots = arr(z.unknown())
+const envPlan = z.union([
+  obj({
+    scope: z.literal('platform'),
+    file: str,
+    platform: str,
+    where: str,
+    valuesCompared: bool,
+    diff: obj({ added: slots, changed: slots, unchanged: slots, extra: slots }),
+  }),
+  obj({
+    scope: z.literal('local'),
+    file: str,
+    valuesCompared: bool,
+    diff: obj({ added: strs, changed: strs, unchanged: strs, extra: strs }),
+  }),
+])
 
 export const COMMAND_DATA: Record<string, z.ZodMiniType> = {
   init: obj({ ...op, initialized: obj({ tag: str, commit: str }), warnings: strs }),
@@ -193,4 +211,34 @@ export const COMMAND_DATA: Record<string, z.ZodMiniType> = {
   'backup pin': obj({ id: str, pinned: bool, changed: bool }),
   'backup unpin': obj({ id: str, pinned: bool, changed: bool }),
   restore: obj({ id: str, target: str, head: obj({}), files: strs }),
+  'deploy commit': obj({ ...op, platform: str, kept: str }),
+  'deploy revert': obj({
+    ...op,
+    platform: str,
+    pinned: str,
+    job: obj({ state: str }),
+    health: nul(obj({ healthy: bool })),
+  }),
+  'env backup': obj({
+    file: str,
+    source: str,
+    encrypted: bool,
+    count: num,
+    names: strs,
+    notRecoverable: strs,
+  }),
+  'env diff': envPlan,
+  'env restore': z.union([
+    obj({ dryRun: z.literal(true), plan: envPlan, prune: bool }),
+    obj({
+      ...op,
+      dryRun: z.literal(false),
+      plan: envPlan,
+      prune: bool,
+      written: strs,
+      removed: strs,
+      notPruned: slots,
+      beforeFile: nul(str),
+    }),
+  ]),
 }
