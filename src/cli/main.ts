@@ -449,7 +449,9 @@ export function buildProgram(json = false): Command {
     .action(act(async () => (await deployCmd()).rollback))
   const deploy = program
     .command('deploy')
-    .description('production deployments (subcommands: list, status, record, promote, local)')
+    .description(
+      'production deployments (subcommands: list, status, record, promote, commit, revert, local)',
+    )
   deploy
     .command('list')
     .description('production deployments, newest first: state, current, rollback candidate')
