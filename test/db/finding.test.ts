@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { readDrizzleConfig, readPrismaSchema } from '../../src/core/db/config-files.js'
-import { parseDbUrl, redactUrl } from '../../src/core/db/url.js'
+import { redactPostgresUrl } from '../../src/core/db/postgres-url.js'
+import { parseDbUrl } from '../../src/core/db/url.js'
 import { cpo, makeRepo, sh } from '../helpers/repo.js'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
@@ -16,7 +17,7 @@ describe('finding the database', () => {
     expect(pg?.redactedUrl).not.toContain('s3cret')
     expect(parseDbUrl('postgres://u:p@127.0.0.2/x', '/p')?.local).toBe(true)
     expect(parseDbUrl('postgres://u@/x?host=/tmp/sock', '/p')?.local).toBe(true)
-    expect(redactUrl('postgres://u:pw@h/db?password=pw2')).toBe(
+    expect(redactPostgresUrl('postgres://u:pw@h/db?password=pw2')).toBe(
       'postgres://u:***@h/db?password=***',
     )
   })

@@ -26,11 +26,44 @@ export type DbEffect =
       staged: string
     }
   | { kind: 'db'; action: 'park'; moves: Array<{ from: string; to: string }> }
+  | ReopenEffect
+
+/**
+ * Journaled before a step that may lock other sessions out of a database (postgres
+ * `terminateConnections`: ALLOW_CONNECTIONS false until the step ends). A crash in between
+ * leaves the database closed; reverting this lets connections in again on every database named
+ * (the live one under each name it may have had).
+ */
+export interface ReopenEffect {
+  kind: 'db'
+  action: 'reopen'
+  engine: DbEngineName
+  locator: DbLocator
+  live: string
+  databases: string[]
+}
+
+/** The effect to journal before closing `databases` (recorded as intent, then done at once). */
+export function reopenEffect(
+  db: DbLocation,
+  locator: DbLocator,
+  databases: string[],
+): ReopenEffect {
+  return { kind: 'db', action: 'reopen', engine: db.engine, locator, live: db.name, databases }
+}
+
+async function reopen(repo: Repo, effect: ReopenEffect): Promise<void> {
+  if (effect.engine !== 'postgres') return
+  const db = await relocate(repo, effect)
+  const engine = await loadEngine(effect.engine)
+  if (!engine.allowConnections) return
+  for (const name of effect.databases) await engine.allowConnections(db, name)
+}
 
 /** The live database again, from the effect alone (a SQLite path) or from where its URL came. */
 async function relocate(
   repo: Repo,
-  effect: Extract<DbEffect, { action: 'swap' }>,
+  effect: { engine: DbEngineName; locator: DbLocator; live: string },
 ): Promise<DbLocation> {
   if (effect.engine === 'sqlite') {
     return {
@@ -81,6 +114,7 @@ export const dbEffectHandler: EffectHandler = {
       })
       return
     }
+    if (effect.action === 'reopen') return reopen(repo, effect)
     const db = await relocate(repo, effect)
     const engine = await loadEngine(effect.engine)
     if (!(await engine.exists(db, effect.keptAs))) {
@@ -90,6 +124,10 @@ export const dbEffectHandler: EffectHandler = {
     const undone = sideName(repo, db, `undone_${newId(new Date(), randomBytes(2).toString('hex'))}`)
     const back: DbEffect = { ...effect, keptAs: undone, staged: effect.keptAs }
     if (await engine.exists(db, effect.live)) {
+      // The swap back ends the sessions on live: journaled first, so a crash cannot leave it closed.
+      await run(reopenEffect(db, effect.locator, [effect.live, effect.keptAs, undone]) as never, () =>
+        Promise.resolve(),
+      )
       await run(back as never, () =>
         engine.swap(db, effect.keptAs, undone, { terminateConnections: true }),
       )
@@ -103,6 +141,8 @@ export const dbEffectHandler: EffectHandler = {
     const effect = raw as unknown as DbEffect
     if (effect.action === 'park')
       return `put ${effect.moves.length} database checkpoint file(s) back`
+    if (effect.action === 'reopen')
+      return `let connections into ${effect.databases.join(', ')} again`
     return `put database ${effect.live} back as it was (from ${effect.keptAs})`
   },
 }

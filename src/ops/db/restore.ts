@@ -7,7 +7,7 @@ import { ignoredPaths } from '../../adapters/rollback-git.js'
 import { CpoError } from '../../errors.js'
 import type { OperationContext } from '../protocol.js'
 import { databaseKey } from './checkpoint.js'
-import type { DbEffect } from './effect.js'
+import { type DbEffect, reopenEffect } from './effect.js'
 import { type DbLocator, type LocateOptions, requireDatabase } from './locate.js'
 import { sideName } from './side-names.js'
 import { copyRefOf, type DbCheckpointMeta, requireDbCheckpoint } from './store.js'
@@ -122,6 +122,12 @@ export async function applyDbRestore(
     live: job.db.name,
     keptAs,
     staged,
+  }
+  if (job.terminateConnections) {
+    // Recorded before live is closed to others: reverted after the swap is, so it reopens last.
+    await ctx.runEffect(reopenEffect(job.db, job.locator, [job.db.name, keptAs]) as never, () =>
+      Promise.resolve(),
+    )
   }
   await ctx.runEffect(effect as never, async () => {
     await engine.stage(job.db, job.copy, staged)
