@@ -293,6 +293,7 @@ export function buildProgram(json = false): Command {
       .option('--with-db', "restore the database to the target checkpoint's copy too (undoable)")
       .option('--no-db', 'leave the database alone (no copy of it before the rollback)')
       .option('--remote', 'with --with-db: allow a server that is not local')
+      .option('--terminate-connections', 'with --with-db: end other sessions the swap needs gone')
       .option('--db-url <url>', 'the database (default: DATABASE_URL, .env files, ORM config)')
   }
   rollbackFlags(

@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import { loadEngine } from '../../adapters/db/engines.js'
 import type { DbEngineName, DbLocation } from '../../adapters/db/types.js'
 import type { Repo } from '../../adapters/repo.js'
-import { newId } from '../../core/ids.js'
+import { copyName, sha256Hex } from '../../core/db/names.js'
 import type { Effect } from '../../core/journal.js'
 import { CpoError } from '../../errors.js'
 import type { EffectHandler } from '../effects.js'
 import { type DbLocator, requireDatabase } from './locate.js'
-import { sideName } from './side-names.js'
 
 /**
  * A database swap (restore): `staged` was built from a copy, then live → `keptAs` and
@@ -24,6 +22,12 @@ export type DbEffect =
       live: string
       keptAs: string
       staged: string
+      /**
+       * Where a revert moves live aside (a revert's own effect names the database the revert
+       * before it kept, so undo, redo and undo again walk the same names); by default the staged
+       * name with `__cpo_undone_` for `__cpo_new_`.
+       */
+      asideAs?: string
     }
   | { kind: 'db'; action: 'park'; moves: Array<{ from: string; to: string }> }
   | ReopenEffect
@@ -87,6 +91,17 @@ async function relocate(
   )
 }
 
+/** `<db>__cpo_new_<op>` → `<db>__cpo_undone_<op>` (hashed to 63 bytes for postgres). */
+function undoneNameOf(effect: Extract<DbEffect, { action: 'swap' }>): string {
+  const at = effect.staged.lastIndexOf('__cpo_new_')
+  const name =
+    at < 0
+      ? `${effect.staged}__cpo_undone`
+      : `${effect.staged.slice(0, at)}__cpo_undone_${effect.staged.slice(at + '__cpo_new_'.length)}`
+  if (effect.engine === 'sqlite' || Buffer.byteLength(name) <= 63) return name
+  return copyName(effect.live, `undone_${sha256Hex(effect.staged).slice(0, 12)}`)
+}
+
 const exists = (file: string) =>
   fsp.lstat(file).then(
     () => true,
@@ -121,21 +136,28 @@ export const dbEffectHandler: EffectHandler = {
       if (await engine.exists(db, effect.staged)) await engine.drop(db, effect.staged)
       return
     }
-    const undone = sideName(repo, db, `undone_${newId(new Date(), randomBytes(2).toString('hex'))}`)
-    const back: DbEffect = { ...effect, keptAs: undone, staged: effect.keptAs }
+    // A copy staged but never swapped in is cpo's own scratch database.
+    if (await engine.exists(db, effect.staged)) await engine.drop(db, effect.staged)
+    const aside = effect.asideAs ?? undoneNameOf(effect)
+    // Reverting `back` (a redo) puts every database where the restore had left it.
+    const back: DbEffect = {
+      ...effect,
+      keptAs: aside,
+      staged: effect.keptAs,
+      asideAs: effect.keptAs,
+    }
     if (await engine.exists(db, effect.live)) {
       // The swap back ends the sessions on live: journaled first, so a crash cannot leave it closed.
-      await run(reopenEffect(db, effect.locator, [effect.live, effect.keptAs, undone]) as never, () =>
-        Promise.resolve(),
+      await run(
+        reopenEffect(db, effect.locator, [effect.live, effect.keptAs, aside]) as never,
+        () => Promise.resolve(),
       )
       await run(back as never, () =>
-        engine.swap(db, effect.keptAs, undone, { terminateConnections: true }),
+        engine.swap(db, effect.keptAs, aside, { terminateConnections: true }),
       )
     } else {
       await run(back as never, () => engine.rename(db, effect.keptAs, effect.live))
     }
-    // A copy staged but never swapped in is cpo's own scratch database.
-    if (await engine.exists(db, effect.staged)) await engine.drop(db, effect.staged)
   },
   describe(raw: Effect) {
     const effect = raw as unknown as DbEffect
