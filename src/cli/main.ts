@@ -420,6 +420,13 @@ export function buildProgram(json = false): Command {
   dbUrl(db.command('diff <a> [b]'))
     .description('schema differences between two database checkpoints, or one and live (default)')
     .action(act(async () => (await import('./commands/db.js')).diff))
+  dbUrl(db.command('down-sql <checkpoint>'))
+    .description("SQL taking live's schema back to the checkpoint's, rows kept (PostgreSQL)")
+    .option('--apply', 'run it in one transaction (journaled; undo restores a dump taken first)')
+    .option('--remote', 'with --apply: allow a server that is not local')
+    .option('--reason <text>', 'why (recorded in the journal)')
+    .option('--dry-run', 'with --apply: print the plan, change nothing')
+    .action(act(async () => (await import('./commands/db-down-sql.js')).downSql))
 
   // Deployments: production rollback on the configured platform (README.md, "Deployments").
   const deployCmd = async () => import('./commands/deploy.js')

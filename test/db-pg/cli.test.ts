@@ -366,4 +366,35 @@ describe('PostgreSQL through the CLI with a real Drizzle project', () => {
     expect(ok.json.ok, ok.stdout + ok.stderr).toBe(true)
     expect(contentOf(cluster, db)).toBe(base.atStart)
   })
+
+  it('db down-sql prints the SQL and the statements that drop data; --apply keeps rows, undo puts all back', () => {
+    const { dir, db, env } = project()
+    const printed = cpo(dir, ['db', 'down-sql', 'stage-1-start', '--json'], env)
+    expect(printed.json.ok, printed.stdout + printed.stderr).toBe(true)
+    const r = printed.json.data
+    expect(r.dataLoss).toEqual([
+      'drop table "public"."posts";',
+      'drop sequence if exists "public"."posts_id_seq";',
+    ])
+    expect(r.migrationRows).toHaveLength(1)
+    expect(r.statements.at(-1)).toMatch(
+      /^DELETE FROM "drizzle"."__drizzle_migrations" WHERE hash IN/,
+    )
+    const text = cpo(dir, ['db', 'down-sql', 'stage-1-start'], env)
+    expect(text.stdout).toMatch(/^drop table "public"."posts";$/im)
+    expect(text.stdout).toContain('statement(s) drop data')
+    expect(contentOf(cluster, db)).toBe(base.ahead)
+
+    const applied = cpo(dir, ['db', 'down-sql', 'stage-1-start', '--apply', '--json'], env)
+    expect(applied.json.ok, applied.stdout + applied.stderr).toBe(true)
+    expect(tables(db)).toEqual(['users'])
+    // The rows written after the checkpoint survive (a restore would have thrown linus away).
+    expect(cluster.sql(db, 'SELECT name FROM users ORDER BY id;')).toBe('ada\ngrace\nlinus\n')
+    expect(migrationRows(db)).toBe(migrationRows(`${db}__cpo_stage-1-start`))
+    expect(fs.existsSync(path.join(dir, applied.json.data.beforeCopy))).toBe(true)
+
+    const undo = cpo(dir, ['undo', '--yes', '--json'], env)
+    expect(undo.json.ok, undo.stdout + undo.stderr).toBe(true)
+    expect(contentOf(cluster, db)).toBe(base.ahead)
+  })
 })

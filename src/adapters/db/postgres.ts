@@ -597,6 +597,16 @@ COMMIT;\n`,
     },
     exists: (db, name) => exists(db, name),
 
+    async execute(db, sql) {
+      // ON_ERROR_STOP ends the session at the first error: the open transaction never commits.
+      await exec(
+        db,
+        db.name,
+        `BEGIN;\n${sql}\nCOMMIT;\n`,
+        `the SQL on ${db.name} failed (rolled back)`,
+      )
+    },
+
     async allowConnections(db, name) {
       checkIdentifier(name)
       const closed = await serverRows(

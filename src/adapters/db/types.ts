@@ -104,6 +104,8 @@ export interface DbEngine {
    * Optional: an engine that never closes a database has nothing to reopen.
    */
   allowConnections?(db: DbLocation, name: string): Promise<boolean>
+  /** Runs statements in one transaction (postgres: `cpo db down-sql --apply`); all or nothing. */
+  execute?(db: DbLocation, sql: string): Promise<void>
   exists(db: DbLocation, nameOrPath: string): Promise<boolean>
   drop(db: DbLocation, nameOrPath: string): Promise<void>
   /** Databases/files whose name starts with the prefix (template copies, kept databases). */

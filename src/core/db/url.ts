@@ -26,11 +26,7 @@ const SQLITE_EXT = /\.(db|sqlite|sqlite3|db3)$/i
  * resolve them; a postgres URL without a database names the OS user's (`osUser`), as libpq does.
  * Returns undefined for text that is no database URL cpo knows.
  */
-export function parseDbUrl(
-  raw: string,
-  baseDir: string,
-  osUser = '',
-): ParsedDbUrl | undefined {
+export function parseDbUrl(raw: string, baseDir: string, osUser = ''): ParsedDbUrl | undefined {
   const url = raw.trim()
   const pg = /^(postgres|postgresql):\/\//i.exec(url)
   if (pg) return parsePostgres(url, osUser)

@@ -91,7 +91,12 @@ export async function takeDbCheckpoint(
             dbSidecars.copy(checkpoint, strategy === 'dump' ? 'dump' : 'sqlite'),
           ),
         }
-  if (strategy === 'template' && options.terminateConnections && options.runEffect && found.locator) {
+  if (
+    strategy === 'template' &&
+    options.terminateConnections &&
+    options.runEffect &&
+    found.locator
+  ) {
     await options.runEffect(reopenEffect(db, found.locator, [db.name]) as never, () =>
       Promise.resolve(),
     )

@@ -1,12 +1,16 @@
+import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
+import path from 'node:path'
 import { loadEngine } from '../../adapters/db/engines.js'
 import type { DbEngineName, DbLocation } from '../../adapters/db/types.js'
 import type { Repo } from '../../adapters/repo.js'
 import { copyName, sha256Hex } from '../../core/db/names.js'
+import { newId } from '../../core/ids.js'
 import type { Effect } from '../../core/journal.js'
 import { CpoError } from '../../errors.js'
-import type { EffectHandler } from '../effects.js'
+import type { EffectHandler, RunEffect } from '../effects.js'
 import { type DbLocator, requireDatabase } from './locate.js'
+import { sideName } from './side-names.js'
 
 /**
  * A database swap (restore): `staged` was built from a copy, then live → `keptAs` and
@@ -31,6 +35,45 @@ export type DbEffect =
     }
   | { kind: 'db'; action: 'park'; moves: Array<{ from: string; to: string }> }
   | ReopenEffect
+  | DbSqlEffect
+
+/**
+ * SQL run on live in one transaction (`cpo db down-sql --apply`), after live was dumped to
+ * `copy` (relative to the repository root). Reverting restores that dump beside live and swaps
+ * it in (a swap effect of its own, so the revert can be undone); no dump means no SQL ran.
+ */
+export interface DbSqlEffect {
+  kind: 'db'
+  action: 'sql'
+  engine: DbEngineName
+  locator: DbLocator
+  live: string
+  copy: string
+}
+
+async function revertSql(repo: Repo, effect: DbSqlEffect, run: RunEffect): Promise<void> {
+  const file = path.resolve(repo.root, effect.copy)
+  if (!(await exists(file))) return
+  const db = await relocate(repo, effect)
+  const engine = await loadEngine(effect.engine)
+  const id = newId(new Date(), randomBytes(2).toString('hex'))
+  const swap: DbEffect = {
+    kind: 'db',
+    action: 'swap',
+    engine: effect.engine,
+    locator: effect.locator,
+    live: effect.live,
+    keptAs: sideName(repo, db, `before_${id}`),
+    staged: sideName(repo, db, `new_${id}`),
+  }
+  await run(reopenEffect(db, effect.locator, [swap.live, swap.keptAs]) as never, () =>
+    Promise.resolve(),
+  )
+  await run(swap as never, async () => {
+    await engine.stage(db, { strategy: 'dump', location: file }, swap.staged)
+    await engine.swap(db, swap.staged, swap.keptAs, { terminateConnections: true })
+  })
+}
 
 /**
  * Journaled before a step that may lock other sessions out of a database (postgres
@@ -130,6 +173,7 @@ export const dbEffectHandler: EffectHandler = {
       return
     }
     if (effect.action === 'reopen') return reopen(repo, effect)
+    if (effect.action === 'sql') return revertSql(repo, effect, run)
     const db = await relocate(repo, effect)
     const engine = await loadEngine(effect.engine)
     if (!(await engine.exists(db, effect.keptAs))) {
@@ -163,6 +207,8 @@ export const dbEffectHandler: EffectHandler = {
     const effect = raw as unknown as DbEffect
     if (effect.action === 'park')
       return `put ${effect.moves.length} database checkpoint file(s) back`
+    if (effect.action === 'sql')
+      return `put database ${effect.live} back as it was before the SQL (from ${effect.copy})`
     if (effect.action === 'reopen')
       return `let connections into ${effect.databases.join(', ')} again`
     return `put database ${effect.live} back as it was (from ${effect.keptAs})`

@@ -138,7 +138,7 @@ export async function applyDbRestore(
   return { keptAs }
 }
 
-function checkSameDatabase(meta: DbCheckpointMeta, db: DbLocation, key: string): void {
+export function checkSameDatabase(meta: DbCheckpointMeta, db: DbLocation, key: string): void {
   if (meta.engine === db.engine && meta.database === key) return
   throw new CpoError(
     'DB_CHECKPOINT_OTHER_DATABASE',
