@@ -397,4 +397,31 @@ describe('PostgreSQL through the CLI with a real Drizzle project', () => {
     expect(undo.json.ok, undo.stdout + undo.stderr).toBe(true)
     expect(contentOf(cluster, db)).toBe(base.ahead)
   })
+
+  it('checkpoint delete parks the database copy with it; db list no longer shows it; undo puts both back', () => {
+    const { dir, db, env } = project()
+    const copy = `${db}__cpo_stage-1-start`
+    const copyContent = contentOf(cluster, copy)
+    const r = cpo(dir, ['checkpoint', 'delete', 'stage-1-start', '--yes', '--json'], env)
+    expect(r.json.ok, r.stdout + r.stderr).toBe(true)
+    expect(databases(cluster)).not.toContain(copy)
+    const parked = `${db}__cpo_deleted_${r.json.data.opId}`
+    expect(contentOf(cluster, parked)).toBe(copyContent)
+    expect(fs.existsSync(path.join(dir, '.checkpoints/db-stage-1-start.json'))).toBe(false)
+    expect(cpo(dir, ['db', 'list', '--json'], env).json.data.checkpoints).toEqual([])
+    const prune = cpo(dir, ['db', 'prune', '--keep-last', '1', '--dry-run', '--json'], env)
+    expect(prune.json.data, prune.stdout).toEqual({ dryRun: true, keep: [], remove: [] })
+
+    const undo = cpo(dir, ['undo', '--yes', '--json'], env)
+    expect(undo.json.ok, undo.stdout + undo.stderr).toBe(true)
+    expect(contentOf(cluster, copy)).toBe(copyContent)
+    expect(databases(cluster)).not.toContain(parked)
+    const list = cpo(dir, ['db', 'list', '--json'], env).json.data.checkpoints
+    expect(
+      list.map((c: { checkpoint: string; present: boolean }) => [c.checkpoint, c.present]),
+    ).toEqual([['stage-1-start', true]])
+    const restored = cpo(dir, ['db', 'restore', 'stage-1-start', '--json'], env)
+    expect(restored.json.ok, restored.stdout + restored.stderr).toBe(true)
+    expect(contentOf(cluster, db)).toBe(base.atStart)
+  })
 })

@@ -33,7 +33,19 @@ export type DbEffect =
        */
       asideAs?: string
     }
-  | { kind: 'db'; action: 'park'; moves: Array<{ from: string; to: string }> }
+  | {
+      kind: 'db'
+      action: 'park'
+      moves: Array<{ from: string; to: string }>
+      /** A template copy renamed aside on its server (postgres). */
+      renames?: {
+        engine: DbEngineName
+        locator: DbLocator
+        live: string
+        from: string
+        to: string
+      }[]
+    }
   | ReopenEffect
   | DbSqlEffect
 
@@ -165,9 +177,20 @@ export const dbEffectHandler: EffectHandler = {
       const back = effect.moves.map((m) => ({ from: m.to, to: m.from }))
       const todo: typeof back = []
       for (const m of back) if ((await exists(m.from)) && !(await exists(m.to))) todo.push(m)
-      if (todo.length === 0) return
-      const again: DbEffect = { kind: 'db', action: 'park', moves: todo }
+      const renames: NonNullable<Extract<DbEffect, { action: 'park' }>['renames']> = []
+      for (const r of effect.renames ?? []) {
+        const db = await relocate(repo, r)
+        const engine = await loadEngine(r.engine)
+        if ((await engine.exists(db, r.to)) && !(await engine.exists(db, r.from)))
+          renames.push({ ...r, from: r.to, to: r.from })
+      }
+      if (todo.length === 0 && renames.length === 0) return
+      const again: DbEffect = { kind: 'db', action: 'park', moves: todo, renames }
       await run(again as never, async () => {
+        for (const r of renames) {
+          const engine = await loadEngine(r.engine)
+          await engine.rename(await relocate(repo, r), r.from, r.to)
+        }
         for (const m of todo) await fsp.rename(m.from, m.to)
       })
       return
