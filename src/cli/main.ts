@@ -112,7 +112,10 @@ export function buildProgram(json = false): Command {
     .option('--tag <tag>', 'label it (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--compression <kind>', 'zstd (default when installed), gzip or none')
     .option('--pin', 'pin it at once (prune never removes it)')
-    .option('--with-db', 'include the database dump (not implemented yet)')
+    .option(
+      '--with-db',
+      "fill the db/ slot: the newest database checkpoint's copy, else a fresh dump",
+    )
     .action(act(async () => (await import('./commands/backup.js')).create))
   backup
     .command('list')
@@ -161,6 +164,7 @@ export function buildProgram(json = false): Command {
     .option('--force', 'restore into a non-empty directory')
     .option('--from-git <source>', 'clone a remote, check out its latest (or --checkpoint) one')
     .option('--checkpoint <name>', 'with --from-git: the checkpoint to check out')
+    .option('--db-url <url>', "also restore the backup's database into this new database")
     .action(act(async () => (await import('./commands/restore.js')).run))
 
   program

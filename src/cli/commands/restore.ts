@@ -14,6 +14,7 @@ interface RestoreFlags {
   force?: boolean
   fromGit?: string
   checkpoint?: string
+  dbUrl?: string
 }
 
 /** `cpo restore <backup> <dir>` or `cpo restore --from-git <url|path> <dir>`. */
@@ -49,6 +50,7 @@ export async function run(
   })
   const r = await restoreBackup(store, backup, path.resolve(g.cwd, second), {
     force: o.force === true,
+    ...(o.dbUrl === undefined ? {} : { dbUrl: o.dbUrl }),
     ...progressTo(g),
   })
   const lines = [
@@ -56,6 +58,7 @@ export async function run(
     `refs: ${r.refs}; HEAD: ${r.head.symref ?? `detached at ${r.head.commit?.slice(0, 10)}`}${r.head.checkedOut ? ' (checked out)' : ''}`,
     ...listLines('files restored:', r.files),
     ...(r.envTemplate ? [`env template: ${r.envTemplate}`] : []),
+    ...(r.db ? [`database: ${r.db.redactedUrl}`] : []),
     ...listLines(
       'not restored:',
       r.notRestored.map((n) => `${n.what} — ${n.why}`),
