@@ -5,7 +5,16 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type Cluster, createPasswordRole, pgBinDir, startCluster } from '../helpers/postgres.js'
-import { commitAll, copyOf, cpo, fingerprint, keep, makeRepo, writeFiles } from '../helpers/repo.js'
+import {
+  commitAll,
+  copyOf,
+  cpo,
+  fingerprint,
+  keep,
+  makeRepo,
+  tempDir,
+  writeFiles,
+} from '../helpers/repo.js'
 import { contentOf, databases } from './fixture.js'
 
 const MODULES = path.resolve(import.meta.dirname, '../../node_modules')
@@ -423,5 +432,58 @@ describe('PostgreSQL through the CLI with a real Drizzle project', () => {
     const restored = cpo(dir, ['db', 'restore', 'stage-1-start', '--json'], env)
     expect(restored.json.ok, restored.stdout + restored.stderr).toBe(true)
     expect(contentOf(cluster, db)).toBe(base.atStart)
+  })
+
+  it('backup create --with-db dumps the newest template copy into db/; verify reads it; restore --db-url builds a new database', () => {
+    const { dir, db, env } = project()
+    const store = tempDir()
+    const made = cpo(dir, ['backup', 'create', '--store', store, '--with-db', '--json'], env)
+    expect(made.json.ok, made.stdout + made.stderr).toBe(true)
+    const id = made.json.data.id
+    expect(made.json.data.db).toMatchObject({
+      engine: 'postgres',
+      path: `db/${db}.dump`,
+      source: 'checkpoint stage-1-start',
+      database: db,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    })
+    const entry = made.json.data.db
+    const manifest = JSON.parse(
+      fs.readFileSync(
+        path.join(store, fs.readdirSync(store).find((n) => n.includes(id)) ?? '', 'manifest.json'),
+        'utf8',
+      ),
+    )
+    expect(manifest.db).toEqual(entry)
+    expect(manifest.entries).toContainEqual(
+      expect.objectContaining({ path: entry.path, size: entry.size, sha256: entry.sha256 }),
+    )
+    const verified = cpo(dir, ['backup', 'verify', '--store', store, id, '--json'], env)
+    expect(verified.json.data.ok, verified.stdout).toBe(true)
+
+    const target = path.join(tempDir(), 'restored')
+    const newDb = `${db}_restored`
+    const restored = cpo(
+      dir,
+      ['restore', id, target, '--store', store, '--db-url', cluster.url(newDb), '--json'],
+      env,
+    )
+    expect(restored.json.ok, restored.stdout + restored.stderr).toBe(true)
+    expect(contentOf(cluster, newDb)).toBe(base.atStart)
+    expect(fs.existsSync(path.join(target, 'master-project.json'))).toBe(true)
+
+    // A database that holds tables is refused before anything is written.
+    const again = path.join(tempDir(), 'again')
+    const all = databases(cluster)
+    const refused = cpo(
+      dir,
+      ['restore', id, again, '--store', store, '--db-url', cluster.url(db), '--json'],
+      env,
+    )
+    expect(refused.code).toBe(4)
+    expect(refused.json.error?.code).toBe('DB_TARGET_NOT_EMPTY')
+    expect(fs.existsSync(again)).toBe(false)
+    expect(databases(cluster)).toEqual(all)
+    expect(contentOf(cluster, db)).toBe(base.ahead)
   })
 })
