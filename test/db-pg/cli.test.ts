@@ -225,7 +225,7 @@ describe('PostgreSQL through the CLI with a real Drizzle project', () => {
     expect(contentOf(cluster, db)).toBe(base.ahead)
   })
 
-  it('a corrupt dump fails mid-restore: live untouched, no staged database, nothing journaled as done', () => {
+  it('a corrupt dump fails mid-restore: live untouched, no staged database left', () => {
     const { dir, db, env } = project()
     // Rows enough that the archive's data part is most of it (its table of contents stays readable).
     cluster.sql(
