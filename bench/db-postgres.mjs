@@ -2,7 +2,12 @@
 // recipe, in the same run, on a throwaway cluster (initdb + pg_ctl on a free port, as the
 // `postgres` user when root). The engine is called directly (bundled on the fly from src/).
 //
-//   node bench/db-postgres.mjs [--mb 300]
+//   npm run build && node bench/db-postgres.mjs [--mb 300]
+//
+// Then, re-measured with the fixed costs out of the way: template copy and default-level dump
+// alternating which goes first, a CHECKPOINT before each side (so neither pays the other's
+// dirty pages); stage from dump the same way; and `cpo stage start` through the CLI on a CPO
+// project using the database (auto strategy: a template copy, nobody else connected).
 //
 // The data is md5 text (compresses ~2x, unlike pgbench's 50x), so compression costs show.
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -181,6 +186,96 @@ CHECKPOINT;`,
   const swapBack = await time(() => engine.swap(db, 'app__cpo_before_op1', 'app__cpo_undone_op1'))
   row('swap (restore)', swapIn, 0, '< 1 s')
   row('swap back (undo of a restore)', swapBack, 0, '< 1 s')
+
+  // 5. Re-measured: alternating order, CHECKPOINT before each side, median of three.
+  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]
+  const checkpointed = async (fn) => {
+    psql('postgres', 'CHECKPOINT')
+    return time(fn)
+  }
+  const tpl = []
+  const dflt = []
+  const stg = []
+  const rst = []
+  for (let i = 0; i < 3; i++) {
+    const t = () => engine.copy(db, { strategy: 'template', location: `app__cpo_alt${i}` })
+    const d = () => pgDump(path.join(out, `alt-${i}.dump`))
+    const sIn = () =>
+      engine.stage(db, { strategy: 'dump', location: path.join(out, 'cpo.dump') }, `app__cpo_s${i}`)
+    const rIn = () => {
+      run(path.join(BIN, 'createdb'), ['-T', 'template0', `raw${i}`], env)
+      run(
+        path.join(BIN, 'pg_restore'),
+        [
+          '--single-transaction',
+          '--exit-on-error',
+          '--no-owner',
+          '--no-privileges',
+          '-d',
+          `raw${i}`,
+          path.join(out, 'raw-z1.dump'),
+        ],
+        env,
+      )
+    }
+    if (i % 2 === 0) {
+      tpl.push(await checkpointed(t))
+      dflt.push(await checkpointed(d))
+      stg.push(await checkpointed(sIn))
+      rst.push(await checkpointed(rIn))
+    } else {
+      dflt.push(await checkpointed(d))
+      tpl.push(await checkpointed(t))
+      rst.push(await checkpointed(rIn))
+      stg.push(await checkpointed(sIn))
+    }
+    fs.rmSync(path.join(out, `alt-${i}.dump`))
+    psql('postgres', `DROP DATABASE app__cpo_alt${i}`)
+    psql('postgres', `DROP DATABASE app__cpo_s${i}`)
+    psql('postgres', `DROP DATABASE raw${i}`)
+  }
+  row(
+    'copy template / pg_dump -Fc, alternating, CHECKPOINT first, median of 3',
+    median(tpl),
+    median(dflt),
+    '≤ 0.1×',
+  )
+  row(
+    'stage from dump / createdb + pg_restore, alternating, median of 3',
+    median(stg),
+    median(rst),
+    '≤ 1.1×',
+  )
+
+  // 6. `cpo stage start` through the CLI, the database checkpointed as a template copy.
+  const project = path.join(dir, 'project')
+  fs.mkdirSync(project)
+  const git = (...args) => run('git', ['-C', project, ...args])
+  git('init', '-q', '-b', 'main')
+  git('config', 'user.email', 'bench@example.com')
+  git('config', 'user.name', 'Bench')
+  fs.writeFileSync(
+    path.join(project, 'master-project.json'),
+    `${JSON.stringify({ project: { name: 'bench', status: 'in_progress' }, stages: [{ id: 'S1', name: 'One', status: 'pending', dependsOn: [], stories: [] }], currentStage: null, currentPhase: 3 }, null, 2)}\n`,
+  )
+  git('add', '-A')
+  git('commit', '-q', '-m', 'initial')
+  const cliEnv = { ...process.env, DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/app` }
+  let started
+  const stageMs = await checkpointed(() => {
+    started = JSON.parse(
+      run(
+        process.execPath,
+        [path.join(ROOT_DIR, 'bin/cpo.js'), '-C', project, 'stage', 'start', 'S1', '--json'],
+        cliEnv,
+      ),
+    )
+  })
+  if (started?.data?.db?.strategy !== 'template')
+    throw new Error(
+      `stage start did not take a template copy: ${JSON.stringify(started?.data?.db)}`,
+    )
+  row('`cpo stage start` with the local database (template strategy)', stageMs, 0, '< 5 s')
 
   const sizes = Object.fromEntries(
     ['raw-z1.dump', 'cpo.dump', 'raw-default.dump'].map((f) => [

@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { databaseRollback } from './database.mjs'
 import { productionRollback } from './deploy-rollback.mjs'
 import { masterProject, progressLog, skeleton, stageWork } from './sample-project.mjs'
 
@@ -282,6 +283,8 @@ try {
   assert.equal(restoredGit('for-each-ref', '--format=%(refname) %(objectname)'), refsBefore)
   assert.equal(fs.readFileSync(path.join(restored, 'master-project.json'), 'utf8'), stateBefore)
   assert.equal(fs.readFileSync(path.join(restored, 'cpo-progress.md'), 'utf8'), logBefore)
+
+  databaseRollback({ base, cli: CLI, say })
 
   await productionRollback({ dir: restored, cli: CLI, say })
 

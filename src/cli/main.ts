@@ -124,7 +124,10 @@ export function buildProgram(json = false): Command {
     .option('--tag <tag>', 'label it (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--compression <kind>', 'zstd (default when installed), gzip or none')
     .option('--pin', 'pin it at once (prune never removes it)')
-    .option('--with-db', 'include the database dump (not implemented yet)')
+    .option(
+      '--with-db',
+      "fill the db/ slot: the newest database checkpoint's copy, else a fresh dump",
+    )
     .action(act(async () => (await import('./commands/backup.js')).create))
   backup
     .command('list')
@@ -177,6 +180,7 @@ export function buildProgram(json = false): Command {
     )
     .option('--checkpoint <name>', 'with --from-git: check this checkpoint out on restored/<name>')
     .option('--dry-run', 'print what would be created, change nothing')
+    .option('--db-url <url>', "also restore the backup's database into this new database")
     .action(act(async () => (await import('./commands/restore.js')).run))
 
   program
@@ -309,6 +313,7 @@ export function buildProgram(json = false): Command {
       .option('--with-db', "restore the database to the target checkpoint's copy too (undoable)")
       .option('--no-db', 'leave the database alone (no copy of it before the rollback)')
       .option('--remote', 'with --with-db: allow a server that is not local')
+      .option('--terminate-connections', 'with --with-db: end other sessions the swap needs gone')
       .option('--db-url <url>', 'the database (default: DATABASE_URL, .env files, ORM config)')
   }
   rollbackFlags(
@@ -435,6 +440,13 @@ export function buildProgram(json = false): Command {
   dbUrl(db.command('diff <a> [b]'))
     .description('schema differences between two database checkpoints, or one and live (default)')
     .action(act(async () => (await import('./commands/db.js')).diff))
+  dbUrl(db.command('down-sql <checkpoint>'))
+    .description("SQL taking live's schema back to the checkpoint's, rows kept (PostgreSQL)")
+    .option('--apply', 'run it in one transaction (journaled; undo restores a dump taken first)')
+    .option('--remote', 'with --apply: allow a server that is not local')
+    .option('--reason <text>', 'why (recorded in the journal)')
+    .option('--dry-run', 'with --apply: print the plan, change nothing')
+    .action(act(async () => (await import('./commands/db-down-sql.js')).downSql))
 
   // Deployments: production rollback on the configured platform (README.md, "Deployments").
   const deployCmd = async () => import('./commands/deploy.js')

@@ -129,8 +129,9 @@ describe('cpo backup / cpo restore (CLI)', () => {
     const gs = cpo(src, ['--json', 'backup', 'list', '--store', 'gs://bucket/x'])
     expect(gs.code).toBe(2)
     expect(gs.json.error?.code).toBe('STORE_NOT_SUPPORTED')
+    // --with-db without a database configured says what is missing.
     expect(cpo(src, ['--json', 'backup', 'create', '--with-db'], env).json.error?.code).toBe(
-      'NOT_IMPLEMENTED',
+      'DB_NOT_CONFIGURED',
     )
     expect(cpo(src, ['--json', 'backup', 'verify', 'nope'], env).code).toBe(3)
   })

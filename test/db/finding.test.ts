@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { readDrizzleConfig, readPrismaSchema } from '../../src/core/db/config-files.js'
-import { parseDbUrl, redactUrl } from '../../src/core/db/url.js'
+import { redactPostgresUrl } from '../../src/core/db/postgres-url.js'
+import { parseDbUrl } from '../../src/core/db/url.js'
 import { cpo, makeRepo, sh } from '../helpers/repo.js'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
@@ -16,9 +17,27 @@ describe('finding the database', () => {
     expect(pg?.redactedUrl).not.toContain('s3cret')
     expect(parseDbUrl('postgres://u:p@127.0.0.2/x', '/p')?.local).toBe(true)
     expect(parseDbUrl('postgres://u@/x?host=/tmp/sock', '/p')?.local).toBe(true)
-    expect(redactUrl('postgres://u:pw@h/db?password=pw2')).toBe(
+    expect(redactPostgresUrl('postgres://u:pw@h/db?password=pw2')).toBe(
       'postgres://u:***@h/db?password=***',
     )
+  })
+
+  it('postgres URLs go through the engine parser: several hosts, IPv6, sockets, the local rule', () => {
+    expect(
+      parseDbUrl('postgres://app@127.0.0.1:5432,db.example.com:5433/shop', '/p'),
+    ).toMatchObject({ engine: 'postgres', name: 'shop', local: false })
+    expect(parseDbUrl('postgres://app@127.0.0.1:5432,[::1]:5433/shop', '/p')?.local).toBe(true)
+    expect(parseDbUrl('postgres:///shop?host=/run/postgresql', '/p')).toMatchObject({
+      name: 'shop',
+      local: true,
+    })
+    // A name that resolves to loopback is still not in the local list: restores need --remote.
+    expect(parseDbUrl('postgres://app@vm:5432/shop', '/p')?.local).toBe(false)
+    expect(parseDbUrl('postgres://app@10.0.0.7/shop', '/p')?.local).toBe(false)
+    // No database in the URL: libpq's default, the user's name.
+    expect(parseDbUrl('postgres://app:pw@localhost:5432', '/p', 'me')?.name).toBe('app')
+    expect(parseDbUrl('postgres://localhost:5432', '/p', 'me')?.name).toBe('me')
+    expect(parseDbUrl('postgres://a:b@h:x/db', '/p')).toBeUndefined()
   })
 
   it('reads Prisma and Drizzle configs as text', () => {

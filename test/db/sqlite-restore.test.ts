@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { copyOf, cpo, fingerprint } from '../helpers/repo.js'
+import { copyOf, cpo, fingerprint, tempDir } from '../helpers/repo.js'
 import { buildDrizzleProject, dump, sql } from './drizzle-project.js'
 
 let fixture: { dir: string; atStart: string }
@@ -147,5 +147,45 @@ describe('database checkpoints and restores with SQLite and real Drizzle', () =>
     const r = cpo(dir, ['db', 'diff', 'stage-1-start', 'live', '--json'])
     expect(r.json.data.same).toBe(false)
     expect(r.json.data.diff).toMatch(/^\+CREATE TABLE `posts`/m)
+  })
+
+  it('backup create --with-db takes the newest checkpoint copy; verify runs quick_check; restore --db-url', () => {
+    const dir = copyOf(fixture.dir)
+    const store = tempDir()
+    const made = cpo(dir, ['backup', 'create', '--store', store, '--with-db', '--json'])
+    expect(made.json.ok, made.stdout + made.stderr).toBe(true)
+    expect(made.json.data.db).toMatchObject({
+      engine: 'sqlite',
+      path: 'db/dev.sqlite',
+      source: 'checkpoint stage-1-start',
+      database: 'dev.db',
+    })
+    const id = made.json.data.id
+    expect(cpo(dir, ['backup', 'verify', '--store', store, id, '--json']).json.data.ok).toBe(true)
+    const target = path.join(tempDir(), 'restored')
+    const file = path.join(tempDir(), 'new.db')
+    const restored = cpo(dir, [
+      'restore',
+      id,
+      target,
+      '--store',
+      store,
+      '--db-url',
+      `file:${file}`,
+      '--json',
+    ])
+    expect(restored.json.ok, restored.stdout + restored.stderr).toBe(true)
+    expect(dump(path.dirname(file), 'new.db')).toBe(fixture.atStart)
+    const refused = cpo(dir, [
+      'restore',
+      id,
+      path.join(tempDir(), 'x'),
+      '--store',
+      store,
+      '--db-url',
+      `file:${path.join(dir, 'dev.db')}`,
+      '--json',
+    ])
+    expect(refused.json.error?.code).toBe('DB_TARGET_NOT_EMPTY')
   })
 })

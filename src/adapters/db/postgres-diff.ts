@@ -10,8 +10,12 @@ export async function schemaDiffStatements(fromUrl: string, toUrl: string): Prom
   let migra: typeof import('@pgkit/migra')
   let client: typeof import('@pgkit/client')
   try {
-    migra = await import('@pgkit/migra')
-    client = await import('@pgkit/client')
+    // Both are CommonJS: in the esbuild bundle their exports may sit under `default`.
+    const interop = <T>(m: T): T => ((m as { default?: T }).default ?? m) as T
+    const m = await import('@pgkit/migra')
+    const c = await import('@pgkit/client')
+    migra = 'Migration' in m ? m : interop(m)
+    client = 'createClient' in c ? c : interop(c)
   } catch {
     throw new CpoError(
       'DB_DIFF_UNAVAILABLE',

@@ -9,14 +9,10 @@ import {
   quoteLiteral as lit,
 } from '../../core/db/postgres-names.js'
 import { normalizePostgresSchema } from '../../core/db/postgres-schema.js'
-import {
-  databaseName,
-  isLocalUrl,
-  parsePostgresUrl,
-  postgresEnv,
-  redactPostgresUrl,
-} from '../../core/db/postgres-url.js'
+import { parsePostgresUrl, postgresEnv } from '../../core/db/postgres-url.js'
+import { parseDbUrl } from '../../core/db/url.js'
 import { CpoError } from '../../errors.js'
+import { failpoint } from '../failpoint.js'
 import { fsyncDir } from '../fs.js'
 import { installHint, runTool, sqlState, type ToolResult, toolError } from './postgres-run.js'
 import {
@@ -34,14 +30,10 @@ export const CPO_APPLICATION = 'cpo'
 
 /** A DbLocation for a postgres:// URL; the redacted form is the only one to show. */
 export function postgresLocation(url: string): DbLocation {
-  const parsed = parsePostgresUrl(url)
-  return {
-    engine: 'postgres',
-    url,
-    redactedUrl: redactPostgresUrl(url),
-    name: databaseName(parsed, os.userInfo().username),
-    local: isLocalUrl(parsed),
-  }
+  const found = parseDbUrl(url, process.cwd(), os.userInfo().username)
+  // parseDbUrl returns undefined only for a URL the parser refuses: let it say why.
+  if (found?.engine !== 'postgres') parsePostgresUrl(url)
+  return found as DbLocation
 }
 
 export interface PostgresEngineOptions {
@@ -442,8 +434,8 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): DbEng
       db.name,
       options.terminateConnections === true,
       `swapping ${staged} in as ${db.name}`,
-      () =>
-        exec(
+      async () => {
+        await exec(
           db,
           maintenance(db),
           `BEGIN;
@@ -451,7 +443,10 @@ ALTER DATABASE ${ident(db.name)} RENAME TO ${ident(keptAs)};
 ALTER DATABASE ${ident(staged)} RENAME TO ${ident(db.name)};
 COMMIT;\n`,
           `could not swap ${staged} in as ${db.name}`,
-        ),
+        )
+        // Both names moved; with terminateConnections the kept database is still closed here.
+        failpoint('db-swapped-live')
+      },
       (ok) => (ok ? keptAs : db.name),
     )
   }
@@ -601,6 +596,33 @@ COMMIT;\n`,
       )
     },
     exists: (db, name) => exists(db, name),
+
+    async execute(db, sql) {
+      // ON_ERROR_STOP ends the session at the first error: the open transaction never commits.
+      await exec(
+        db,
+        db.name,
+        `BEGIN;\n${sql}\nCOMMIT;\n`,
+        `the SQL on ${db.name} failed (rolled back)`,
+      )
+    },
+
+    async allowConnections(db, name) {
+      checkIdentifier(name)
+      const closed = await serverRows(
+        db,
+        `SELECT 1 AS x FROM pg_database WHERE datname = ${lit(name)} AND NOT datallowconn`,
+        `could not look up database ${name}`,
+      )
+      if (closed.length === 0) return false
+      await exec(
+        db,
+        maintenance(db),
+        `ALTER DATABASE ${ident(name)} WITH ALLOW_CONNECTIONS true;\n`,
+        `could not open ${name} to connections again`,
+      )
+      return true
+    },
 
     async drop(db, name) {
       checkIdentifier(name)

@@ -98,6 +98,14 @@ export interface DbEngine {
    * `cpo db down-sql`). Optional: an engine without it is staged in full.
    */
   stageSchema?(db: DbLocation, copy: DbCopyRef, staged: string): Promise<void>
+  /**
+   * Lets connections into a database again (postgres: ALLOW_CONNECTIONS true) when it is there and
+   * closed: how a revert reopens a database a crash left locked out (`terminateConnections`).
+   * Optional: an engine that never closes a database has nothing to reopen.
+   */
+  allowConnections?(db: DbLocation, name: string): Promise<boolean>
+  /** Runs statements in one transaction (postgres: `cpo db down-sql --apply`); all or nothing. */
+  execute?(db: DbLocation, sql: string): Promise<void>
   exists(db: DbLocation, nameOrPath: string): Promise<boolean>
   drop(db: DbLocation, nameOrPath: string): Promise<void>
   /** Databases/files whose name starts with the prefix (template copies, kept databases). */

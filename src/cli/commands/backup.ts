@@ -27,16 +27,6 @@ export async function create(
   g: GlobalOptions,
   o: StoreOption & { tag?: string[]; compression?: string; pin?: boolean; withDb?: boolean },
 ): Promise<CommandOutput> {
-  if (o.withDb) {
-    throw new CpoError(
-      'NOT_IMPLEMENTED',
-      'usage',
-      '--with-db is not implemented yet (the archive keeps an empty db/ slot)',
-      {
-        hint: 'Run the backup without --with-db; dump the database separately for now.',
-      },
-    )
-  }
   const compression = parseCompression(o.compression)
   const repo = await openProjectRepo(g.cwd, g)
   const store = await storeOf(g, o)
@@ -45,6 +35,7 @@ export async function create(
     tags: o.tag ?? [],
     ...(compression ? { compression } : {}),
     pin: o.pin === true,
+    ...(o.withDb ? { withDb: true } : {}),
     ...(g.wait === undefined ? {} : { wait: g.wait }),
     ...progressTo(g),
   })
@@ -52,6 +43,11 @@ export async function create(
   const lines = [
     `backup ${r.id} created (${bytes(r.archive.size)}, ${r.compression}, ${r.entries} entries, ${r.refs} refs) in ${(r.durationMs / 1000).toFixed(1)} s`,
     `store: ${r.store}`,
+    ...(r.db
+      ? [
+          `database: ${r.db.database} (${r.db.engine}, ${bytes(r.db.size)}, from ${r.db.source}) in ${r.db.path}`,
+        ]
+      : []),
     ...(r.env?.redacted.length
       ? [`env template from ${r.env.source}, values redacted: ${r.env.redacted.join(', ')}`]
       : []),

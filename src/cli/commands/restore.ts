@@ -24,6 +24,7 @@ interface RestoreFlags {
   fromGit?: string
   checkpoint?: string
   dryRun?: boolean
+  dbUrl?: string
 }
 
 /** `cpo restore <backup> <dir>` or `cpo restore --from-git <url|path> <dir>`. */
@@ -62,6 +63,7 @@ export async function run(
   if (o.dryRun) return dryRun(backup, path.resolve(g.cwd, second), o.force === true)
   const r = await restoreBackup(store, backup, path.resolve(g.cwd, second), {
     force: o.force === true,
+    ...(o.dbUrl === undefined ? {} : { dbUrl: o.dbUrl }),
     ...progressTo(g),
   })
   const lines = [
@@ -70,6 +72,7 @@ export async function run(
     ...listLines('files restored:', r.files),
     ...(r.envTemplate ? [`env template: ${r.envTemplate}`] : []),
     ...journalLines(r),
+    ...(r.db ? [`database: ${r.db.redactedUrl}`] : []),
     ...listLines(
       'not restored:',
       r.notRestored.map((n) => `${n.what} — ${n.why}`),

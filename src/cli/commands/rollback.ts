@@ -29,6 +29,7 @@ interface Flags {
   db?: boolean
   remote?: boolean
   dbUrl?: string
+  terminateConnections?: boolean
 }
 
 type Run = (options: RollbackOptions) => Promise<RollbackOutcome>
@@ -117,6 +118,7 @@ async function rollback(g: GlobalOptions, o: Flags, run: Run): Promise<CommandOu
       ...(o.db === false ? { db: false } : {}),
       ...(o.remote ? { remote: true } : {}),
       ...(o.dbUrl === undefined ? {} : { dbUrl: o.dbUrl }),
+      ...(o.terminateConnections ? { terminateConnections: true } : {}),
     },
   }
   if (o.dryRun) {

@@ -38,7 +38,19 @@ const manifestSchema = z.object({
   }),
   entries: z.array(entrySchema),
   env: z.nullable(z.object({ source: z.string(), redacted: z.array(z.string()) })),
-  db: z.null(),
+  /** The database copy in the `db/` slot (`backup create --with-db`), or null. */
+  db: z.nullable(
+    z.object({
+      engine: z.enum(['postgres', 'sqlite']),
+      /** The archive entry holding it: `db/<name>.dump` (pg_dump -Fc) or `db/<name>.sqlite`. */
+      path: z.string(),
+      size: z.int().check(z.nonnegative()),
+      sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+      /** Where it came from: `checkpoint <name>` (a copy already taken) or `live`. */
+      source: z.string(),
+      database: z.string(),
+    }),
+  ),
   /** Things a backup could not carry (e.g. a symlink inside .checkpoints/), with why. */
   skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
 })

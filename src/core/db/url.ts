@@ -1,5 +1,12 @@
 import path from 'node:path'
 import type { DbEngineName } from '../../adapters/db/types.js'
+import {
+  databaseName,
+  isLocalUrl,
+  type PostgresUrl,
+  parsePostgresUrl,
+  redactPostgresUrl,
+} from './postgres-url.js'
 
 /** What a connection string says, before anything is connected to. */
 export interface ParsedDbUrl {
@@ -13,29 +20,16 @@ export interface ParsedDbUrl {
 
 const SQLITE_EXT = /\.(db|sqlite|sqlite3|db3)$/i
 
-/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`; other text unchanged. */
-export function redactUrl(url: string): string {
-  return url
-    .replace(/^([a-z][\w+.-]*:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@')
-    .replace(/([?&](?:password|sslpassword|pass)=)[^&#]*/gi, '$1***')
-}
-
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]', ''])
-
-function isLocalHost(host: string): boolean {
-  const h = host.toLowerCase()
-  return LOCAL_HOSTS.has(h) || /^127(\.\d{1,3}){3}$/.test(h) || h.startsWith('/')
-}
-
 /**
  * Parses a database URL. A SQLite path (`file:./dev.db`, `sqlite:///abs.db`, `./dev.db`) is
  * resolved against `baseDir`: the directory of the file that names it, as Prisma and Drizzle
- * resolve them. Returns undefined for text that is no database URL cpo knows.
+ * resolve them; a postgres URL without a database names the OS user's (`osUser`), as libpq does.
+ * Returns undefined for text that is no database URL cpo knows.
  */
-export function parseDbUrl(raw: string, baseDir: string): ParsedDbUrl | undefined {
+export function parseDbUrl(raw: string, baseDir: string, osUser = ''): ParsedDbUrl | undefined {
   const url = raw.trim()
   const pg = /^(postgres|postgresql):\/\//i.exec(url)
-  if (pg) return parsePostgres(url)
+  if (pg) return parsePostgres(url, osUser)
   let file: string | undefined
   if (/^file:/i.test(url)) file = url.slice(5).replace(/^\/\/(?=\/)/, '')
   else if (/^sqlite:\/\//i.test(url)) file = url.slice('sqlite://'.length)
@@ -48,25 +42,23 @@ export function parseDbUrl(raw: string, baseDir: string): ParsedDbUrl | undefine
   return { engine: 'sqlite', url: abs, redactedUrl: `file:${abs}`, name: abs, local: true }
 }
 
-function parsePostgres(url: string): ParsedDbUrl | undefined {
-  let parsed: URL
+/**
+ * A postgres URL through the engine's parser (`postgres-url.ts`), the one that reads what libpq
+ * reads (several hosts, `?host=/socket`, percent-encoding); a URL it refuses is no URL cpo knows.
+ */
+function parsePostgres(url: string, osUser: string): ParsedDbUrl | undefined {
+  let parsed: PostgresUrl
   try {
-    // `postgres://user@/db?host=/run/sock` (a socket, no host) is valid for libpq, not for URL.
-    parsed = new URL(url.replace(/^(\w+:\/\/(?:[^/@]*@)?)\//, '$1localhost/'))
+    parsed = parsePostgresUrl(url)
   } catch {
     return undefined
   }
-  const host = decodeURIComponent(parsed.searchParams.get('host') ?? parsed.hostname)
-  const name =
-    decodeURIComponent(parsed.pathname.replace(/^\//, '')) ||
-    decodeURIComponent(parsed.username) ||
-    'postgres'
   return {
     engine: 'postgres',
     url,
-    redactedUrl: redactUrl(url),
-    name,
-    local: isLocalHost(host),
+    redactedUrl: redactPostgresUrl(url),
+    name: databaseName(parsed, osUser),
+    local: isLocalUrl(parsed),
   }
 }
 

@@ -40,6 +40,7 @@ import { CpoError } from '../../errors.js'
 import { VERSION } from '../../version.js'
 import { envTemplate } from '../checkpoint/sidecars.js'
 import { readBundleRefs } from './bundle.js'
+import { databaseForBackup } from './db-part.js'
 import { makeScratch, repoScratchBase } from './scratch.js'
 
 export interface CreateBackupOptions {
@@ -48,6 +49,8 @@ export interface CreateBackupOptions {
   /** Default: zstd when the `zstd` CLI is on PATH, else gzip. */
   compression?: Compression
   pin?: boolean
+  /** Fill the `db/` slot with a copy of the project's database (src/ops/backup/db-part.ts). */
+  withDb?: boolean
   wait?: number
   onProgress?: (message: string) => void
 }
@@ -63,6 +66,7 @@ export interface CreateBackupReport {
   head: { symref: string | null; commit: string | null }
   env: BackupManifest['env']
   skipped: BackupManifest['skipped']
+  db: BackupManifest['db']
   /** Not damage: e.g. a state file that does not parse, carried byte for byte all the same. */
   warnings: BackupWarning[]
   startedAt: string
@@ -111,6 +115,8 @@ export async function createBackup(
     const mtime = Math.floor(started.getTime() / 1000)
     const backupId = id
     const bundleSize = (await fsp.stat(bundle)).size
+    if (options.withDb) progress('copying the database…')
+    const dbPart = options.withDb ? await databaseForBackup(repo, scratch.path) : undefined
 
     async function* items(): AsyncGenerator<TarItem> {
       yield {
@@ -151,6 +157,10 @@ export async function createBackup(
       if (env)
         yield { name: ENV_ENTRY, type: 'file', mode: 0o600, mtime, content: Buffer.from(env.text) }
       yield { name: DB_DIR.slice(0, -1), type: 'dir', mode: 0o755, mtime }
+      if (dbPart) {
+        const { path: name, size } = dbPart.manifest
+        yield { name, type: 'file', mode: 0o600, mtime, content: { file: dbPart.file, size } }
+      }
       progress('writing the manifest…')
       const manifest = buildManifest({
         id: backupId,
@@ -166,7 +176,7 @@ export async function createBackup(
         git: { headSymref: head.symref, head: headCommit, refs },
         entries: written.map(toManifestEntry),
         env: env ? { source: env.source, redacted: env.redacted } : null,
-        db: null,
+        db: dbPart?.manifest ?? null,
         skipped,
       })
       finalManifest = manifest
@@ -208,6 +218,7 @@ export async function createBackup(
       head: { symref: head.symref, commit: headCommit },
       env: manifest.env,
       skipped,
+      db: manifest.db,
       warnings,
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),

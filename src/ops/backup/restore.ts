@@ -7,6 +7,7 @@ import { innerManifest } from '../../core/backup/manifest.js'
 import type { BackupWarning } from '../../core/backup/state-check.js'
 import type { BackupSummary } from '../../core/backup/summary.js'
 import { CpoError } from '../../errors.js'
+import { checkBackupDbTarget, restoreBackupDb } from './db-part.js'
 import { type BackupProblem, extractArchive } from './extract.js'
 import { requireCheckable } from './locate.js'
 import { type Materialized, materialize, plannedNotRestored } from './materialize.js'
@@ -15,6 +16,8 @@ import { checkTarget, cleanupTarget, prepareTarget } from './target.js'
 
 export interface RestoreBackupOptions {
   force?: boolean
+  /** Also restore the backup's database (its `db/` slot) into this new database. */
+  dbUrl?: string
   onProgress?: (message: string) => void
 }
 
@@ -25,6 +28,8 @@ export interface RestoreBackupReport extends Materialized {
   backupTime: string
   /** E.g. a state file that does not parse: restored byte for byte all the same. */
   warnings: BackupWarning[]
+  /** With --db-url: the database restored (password masked). */
+  db?: { database: string; redactedUrl: string }
 }
 
 /** A backup whose bytes do not match its manifest; `during` says what the user was doing. */
@@ -64,6 +69,11 @@ export async function restoreBackup(
   const progress = options.onProgress ?? (() => {})
   const manifest = requireCheckable(backup)
   const dir = path.resolve(target)
+  // Checked before anything is written: a database that is there already is refused.
+  const dbTarget =
+    options.dbUrl === undefined
+      ? undefined
+      : await checkBackupDbTarget(manifest.db, options.dbUrl, backup.id)
   const created = await prepareTarget(dir, options.force === true)
   const staging = path.join(dir, `.cpo-restore-${randomBytes(4).toString('hex')}`)
   try {
@@ -76,6 +86,11 @@ export async function restoreBackup(
     const warnings = await extractedStateWarnings(staging, manifest.entries)
     progress('rebuilding the repository…')
     const done = await materialize(staging, dir, innerManifest(manifest))
+    let db: { database: string; redactedUrl: string } | undefined
+    if (dbTarget && manifest.db) {
+      progress('restoring the database…')
+      db = await restoreBackupDb(staging, manifest.db, dbTarget, backup.id)
+    }
     await fsp.rm(staging, { recursive: true, force: true })
     return {
       id: backup.id,
@@ -84,6 +99,7 @@ export async function restoreBackup(
       backupTime: manifest.startedAt,
       ...done,
       warnings,
+      ...(db ? { db } : {}),
     }
   } catch (e) {
     await cleanupTarget(dir, created, staging)

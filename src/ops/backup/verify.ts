@@ -10,6 +10,7 @@ import type { BackupWarning } from '../../core/backup/state-check.js'
 import type { BackupSummary } from '../../core/backup/summary.js'
 import { isCpoError } from '../../errors.js'
 import { readBundleRefs, verifyBundle } from './bundle.js'
+import { backupDbProblems } from './db-part.js'
 import { type BackupProblem, extractArchive } from './extract.js'
 import { materialize } from './materialize.js'
 import { updateMeta } from './meta-update.js'
@@ -92,6 +93,7 @@ export async function verifyBackup(
       progress('verifying the git bundle in a scratch repository…')
       problems.push(...(await bundleProblems(staging, path.join(tmp, 'scratch.git'), manifest)))
       warnings.push(...(await extractedStateWarnings(staging, manifest.entries)))
+      problems.push(...(await backupDbProblems(staging, manifest.db)))
     }
     if (deep && problems.length === 0) {
       progress('test restore into a temporary directory…')

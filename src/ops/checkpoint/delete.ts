@@ -2,6 +2,7 @@ import { moveRefs, readRef } from '../../adapters/checkpoint-git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { checkpointName, DELETED_TAG_PREFIX, tagRefOf } from '../../core/checkpoint/names.js'
 import { CpoError } from '../../errors.js'
+import { type ParkedDbCheckpoint, parkDbCheckpoint } from '../db/park.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 
 export interface DeleteCheckpointReport extends OperationReport {
@@ -10,6 +11,8 @@ export interface DeleteCheckpointReport extends OperationReport {
   /** The tag object, kept reachable under `kept` so `cpo undo` can put the tag back. */
   object: string
   kept: string
+  /** The checkpoint's database copy, parked with it (undo puts it back). */
+  db?: ParkedDbCheckpoint
 }
 
 /**
@@ -46,7 +49,11 @@ export async function deleteCheckpoint(
         { ref: kept, to: plan.object },
         { ref: tagRefOf(plan.name), from: plan.object },
       ])
-      return { summary: `deleted checkpoint ${plan.name} (kept as ${kept})`, result: { kept } }
+      const db = await parkDbCheckpoint(ctx.repo, plan.name, ctx.opId, ctx.runEffect)
+      return {
+        summary: `deleted checkpoint ${plan.name} (kept as ${kept})`,
+        result: { kept, ...(db ? { db } : {}) },
+      }
     },
   })
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
@@ -58,5 +65,6 @@ export async function deleteCheckpoint(
     tag: `checkpoint/${outcome.plan.name}`,
     object: outcome.plan.object,
     kept: outcome.result.kept,
+    ...(outcome.result.db ? { db: outcome.result.db } : {}),
   }
 }

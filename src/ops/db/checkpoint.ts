@@ -8,6 +8,8 @@ import { CHECKPOINTS_DIR } from '../../core/checkpoint/sidecars.js'
 import { copyName, dbSidecars, sha256Hex } from '../../core/db/names.js'
 import { CpoError } from '../../errors.js'
 import { prepareSidecars, sidecarDir } from '../checkpoint/sidecars.js'
+import type { RunEffect } from '../effects.js'
+import { reopenEffect } from './effect.js'
 import type { LocatedDb } from './locate.js'
 import { readAppliedMigrations, readMigrationFiles } from './migration-truth.js'
 import { type DbCheckpointMeta, readDbCheckpoint } from './store.js'
@@ -17,6 +19,8 @@ export type StrategyChoice = DbCopyStrategy | 'auto'
 export interface TakeOptions {
   strategy?: StrategyChoice
   terminateConnections?: boolean
+  /** The operation's effect journal: a template copy that closes live records that first. */
+  runEffect?: RunEffect
 }
 
 /**
@@ -87,6 +91,16 @@ export async function takeDbCheckpoint(
             dbSidecars.copy(checkpoint, strategy === 'dump' ? 'dump' : 'sqlite'),
           ),
         }
+  if (
+    strategy === 'template' &&
+    options.terminateConnections &&
+    options.runEffect &&
+    found.locator
+  ) {
+    await options.runEffect(reopenEffect(db, found.locator, [db.name]) as never, () =>
+      Promise.resolve(),
+    )
+  }
   const info = await engine.copy(db, dest, {
     terminateConnections: options.terminateConnections === true,
   })

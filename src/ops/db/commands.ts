@@ -96,6 +96,7 @@ export async function dbCheckpoint(
       const meta = await takeDbCheckpoint(ctx.repo, found, plan.checkpoint, ctx.opId, {
         strategy,
         ...(options.terminateConnections ? { terminateConnections: true } : {}),
+        runEffect: ctx.runEffect,
       })
       return { summary: `database checkpoint ${plan.checkpoint} (${meta.strategy})`, result: meta }
     },

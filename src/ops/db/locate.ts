@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import type { DbEngineName, DbLocation } from '../../adapters/db/types.js'
 import { type Repo, statePaths } from '../../adapters/repo.js'
@@ -94,7 +95,11 @@ export async function locateDatabase(repo: Repo, options: LocateOptions = {}): P
   else url = await fromEnv(root, env, ref && 'env' in ref ? ref.env : 'DATABASE_URL')
 
   const parsed = url
-    ? parseDbUrl(url.value, options.dbUrl !== undefined ? process.cwd() : baseDir)
+    ? parseDbUrl(
+        url.value,
+        options.dbUrl !== undefined ? process.cwd() : baseDir,
+        os.userInfo().username,
+      )
     : undefined
   const techStack = await techStackEngine(root, statePaths(repo).project)
   const word = prisma?.provider ?? drizzle?.facts.dialect

@@ -7,7 +7,7 @@ import { ignoredPaths } from '../../adapters/rollback-git.js'
 import { CpoError } from '../../errors.js'
 import type { OperationContext } from '../protocol.js'
 import { databaseKey } from './checkpoint.js'
-import type { DbEffect } from './effect.js'
+import { type DbEffect, reopenEffect } from './effect.js'
 import { type DbLocator, type LocateOptions, requireDatabase } from './locate.js'
 import { sideName } from './side-names.js'
 import { copyRefOf, type DbCheckpointMeta, requireDbCheckpoint } from './store.js'
@@ -123,6 +123,12 @@ export async function applyDbRestore(
     keptAs,
     staged,
   }
+  if (job.terminateConnections) {
+    // Recorded before live is closed to others: reverted after the swap is, so it reopens last.
+    await ctx.runEffect(reopenEffect(job.db, job.locator, [job.db.name, keptAs]) as never, () =>
+      Promise.resolve(),
+    )
+  }
   await ctx.runEffect(effect as never, async () => {
     await engine.stage(job.db, job.copy, staged)
     failpoint('db-staged')
@@ -132,7 +138,7 @@ export async function applyDbRestore(
   return { keptAs }
 }
 
-function checkSameDatabase(meta: DbCheckpointMeta, db: DbLocation, key: string): void {
+export function checkSameDatabase(meta: DbCheckpointMeta, db: DbLocation, key: string): void {
   if (meta.engine === db.engine && meta.database === key) return
   throw new CpoError(
     'DB_CHECKPOINT_OTHER_DATABASE',
