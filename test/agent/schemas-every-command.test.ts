@@ -82,6 +82,8 @@ function steps(store: string, restored: string, envFile: string): Step[] {
     s('db checkpoint', ['db', 'checkpoint', 'mine', '--dry-run']),
     s('db checkpoint', ['db', 'checkpoint', 'mine']),
     s('db diff', ['db', 'diff', 'stage-1-start']),
+    // The project's database is SQLite: down SQL is PostgreSQL's (test/db-pg/cli.test.ts runs it).
+    s('db down-sql', ['db', 'down-sql', 'mine'], 'error'),
     s('db restore', ['db', 'restore', 'mine', '--dry-run']),
     s('db restore', ['db', 'restore', 'mine', '--yes']),
     s('db restore', ['db', 'restore', 'nope', '--yes'], 'error'),

@@ -194,6 +194,7 @@ export const COMMAND_DATA: Record<string, z.ZodMiniType> = {
   }),
   'db prune': obj({ keep: arr(obj({ id: str })), remove: arr(obj({ id: str })) }),
   'db diff': obj({ from: str, to: str, same: bool, diff: str }),
+  'db down-sql': obj({ checkpoint: str, sql: str, dataLoss: arr(str), applied: bool }),
   'deploy list': obj({ platform: str, where: str, deployments: arr(deployment) }),
   'deploy status': obj({
     platform: str,
