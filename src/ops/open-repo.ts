@@ -1,9 +1,11 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { openRepo, type Repo } from '../adapters/repo.js'
-import { DEFAULT_PROJECT_FILE_NAME } from '../core/project/index.js'
 import { CpoError } from '../errors.js'
 import { CONFIG_FILE, readConfigFile } from './config-file.js'
+
+/** Named here, not imported: the project module (and its validator) loads later, beside git. */
+const DEFAULT_PROJECT_FILE_NAME = 'master-project.json'
 
 export interface ProjectFileOption {
   /** `--project-file`: the state file, relative to `cwd` (the `-C` directory). */

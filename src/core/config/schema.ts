@@ -2,7 +2,9 @@ import * as z from 'zod/mini'
 import '../zod-setup.js'
 import { CpoError } from '../../errors.js'
 
-export const CONFIG_FILE = 'cpo.config.json'
+import { CONFIG_FILE } from './name.js'
+
+export { CONFIG_FILE }
 
 /**
  * `cpo.config.json` at the repository root (README.md, "cpo.config.json"). Every key is listed:
