@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { derivedName, keptName, templateCopyName } from '../../src/core/db/postgres-names.js'
+import { copyName } from '../../src/core/db/names.js'
 import { normalizePostgresSchema } from '../../src/core/db/postgres-schema.js'
 import {
   isLocalUrl,
@@ -91,12 +91,16 @@ describe('postgres URLs', () => {
 
 describe('database names', () => {
   it('keeps short names and shortens long ones to 63 bytes with a stable hash', () => {
-    expect(templateCopyName('app', 'stage-3')).toBe('app__cpo_stage-3')
-    const long = keptName('a'.repeat(40), 'op-20261201-123456-abcdef')
+    expect(copyName('app', 'stage-3')).toBe('app__cpo_stage-3')
+    const long = copyName('a'.repeat(40), 'before_op-20261201-123456-abcdef')
     expect(Buffer.byteLength(long)).toBe(63)
-    expect(long).toBe(keptName('a'.repeat(40), 'op-20261201-123456-abcdef'))
-    expect(long).not.toBe(keptName('a'.repeat(40), 'op-20261201-123456-abcdeg'))
-    expect(Buffer.byteLength(derivedName('é'.repeat(40), '__cpo_', 'x'))).toBeLessThanOrEqual(63)
+    expect(long).toBe(copyName('a'.repeat(40), 'before_op-20261201-123456-abcdef'))
+    expect(long).not.toBe(copyName('a'.repeat(40), 'before_op-20261201-123456-abcdeg'))
+    expect(Buffer.byteLength(copyName('é'.repeat(40), 'x'))).toBeLessThanOrEqual(63)
+    // A cut never leaves half a surrogate pair.
+    expect(copyName(`a${'😀'.repeat(20)}`, 'x')).toMatch(
+      /^a(\p{Extended_Pictographic})+_[0-9a-f]{10}$/u,
+    )
   })
 })
 

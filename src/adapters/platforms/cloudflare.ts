@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { candidacy } from '../../core/deploy/types.js'
 import { CpoError } from '../../errors.js'
 import { baseUrlFor, collectPages, HttpClient, tokenFrom } from './http.js'
 import { missingId, pollJob, requireId } from './poll.js'
@@ -218,9 +219,7 @@ export class CloudflareWorker implements Platform {
       rawState: (d.versions ?? [])
         .map((v) => `${v.version_id.slice(0, 8)}@${v.percentage}%`)
         .join(' '),
-      current,
-      rollbackCandidate: !current,
-      ...(current ? { notCandidateBecause: 'it serves now' } : {}),
+      ...candidacy(current),
       ...(copyOf ? { copyOf } : {}),
     }
   }
@@ -351,17 +350,14 @@ export class CloudflarePages implements Platform {
       url: d.url ?? null,
       state: PAGES_STATE[status] ?? 'unknown',
       rawState: stage ? `${stage} ${status}` : status,
-      current,
-      rollbackCandidate: !current && usable,
-      ...(current
-        ? { notCandidateBecause: 'it serves now' }
-        : usable
-          ? {}
-          : {
-              notCandidateBecause: d.is_skipped_build
-                ? 'its build was skipped'
-                : `its ${stage || 'build'} is ${status}`,
-            }),
+      ...candidacy(
+        current,
+        usable
+          ? undefined
+          : d.is_skipped_build
+            ? 'its build was skipped'
+            : `its ${stage || 'build'} is ${status}`,
+      ),
     }
   }
 }

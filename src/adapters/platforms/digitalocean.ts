@@ -1,3 +1,4 @@
+import { candidacy } from '../../core/deploy/types.js'
 import { CpoError } from '../../errors.js'
 import { baseUrlFor, collectPages, HttpClient, tokenFrom } from './http.js'
 import { pollJob, requireId } from './poll.js'
@@ -290,13 +291,7 @@ export class DigitalOceanPlatform implements Platform {
       url: null,
       state,
       rawState: phase,
-      current,
-      rollbackCandidate: !current && usable,
-      ...(current
-        ? { notCandidateBecause: 'it serves now' }
-        : usable
-          ? {}
-          : { notCandidateBecause: `its phase is ${phase}` }),
+      ...candidacy(current, usable ? undefined : `its phase is ${phase}`),
     }
   }
 }

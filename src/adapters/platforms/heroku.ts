@@ -1,3 +1,4 @@
+import { candidacy } from '../../core/deploy/types.js'
 import { baseUrlFor, HttpClient, tokenFrom } from './http.js'
 import { pollJob, requireId } from './poll.js'
 import type {
@@ -157,16 +158,14 @@ export class HerokuPlatform implements Platform {
       url: null,
       state: STATE[status] ?? 'unknown',
       rawState: `v${r.version} ${status}`,
-      current,
-      rollbackCandidate: !current && usable,
-      ...(current
-        ? { notCandidateBecause: 'it serves now' }
-        : usable
-          ? {}
-          : {
-              notCandidateBecause:
-                r.slug === null ? 'it has no slug (config-only release)' : `it ${status}`,
-            }),
+      ...candidacy(
+        current,
+        usable
+          ? undefined
+          : r.slug === null
+            ? 'it has no slug (config-only release)'
+            : `it ${status}`,
+      ),
       ...(copyOf ? { copyOf } : {}),
     }
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
+import { candidacy } from '../../core/deploy/types.js'
 import { CpoError } from '../../errors.js'
 import { fsyncDir, writeFileAtomic } from '../fs.js'
 import type {
@@ -170,9 +171,7 @@ export class LocalPlatform implements Platform {
       url: `file://${path.join(this.releases, m.id)}`,
       state: 'ready',
       rawState: 'ready',
-      current: m.id === serving,
-      rollbackCandidate: m.id !== serving,
-      ...(m.id === serving ? { notCandidateBecause: 'it serves now' } : {}),
+      ...candidacy(m.id === serving),
     }
   }
 }

@@ -1,3 +1,4 @@
+import { candidacy } from '../../core/deploy/types.js'
 import { CpoError } from '../../errors.js'
 import { baseUrlFor, collectPages, HttpClient, nextLink, tokenFrom } from './http.js'
 import { missingId, pollJob, requireId } from './poll.js'
@@ -192,13 +193,7 @@ export class NetlifyPlatform implements Platform {
       url: d.deploy_ssl_url ?? d.ssl_url ?? null,
       state: STATE[raw] ?? 'unknown',
       rawState: d.locked ? `${raw} (locked)` : raw,
-      current,
-      rollbackCandidate: !current && ready,
-      ...(current
-        ? { notCandidateBecause: 'it serves now' }
-        : ready
-          ? {}
-          : { notCandidateBecause: `its state is ${raw}` }),
+      ...candidacy(current, ready ? undefined : `its state is ${raw}`),
     }
   }
 }

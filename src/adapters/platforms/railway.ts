@@ -1,3 +1,4 @@
+import { candidacy } from '../../core/deploy/types.js'
 import { CpoError } from '../../errors.js'
 import { baseUrlFor, collectPages, HttpClient, type Token, tokenFrom } from './http.js'
 import type {
@@ -258,7 +259,6 @@ export class RailwayPlatform implements Platform {
 function toDeployment(n: RailwayNode, serving: string | null): Deployment {
   const state = STATES[n.status] ?? 'unknown'
   const current = n.id === serving
-  const candidate = !current && n.canRollback === true
   const commit = typeof n.meta?.commitHash === 'string' ? n.meta.commitHash : null
   const url = n.staticUrl ?? n.url ?? null
   return {
@@ -268,15 +268,12 @@ function toDeployment(n: RailwayNode, serving: string | null): Deployment {
     url: url ? (url.startsWith('http') ? url : `https://${url}`) : null,
     state,
     rawState: n.status,
-    current,
-    rollbackCandidate: candidate,
-    ...(candidate
-      ? {}
-      : {
-          notCandidateBecause: current
-            ? 'it serves now'
-            : "Railway says it cannot be rolled back to (canRollback false: past the plan's image retention, or never succeeded)",
-        }),
+    ...candidacy(
+      current,
+      n.canRollback === true
+        ? undefined
+        : "Railway says it cannot be rolled back to (canRollback false: past the plan's image retention, or never succeeded)",
+    ),
   }
 }
 

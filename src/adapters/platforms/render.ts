@@ -1,3 +1,4 @@
+import { candidacy } from '../../core/deploy/types.js'
 import { baseUrlFor, collectPages, HttpClient, tokenFrom } from './http.js'
 import { pollJob, requireId } from './poll.js'
 import type {
@@ -164,13 +165,7 @@ export class RenderPlatform implements Platform {
       url: null,
       state: STATE[status] ?? 'unknown',
       rawState: status,
-      current,
-      rollbackCandidate: !current && usable,
-      ...(current
-        ? { notCandidateBecause: 'it serves now' }
-        : usable
-          ? {}
-          : { notCandidateBecause: `its status is ${status}` }),
+      ...candidacy(current, usable ? undefined : `its status is ${status}`),
       ...(copyOf ? { copyOf } : {}),
     }
   }

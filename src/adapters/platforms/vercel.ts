@@ -1,3 +1,4 @@
+import { candidacy } from '../../core/deploy/types.js'
 import { CpoError } from '../../errors.js'
 import { baseUrlFor, collectPages, HttpClient, tokenFrom } from './http.js'
 import type {
@@ -243,7 +244,6 @@ function toDeployment(d: VercelDeployment, serving: string | null): Deployment {
   const raw = d.state ?? d.readyState ?? 'UNKNOWN'
   const state = STATES[raw] ?? 'unknown'
   const current = d.uid === serving
-  const candidate = !current && state === 'ready' && d.isRollbackCandidate !== false
   const commit =
     d.meta?.githubCommitSha ?? d.meta?.gitlabCommitSha ?? d.meta?.bitbucketCommitSha ?? null
   return {
@@ -253,17 +253,14 @@ function toDeployment(d: VercelDeployment, serving: string | null): Deployment {
     url: d.url ? `https://${d.url}` : null,
     state,
     rawState: raw,
-    current,
-    rollbackCandidate: candidate,
-    ...(candidate
-      ? {}
-      : {
-          notCandidateBecause: current
-            ? 'it serves now'
-            : state !== 'ready'
-              ? `it is ${raw}`
-              : 'Vercel does not offer it as a rollback candidate',
-        }),
+    ...candidacy(
+      current,
+      state !== 'ready'
+        ? `it is ${raw}`
+        : d.isRollbackCandidate === false
+          ? 'Vercel does not offer it as a rollback candidate'
+          : undefined,
+    ),
   }
 }
 

@@ -1,16 +1,23 @@
 import { createHash } from 'node:crypto'
+import { MAX_IDENTIFIER_BYTES } from './postgres-names.js'
 
-/** PostgreSQL identifiers are at most 63 bytes; longer ones are cut and end in a hash. */
-const MAX_IDENTIFIER = 63
+const bytes = (s: string): number => Buffer.byteLength(s, 'utf8')
 
-/** `<db>__cpo_<suffix>`: template copies, kept (`before_<op>`), staged (`new_<op>`), undone. */
+/**
+ * `<db>__cpo_<suffix>`: template copies (`<checkpoint>`), kept (`before_<op>`), staged
+ * (`new_<op>`), undone and scratch databases. Shortened to 63 bytes when longer: the end is
+ * replaced by a hash of the full name, so two long names stay distinct and the same input always
+ * gives the same name.
+ */
 export function copyName(db: string, suffix: string): string {
-  const name = `${db}__cpo_${suffix}`
-  if (Buffer.byteLength(name) <= MAX_IDENTIFIER) return name
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 10)
-  let head = name
-  while (Buffer.byteLength(`${head}_${hash}`) > MAX_IDENTIFIER) head = head.slice(0, -1)
-  return `${head}_${hash}`
+  const full = `${db}__cpo_${suffix}`
+  if (bytes(full) <= MAX_IDENTIFIER_BYTES) return full
+  const tail = `_${createHash('sha256').update(full).digest('hex').slice(0, 10)}`
+  let head = full
+  while (bytes(head) + bytes(tail) > MAX_IDENTIFIER_BYTES) head = head.slice(0, -1)
+  // A cut through a surrogate pair would leave half a character.
+  if (/[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1)
+  return `${head}${tail}`
 }
 
 /** A checkpoint name as one file-name part: `release/1.2` → `release%2F1.2`. */

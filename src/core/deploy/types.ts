@@ -72,6 +72,22 @@ export interface Deployment {
   copyOf?: string
 }
 
+/**
+ * The one rule every platform shares: the deployment serving now is never a rollback target;
+ * another one is unless the platform's own reason (`unusable`) says why not.
+ */
+export function candidacy(
+  current: boolean,
+  unusable?: string,
+): Pick<Deployment, 'current' | 'rollbackCandidate' | 'notCandidateBecause'> {
+  const why = current ? 'it serves now' : unusable
+  return {
+    current,
+    rollbackCandidate: why === undefined,
+    ...(why ? { notCandidateBecause: why } : {}),
+  }
+}
+
 /** One thing a rollback does not do, or does besides, printed after it. */
 export interface Pitfall {
   code:

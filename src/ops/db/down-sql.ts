@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { schemaDiffStatements } from '../../adapters/db/postgres-diff.js'
 import type { DbCopyRef, DbEngine, DbLocation } from '../../adapters/db/types.js'
+import { copyName } from '../../core/db/names.js'
 import { type DownSqlPlan, downSqlPlan } from '../../core/db/postgres-down.js'
-import { derivedName } from '../../core/db/postgres-names.js'
 import { withDatabase } from '../../core/db/postgres-url.js'
 import { CpoError } from '../../errors.js'
 
@@ -47,7 +47,7 @@ export async function downSql(
       comparedWith: { strategy: 'template', database: checkpointCopy.location, scratch: false },
     }
   }
-  const scratch = derivedName(live.name, '__cpo_scratch_', randomBytes(4).toString('hex'))
+  const scratch = copyName(live.name, `scratch_${randomBytes(4).toString('hex')}`)
   const build = engine.stageSchema ?? engine.stage
   await build.call(engine, live, checkpointCopy, scratch)
   try {

@@ -10,6 +10,7 @@ import type { ProjectDocument } from '../../core/project/index.js'
 import { type ChecklistItem, checklistEntryLines } from '../../core/rollback/checklist.js'
 import { type RollbackMode, rollbackEntry, rollbackSubject } from '../../core/rollback/index.js'
 import { reasonUnlessDryRun } from '../../core/rollback/inputs.js'
+import { recoveryCommands } from '../../core/rollback/recovery.js'
 import { CpoError } from '../../errors.js'
 import { checkpointsForTarget } from '../checkpoint/list.js'
 import { type RollbackDbOptions, rollBackDb, withDbPlan } from '../db/hooks.js'
@@ -151,19 +152,11 @@ export async function runRollback(
     ...outcome.result,
     targetVerified: true,
     stateConsistent: !plan.warnings.some((w) => w.startsWith('state after')),
-    recovery: {
-      undo: `cpo undo ${report.opId}`,
-      paths:
-        paths.length === 0
-          ? null
-          : `cpo snapshot restore ${report.before.id} --paths ${paths.map(quote).join(' ')}`,
-    },
+    recovery: recoveryCommands(report.opId, report.before.id, paths),
     after,
     checklist,
   }
 }
-
-const quote = (p: string): string => (/^[\w./@+-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`)
 
 /**
  * Moves the code to the target and records the rollback in one commit on top. Every commit is

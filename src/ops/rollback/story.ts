@@ -6,6 +6,7 @@ import { type ProjectDocument, stagesOf } from '../../core/project/index.js'
 import { checkStoryId, namesStory, storyAliases } from '../../core/rollback/index.js'
 import { reasonUnlessDryRun } from '../../core/rollback/inputs.js'
 import { pathsInTheWay } from '../../core/rollback/paths-in-the-way.js'
+import { recoveryCommands } from '../../core/rollback/recovery.js'
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { listCheckpoints } from '../checkpoint/list.js'
@@ -128,17 +129,9 @@ export async function rollbackStory(
     ...report,
     ...outcome.plan.plan,
     ...outcome.result,
-    recovery: {
-      undo: `cpo undo ${report.opId}`,
-      paths:
-        setAside.length === 0
-          ? null
-          : `cpo snapshot restore ${report.before.id} --paths ${setAside.map(quote).join(' ')}`,
-    },
+    recovery: recoveryCommands(report.opId, report.before.id, setAside),
   }
 }
-
-const quote = (p: string): string => (/^[\w./@+-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`)
 
 /**
  * The files cpo rewrites itself after the reverts (from today's versions, the story marked not
