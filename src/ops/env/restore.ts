@@ -3,6 +3,7 @@ import type { EnvVar, EnvVarInput } from '../../adapters/platforms/types.js'
 import type { Repo } from '../../adapters/repo.js'
 import { type Slot, slotId, slotOf } from '../../core/env/types.js'
 import { CpoError } from '../../errors.js'
+import type { RunEffect } from '../effects.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { envEffect, newBeforeFile } from './effect.js'
 import { encryptionOf, localBackup, platformBackup, writeBackupFile } from './files.js'
@@ -81,14 +82,13 @@ export async function restoreEnv(
 }
 
 type Before = { full: string; rel: string }
-type Run = Parameters<Parameters<typeof runOperation>[1]['apply']>[0]['runEffect']
 
 async function applyPlatform(
   plan: Extract<EnvPlan, { scope: 'platform' }>,
   prune: boolean,
   before: Before,
   env: NodeJS.ProcessEnv,
-  run: Run,
+  run: RunEffect,
 ): Promise<EnvRestoreResult> {
   const how = encryptionOf(plan.backup)
   const payload = plan.payload
@@ -148,7 +148,7 @@ async function applyLocal(
   prune: boolean,
   before: Before,
   env: NodeJS.ProcessEnv,
-  run: Run,
+  run: RunEffect,
 ): Promise<EnvRestoreResult> {
   const how = encryptionOf(plan.backup)
   const payload = plan.payload
