@@ -302,14 +302,14 @@ export function buildProgram(json = false): Command {
     .description('go back to a stage, phase or project checkpoint, or revert a story (undoable)')
   const rollbackFlags = (c: Command, revertOnly = false) => {
     c.option('--reason <text>', 'why (required; recorded in the commit, journal and log)')
-    c.option('--dry-run', 'print the whole plan, change nothing')
-    if (revertOnly) return c
-    return c
-      .option('--mode <mode>', 'reset (move the branch) or revert (add a commit)')
+      .option('--dry-run', 'print the whole plan, change nothing')
       .option('--no-install', 'do not run the package manager when the lockfile changed')
       .option('--verify', 'run the verification commands afterwards and report')
       .option('--backup', 'write a full backup (cpo backup create) before anything changes')
       .option('--notify <webhook>', 'POST a JSON message about the rollback to this URL first')
+    if (revertOnly) return c
+    return c
+      .option('--mode <mode>', 'reset (move the branch) or revert (add a commit)')
       .option('--with-db', "restore the database to the target checkpoint's copy too (undoable)")
       .option('--no-db', 'leave the database alone (no copy of it before the rollback)')
       .option('--remote', 'with --with-db: allow a server that is not local')

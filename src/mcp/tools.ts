@@ -192,9 +192,15 @@ export const TOOLS: ToolSpec[] = [
     name: 'rollback_story',
     description:
       "Revert one story's commits (newest first) and mark it not passing in master-project.json and prd.json. Two-step.",
-    input: { id: z.string().describe('story id: S1-US-001 or US-001'), reason },
+    input: {
+      id: z.string().describe('story id: S1-US-001 or US-001'),
+      reason,
+      install: rollbackFlags.install,
+      verify: rollbackFlags.verify,
+    },
     twoStep: 'dry-run',
-    run: async (g, a, d) => (await cli.rollback()).story(g, a.id, { reason: a.reason, ...dry(d) }),
+    run: async (g, a, d) =>
+      (await cli.rollback()).story(g, a.id, { ...rollbackArgs(a), ...dry(d) }),
   },
   {
     name: 'undo',

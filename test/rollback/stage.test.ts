@@ -86,7 +86,7 @@ describe('rollback stage', () => {
     expect(log.startsWith(logBefore)).toBe(true)
     expect(log.slice(logBefore.length)).toMatch(
       new RegExp(
-        `^\\n?### \\d{4}-\\d\\d-\\d\\d - ROLLBACK stage-2\\n\\n- Time: .+\\n- Type: stage\\n- Target: checkpoint/stage-2-start at ${target}\\n- Reason: S2 broke the tests\\n- Mode: reset\\n- Commit before: ${before.head}\\n- Commit after: ${target}\\n- Stages reset: S2\\n- Undo: \`cpo undo ${d.opId}\`\\n- Checklist before:\\n(  - [✓✗–] .+\\n){6}$`,
+        `^\\n?### \\d{4}-\\d\\d-\\d\\d - ROLLBACK stage-2\\n\\n- Time: .+\\n- Type: stage\\n- Target: checkpoint/stage-2-start at ${target}\\n- Reason: S2 broke the tests\\n- Mode: reset\\n- Commit before: ${before.head}\\n- Commit after: ${target}\\n- Stages reset: S2\\n- Undo: \`cpo undo ${d.opId}\`\\n- Checklist before:\\n(  - [✓✗–] .+\\n){6}- Checklist after:\\n(  - [✓✗–] .+\\n){4}$`,
       ),
     )
     expect(r.stdout).not.toContain('safety checklist') // --json: one document
@@ -106,11 +106,12 @@ describe('rollback stage', () => {
     expect(r.stdout).toMatch(
       /get set-aside work back: cpo undo \S+ \(everything\), or cpo snapshot restore \S+ --paths /,
     )
-    expect(r.stdout).toContain('✓ reason recorded: rollback(stage-2): wrong approach')
+    expect(r.stdout).toContain('✓ reason recorded: wrong approach')
     expect(r.stdout).toContain('✓ target verified')
-    expect(r.stdout).toMatch(/✓ work set aside: \d+ file\(s\) in snapshot/)
-    expect(r.stdout).toContain('✓ state consistent')
-    expect(r.stdout).toContain('– tests not run')
+    expect(r.stdout).toMatch(/✓ snapshot taken: snapshot \S+ \(`cpo undo` returns to it\)/)
+    expect(r.stdout).toMatch(/✓ uncommitted changes listed: \d+: .*notes\.txt/)
+    expect(r.stdout).toContain('✓ state consistent with git')
+    expect(r.stdout).toContain('– tests run: not asked')
   })
 
   it('--dry-run prints the plan and changes nothing (files, index, refs, journal)', () => {

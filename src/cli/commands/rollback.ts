@@ -1,8 +1,10 @@
 import { createInterface } from 'node:readline/promises'
-import { checklistLine } from '../../core/rollback/checklist.js'
+import { type ChecklistItem, checklistLine } from '../../core/rollback/checklist.js'
+import type { DependencyPlan } from '../../core/rollback/index.js'
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { openProjectRepo } from '../../ops/open-repo.js'
+import type { AfterReport } from '../../ops/rollback/after.js'
 import type { RollbackPlan } from '../../ops/rollback/plan.js'
 import type { RollbackOptions, RollbackOutcome, RollbackReport } from '../../ops/rollback/run.js'
 import {
@@ -61,6 +63,7 @@ export async function story(g: GlobalOptions, id: string, o: Flags): Promise<Com
     ...(reason === undefined ? {} : { reason }),
     ...(o.dryRun ? { dryRun: true } : {}),
     ...(g.wait === undefined ? {} : { wait: g.wait }),
+    ...afterFlags(o),
   })
   const commits = (r.dryRun ? r.plan : r).commits.map(
     (c) => `${c.commit.slice(0, 10)} ${c.subject}`,
@@ -77,6 +80,7 @@ export async function story(g: GlobalOptions, id: string, o: Flags): Promise<Com
           'uncommitted changes would be set aside (kept in the before-snapshot):',
           p.setAside,
         ),
+        ...dependencyLines(p.dependencies, true),
         'nothing changed (--dry-run)',
       ].join('\n'),
     }
@@ -89,8 +93,23 @@ export async function story(g: GlobalOptions, id: string, o: Flags): Promise<Com
       `recorded as ${r.commit.slice(0, 10)} "rollback(story-${r.story}): ${r.reason}"`,
       ...listLines(`uncommitted changes set aside in snapshot ${r.before.id}:`, r.setAside),
       ...(r.recovery.paths ? [`get them back: ${r.recovery.paths}`] : []),
+      ...installLines(r.after, r.dependencies),
+      ...checklistLines(r.checklist, r.checklistNotLogged),
       `undo with: ${r.recovery.undo}`,
     ].join('\n'),
+    ...afterFailure(r.after, r.opId),
+  }
+}
+
+/** The flags of the checklists (README.md, "Checklists"), shared by every rollback. */
+function afterFlags(o: Flags) {
+  return {
+    ...(o.install === false ? { install: false } : {}),
+    ...(o.verify ? { verify: true } : {}),
+    checklist: {
+      ...(o.backup ? { backup: true } : {}),
+      ...(o.notify === undefined ? {} : { notify: o.notify }),
+    },
   }
 }
 
@@ -106,13 +125,8 @@ async function rollback(g: GlobalOptions, o: Flags, run: Run): Promise<CommandOu
   const base: RollbackOptions = {
     ...(reason === undefined ? {} : { reason }),
     ...(o.mode === undefined ? {} : { mode: o.mode as 'reset' | 'revert' }),
-    ...(o.install === false ? { install: false } : {}),
-    ...(o.verify ? { verify: true } : {}),
     ...(g.wait === undefined ? {} : { wait: g.wait }),
-    checklist: {
-      ...(o.backup ? { backup: true } : {}),
-      ...(o.notify === undefined ? {} : { notify: o.notify }),
-    },
+    ...afterFlags(o),
     db: {
       ...(o.withDb ? { withDb: true } : {}),
       ...(o.db === false ? { db: false } : {}),
@@ -141,16 +155,7 @@ async function rollback(g: GlobalOptions, o: Flags, run: Run): Promise<CommandOu
   }
   const r = await run({ ...base, confirmed })
   if (r.dryRun) throw new Error('unreachable: no dry run here')
-  // The rollback is done either way (`cpo undo` reverses it); a failed install or verification
-  // after it still makes the exit code say so, for scripts and CI.
-  const afterFailed =
-    (r.after.install.ran && !r.after.install.ok) ||
-    (r.after.verification.ran && !r.after.verification.passed)
-  return {
-    data: planned(r),
-    text: reportLines(r).join('\n'),
-    ...(afterFailed ? { failure: afterFailure(r) } : {}),
-  }
+  return { data: planned(r), text: reportLines(r).join('\n'), ...afterFailure(r.after, r.opId) }
 }
 
 /** The reason is required: from --reason, else asked for on a terminal. */
@@ -195,9 +200,7 @@ function planLines(p: RollbackPlan, dry: boolean): string[] {
     ),
     ...listLines(`stage loop files ${would}set aside:`, p.setAside.loopFiles),
     ...keptLines(p.kept, would),
-    p.dependencies.differ
-      ? `dependencies differ (${p.dependencies.lockfiles.join(', ') || 'package.json'}): ${p.dependencies.install === null ? 'no install (the target has no package.json)' : `\`${p.dependencies.install}\` ${dry ? 'will run' : 'runs'} unless --no-install`}`
-      : 'dependencies: the lockfile is the same',
+    ...dependencyLines(p.dependencies, dry),
     ...(p.db
       ? [
           `database ${p.db.redactedUrl}: ${would}restore to ${p.db.checkpoint} (the live one kept as ${p.db.keptAs})`,
@@ -210,9 +213,6 @@ function planLines(p: RollbackPlan, dry: boolean): string[] {
 function reportLines(r: RollbackReport): string[] {
   const a = r.after
   const set = [...new Set([...r.setAside.uncommitted, ...r.setAside.loopFiles])]
-  const tests = a.verification.ran
-    ? `${a.verification.passed ? '✓' : '✗'} tests ${a.verification.passed ? 'passed' : 'FAILED'}: ${a.verification.runs.map((v) => `${v.name} (exit ${v.exitCode})`).join(', ')}`
-    : `– tests not run: ${a.verification.why}`
   return [
     ...planLines(r, false),
     ...changedDuringLines(r.changedDuring),
@@ -221,46 +221,64 @@ function reportLines(r: RollbackReport): string[] {
       : []),
     ...(r.database.before?.warning ? [`warning: ${r.database.before.warning}`] : []),
     `recorded as ${short(r.commit)} "rollback(${r.scope}): ${r.reason}"${r.revertCommit ? ` after revert commit ${short(r.revertCommit)}` : ''}`,
-    ...(a.install.ran
-      ? [
-          `install: ${a.install.command} ${a.install.ok ? 'done' : `FAILED (exit ${a.install.exitCode})`}`,
-        ]
-      : r.dependencies.differ
-        ? [`install skipped: ${a.install.why}`]
-        : []),
+    ...installLines(a, r.dependencies),
     ...(set.length > 0 && r.recovery.paths
       ? [`get set-aside work back: ${r.recovery.undo} (everything), or ${r.recovery.paths}`]
       : []),
-    'safety checklist:',
-    `  ✓ reason recorded: rollback(${r.scope}): ${r.reason}`,
-    `  ✓ target verified: the tree is exactly ${r.target.tag ?? r.target.name}'s`,
-    set.length > 0
-      ? `  ✓ work set aside: ${set.length} file(s) in snapshot ${r.before.id}`
-      : '  ✓ work set aside: there was none',
-    r.stateConsistent
-      ? '  ✓ state consistent: master-project.json agrees with the rolled-back code'
-      : '  ! state: see the warnings above',
-    `  ${tests}`,
-    'checklist:',
-    ...r.checklist.map((i) => `  ${i.when}: ${checklistLine(i)}`),
+    ...checklistLines(r.checklist, r.checklistNotLogged),
     `undo with: ${r.recovery.undo}`,
   ]
 }
 
-/** The rollback is done; what ran after it failed (install or verification). */
-function afterFailure(r: RollbackReport): CpoError {
-  const a = r.after
+/** The before and after lists, each item with its evidence (README.md, "Checklists"). */
+function checklistLines(items: readonly ChecklistItem[], notLogged: string | null): string[] {
+  const of = (when: ChecklistItem['when']) =>
+    items.filter((i) => i.when === when).map((i) => `  ${checklistLine(i)}`)
+  return [
+    'safety checklist before:',
+    ...of('before'),
+    'safety checklist after:',
+    ...of('after'),
+    ...(notLogged ? [`warning: the checklist is not in the progress log: ${notLogged}`] : []),
+  ]
+}
+
+function dependencyLines(d: DependencyPlan, dry: boolean): string[] {
+  return [
+    d.differ
+      ? `dependencies differ (${d.lockfiles.join(', ') || 'package.json'}): ${d.install === null ? 'no install (the target has no package.json)' : `\`${d.install}\` ${dry ? 'will run' : 'runs'} unless --no-install`}`
+      : 'dependencies: the lockfile is the same',
+  ]
+}
+
+function installLines(a: AfterReport, d: DependencyPlan): string[] {
+  if (a.install.ran) {
+    const i = a.install
+    return [`install: ${i.command} ${i.ok ? 'done' : `FAILED (exit ${i.exitCode})`}`]
+  }
+  return d.differ ? [`install skipped: ${a.install.why}`] : []
+}
+
+/**
+ * The rollback is done either way (`cpo undo` reverses it); a failed install or verification
+ * after it still makes the exit code say so, for scripts and CI.
+ */
+function afterFailure(a: AfterReport, opId: string): { failure?: CpoError } {
   const install = a.install.ran && !a.install.ok ? a.install : undefined
-  const failed = a.verification.ran ? a.verification.runs.find((v) => v.exitCode !== 0) : undefined
-  return new CpoError(
-    install ? 'INSTALL_FAILED' : 'VERIFICATION_FAILED',
-    'external',
-    install
-      ? `rolled back, but \`${install.command}\` failed (exit ${install.exitCode})`
-      : `rolled back, but verification failed${failed ? `: ${failed.name} exited with ${failed.exitCode}` : ''}`,
-    {
-      hint: `The rollback stands; fix the problem, or go back to where you were with \`${cpoCommand('undo', r.opId)}\`.`,
-      details: install ? { install: a.install } : { verification: a.verification },
-    },
-  )
+  const verification = a.verification.ran && !a.verification.passed ? a.verification : undefined
+  if (!install && !verification) return {}
+  const failed = verification?.runs.find((v) => v.exitCode !== 0)
+  return {
+    failure: new CpoError(
+      install ? 'INSTALL_FAILED' : 'VERIFICATION_FAILED',
+      'external',
+      install
+        ? `rolled back, but \`${install.command}\` failed (exit ${install.exitCode})`
+        : `rolled back, but verification failed${failed ? `: ${failed.name} exited with ${failed.exitCode}` : ''}`,
+      {
+        hint: `The rollback stands; fix the problem, or go back to where you were with \`${cpoCommand('undo', opId)}\`.`,
+        details: install ? { install: a.install } : { verification: a.verification },
+      },
+    ),
+  }
 }

@@ -61,6 +61,7 @@ const rollbackReport = obj({
   commit: str,
   discardedCommits: arr(obj({})),
   checklist: arr(obj({ id: str, when: str, status: z.enum(['ok', 'failed', 'skipped']) })),
+  checklistNotLogged: nul(str),
   recovery: obj({ undo: str, paths: nul(str) }),
 })
 const undoReport = obj({

@@ -66,3 +66,29 @@ export function installFor(
     return { packageManager: 'npm', command: 'npm', args: ['install'] }
   return undefined
 }
+
+/** What a rollback does about dependencies (README.md, "Checklists": reinstalled when lockfiles changed). */
+export interface DependencyPlan {
+  /** A lockfile differs (or package.json does, when the target has no lockfile). */
+  differ: boolean
+  lockfiles: string[]
+  packageManager: string | null
+  /** The install that runs afterwards, chosen from the target's files; null: none. */
+  install: string | null
+}
+
+/** From the paths a rollback changes and the top-level names of the tree it ends at. */
+export function dependencyPlan(
+  filesChanged: readonly string[],
+  targetFiles: readonly string[],
+): DependencyPlan {
+  const lockfiles = filesChanged.filter(isLockfile)
+  const install = installFor(targetFiles)
+  const manifestChanged = filesChanged.includes('package.json') && !targetFiles.some(isLockfile)
+  return {
+    differ: lockfiles.length > 0 || manifestChanged,
+    lockfiles,
+    packageManager: install?.packageManager ?? null,
+    install: install === undefined ? null : [install.command, ...install.args].join(' '),
+  }
+}

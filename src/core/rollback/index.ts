@@ -1,6 +1,8 @@
 export { currentStageForRollback, lastStageRollback } from './current-stage.js'
 export { stagesWithDiscardedWork, withDependents } from './discarded.js'
 export {
+  type DependencyPlan,
+  dependencyPlan,
   installCommand,
   installFor,
   isLockfile,

@@ -1,8 +1,8 @@
 import type { Repo } from '../../adapters/repo.js'
 import { runShellCommand } from '../../adapters/shell-command.js'
 import { verificationCommands } from '../../core/checkpoint/stage-rules.js'
+import type { DependencyPlan } from '../../core/rollback/index.js'
 import { readProjectDocument } from '../project-file.js'
-import type { RollbackPlan } from './plan.js'
 
 export interface AfterReport {
   install:
@@ -24,12 +24,12 @@ export interface AfterReport {
  */
 export async function afterRollback(
   repo: Repo,
-  plan: RollbackPlan,
+  dependencies: DependencyPlan,
   options: { install?: boolean; verify?: boolean },
 ): Promise<AfterReport> {
   let install: AfterReport['install']
-  const line = plan.dependencies.install
-  if (!plan.dependencies.differ) install = { ran: false, why: 'the lockfile did not change' }
+  const line = dependencies.install
+  if (!dependencies.differ) install = { ran: false, why: 'the lockfile did not change' }
   else if (options.install === false) install = { ran: false, why: '--no-install' }
   else if (line === null) install = { ran: false, why: 'the target has no package.json' }
   else {

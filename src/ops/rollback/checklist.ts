@@ -9,7 +9,6 @@ import { databaseOutcome } from '../diagnose/database.js'
 import { readRepoFacts } from '../diagnose/git-facts.js'
 import { readProjectDocument } from '../project-file.js'
 import type { AfterReport } from './after.js'
-import type { RollbackPlan } from './plan.js'
 
 export interface ChecklistOptions {
   /** Write a full backup (`cpo backup create`) before anything changes. */
@@ -96,23 +95,24 @@ export async function runBeforeSteps(
   return items
 }
 
+/** What the before-list says about a rollback: its reason, its target, the work it sets aside. */
+export interface BeforeFacts {
+  reason: string
+  /** Evidence that the target is the right one (a checkpoint on the branch, the story's commits). */
+  target: string
+  uncommitted: readonly string[]
+}
+
 /** The before-list as it stands once the before-snapshot exists (inside the operation). */
 export function beforeItems(
-  plan: RollbackPlan,
+  facts: BeforeFacts,
   snapshotId: string,
   steps: readonly ChecklistItem[],
 ): ChecklistItem[] {
-  const t = plan.target
-  const uncommitted = plan.setAside.uncommitted
+  const { uncommitted } = facts
   return [
-    checkedItem('reason', 'before', 'reason recorded', 'ok', plan.reason),
-    checkedItem(
-      'target',
-      'before',
-      'target verified',
-      'ok',
-      `${t.tag ?? t.name} at ${t.commit.slice(0, 10)} is in ${plan.branch.replace('refs/heads/', '')}'s history`,
-    ),
+    checkedItem('reason', 'before', 'reason recorded', 'ok', facts.reason),
+    checkedItem('target', 'before', 'target verified', 'ok', facts.target),
     checkedItem(
       'snapshot',
       'before',

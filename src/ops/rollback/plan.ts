@@ -21,8 +21,8 @@ import {
 } from '../../core/project/index.js'
 import {
   chooseMode,
-  installFor,
-  isLockfile,
+  type DependencyPlan,
+  dependencyPlan,
   isLoopFileIn,
   isMigration,
   mergeRollbackState,
@@ -63,14 +63,7 @@ export interface RollbackPlan {
     /** Agent loop files (prd.json, progress.md, …) that change or go. */
     loopFiles: string[]
   }
-  dependencies: {
-    /** A lockfile differs (or package.json does, when the target has no lockfile). */
-    differ: boolean
-    lockfiles: string[]
-    packageManager: string | null
-    /** The install that runs afterwards, chosen from the target's files; null: none. */
-    install: string | null
-  }
+  dependencies: DependencyPlan
   migrations: { differ: boolean; files: string[] }
   /** `--with-db`: the database restore that runs with the code rollback (src/ops/db/). */
   db?: DbRestorePlan
@@ -161,9 +154,6 @@ export async function planRollback(
   const filesChanged = [
     ...new Set([...committed.filter((p) => !dirty.has(p)), ...dirtyChanged, ...status.untracked]),
   ].sort()
-  const lockfiles = filesChanged.filter(isLockfile)
-  const install = installFor(targetFiles)
-  const manifestChanged = filesChanged.includes('package.json') && !targetFiles.some(isLockfile)
   const migrations = filesChanged.filter(isMigration)
   if (migrations.length > 0) {
     warnings.push(
@@ -191,12 +181,8 @@ export async function planRollback(
         uncommitted: [...new Set([...dirtyTracked, ...status.untracked])].sort(),
         loopFiles: filesChanged.filter((f) => isLoopFileIn(f, statePaths(repo).dir)),
       },
-      dependencies: {
-        differ: lockfiles.length > 0 || manifestChanged,
-        lockfiles,
-        packageManager: install?.packageManager ?? null,
-        install: install === undefined ? null : [install.command, ...install.args].join(' '),
-      },
+      dependencies: dependencyPlan(filesChanged, targetFiles),
+
       migrations: { differ: migrations.length > 0, files: migrations },
       targetHasStateFile: thenText !== undefined,
       kept,

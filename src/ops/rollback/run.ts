@@ -22,8 +22,9 @@ import {
   reportOf,
   runOperation,
 } from '../protocol.js'
-import { type AfterReport, afterRollback } from './after.js'
-import { afterItems, beforeItems, type ChecklistOptions, runBeforeSteps } from './checklist.js'
+import type { AfterReport } from './after.js'
+import { type RecordedRollback, runAfterList } from './after-entry.js'
+import { beforeItems, type ChecklistOptions, runBeforeSteps } from './checklist.js'
 import { planRollback, type RollbackPayload, type RollbackPlan } from './plan.js'
 import type { RollbackTarget } from './target.js'
 
@@ -58,6 +59,8 @@ export interface RollbackReport extends OperationReport, RollbackPlan {
   after: AfterReport
   /** Every item of the before and after checklists, with its evidence. */
   checklist: ChecklistItem[]
+  /** Why the checklist is not in the ROLLBACK entry of the progress log; null: it is. */
+  checklistNotLogged: string | null
 }
 
 export type RollbackOutcome =
@@ -87,7 +90,6 @@ export async function runRollback(
   const steps = options.dryRun
     ? []
     : await runBeforeSteps(repo, command, reason, options.checklist ?? {})
-  let checklist: ChecklistItem[] = []
   const outcome = await runOperation(repo, {
     command,
     args: [...args, ...(options.mode ? ['--mode', options.mode] : [])],
@@ -121,28 +123,44 @@ export async function runRollback(
       return withDbPlan(r, target.name, planned, options.db)
     },
     apply: async (ctx, { plan, payload, db }) => {
-      checklist = beforeItems(plan, ctx.before.id, steps)
+      const t = plan.target
+      const before = beforeItems(
+        {
+          reason: plan.reason,
+          target: `${t.tag ?? t.name} at ${t.commit.slice(0, 10)} is in ${plan.branch.replace('refs/heads/', '')}'s history`,
+          uncommitted: plan.setAside.uncommitted,
+        },
+        ctx.before.id,
+        steps,
+      )
       const dbDone = await rollBackDb(ctx, db, options.db)
-      const done = await rollBack(ctx, plan, payload, reason, checklistEntryLines(checklist))
+      const done = await rollBack(ctx, plan, payload, reason, checklistEntryLines(before))
+      const list = await runAfterList(ctx, done.recorded, before, {
+        dependencies: plan.dependencies,
+        install: options.install,
+        verify: options.verify,
+        state: done.state,
+      })
       return {
         summary: `rolled back ${plan.scope} to ${plan.target.name} (${plan.mode})`,
         result: {
-          commit: done.commit,
+          commit: list.commit,
           revertCommit: done.revertCommit,
           kept: done.restored.kept,
           changedDuring: done.restored.changedDuring,
           database: dbDone,
+          after: list.after,
+          checklist: list.checklist,
+          checklistNotLogged: list.notLogged,
         },
         changedDuring: done.restored.changedDuring,
-        ...(done.state ? { after: done.state } : {}),
+        ...(list.state ? { after: list.state } : {}),
       }
     },
   })
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan.plan }
   const { plan } = outcome.plan
   const report = reportOf(outcome)
-  const after = await afterRollback(repo, plan, options)
-  checklist = [...checklist, ...(await afterItems(repo, after))]
   const paths = [...new Set([...plan.setAside.uncommitted, ...plan.setAside.loopFiles])]
   return {
     dryRun: false,
@@ -153,8 +171,6 @@ export async function runRollback(
     targetVerified: true,
     stateConsistent: !plan.warnings.some((w) => w.startsWith('state after')),
     recovery: recoveryCommands(report.opId, report.before.id, paths),
-    after,
-    checklist,
   }
 }
 
@@ -180,6 +196,7 @@ async function rollBack(
   revertCommit: string | null
   state: KnownState | undefined
   restored: RestoreResult
+  recorded: RecordedRollback
 }> {
   const { repo, before } = ctx
   const sign = ctx.settings.signCommits
@@ -199,24 +216,30 @@ async function rollBack(
         })
       : null
   const codeAt = revertCommit ?? plan.target.commit
-  const entry = rollbackEntry({
-    time: new Date().toISOString(),
-    kind: plan.kind,
-    scope: plan.scope,
-    target: `${plan.target.tag ?? plan.target.name}${plan.target.inferred ? ' (inferred)' : ''} at ${plan.target.commit}`,
-    reason,
-    mode: plan.mode,
-    commitBefore: plan.head,
-    commitAfter: codeAt,
-    stagesReset: plan.stagesReset,
-    opId: ctx.opId,
-    checklist,
-  })
+  const time = new Date().toISOString()
+  const logWith = (lines: string[]) =>
+    `${payload.logText ?? ''}${appendableEntry(
+      payload.logText,
+      rollbackEntry({
+        time,
+        kind: plan.kind,
+        scope: plan.scope,
+        target: `${plan.target.tag ?? plan.target.name}${plan.target.inferred ? ' (inferred)' : ''} at ${plan.target.commit}`,
+        reason,
+        mode: plan.mode,
+        commitBefore: plan.head,
+        commitAfter: codeAt,
+        stagesReset: plan.stagesReset,
+        opId: ctx.opId,
+        checklist: lines,
+      }),
+    )}`
   const contents: Record<string, string> = {
     [state.project]: payload.stateText,
-    [state.progress]: `${payload.logText ?? ''}${appendableEntry(payload.logText, entry)}`,
+    [state.progress]: logWith(checklist),
   }
   const subject = rollbackSubject(plan.scope, plan.reason)
+  const log = { file: state.progress, written: contents[state.progress] as string }
   const restoreTo = (head: string, tree: string) =>
     // Exactly the tree: no `git add -N` entries either (their files are set aside with the rest).
     restoreSnapshot(
@@ -230,7 +253,8 @@ async function rollBack(
     const restored = await restoreTo(codeAt, targetTree)
     for (const file of files) await writeFileAtomic(inRepo(repo, file), contents[file] as string)
     const commit = await commitPaths(repo, files, subject)
-    return { commit, revertCommit, state: undefined, restored }
+    const recorded = { commit, parent: codeAt, subject, log, logWith }
+    return { commit, revertCommit, state: undefined, restored, recorded }
   }
   const tree = await treeWithContents(repo, targetTree, contents)
   const commit = await writeCommit(repo, { tree, parents: [codeAt], message: subject, sign })
@@ -239,6 +263,7 @@ async function rollBack(
     commit,
     revertCommit,
     restored,
+    recorded: { commit, parent: codeAt, subject, log, logWith },
     // A submodule kept with its content is on disk beside the tree: the after-snapshot scans.
     state:
       restored.kept.length > 0

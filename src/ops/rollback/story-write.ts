@@ -29,6 +29,7 @@ import {
 } from '../../core/project/index.js'
 import { rollbackEntry, rollbackSubject, storyAliases } from '../../core/rollback/index.js'
 import { captureDuring, type OperationContext } from '../protocol.js'
+import type { RecordedRollback } from './after-entry.js'
 import type { StoryRollbackPlan } from './story.js'
 
 /**
@@ -43,11 +44,13 @@ export async function writeStoryRollback(
   ctx: OperationContext,
   plan: StoryRollbackPlan,
   trees: string[],
+  checklist: string[],
 ): Promise<{
   reverts: string[]
   commit: string
   state: KnownState | undefined
   changedDuring: ChangedDuring[]
+  recorded: RecordedRollback
 }> {
   const { repo, before } = ctx
   const sign = ctx.settings.signCommits
@@ -66,8 +69,16 @@ export async function writeStoryRollback(
   const tipTree = trees.at(-1) ?? (await treeOf(repo, plan.head))
   const scope = `story-${plan.story}`
   const subject = rollbackSubject(scope, plan.reason)
-  const contents = await recordedFiles(ctx, plan, tip)
+  const { contents, logWith } = await recordedFiles(ctx, plan, tip, checklist)
   const files = Object.keys(contents)
+  const progress = statePaths(repo).progress
+  const recordedAs = (commit: string): RecordedRollback => ({
+    commit,
+    parent: tip,
+    subject,
+    log: { file: progress, written: contents[progress] as string },
+    logWith,
+  })
   const [ignored, uncommitted] = await Promise.all([
     ignoredPaths(repo, files),
     diffTrees(repo, before.indexTree, before.worktreeTree),
@@ -92,7 +103,13 @@ export async function writeStoryRollback(
       await writeFileAtomic(inRepo(repo, file), contents[file] as string)
     }
     const commit = await commitPaths(repo, files, subject)
-    return { reverts, commit, state: undefined, changedDuring: restored.changedDuring }
+    return {
+      reverts,
+      commit,
+      state: undefined,
+      changedDuring: restored.changedDuring,
+      recorded: recordedAs(commit),
+    }
   }
   const tree = await treeWithContents(repo, tipTree, contents)
   const commit = await writeCommit(repo, { tree, parents: [tip], message: subject, sign })
@@ -103,6 +120,7 @@ export async function writeStoryRollback(
     reverts,
     commit,
     changedDuring: restored.changedDuring,
+    recorded: recordedAs(commit),
     // Something left in place (a file saved meanwhile, a submodule with content) is not the
     // tree: the after-snapshot then scans the work tree.
     state:
@@ -128,7 +146,8 @@ async function recordedFiles(
   ctx: OperationContext,
   plan: StoryRollbackPlan,
   tip: string,
-): Promise<Record<string, string>> {
+  checklist: string[],
+): Promise<{ contents: Record<string, string>; logWith: (checklist: string[]) => string }> {
   const state = statePaths(ctx.repo)
   const [stateText, prdText, logText] = await Promise.all(
     [state.project, state.prd, state.progress].map((f) =>
@@ -156,20 +175,26 @@ async function recordedFiles(
     )
     contents[state.prd] = editedJson(prd.text, value, detectJsonFormat(prd.text))
   }
-  const entry = rollbackEntry({
-    time: new Date().toISOString(),
-    kind: 'story',
-    scope: `story-${plan.story}`,
-    target: `revert of ${plan.commits.map((c) => c.commit.slice(0, 10)).join(', ')}`,
-    reason: plan.reason,
-    mode: 'revert',
-    commitBefore: plan.head,
-    commitAfter: tip,
-    stagesReset: [],
-    opId: ctx.opId,
-  })
-  contents[state.progress] = `${logText ?? ''}${appendableEntry(logText, entry)}`
-  return contents
+  const time = new Date().toISOString()
+  const logWith = (lines: string[]) =>
+    `${logText ?? ''}${appendableEntry(
+      logText,
+      rollbackEntry({
+        time,
+        kind: 'story',
+        scope: `story-${plan.story}`,
+        target: `revert of ${plan.commits.map((c) => c.commit.slice(0, 10)).join(', ')}`,
+        reason: plan.reason,
+        mode: 'revert',
+        commitBefore: plan.head,
+        commitAfter: tip,
+        stagesReset: [],
+        opId: ctx.opId,
+        checklist: lines,
+      }),
+    )}`
+  contents[state.progress] = logWith(checklist)
+  return { contents, logWith }
 }
 
 /**

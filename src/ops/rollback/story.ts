@@ -1,9 +1,16 @@
 import { readTextIfExists } from '../../adapters/fs.js'
 import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
-import { headCommits, revertTree } from '../../adapters/rollback-git.js'
+import { headCommits, revertTree, topLevelNames } from '../../adapters/rollback-git.js'
 import { diffTrees } from '../../adapters/snapshot/restore.js'
 import { type ProjectDocument, stagesOf } from '../../core/project/index.js'
-import { checkStoryId, namesStory, storyAliases } from '../../core/rollback/index.js'
+import { type ChecklistItem, checklistEntryLines } from '../../core/rollback/checklist.js'
+import {
+  checkStoryId,
+  type DependencyPlan,
+  dependencyPlan,
+  namesStory,
+  storyAliases,
+} from '../../core/rollback/index.js'
 import { reasonUnlessDryRun } from '../../core/rollback/inputs.js'
 import { pathsInTheWay } from '../../core/rollback/paths-in-the-way.js'
 import { recoveryCommands } from '../../core/rollback/recovery.js'
@@ -12,6 +19,9 @@ import { CpoError } from '../../errors.js'
 import { listCheckpoints } from '../checkpoint/list.js'
 import { readProjectDocument } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
+import type { AfterReport } from './after.js'
+import { runAfterList } from './after-entry.js'
+import { beforeItems, type ChecklistOptions, runBeforeSteps } from './checklist.js'
 import { parsePrd, prdStories, writeStoryRollback } from './story-write.js'
 
 export interface StoryRollbackPlan {
@@ -29,11 +39,18 @@ export interface StoryRollbackPlan {
   setAside: string[]
   /** Untracked files: they stay where they are. */
   untracked: string[]
+  /** The lockfiles the reverts change, and the install that runs after them. */
+  dependencies: DependencyPlan
 }
 
 export interface StoryRollbackReport extends OperationReport, StoryRollbackPlan {
   reverts: string[]
   commit: string
+  after: AfterReport
+  /** Every item of the before and after checklists, with its evidence. */
+  checklist: ChecklistItem[]
+  /** Why the checklist is not in the ROLLBACK entry of the progress log; null: it is. */
+  checklistNotLogged: string | null
   /** How to get set-aside work back. */
   recovery: { undo: string; paths: string | null }
 }
@@ -41,6 +58,16 @@ export interface StoryRollbackReport extends OperationReport, StoryRollbackPlan 
 export type StoryRollbackOutcome =
   | { dryRun: true; plan: StoryRollbackPlan }
   | ({ dryRun: false; plan: StoryRollbackPlan } & StoryRollbackReport)
+
+export interface StoryRollbackOptions {
+  reason?: string
+  dryRun?: boolean
+  wait?: number
+  install?: boolean
+  verify?: boolean
+  /** A full backup first (--backup), a webhook told (--notify): checklist.ts. */
+  checklist?: ChecklistOptions
+}
 
 /** The revert trees the plan computed, one per commit in `commits`' order. */
 interface StoryPlanned {
@@ -62,10 +89,13 @@ interface StoryPlanned {
 export async function rollbackStory(
   repo: Repo,
   input: string,
-  options: { reason?: string; dryRun?: boolean; wait?: number } = {},
+  options: StoryRollbackOptions = {},
 ): Promise<StoryRollbackOutcome> {
   const id = checkStoryId(input)
   const reason = reasonUnlessDryRun(options.reason, options.dryRun)
+  const steps = options.dryRun
+    ? []
+    : await runBeforeSteps(repo, 'rollback story', reason, options.checklist ?? {})
   const outcome = await runOperation(repo, {
     command: 'rollback story',
     args: [id],
@@ -92,7 +122,12 @@ export async function rollbackStory(
       // stage rollback does: the reverts apply to the committed tree.
       const setAside = [...new Set([...status.staged, ...status.unstaged])].sort()
       const trees = await revertTrees(r, headTree, commits)
-      await refuseUntrackedInTheWay(r, headTree, trees.at(-1) ?? headTree, status.untracked, id)
+      const lastTree = trees.at(-1) ?? headTree
+      const [, changed, topNames] = await Promise.all([
+        refuseUntrackedInTheWay(r, headTree, lastTree, status.untracked, id),
+        diffTrees(r, headTree, lastTree),
+        topLevelNames(r, lastTree),
+      ])
       const prd = parsePrd(await readTextIfExists(inRepo(r, statePaths(r).prd)))
       const aliases = storyAliases(stateStory?.id ?? id)
       return {
@@ -106,16 +141,41 @@ export async function rollbackStory(
           head,
           setAside,
           untracked: status.untracked,
+          dependencies: dependencyPlan(
+            changed.map((c) => c.path),
+            topNames,
+          ),
         },
         trees,
       }
     },
     apply: async (ctx, { plan, trees }) => {
-      const done = await writeStoryRollback(ctx, plan, trees)
+      const before = beforeItems(
+        {
+          reason: plan.reason,
+          target: `${plan.commits.length} commit(s) of story ${plan.story} on HEAD's history: ${plan.commits.map((c) => c.commit.slice(0, 10)).join(', ')}`,
+          uncommitted: [...plan.setAside, ...plan.untracked],
+        },
+        ctx.before.id,
+        steps,
+      )
+      const done = await writeStoryRollback(ctx, plan, trees, checklistEntryLines(before))
+      const list = await runAfterList(ctx, done.recorded, before, {
+        dependencies: plan.dependencies,
+        install: options.install,
+        verify: options.verify,
+        state: done.state,
+      })
       return {
         summary: `reverted ${done.reverts.length} commit(s) of story ${plan.story}`,
-        result: { reverts: done.reverts, commit: done.commit },
-        ...(done.state ? { after: done.state } : {}),
+        result: {
+          reverts: done.reverts,
+          commit: list.commit,
+          after: list.after,
+          checklist: list.checklist,
+          checklistNotLogged: list.notLogged,
+        },
+        ...(list.state ? { after: list.state } : {}),
         changedDuring: done.changedDuring,
       }
     },
