@@ -646,12 +646,13 @@ export async function main(argv: string[]): Promise<void> {
     return
   }
   if (json && printMeta(program, argv)) return
+  const args = nestedHelp(program, argv) ?? argv
   try {
-    await program.parseAsync(argv, { from: 'user' })
+    await program.parseAsync(args, { from: 'user' })
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return // --help, --version
-      const words = ['cpo', ...pathOf(commandAt(program, argv)), '--help'].join(' ')
+      const words = ['cpo', ...pathOf(commandAt(program, args)), '--help'].join(' ')
       const usage = new CpoError('USAGE', 'usage', e.message.replace(/^error: /, ''), {
         hint: `See the arguments and options with \`${words}\`.`,
       })
@@ -660,6 +661,20 @@ export async function main(argv: string[]): Promise<void> {
     }
     printError(e, json)
   }
+}
+
+/**
+ * `cpo help rollback deploy` as `cpo rollback deploy --help`: commander's help command looks up
+ * only its first word, so it printed `rollback`'s help. Undefined when commander's own answer is
+ * right (no help word, or it names a top-level command or nothing known).
+ */
+function nestedHelp(program: Command, argv: readonly string[]): string[] | undefined {
+  const words = commandWords(argv)
+  if (words[0] !== 'help') return undefined
+  const at = argv.indexOf('help')
+  const rest = argv.slice(at + 1)
+  if (pathOf(commandAt(program, rest)).length < 2) return undefined
+  return [...argv.slice(0, at), ...rest, '--help']
 }
 
 /**
