@@ -645,6 +645,11 @@ export async function main(argv: string[]): Promise<void> {
     }
     return
   }
+  const unknown = unknownHelpTopic(program, argv)
+  if (unknown) {
+    printError(unknown, json)
+    return
+  }
   if (json && printMeta(program, argv)) return
   const args = nestedHelp(program, argv) ?? argv
   try {
@@ -661,6 +666,24 @@ export async function main(argv: string[]): Promise<void> {
     }
     printError(e, json)
   }
+}
+
+/**
+ * `cpo help <words>` naming no command is a usage error. Commander printed the whole help on
+ * stderr and failed with "(outputHelp)" (or, one level down, printed the group's help), and
+ * `--json` printed the whole tree as if it had been asked for.
+ */
+function unknownHelpTopic(program: Command, argv: readonly string[]): CpoError | undefined {
+  const words = commandWords(argv)
+  if (words[0] !== 'help') return undefined
+  const topic = words.slice(1)
+  const found = pathOf(commandAt(program, topic))
+  if (found.length === topic.length) return undefined
+  const within = ['cpo', ...found].join(' ')
+  return new CpoError('USAGE', 'usage', `no command "${['cpo', ...topic].join(' ')}"`, {
+    hint: `See the commands with \`${within} --help\`.`,
+    details: { known: commandAt(program, topic).commands.map((c) => c.name()) },
+  })
 }
 
 /**

@@ -80,6 +80,27 @@ describe('cpo help <cmd> <sub>: the nested command, not its group', () => {
     }
   })
 
+  it('a help topic that names no command is a usage error with a hint, in text and --json', () => {
+    const dir = tempDir()
+    const text = cpo(dir, ['help', 'rollback', 'nosuch'])
+    expect(text.code).toBe(2)
+    expect(text.stdout).toBe('')
+    expect(text.stderr).toContain('cpo: no command "cpo rollback nosuch"')
+    expect(text.stderr).toContain('hint: See the commands with `cpo rollback --help`.')
+
+    const json = cpo(dir, ['--json', 'help', 'nosuch'])
+    expect(json.code).toBe(2)
+    expect(json.json).toMatchObject({
+      ok: false,
+      error: {
+        code: 'USAGE',
+        message: 'no command "cpo nosuch"',
+        hint: 'See the commands with `cpo --help`.',
+        details: { known: expect.arrayContaining(['status', 'rollback']) },
+      },
+    })
+  })
+
   it('a group still prints its own help: cpo help rollback', async () => {
     const text = await stdoutOf(['help', 'rollback'])
     expect(text.split('\n')[0]).toBe('Usage: cpo rollback [options] [command]')
