@@ -603,12 +603,16 @@ export function branchOf(argv: readonly string[]): string | undefined {
  * handling and output are set before any subcommand exists, because subcommands copy these
  * settings when they are created. `only` wires one top-level command (see `branchOf`).
  */
-export function buildProgram(json = false, only?: string): Command {
+export function buildProgram(
+  json = false,
+  only?: string,
+  writeErr: (s: string) => void = (s) => process.stderr.write(s),
+): Command {
   const program = new Command('cpo')
     .exitOverride()
     .configureOutput({
       writeErr: (s) => {
-        if (!json) process.stderr.write(s)
+        if (!json) writeErr(s)
       },
     })
     .description('checkpoints, rollbacks and recovery for stage-by-stage projects')
@@ -637,7 +641,34 @@ export function buildProgram(json = false, only?: string): Command {
 export async function main(argv: string[]): Promise<void> {
   exitQuietlyWhenStdoutCloses()
   const json = argv.includes('--json')
-  const program = buildProgram(json, branchOf(argv))
+  const only = branchOf(argv)
+  if (only === undefined) {
+    await run(buildProgram(json), argv, json)
+    return
+  }
+  // Commander's usage text after an error shows the help of the command that failed, the whole
+  // program's for a bad global option: held back, and on such an error the whole tree answers.
+  const held: string[] = []
+  const outcome = await run(
+    buildProgram(json, only, (s) => held.push(s)),
+    argv,
+    json,
+    true,
+  )
+  if (outcome === 'usage-error') await run(buildProgram(json), argv, json)
+  else if (held.length > 0) process.stderr.write(held.join(''))
+}
+
+/**
+ * Parses and runs. With `deferUsage`, a usage error commander raised (always before any action
+ * ran) is returned unreported, for the caller to run again with the whole tree.
+ */
+async function run(
+  program: Command,
+  argv: string[],
+  json: boolean,
+  deferUsage = false,
+): Promise<'usage-error' | undefined> {
   if (argv[0] === '__complete') {
     const { candidates } = await import('./commands/completion.js')
     for (const c of await candidates(program, argv.slice(1), process.cwd())) {
@@ -657,6 +688,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return // --help, --version
+      if (deferUsage) return 'usage-error'
       const words = ['cpo', ...pathOf(commandAt(program, args)), '--help'].join(' ')
       const usage = new CpoError('USAGE', 'usage', e.message.replace(/^error: /, ''), {
         hint: `See the arguments and options with \`${words}\`.`,
