@@ -70,8 +70,10 @@ try {
     st.push(status())
     node.push(bare())
   }
+  // The ratio to bare node, measured in the same runs, is what compares across loaded machines.
+  const base = median(node)
   const row = (name, xs, target) =>
-    `${name.padEnd(32)} ${median(xs).toFixed(0).padStart(5)} ms  (target < ${target} ms)`
+    `${name.padEnd(32)} ${median(xs).toFixed(0).padStart(5)} ms  ${(median(xs) / base).toFixed(2).padStart(5)}x node  (target < ${target} ms)`
   console.log(`node ${process.version}, ${os.cpus().length} cores, median of ${RUNS}`)
   console.log(row('node -e "" (baseline)', node, '-'))
   console.log(row('cpo mcp: spawn → initialize', mcp, 300))

@@ -32,41 +32,16 @@ function act<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<Co
   }
 }
 
-/**
- * `json` silences commander's own usage text (the error envelope carries it instead). Exit
- * handling and output are set before any subcommand exists, because subcommands copy these
- * settings when they are created.
- */
-export function buildProgram(json = false): Command {
-  const program = new Command('cpo')
-    .exitOverride()
-    .configureOutput({
-      writeErr: (s) => {
-        if (!json) process.stderr.write(s)
-      },
-    })
-    .description('checkpoints, rollbacks and recovery for stage-by-stage projects')
-    .version(VERSION, '-V, --version')
-    .option(
-      '--json',
-      'print one JSON document on stdout ({"ok":true,"data":…} or {"ok":false,"error":…})',
-    )
-    .option('-C, --cwd <dir>', 'run as if started in <dir>')
-    .option('-y, --yes', 'confirm destructive steps without asking')
-    .addOption(
-      new Option('--wait [seconds]', 'wait for the repository lock (default: fail at once)'),
-    )
-    .option(
-      '--project-file <path>',
-      'the state file when it is not ./master-project.json at the repository root (monorepos)',
-    )
-    .showHelpAfterError()
-
+/** `cpo status`. */
+function wireStatus(program: Command): void {
   program
     .command('status')
     .description('project, phase, stages, uncommitted files, pending recovery and lock holder')
     .action(act(async () => (await import('./commands/status.js')).run))
+}
 
+/** Snapshots and the journal: snapshot, log, undo, redo, recover. */
+function wireHistory(program: Command): void {
   const snapshot = program
     .command('snapshot')
     .description('capture work tree, index, HEAD and branch (subcommands: list, restore)')
@@ -111,7 +86,10 @@ export function buildProgram(json = false): Command {
     .description('roll an interrupted operation back to the state before it')
     .option('--dry-run', 'print what would change, change nothing')
     .action(act(async () => (await import('./commands/recover.js')).run))
+}
 
+/** Project archives: backup and restore. */
+function wireBackup(program: Command): void {
   const storeHelp =
     'backup store: a directory or s3://bucket/prefix (default: $CPO_BACKUP_STORE, else XDG data dir)'
   const backup = program
@@ -182,13 +160,19 @@ export function buildProgram(json = false): Command {
     .option('--dry-run', 'print what would be created, change nothing')
     .option('--db-url <url>', "also restore the backup's database into this new database")
     .action(act(async () => (await import('./commands/restore.js')).run))
+}
 
+/** `cpo init`. */
+function wireInit(program: Command): void {
   program
     .command('init')
     .description('ignore .checkpoints/, tag checkpoint/project-initialized, report the project')
     .option('--git', 'in a folder that is not a repository: git init (main) and commit it first')
     .action(act(async () => (await import('./commands/init.js')).run))
+}
 
+/** Named checkpoints, their sidecars and their remote. */
+function wireCheckpoint(program: Command): void {
   const checkpoint = program
     .command('checkpoint')
     .description('named points to return to (subcommands: create, list, show, diff, delete, …)')
@@ -223,7 +207,18 @@ export function buildProgram(json = false): Command {
     .description('delete a checkpoint tag (journaled; `cpo undo` brings it back)')
     .option('--dry-run', 'print the plan, change nothing')
     .action(act(async () => (await import('./commands/checkpoint.js')).remove))
+  checkpoint
+    .command('push [remote]')
+    .description('send checkpoint/* tags and refs/cpo/* to a remote (default origin; never forced)')
+    .action(act(async () => (await import('./commands/checkpoint-sync.js')).push))
+  checkpoint
+    .command('pull [remote]')
+    .description('fetch checkpoint/* tags and refs/cpo/* from a remote (journaled, undoable)')
+    .action(act(async () => (await import('./commands/checkpoint-sync.js')).pull))
+}
 
+/** The workflow's marks: stage, story, phase. */
+function wireWorkflow(program: Command): void {
   const stage = program
     .command('stage')
     .description('stage boundaries with automatic checkpoints (subcommands: start, complete, skip)')
@@ -277,16 +272,10 @@ export function buildProgram(json = false): Command {
     .option('--dry-run', 'print the plan, change nothing')
     .option('--no-db', 'do not checkpoint the database')
     .action(act(async () => (await import('./commands/stage.js')).phase))
+}
 
-  checkpoint
-    .command('push [remote]')
-    .description('send checkpoint/* tags and refs/cpo/* to a remote (default origin; never forced)')
-    .action(act(async () => (await import('./commands/checkpoint-sync.js')).push))
-  checkpoint
-    .command('pull [remote]')
-    .description('fetch checkpoint/* tags and refs/cpo/* from a remote (journaled, undoable)')
-    .action(act(async () => (await import('./commands/checkpoint-sync.js')).pull))
-
+/** `cpo timeline`. */
+function wireTimeline(program: Command): void {
   program
     .command('timeline')
     .description('phases, stages and deploys with their checkpoints')
@@ -296,7 +285,10 @@ export function buildProgram(json = false): Command {
       wholeNumber('--width', 20),
     )
     .action(act(async () => (await import('./commands/timeline.js')).run))
+}
 
+/** Rollbacks of every scope, the production deployment included. */
+function wireRollback(program: Command): void {
   const rollback = program
     .command('rollback')
     .description('go back to a stage, phase or project checkpoint, or revert a story (undoable)')
@@ -343,7 +335,21 @@ export function buildProgram(json = false): Command {
     true,
   ).action(act(async () => (await import('./commands/rollback.js')).story))
 
-  // The agent interface: schemas, the MCP server, the CPO skill's quick commands, completion.
+  // Deployments: production rollback on the configured platform (README.md, "Deployments").
+  const deployCmd = async () => import('./commands/deploy.js')
+  rollback
+    .command('deploy')
+    .description('make an earlier production deployment serve (journaled; `cpo undo` reverts)')
+    .option('--to <id|prod-vK>', 'the deployment (default: the newest earlier candidate)')
+    .option('--reason <text>', 'why (required; recorded in the journal)')
+    .option('--dry-run', 'print the plan, change nothing')
+    .option('--lock', 'Netlify: lock the restored deploy against auto-publishing')
+    .option('--timeout <seconds>', 'stop following the platform job after this long (default 180)')
+    .action(act(async () => (await deployCmd()).rollback))
+}
+
+/** The agent interface: schemas, the MCP server, the CPO skill's quick commands, completion. */
+function wireAgent(program: Command): void {
   program
     .command('schema [name...]')
     .description("JSON Schema of master-project.json, prd.json or a command's --json output")
@@ -368,7 +374,10 @@ export function buildProgram(json = false): Command {
     .command('completion <shell>')
     .description('shell completion script: bash, zsh or fish')
     .action(act(async () => (await import('./commands/completion.js')).script))
+}
 
+/** Diagnose, bisect, check and state repair (README.md, "Diagnose and decide"). */
+function wireDiagnose(program: Command): void {
   // Diagnose, bisect, check and state repair (README.md, "Diagnose and decide").
   program
     .command('diagnose')
@@ -394,7 +403,10 @@ export function buildProgram(json = false): Command {
     .description('set stage statuses, stories and currentStage to what git shows (undoable)')
     .option('--dry-run', 'print the changes, change nothing')
     .action(act(async () => (await import('./commands/state.js')).repair))
+}
 
+/** Database checkpoints and restores. */
+function wireDb(program: Command): void {
   const db = program
     .command('db')
     .description(
@@ -447,18 +459,11 @@ export function buildProgram(json = false): Command {
     .option('--reason <text>', 'why (recorded in the journal)')
     .option('--dry-run', 'with --apply: print the plan, change nothing')
     .action(act(async () => (await import('./commands/db-down-sql.js')).downSql))
+}
 
-  // Deployments: production rollback on the configured platform (README.md, "Deployments").
+/** Deployments (README.md, "Deployments"). */
+function wireDeploy(program: Command): void {
   const deployCmd = async () => import('./commands/deploy.js')
-  rollback
-    .command('deploy')
-    .description('make an earlier production deployment serve (journaled; `cpo undo` reverts)')
-    .option('--to <id|prod-vK>', 'the deployment (default: the newest earlier candidate)')
-    .option('--reason <text>', 'why (required; recorded in the journal)')
-    .option('--dry-run', 'print the plan, change nothing')
-    .option('--lock', 'Netlify: lock the restored deploy against auto-publishing')
-    .option('--timeout <seconds>', 'stop following the platform job after this long (default 180)')
-    .action(act(async () => (await deployCmd()).rollback))
   const deploy = program
     .command('deploy')
     .description(
@@ -501,7 +506,10 @@ export function buildProgram(json = false): Command {
     .description('undo a pinned rollback on the platform (DigitalOcean; journaled)')
     .option('--timeout <seconds>', 'stop following the platform job after this long (default 180)')
     .action(act(async () => (await pinCmd()).revert))
+}
 
+/** Env vars: backup, diff and restore (README.md, "Env vars"). */
+function wireEnv(program: Command): void {
   // Env vars: backup, diff and restore (README.md, "Env vars").
   const envCmd = async () => import('./commands/env.js')
   const envGroup = program
@@ -535,7 +543,97 @@ export function buildProgram(json = false): Command {
     .option('--local', 'the backup is of local .env files')
     .option('--identity <file>', 'an age identity file for a backup encrypted to recipients')
     .action(act(async () => (await envCmd()).restore))
+}
 
+/** Each top-level command and the function that wires it; the whole tree in help's order. */
+const WIRES: Record<string, (program: Command) => void> = {
+  status: wireStatus,
+  snapshot: wireHistory,
+  log: wireHistory,
+  undo: wireHistory,
+  redo: wireHistory,
+  recover: wireHistory,
+  backup: wireBackup,
+  restore: wireBackup,
+  init: wireInit,
+  checkpoint: wireCheckpoint,
+  stage: wireWorkflow,
+  story: wireWorkflow,
+  phase: wireWorkflow,
+  timeline: wireTimeline,
+  rollback: wireRollback,
+  schema: wireAgent,
+  mcp: wireAgent,
+  skill: wireAgent,
+  completion: wireAgent,
+  diagnose: wireDiagnose,
+  bisect: wireDiagnose,
+  check: wireDiagnose,
+  state: wireDiagnose,
+  db: wireDb,
+  deploy: wireDeploy,
+  env: wireEnv,
+}
+const ALL_WIRES = [...new Set(Object.values(WIRES))]
+
+/**
+ * The one top-level command a run needs wired, or undefined for the whole tree: help (in every
+ * form), completion, no command at all and a word that names no command (commander's "did you
+ * mean" needs every name). Building ~100 commands is a good part of a fast command's start-up.
+ */
+export function branchOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] ?? ''
+    if (word === '--help' || word === '-h') return undefined
+    if (word === '-C' || word === '--cwd' || word === '--project-file') i++
+    else if (word === '--wait') {
+      // An optional value: commander takes the next word when it is not an option.
+      if (!(argv[i + 1] ?? '-').startsWith('-')) i++
+    } else if (word === '--') return undefined
+    else if (!word.startsWith('-')) {
+      if (!Object.hasOwn(WIRES, word)) return undefined
+      return argv.slice(i + 1).some((w) => w === '--help' || w === '-h') ? undefined : word
+    }
+  }
+  return undefined
+}
+
+/**
+ * `json` silences commander's own usage text (the error envelope carries it instead). Exit
+ * handling and output are set before any subcommand exists, because subcommands copy these
+ * settings when they are created. `only` wires one top-level command (see `branchOf`).
+ */
+export function buildProgram(
+  json = false,
+  only?: string,
+  writeErr: (s: string) => void = (s) => process.stderr.write(s),
+): Command {
+  const program = new Command('cpo')
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => {
+        if (!json) writeErr(s)
+      },
+    })
+    .description('checkpoints, rollbacks and recovery for stage-by-stage projects')
+    .version(VERSION, '-V, --version')
+    .option(
+      '--json',
+      'print one JSON document on stdout ({"ok":true,"data":…} or {"ok":false,"error":…})',
+    )
+    .option('-C, --cwd <dir>', 'run as if started in <dir>')
+    .option('-y, --yes', 'confirm destructive steps without asking')
+    .addOption(
+      new Option('--wait [seconds]', 'wait for the repository lock (default: fail at once)'),
+    )
+    .option(
+      '--project-file <path>',
+      'the state file when it is not ./master-project.json at the repository root (monorepos)',
+    )
+    .showHelpAfterError()
+
+  const one = only === undefined ? undefined : WIRES[only]
+  for (const wire of one ? [one] : ALL_WIRES) wire(program)
   addHelpFooters(program)
   return program
 }
@@ -543,7 +641,34 @@ export function buildProgram(json = false): Command {
 export async function main(argv: string[]): Promise<void> {
   exitQuietlyWhenStdoutCloses()
   const json = argv.includes('--json')
-  const program = buildProgram(json)
+  const only = branchOf(argv)
+  if (only === undefined) {
+    await run(buildProgram(json), argv, json)
+    return
+  }
+  // Commander's usage text after an error shows the help of the command that failed, the whole
+  // program's for a bad global option: held back, and on such an error the whole tree answers.
+  const held: string[] = []
+  const outcome = await run(
+    buildProgram(json, only, (s) => held.push(s)),
+    argv,
+    json,
+    true,
+  )
+  if (outcome === 'usage-error') await run(buildProgram(json), argv, json)
+  else if (held.length > 0) process.stderr.write(held.join(''))
+}
+
+/**
+ * Parses and runs. With `deferUsage`, a usage error commander raised (always before any action
+ * ran) is returned unreported, for the caller to run again with the whole tree.
+ */
+async function run(
+  program: Command,
+  argv: string[],
+  json: boolean,
+  deferUsage = false,
+): Promise<'usage-error' | undefined> {
   if (argv[0] === '__complete') {
     const { candidates } = await import('./commands/completion.js')
     for (const c of await candidates(program, argv.slice(1), process.cwd())) {
@@ -551,13 +676,20 @@ export async function main(argv: string[]): Promise<void> {
     }
     return
   }
+  const unknown = unknownHelpTopic(program, argv)
+  if (unknown) {
+    printError(unknown, json)
+    return
+  }
   if (json && printMeta(program, argv)) return
+  const args = nestedHelp(program, argv) ?? argv
   try {
-    await program.parseAsync(argv, { from: 'user' })
+    await program.parseAsync(args, { from: 'user' })
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return // --help, --version
-      const words = ['cpo', ...pathOf(commandAt(program, argv)), '--help'].join(' ')
+      if (deferUsage) return 'usage-error'
+      const words = ['cpo', ...pathOf(commandAt(program, args)), '--help'].join(' ')
       const usage = new CpoError('USAGE', 'usage', e.message.replace(/^error: /, ''), {
         hint: `See the arguments and options with \`${words}\`.`,
       })
@@ -566,6 +698,38 @@ export async function main(argv: string[]): Promise<void> {
     }
     printError(e, json)
   }
+}
+
+/**
+ * `cpo help <words>` naming no command is a usage error. Commander printed the whole help on
+ * stderr and failed with "(outputHelp)" (or, one level down, printed the group's help), and
+ * `--json` printed the whole tree as if it had been asked for.
+ */
+function unknownHelpTopic(program: Command, argv: readonly string[]): CpoError | undefined {
+  const words = commandWords(argv)
+  if (words[0] !== 'help') return undefined
+  const topic = words.slice(1)
+  const found = pathOf(commandAt(program, topic))
+  if (found.length === topic.length) return undefined
+  const within = ['cpo', ...found].join(' ')
+  return new CpoError('USAGE', 'usage', `no command "${['cpo', ...topic].join(' ')}"`, {
+    hint: `See the commands with \`${within} --help\`.`,
+    details: { known: commandAt(program, topic).commands.map((c) => c.name()) },
+  })
+}
+
+/**
+ * `cpo help rollback deploy` as `cpo rollback deploy --help`: commander's help command looks up
+ * only its first word, so it printed `rollback`'s help. Undefined when commander's own answer is
+ * right (no help word, or it names a top-level command or nothing known).
+ */
+function nestedHelp(program: Command, argv: readonly string[]): string[] | undefined {
+  const words = commandWords(argv)
+  if (words[0] !== 'help') return undefined
+  const at = argv.indexOf('help')
+  const rest = argv.slice(at + 1)
+  if (pathOf(commandAt(program, rest)).length < 2) return undefined
+  return [...argv.slice(0, at), ...rest, '--help']
 }
 
 /**

@@ -39,7 +39,9 @@ export async function skipStage(
   repo: Repo,
   ref: string,
   options: { reason?: string; force?: boolean; dryRun?: boolean; wait?: number } = {},
-): Promise<{ dryRun: true; plan: StageSkipPlan } | ({ dryRun: false } & StageSkipReport)> {
+): Promise<
+  { dryRun: true; plan: StageSkipPlan } | ({ dryRun: false; plan: StageSkipPlan } & StageSkipReport)
+> {
   const outcome = await runOperation(repo, {
     command: 'stage skip',
     args: [ref, ...(options.force ? ['--force'] : [])],
@@ -110,5 +112,11 @@ export async function skipStage(
     },
   })
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
-  return { dryRun: false, ...reportOf(outcome), ...outcome.plan, ...outcome.result }
+  return {
+    dryRun: false,
+    plan: outcome.plan,
+    ...reportOf(outcome),
+    ...outcome.plan,
+    ...outcome.result,
+  }
 }

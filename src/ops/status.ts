@@ -1,10 +1,22 @@
+import { readTextIfExists } from '../adapters/fs.js'
 import { readJournal } from '../adapters/journal.js'
 import { isStale, type LockOwner, readLockOwner } from '../adapters/lock.js'
-import { type Repo, statePaths } from '../adapters/repo.js'
+import { inRepo, type Repo, statePaths } from '../adapters/repo.js'
 import { readWorkTreeStatus } from '../adapters/snapshot/status.js'
 import { foldJournal, type Operation, pendingOperations } from '../core/journal.js'
-import type { recomputeProgress } from '../core/project/index.js'
+import { stripBom } from '../core/project/json-format.js'
+import { passesProjectSchema } from '../core/project/plain-check.js'
+import {
+  currentStage,
+  phaseName,
+  projectPhase,
+  recomputeProgress,
+  stagesOf,
+} from '../core/project/queries.js'
+import type { ProjectFile } from '../core/project/schema.js'
+import { projectWarnings } from '../core/project/warnings.js'
 import { isCpoError } from '../errors.js'
+import { openProjectRepo, type ProjectFileOption } from './open-repo.js'
 
 export interface StageRow {
   id: string
@@ -45,12 +57,31 @@ export interface RepoStatus {
   lock: (LockOwner & { stale: boolean }) | null
 }
 
+/**
+ * `cpo status` from a directory: the repository is found and the work tree scanned side by side.
+ * `git status --porcelain` names paths from the top of the work tree wherever it runs, so its
+ * pass does not wait for the `rev-parse` that finds the top; spawning git is most of this
+ * command's cost.
+ */
+export async function statusAt(cwd: string, options: ProjectFileOption = {}): Promise<RepoStatus> {
+  const early = readWorkTreeStatus({ root: cwd, gitDir: '', commonDir: '', cpoDir: '' }).then(
+    (r) => ({ ok: true as const, r }),
+    () => ({ ok: false as const }), // outside a repository: openProjectRepo says why
+  )
+  const repo = await openProjectRepo(cwd, options)
+  const scan = await early
+  return repoStatus(repo, scan.ok ? scan.r : undefined)
+}
+
 /** Everything `cpo status` shows; reads only, takes no lock. */
-export async function repoStatus(repo: Repo): Promise<RepoStatus> {
+export async function repoStatus(
+  repo: Repo,
+  scanned?: Awaited<ReturnType<typeof readWorkTreeStatus>>,
+): Promise<RepoStatus> {
   // One git process: `--branch` reports HEAD and the branch in the same pass, and spawning is
   // a good part of this command's cost. Ahead/behind counts are never shown, so not computed.
   const [workTree, journal, owner, project] = await Promise.all([
-    readWorkTreeStatus(repo),
+    scanned ?? readWorkTreeStatus(repo),
     readJournal(repo.cpoDir),
     readLockOwner(repo.cpoDir),
     readProject(repo),
@@ -69,20 +100,19 @@ export async function repoStatus(repo: Repo): Promise<RepoStatus> {
 }
 
 /**
- * Loaded on demand so that the module loads while git status runs: reading the project file
- * means validating it, and the validator is the largest part of this command's code.
+ * A state file that passes the plain checks is used as parsed; only one that does not loads the
+ * validator (the largest part of this command's code), for its exact message.
  */
 async function readProject(
   repo: Repo,
 ): Promise<Pick<RepoStatus, 'project' | 'projectError' | 'warnings'>> {
-  const [
-    { readProjectDocument },
-    { currentStage, phaseName, projectPhase, projectWarnings, recomputeProgress, stagesOf },
-  ] = await Promise.all([import('./project-file.js'), import('../core/project/index.js')])
+  const file = statePaths(repo).project
   try {
-    const doc = await readProjectDocument(repo)
-    if (!doc) return { project: null, projectError: null, warnings: [] }
-    const data = doc.data
+    const text = await readTextIfExists(inRepo(repo, file))
+    if (text === undefined) return { project: null, projectError: null, warnings: [] }
+    const data =
+      plainlyValid(text) ??
+      (await import('../core/project/document.js')).parseProjectDocument(text, file).data
     const current = currentStage(data)
     const phase = projectPhase(data)?.number ?? null
     return {
@@ -122,6 +152,16 @@ async function readProject(
       warnings: [],
     }
   }
+}
+
+function plainlyValid(text: string): ProjectFile | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(stripBom(text))
+  } catch {
+    return undefined // the parser's message, with line and column, comes from the document module
+  }
+  return passesProjectSchema(value) ? value : undefined
 }
 
 /**

@@ -45,7 +45,9 @@ export async function markStory(
   id: string,
   passes: boolean,
   options: { reason?: string; dryRun?: boolean; wait?: number } = {},
-): Promise<{ dryRun: true; plan: StoryMarkPlan } | ({ dryRun: false } & StoryMarkReport)> {
+): Promise<
+  { dryRun: true; plan: StoryMarkPlan } | ({ dryRun: false; plan: StoryMarkPlan } & StoryMarkReport)
+> {
   const verb = passes ? 'pass' : 'fail'
   const outcome = await runOperation(repo, {
     command: `story ${verb}`,
@@ -157,7 +159,13 @@ export async function markStory(
     },
   })
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
-  return { dryRun: false, ...reportOf(outcome), ...outcome.plan, ...outcome.result }
+  return {
+    dryRun: false,
+    plan: outcome.plan,
+    ...reportOf(outcome),
+    ...outcome.plan,
+    ...outcome.result,
+  }
 }
 
 const allStories = (doc: ProjectDocument) =>

@@ -6,7 +6,7 @@ import { openProjectRepo } from '../../ops/open-repo.js'
 import { confirm } from '../confirm.js'
 import { shortTime, table } from '../format.js'
 import type { GlobalOptions } from '../options.js'
-import type { CommandOutput } from '../output.js'
+import { type CommandOutput, planned } from '../output.js'
 import { bytes } from './backup-format.js'
 
 const wait = (g: GlobalOptions) => (g.wait === undefined ? {} : { wait: g.wait })
@@ -65,7 +65,7 @@ export async function checkpoint(
   })
   if (r.dryRun) {
     return {
-      data: r,
+      data: planned(r),
       text: `would copy ${r.plan.redactedUrl} as database checkpoint ${r.plan.checkpoint}; nothing changed`,
     }
   }
@@ -76,7 +76,7 @@ export async function checkpoint(
     `migrations applied: ${m.migrations.length === 0 ? 'none' : m.migrations.join(', ')}`,
     `restore with: cpo db restore ${r.checkpoint}`,
   ]
-  return { data: r, text: lines.join('\n') }
+  return { data: planned(r), text: lines.join('\n') }
 }
 
 export async function restore(
@@ -108,7 +108,7 @@ export async function restore(
         )
       : ''
     return {
-      data: r,
+      data: planned(r),
       text: [
         `would restore ${p.redactedUrl} to ${p.checkpoint} (${p.strategy}); the live database is kept as ${p.keptAs}`,
         ...(rows ? [rows] : []),
@@ -118,7 +118,7 @@ export async function restore(
     }
   }
   return {
-    data: r,
+    data: planned(r),
     text: [
       `restored ${r.redactedUrl} to ${r.checkpoint}`,
       `the previous database is kept as ${r.keptAs}`,

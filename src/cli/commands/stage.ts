@@ -157,5 +157,5 @@ export async function skip(
       ? 'nothing changed (--dry-run)'
       : `master-project.json and cpo-progress.md changed (not committed); undo with: cpo undo ${r.opId}`,
   ]
-  return { data: r, text: lines.join('\n') }
+  return { data: planned(r), text: lines.join('\n') }
 }

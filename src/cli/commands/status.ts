@@ -1,12 +1,11 @@
 import { CpoError } from '../../errors.js'
-import { openProjectRepo } from '../../ops/open-repo.js'
-import { repoStatus } from '../../ops/status.js'
+import { statusAt } from '../../ops/status.js'
 import { listLines, shortTime, table, warnOnStderr } from '../format.js'
 import type { GlobalOptions } from '../options.js'
 import type { CommandOutput } from '../output.js'
 
 export async function run(g: GlobalOptions): Promise<CommandOutput> {
-  const s = await repoStatus(await openProjectRepo(g.cwd, g))
+  const s = await statusAt(g.cwd, g)
   warnOnStderr(g, s.warnings)
   const lines: string[] = []
   const p = s.project

@@ -1,7 +1,7 @@
 import { openProjectRepo } from '../../ops/open-repo.js'
 import { markStory } from '../../ops/story-mark.js'
 import type { GlobalOptions } from '../options.js'
-import type { CommandOutput } from '../output.js'
+import { type CommandOutput, planned } from '../output.js'
 
 type Flags = { reason?: string; dryRun?: boolean }
 
@@ -30,5 +30,5 @@ async function mark(
       ? 'nothing changed (--dry-run)'
       : `${r.files.join(', ')} changed (not committed); undo with: cpo undo ${r.opId}`,
   ]
-  return { data: r, text: lines.join('\n') }
+  return { data: planned(r), text: lines.join('\n') }
 }

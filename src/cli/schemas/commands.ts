@@ -17,6 +17,15 @@ const op = { opId: str, before: obj({ id: str }) }
 /** Commands whose dry run is `{dryRun: true, plan}` and whose real run has the report. */
 const dryOr = (plan: z.ZodMiniType, report: z.ZodMiniType) =>
   z.union([obj({ dryRun: z.literal(true), plan }), report])
+/**
+ * Dry run and real run in one shape (`planned` in src/cli/output.ts): `plan` in both, `result`
+ * when it ran; the result's fields stay at the top too, where scripts read them.
+ */
+const planResult = (plan: z.ZodMiniType, result: Record<string, z.ZodMiniType>) =>
+  z.union([
+    obj({ dryRun: z.literal(true), plan }),
+    obj({ ...result, dryRun: z.literal(false), plan, result: obj(result) }),
+  ])
 
 const checkResult = obj({
   id: str,
@@ -118,18 +127,25 @@ export const COMMAND_DATA: Record<string, z.ZodMiniType> = {
   }),
   'checkpoint push': obj({ remote: str, updated: strs, upToDate: num, rejected: arr(z.unknown()) }),
   'checkpoint pull': obj({ ...op, remote: str, fetched: arr(z.unknown()), kept: arr(z.unknown()) }),
-  'stage skip': dryOr(
-    obj({ stage: obj({ id: str }), reason: str, dependents: strs }),
-    obj({ ...op, dryRun: z.literal(false), stage: obj({ id: str }), reason: str }),
-  ),
-  'story pass': dryOr(
-    obj({ story: str, passes: bool }),
-    obj({ ...op, dryRun: z.literal(false), story: str, passes: bool, files: strs }),
-  ),
-  'story fail': dryOr(
-    obj({ story: str, passes: bool, attempts: nul(num) }),
-    obj({ ...op, dryRun: z.literal(false), story: str, passes: bool, files: strs }),
-  ),
+  'stage skip': planResult(obj({ stage: obj({ id: str }), reason: str, dependents: strs }), {
+    ...op,
+    stage: obj({ id: str }),
+    reason: str,
+    skippedAt: str,
+  }),
+  'story pass': planResult(obj({ story: str, passes: bool }), {
+    ...op,
+    story: str,
+    passes: bool,
+    files: strs,
+  }),
+  'story fail': planResult(obj({ story: str, passes: bool, attempts: nul(num) }), {
+    ...op,
+    story: str,
+    passes: bool,
+    attempts: nul(num),
+    files: strs,
+  }),
   'phase complete': dryOr(
     obj({ phase: num, tag: str }),
     obj({ ...op, phase: num, tag: str, commit: str }),
@@ -182,14 +198,18 @@ export const COMMAND_DATA: Record<string, z.ZodMiniType> = {
     probe: z.optional(obj({ reachable: bool })),
     migrations: z.optional(obj({ applied: strs, files: strs, inSync: bool })),
   }),
-  'db checkpoint': dryOr(
-    obj({ checkpoint: str, engine: str }),
-    obj({ ...op, checkpoint: str, meta: obj({ strategy: str }) }),
-  ),
-  'db restore': dryOr(
-    obj({ checkpoint: str, engine: str, keptAs: str }),
-    obj({ ...op, checkpoint: str, keptAs: str }),
-  ),
+  'db checkpoint': planResult(obj({ checkpoint: str, engine: str }), {
+    ...op,
+    checkpoint: str,
+    engine: str,
+    meta: obj({ strategy: str }),
+  }),
+  'db restore': planResult(obj({ checkpoint: str, engine: str, keptAs: str }), {
+    ...op,
+    checkpoint: str,
+    engine: str,
+    keptAs: str,
+  }),
   'db list': obj({
     checkpoints: arr(obj({ checkpoint: str, engine: str, strategy: str, present: bool })),
   }),

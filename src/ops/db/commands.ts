@@ -36,7 +36,8 @@ export async function dbCheckpoint(
   options: DbCheckpointOptions = {},
 ): Promise<
   | { dryRun: true; plan: DbCheckpointPlan }
-  | ({ dryRun: false } & OperationReport & DbCheckpointPlan & { meta: DbCheckpointMeta })
+  | ({ dryRun: false; plan: DbCheckpointPlan } & OperationReport &
+      DbCheckpointPlan & { meta: DbCheckpointMeta })
 > {
   const strategy = options.strategy ?? 'auto'
   if (!STRATEGIES.includes(strategy)) {
@@ -102,7 +103,13 @@ export async function dbCheckpoint(
     },
   })
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan.plan }
-  return { dryRun: false, ...reportOf(outcome), ...outcome.plan.plan, meta: outcome.result }
+  return {
+    dryRun: false,
+    plan: outcome.plan.plan,
+    ...reportOf(outcome),
+    ...outcome.plan.plan,
+    meta: outcome.result,
+  }
 }
 
 export interface DbRestoreCommandOptions extends DbRestoreOptions {
@@ -117,7 +124,8 @@ export async function dbRestore(
   input: string,
   options: DbRestoreCommandOptions = {},
 ): Promise<
-  { dryRun: true; plan: DbRestorePlan } | ({ dryRun: false } & OperationReport & DbRestorePlan)
+  | { dryRun: true; plan: DbRestorePlan }
+  | ({ dryRun: false; plan: DbRestorePlan } & OperationReport & DbRestorePlan)
 > {
   const outcome = await runOperation(repo, {
     command: 'db restore',
@@ -143,6 +151,7 @@ export async function dbRestore(
   if (outcome.dryRun) return { dryRun: true, plan: outcome.plan.plan }
   return {
     dryRun: false,
+    plan: outcome.plan.plan,
     ...reportOf(outcome),
     ...outcome.plan.plan,
     keptAs: outcome.result.keptAs,
