@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto'
+import { decodeBytes, encodeText } from '../core/path-bytes.js'
+import { gitBytes } from './git.js'
+import type { Repo } from './repo.js'
+
+/**
+ * A change to put into a tree: a blob at `path` (its mode, or the one the path has there when
+ * not given: 100644 when new) or, with `oid` null, the path taken out. KEEP_FILE_MODE keeps
+ * only a regular file's mode (100644 or 100755), as `git add` does with core.fileMode off.
+ */
+export interface TreeChange {
+  path: string
+  oid: string | null
+  mode?: string | undefined
+}
+
+export const KEEP_FILE_MODE = 'keep-file-mode'
+
+/** An entry of a tree object: its mode as trees store it (`40000` for a tree) and object id. */
+interface Entry {
+  mode: string
+  oid: string
+}
+
+/** The changes below one directory, split by the name they go through. */
+interface Node {
+  files: Map<string, TreeChange>
+  dirs: Map<string, Node>
+}
+
+/**
+ * `tree` with `changes` put in, rewriting only the trees on the way to them: what `git
+ * write-tree` of an index holding `tree` plus those changes would write, without reading or
+ * writing an index. Directories left empty disappear (git keeps no empty trees); a file may take
+ * the place of a directory and the other way round.
+ *
+ * Two git processes whatever the number of directories: one `cat-file --batch` reads every
+ * directory on the way, the new trees are built and hashed here, and one `mktree --batch` writes
+ * them children first (it checks every entry exists), its ids checked against ours.
+ */
+export async function editTree(
+  repo: Repo,
+  tree: string,
+  changes: readonly TreeChange[],
+): Promise<string> {
+  if (changes.length === 0) return tree
+  const root = nodeOf(changes)
+  const dirs: string[] = []
+  collectDirs(root, '', dirs)
+  // `<tree>:<dir>` names a directory by path; one with a line break cannot go on a batch line.
+  if (dirs.some((d) => d.includes('\n'))) throw new Error('a directory name holds a line break')
+  const listings = await readTrees(repo, tree, dirs)
+  const hashName = tree.length === 64 ? 'sha256' : 'sha1'
+  const written: Array<{ oid: string; body: Buffer }> = []
+  const rootOid = build(root, '', listings, hashName, written)
+  if (written.length === 0) return rootOid
+  const emptyRoot = written.at(-1)?.body.length === 0
+  const batch = emptyRoot ? written.slice(0, -1) : written
+  const input = batch.map((t) => Buffer.concat([t.body, Buffer.of(0)]))
+  const ids = [
+    ...(batch.length > 0
+      ? (
+          await gitBytes(repo.root, ['mktree', '-z', '--batch'], { input: Buffer.concat(input) })
+        ).stdout
+          .toString('latin1')
+          .trim()
+          .split('\n')
+      : []),
+    ...(emptyRoot
+      ? [(await gitBytes(repo.root, ['mktree'], { input: '' })).stdout.toString().trim()]
+      : []),
+  ]
+  ids.forEach((id, i) => {
+    if (id !== written[i]?.oid) {
+      throw new Error(`mktree wrote ${id} for a tree hashed as ${written[i]?.oid}`)
+    }
+  })
+  return rootOid
+}
+
+function nodeOf(changes: readonly TreeChange[]): Node {
+  const root: Node = { files: new Map(), dirs: new Map() }
+  for (const c of changes) {
+    const parts = c.path.split('/')
+    let node = root
+    for (const part of parts.slice(0, -1)) {
+      let next = node.dirs.get(part)
+      if (!next) {
+        next = { files: new Map(), dirs: new Map() }
+        node.dirs.set(part, next)
+      }
+      node = next
+    }
+    node.files.set(parts.at(-1) as string, c)
+  }
+  return root
+}
+
+function collectDirs(node: Node, at: string, out: string[]): void {
+  out.push(at)
+  for (const [name, sub] of node.dirs) collectDirs(sub, at ? `${at}/${name}` : name, out)
+}
+
+/**
+ * The entries of `tree`'s directories `dirs` ('' for the top) from one `cat-file --batch`; a
+ * directory that is missing there, or is a file or a submodule there, has none.
+ */
+async function readTrees(
+  repo: Repo,
+  tree: string,
+  dirs: string[],
+): Promise<Map<string, Map<string, Entry>>> {
+  const input = Buffer.concat(
+    dirs.map((d) => Buffer.concat([encodeText(d ? `${tree}:${d}` : tree), Buffer.of(10)])),
+  )
+  const { stdout } = await gitBytes(repo.root, ['cat-file', '--batch'], { input })
+  const listings = new Map<string, Map<string, Entry>>()
+  let at = 0
+  for (const dir of dirs) {
+    const eol = stdout.indexOf(10, at)
+    const header = stdout.subarray(at, eol).toString('latin1').split(' ')
+    at = eol + 1
+    const entries = new Map<string, Entry>()
+    listings.set(dir, entries)
+    if (header.at(-1) === 'missing' || header.length !== 3) continue
+    const size = Number(header[2])
+    if (header[1] === 'tree') parseTree(stdout.subarray(at, at + size), tree.length / 2, entries)
+    at += size + 1
+  }
+  return listings
+}
+
+/** A tree object's entries: `<mode> <name>\0<binary id>` each. */
+function parseTree(body: Buffer, idBytes: number, into: Map<string, Entry>): void {
+  let at = 0
+  while (at < body.length) {
+    const space = body.indexOf(32, at)
+    const nul = body.indexOf(0, space)
+    const mode = body.subarray(at, space).toString('latin1')
+    const name = decodeBytes(body.subarray(space + 1, nul))
+    into.set(name, { mode, oid: body.subarray(nul + 1, nul + 1 + idBytes).toString('hex') })
+    at = nul + 1 + idBytes
+  }
+}
+
+/**
+ * The directory `at` with the changes below it, children first into `written`; returns its id,
+ * or null when it ends up empty. Removals go first, then subdirectories, then files: a file
+ * that replaces a directory, or a directory that replaces a file, ends up as the work tree has it.
+ */
+function build(
+  node: Node,
+  at: string,
+  listings: Map<string, Map<string, Entry>>,
+  hashName: string,
+  written: Array<{ oid: string; body: Buffer }>,
+): string {
+  const entries = new Map(listings.get(at))
+  for (const [name, c] of node.files) if (c.oid === null) entries.delete(name)
+  for (const [name, sub] of node.dirs) {
+    const subdir = at ? `${at}/${name}` : name
+    const oid = build(sub, subdir, listings, hashName, written)
+    if (oid !== EMPTY) entries.set(name, { mode: '40000', oid })
+    else if (entries.get(name)?.mode === '40000') entries.delete(name)
+  }
+  for (const [name, c] of node.files) {
+    if (c.oid === null) continue
+    const had = entries.get(name)
+    const keep =
+      c.mode === KEEP_FILE_MODE
+        ? had?.mode.startsWith('100')
+        : had && had.mode !== '40000' && had.mode !== '160000'
+    const mode = c.mode === undefined || c.mode === KEEP_FILE_MODE ? undefined : c.mode
+    entries.set(name, { mode: mode ?? (keep && had ? had.mode : '100644'), oid: c.oid })
+  }
+  if (entries.size === 0 && at !== '') return EMPTY
+  const body = treeBody(entries)
+  const oid = createHash(hashName).update(`tree ${body.length}\0`).update(body).digest('hex')
+  written.push({ oid, body: mktreeInput(entries) })
+  return oid
+}
+
+const EMPTY = ''
+
+/** Entries in git's order: by name bytes, a tree's name compared as if it ended in `/`. */
+function sorted(entries: Map<string, Entry>): Array<[Buffer, Entry]> {
+  const named = [...entries].map(([name, e]): [Buffer, Entry] => [encodeText(name), e])
+  const key = ([name, e]: [Buffer, Entry]) =>
+    e.mode === '40000' ? Buffer.concat([name, Buffer.of(0x2f)]) : name
+  return named.sort((a, b) => Buffer.compare(key(a), key(b)))
+}
+
+function treeBody(entries: Map<string, Entry>): Buffer {
+  return Buffer.concat(
+    sorted(entries).flatMap(([name, e]) => [
+      Buffer.from(`${e.mode} `),
+      name,
+      Buffer.of(0),
+      Buffer.from(e.oid, 'hex'),
+    ]),
+  )
+}
+
+const typeOf = (mode: string) => (mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob')
+
+/** `<mode> <type> <id>\t<name>\0` per entry: one tree of a `mktree -z --batch`. */
+function mktreeInput(entries: Map<string, Entry>): Buffer {
+  return Buffer.concat(
+    sorted(entries).flatMap(([name, e]) => [
+      Buffer.from(`${e.mode} ${typeOf(e.mode)} ${e.oid}\t`),
+      name,
+      Buffer.of(0),
+    ]),
+  )
+}
