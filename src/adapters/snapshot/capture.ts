@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, promises as fsp, lstatSync, readlinkSync, type Stats } from 'node:fs'
+import {
+  existsSync,
+  promises as fsp,
+  lstatSync,
+  readlinkSync,
+  realpathSync,
+  type Stats,
+} from 'node:fs'
 import path from 'node:path'
 import { newId } from '../../core/ids.js'
 import { fsPath } from '../../core/path-bytes.js'
@@ -264,15 +271,21 @@ async function treeOfChanges(
   const present = [...unstaged, ...untracked].filter((p) => !gone.has(p) && stats.get(p))
   const regular: string[] = []
   const links: string[] = []
+  const subs: string[] = []
+  const submodules = new Set(files.submodules)
   for (const p of present) {
     const st = stats.get(p) as Stats
     if (st.isFile()) regular.push(p)
     else if (st.isSymbolicLink()) links.push(p)
+    else if (st.isDirectory() && submodules.has(p)) subs.push(p)
+    // A directory where a tracked file was: update-index drops the file's entry.
+    else if (st.isDirectory() && unstaged.includes(p)) gone.add(p)
     else return NOT_EDITABLE
   }
-  const [oids, linkOids, rawOids] = await Promise.all([
+  const [oids, linkOids, subOids, rawOids] = await Promise.all([
     hashRawFiles(repo, regular),
     Promise.all(links.map((p) => hashLink(repo, p))),
+    Promise.all(subs.map((p) => submoduleHead(repo, p))),
     hashRawFiles(
       repo,
       files.raw.map((r) => r.path),
@@ -288,11 +301,28 @@ async function treeOfChanges(
       mode: modeOf(stats.get(p) as Stats),
     })),
     ...links.map((p, i) => ({ path: p, oid: linkOids[i] as string, mode: '120000' })),
+    // A submodule without a commit checked out keeps its entry, as update-index keeps it.
+    ...subs.flatMap((p, i) => (subOids[i] ? [{ path: p, oid: subOids[i], mode: '160000' }] : [])),
     ...files.raw.map((r, i) => ({ path: r.path, oid: rawOids[i] as string, mode: r.mode })),
   ]
   // A name with a line break cannot name its directory to cat-file: the index way takes it.
   if (changes.some((c) => c.path.includes('\n'))) return NOT_EDITABLE
   return editTree(repo, await indexTree, changes)
+}
+
+/**
+ * The commit a submodule's directory has checked out, as update-index records it; undefined
+ * when the directory is no repository of its own or has no commit yet.
+ */
+async function submoduleHead(repo: Repo, rel: string): Promise<string | undefined> {
+  const dir = path.join(repo.root, rel)
+  if (!existsSync(path.join(dir, '.git'))) return undefined
+  const r = await git(dir, ['rev-parse', '--show-toplevel', '--verify', '-q', 'HEAD'], {
+    okCodes: [1, 128],
+  })
+  const [top, head] = r.stdout.trim().split('\n')
+  if (r.code !== 0 || !head || top !== realpathSync(dir)) return undefined
+  return head
 }
 
 /** A symlink's blob: the bytes of its target. */
@@ -371,7 +401,8 @@ async function inspectFiles(
     }),
     config.fileMode,
   )
-  return { kept, skipped, raw, modes, stats, config }
+  const submodules = status.submodules ?? []
+  return { kept, skipped, raw, modes, stats, config, submodules }
 }
 
 interface InspectedFiles {
@@ -383,6 +414,8 @@ interface InspectedFiles {
   stats: Map<string, Stats | undefined>
   /** Not read when nothing changed. */
   config?: WorkTreeConfig
+  /** The changed paths that are submodules (from status). */
+  submodules?: string[]
 }
 
 /**
