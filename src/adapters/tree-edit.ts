@@ -42,6 +42,8 @@ export async function editTree(
   repo: Repo,
   tree: string,
   changes: readonly TreeChange[],
+  /** Filled with the mode each blob got, by path. */
+  modes: Map<string, string> = new Map(),
 ): Promise<string> {
   if (changes.length === 0) return tree
   const root = nodeOf(changes)
@@ -51,8 +53,8 @@ export async function editTree(
   if (dirs.some((d) => d.includes('\n'))) throw new Error('a directory name holds a line break')
   const listings = await readTrees(repo, tree, dirs)
   const hashName = tree.length === 64 ? 'sha256' : 'sha1'
-  const written: Array<{ oid: string; body: Buffer }> = []
-  const rootOid = build(root, '', listings, hashName, written)
+  const written: Written = []
+  const rootOid = build(root, '', listings, hashName, Object.assign(written, { modes }))
   if (written.length === 0) return rootOid
   const emptyRoot = written.at(-1)?.body.length === 0
   const batch = emptyRoot ? written.slice(0, -1) : written
@@ -153,7 +155,7 @@ function build(
   at: string,
   listings: Map<string, Map<string, Entry>>,
   hashName: string,
-  written: Array<{ oid: string; body: Buffer }>,
+  written: Written & { modes: Map<string, string> },
 ): string {
   const entries = new Map(listings.get(at))
   for (const [name, c] of node.files) if (c.oid === null) entries.delete(name)
@@ -171,7 +173,9 @@ function build(
         ? had?.mode.startsWith('100')
         : had && had.mode !== '40000' && had.mode !== '160000'
     const mode = c.mode === undefined || c.mode === KEEP_FILE_MODE ? undefined : c.mode
-    entries.set(name, { mode: mode ?? (keep && had ? had.mode : '100644'), oid: c.oid })
+    const entry = { mode: mode ?? (keep && had ? had.mode : '100644'), oid: c.oid }
+    entries.set(name, entry)
+    written.modes.set(at ? `${at}/${name}` : name, entry.mode)
   }
   if (entries.size === 0 && at !== '') return EMPTY
   const body = treeBody(entries)
@@ -181,6 +185,9 @@ function build(
 }
 
 const EMPTY = ''
+
+/** The trees to write, children first. */
+type Written = Array<{ oid: string; body: Buffer }>
 
 /** Entries in git's order: by name bytes, a tree's name compared as if it ended in `/`. */
 function sorted(entries: Map<string, Entry>): Array<[Buffer, Entry]> {

@@ -41,7 +41,7 @@ export interface OperationContext {
   settings: Settings
   /**
    * The scan the before-snapshot was recorded from. When `scratchHoldsWorkTree`, its scratch
-   * index holds exactly the before-snapshot's work tree with fresh stat data (what `git add -A`
+   * index holds, after `stageScratch`, exactly the before-snapshot's work tree (what `git add -A`
    * would make of the real index), ready to become the real index.
    */
   scan: WorkTreeScan

@@ -187,10 +187,11 @@ export async function recordSnapshot(
         const untracked = files.kept.filter((p) => !raw.has(p))
         const edited = await treeOfChanges(repo, files, unstaged, untracked, indexTree)
         if (edited !== NOT_EDITABLE) {
-          // The scratch index still holds the real one: the work-tree changes go in only when
-          // an operation is to make it the real index (stageScratch).
-          const stage = () => stageWorkTree(repo, env, unstaged, untracked).then(() => {})
-          return { ...files, tree: edited, stage }
+          // The scratch index still holds the real one: the changes go in only when an
+          // operation is to make it the real index (stageScratch).
+          const stage = () =>
+            edited ? stageChanges(repo, env, edited.changes, head.length) : Promise.resolve()
+          return { ...files, tree: edited?.tree, stage }
         }
         const changed = await stageWorkTree(repo, env, unstaged, untracked)
         await stageRaw(repo, env, files.raw)
@@ -233,8 +234,8 @@ export interface RecordedSnapshot {
   snapshot: Snapshot
   /**
    * Whether the scan's scratch index, once `stageScratch` has run, holds exactly the
-   * snapshot's work tree with fresh stat data: what `git add -A` would have made of the real
-   * index. Not so when a file went in raw (a filter or line-ending conversion applies, or the
+   * snapshot's work tree: what `git add -A` would have made of the real index (the changed
+   * files without stat data, so git looks at their content next time). Not so when a file went in raw (a filter or line-ending conversion applies, or the
    * index hides it): then the tree holds bytes `git add` would not store, and commits of the
    * work go through git.
    */
@@ -261,7 +262,7 @@ async function treeOfChanges(
   unstaged: string[],
   untracked: string[],
   indexTree: Promise<string>,
-): Promise<string | undefined | typeof NOT_EDITABLE> {
+): Promise<{ tree: string; changes: TreeChange[] } | undefined | typeof NOT_EDITABLE> {
   const { stats } = files
   if (unstaged.length + untracked.length + files.raw.length === 0) return undefined
   const fileMode = files.config?.fileMode !== false
@@ -307,7 +308,29 @@ async function treeOfChanges(
   ]
   // A name with a line break cannot name its directory to cat-file: the index way takes it.
   if (changes.some((c) => c.path.includes('\n'))) return NOT_EDITABLE
-  return editTree(repo, await indexTree, changes)
+  const modes = new Map<string, string>()
+  const tree = await editTree(repo, await indexTree, changes, modes)
+  return { tree, changes: changes.map((c) => ({ ...c, mode: modes.get(c.path) ?? c.mode })) }
+}
+
+/**
+ * The changes a snapshot's tree was built with, into the scratch index by id, so that it holds
+ * exactly that tree: a file saved since it was hashed is not taken in (its entry has no stat
+ * data yet, so git compares the file's content and sees the newer edit as unstaged).
+ */
+async function stageChanges(
+  repo: Repo,
+  env: Record<string, string>,
+  changes: TreeChange[],
+  oidLength: number,
+): Promise<void> {
+  const zero = '0'.repeat(oidLength)
+  const removed = changes.filter((c) => c.oid === null).map((c) => `0 ${zero}\t${c.path}\0`)
+  const added = changes.filter((c) => c.oid !== null).map((c) => `${c.mode} ${c.oid}\t${c.path}\0`)
+  await git(repo.root, ['update-index', '--add', '--replace', '-z', '--index-info'], {
+    env,
+    input: [...removed, ...added].join(''),
+  })
 }
 
 /**

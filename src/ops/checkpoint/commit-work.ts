@@ -16,7 +16,7 @@ export interface CommittedWork {
 /**
  * Commits all pending work — what `git add -A && git commit` would commit — and returns the new
  * commit. The operation's before-snapshot already holds that work: its work-tree tree is what
- * `add -A` stages, and the scan's scratch index is that tree with fresh stat data. So the commit
+ * `add -A` stages, and the scan's scratch index takes the same changes (stageScratch). So the commit
  * is written from the tree and the scratch index becomes the real index: no further work-tree
  * scan, and the state afterwards is known exactly.
  *
