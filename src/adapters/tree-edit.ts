@@ -1,4 +1,6 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { decodeBytes, encodeText } from '../core/path-bytes.js'
 import { gitBytes } from './git.js'
 import type { Repo } from './repo.js'
@@ -35,8 +37,8 @@ interface Node {
  * the place of a directory and the other way round.
  *
  * Two git processes whatever the number of directories: one `cat-file --batch` reads every
- * directory on the way, the new trees are built and hashed here, and one `mktree --batch` writes
- * them children first (it checks every entry exists), its ids checked against ours.
+ * directory on the way, the new trees are built and hashed here, and one `hash-object` writes
+ * them (writeTrees), its ids checked against ours.
  */
 export async function editTree(
   repo: Repo,
@@ -55,29 +57,45 @@ export async function editTree(
   const hashName = tree.length === 64 ? 'sha256' : 'sha1'
   const written: Written = []
   const rootOid = build(root, '', listings, hashName, Object.assign(written, { modes }))
-  if (written.length === 0) return rootOid
-  const emptyRoot = written.at(-1)?.body.length === 0
-  const batch = emptyRoot ? written.slice(0, -1) : written
-  const input = batch.map((t) => Buffer.concat([t.body, Buffer.of(0)]))
-  const ids = [
-    ...(batch.length > 0
-      ? (
-          await gitBytes(repo.root, ['mktree', '-z', '--batch'], { input: Buffer.concat(input) })
-        ).stdout
-          .toString('latin1')
-          .trim()
-          .split('\n')
-      : []),
-    ...(emptyRoot
-      ? [(await gitBytes(repo.root, ['mktree'], { input: '' })).stdout.toString().trim()]
-      : []),
-  ]
+  const ids = await writeTrees(
+    repo,
+    written.map((t) => t.body),
+  )
   ids.forEach((id, i) => {
     if (id !== written[i]?.oid) {
-      throw new Error(`mktree wrote ${id} for a tree hashed as ${written[i]?.oid}`)
+      throw new Error(`git wrote ${id} for a tree hashed as ${written[i]?.oid}`)
     }
   })
   return rootOid
+}
+
+/**
+ * Stores tree objects, children first, with one `hash-object -t tree`: it checks each tree's
+ * format, not its entries' objects (`mktree` opens every entry's object to learn its type:
+ * 5,000 new loose blobs cost more than the rest of a snapshot). Every entry is one git just
+ * listed from a tree of this repository or a blob it just wrote. More than one tree goes
+ * through files in cpo's scratch directory.
+ */
+async function writeTrees(repo: Repo, bodies: Buffer[]): Promise<string[]> {
+  const args = ['hash-object', '-w', '-t', 'tree', '--no-filters']
+  if (bodies.length === 1) {
+    const { stdout } = await gitBytes(repo.root, [...args, '--stdin'], { input: bodies[0] })
+    return [stdout.toString('latin1').trim()]
+  }
+  const dir = path.join(repo.cpoDir, 'tmp', `trees-${randomBytes(6).toString('hex')}`)
+  mkdirSync(dir, { recursive: true })
+  try {
+    const files = bodies.map((body, i) => {
+      const file = path.join(dir, String(i))
+      writeFileSync(file, body)
+      return file
+    })
+    const input = files.map((f) => `${f}\n`).join('')
+    const { stdout } = await gitBytes(repo.root, [...args, '--stdin-paths'], { input })
+    return stdout.toString('latin1').trim().split('\n')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 function nodeOf(changes: readonly TreeChange[]): Node {
@@ -180,7 +198,7 @@ function build(
   if (entries.size === 0 && at !== '') return EMPTY
   const body = treeBody(entries)
   const oid = createHash(hashName).update(`tree ${body.length}\0`).update(body).digest('hex')
-  written.push({ oid, body: mktreeInput(entries) })
+  written.push({ oid, body })
   return oid
 }
 
@@ -189,34 +207,30 @@ const EMPTY = ''
 /** The trees to write, children first. */
 type Written = Array<{ oid: string; body: Buffer }>
 
-/** Entries in git's order: by name bytes, a tree's name compared as if it ended in `/`. */
-function sorted(entries: Map<string, Entry>): Array<[Buffer, Entry]> {
-  const named = [...entries].map(([name, e]): [Buffer, Entry] => [encodeText(name), e])
-  const key = ([name, e]: [Buffer, Entry]) =>
-    e.mode === '40000' ? Buffer.concat([name, Buffer.of(0x2f)]) : name
-  return named.sort((a, b) => Buffer.compare(key(a), key(b)))
-}
-
+/**
+ * The tree object's body: entries in git's order, by name bytes, a tree's name compared as if
+ * it ended in `/`. Names in ASCII (nearly all) compare as strings, which is the same order.
+ */
 function treeBody(entries: Map<string, Entry>): Buffer {
-  return Buffer.concat(
-    sorted(entries).flatMap(([name, e]) => [
-      Buffer.from(`${e.mode} `),
-      name,
-      Buffer.of(0),
-      Buffer.from(e.oid, 'hex'),
-    ]),
-  )
-}
-
-const typeOf = (mode: string) => (mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob')
-
-/** `<mode> <type> <id>\t<name>\0` per entry: one tree of a `mktree -z --batch`. */
-function mktreeInput(entries: Map<string, Entry>): Buffer {
-  return Buffer.concat(
-    sorted(entries).flatMap(([name, e]) => [
-      Buffer.from(`${e.mode} ${typeOf(e.mode)} ${e.oid}\t`),
-      name,
-      Buffer.of(0),
-    ]),
-  )
+  const keyed = [...entries].map(([name, e]) => {
+    const bytes = encodeText(name)
+    const key = e.mode === '40000' ? `${name}/` : name
+    return { bytes, key, e, ascii: bytes.length === name.length }
+  })
+  if (keyed.every((k) => k.ascii))
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  else keyed.sort((a, b) => Buffer.compare(encodeText(a.key), encodeText(b.key)))
+  const idBytes = keyed[0] ? keyed[0].e.oid.length / 2 : 0
+  let size = 0
+  for (const k of keyed) size += k.e.mode.length + 2 + k.bytes.length + idBytes
+  const body = Buffer.allocUnsafe(size)
+  let at = 0
+  for (const k of keyed) {
+    at += body.write(k.e.mode, at, 'latin1')
+    body[at++] = 0x20
+    at += k.bytes.copy(body, at)
+    body[at++] = 0
+    at += body.write(k.e.oid, at, 'hex')
+  }
+  return body
 }

@@ -185,12 +185,14 @@ export async function recordSnapshot(
         const raw = new Set(files.raw.map((f) => f.path))
         const unstaged = status.unstaged.filter((p) => !raw.has(p))
         const untracked = files.kept.filter((p) => !raw.has(p))
-        const edited = await treeOfChanges(repo, files, unstaged, untracked, indexTree)
+        const edited = editWorthIt(scan, unstaged.length + untracked.length + raw.size)
+          ? await treeOfChanges(repo, files, unstaged, untracked, indexTree)
+          : NOT_EDITABLE
         if (edited !== NOT_EDITABLE) {
           // The scratch index still holds the real one: the changes go in only when an
           // operation is to make it the real index (stageScratch).
           const stage = () =>
-            edited ? stageChanges(repo, env, edited.changes, head.length) : Promise.resolve()
+            edited ? stageChanges(repo, env, edited, head.length) : Promise.resolve()
           return { ...files, tree: edited?.tree, stage }
         }
         const changed = await stageWorkTree(repo, env, unstaged, untracked)
@@ -247,6 +249,16 @@ export interface RecordedSnapshot {
 const NOT_EDITABLE = Symbol('not editable')
 
 /**
+ * Whether building the tree from the changed paths costs less than rewriting the index: the
+ * index way costs about a microsecond per 25 bytes of index, the tree way some 40 µs of work
+ * here per changed path (measured with 5,000 untracked files in a 20,000-file repository, 2 MB
+ * of index: the index way was cheaper; at 100,000 files and a few changes the tree way is).
+ */
+function editWorthIt(scan: WorkTreeScan, changes: number): boolean {
+  return changes <= 1000 || changes * 1000 <= (scan.indexStamp?.size ?? 0)
+}
+
+/**
  * The snapshot's work-tree tree as the index tree plus the changed paths, without writing an
  * index: the changed files are hashed (one `hash-object`; a symlink's blob is its target), the
  * touched directories rebuilt (editTree). Byte for byte what `update-index` + `write-tree` of
@@ -262,7 +274,11 @@ async function treeOfChanges(
   unstaged: string[],
   untracked: string[],
   indexTree: Promise<string>,
-): Promise<{ tree: string; changes: TreeChange[] } | undefined | typeof NOT_EDITABLE> {
+): Promise<
+  | { tree: string; changes: TreeChange[]; modes: Map<string, string> }
+  | undefined
+  | typeof NOT_EDITABLE
+> {
   const { stats } = files
   if (unstaged.length + untracked.length + files.raw.length === 0) return undefined
   const fileMode = files.config?.fileMode !== false
@@ -310,7 +326,7 @@ async function treeOfChanges(
   if (changes.some((c) => c.path.includes('\n'))) return NOT_EDITABLE
   const modes = new Map<string, string>()
   const tree = await editTree(repo, await indexTree, changes, modes)
-  return { tree, changes: changes.map((c) => ({ ...c, mode: modes.get(c.path) ?? c.mode })) }
+  return { tree, changes, modes }
 }
 
 /**
@@ -321,12 +337,15 @@ async function treeOfChanges(
 async function stageChanges(
   repo: Repo,
   env: Record<string, string>,
-  changes: TreeChange[],
+  edited: { changes: TreeChange[]; modes: Map<string, string> },
   oidLength: number,
 ): Promise<void> {
+  const { changes, modes } = edited
   const zero = '0'.repeat(oidLength)
   const removed = changes.filter((c) => c.oid === null).map((c) => `0 ${zero}\t${c.path}\0`)
-  const added = changes.filter((c) => c.oid !== null).map((c) => `${c.mode} ${c.oid}\t${c.path}\0`)
+  const added = changes
+    .filter((c) => c.oid !== null)
+    .map((c) => `${modes.get(c.path) ?? c.mode} ${c.oid}\t${c.path}\0`)
   await git(repo.root, ['update-index', '--add', '--replace', '-z', '--index-info'], {
     env,
     input: [...removed, ...added].join(''),
