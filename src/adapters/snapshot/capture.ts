@@ -153,8 +153,9 @@ export async function discardScan(scan: WorkTreeScan): Promise<void> {
 /**
  * Records a scan as a snapshot. The work-tree tree is the index tree with the changed paths put
  * in (treeOfChanges): no index is rewritten, so the cost follows the change, not the number of
- * files. Where that cannot be done (a changed submodule, a directory where a tracked file was),
- * the changes are staged into the scratch index and its tree written, as git would.
+ * files. Where that cannot be done (a changed path that is no file, symlink or directory) or
+ * costs more (many changes, a small index: editWorthIt), the changes are staged into the
+ * scratch index and its tree written, as git would.
  *
  * Git processes dominate the cost, so independent ones run side by side: the index side (its
  * tree and commit) next to the work-tree side (hashing the changed paths, writing their trees).
@@ -237,9 +238,9 @@ export interface RecordedSnapshot {
   /**
    * Whether the scan's scratch index, once `stageScratch` has run, holds exactly the
    * snapshot's work tree: what `git add -A` would have made of the real index (the changed
-   * files without stat data, so git looks at their content next time). Not so when a file went in raw (a filter or line-ending conversion applies, or the
-   * index hides it): then the tree holds bytes `git add` would not store, and commits of the
-   * work go through git.
+   * files without stat data, so git looks at their content next time). Not so when a file
+   * went in raw (a filter or line-ending conversion applies, or the index hides it): then the
+   * tree holds bytes `git add` would not store, and commits of the work go through git.
    */
   scratchHoldsWorkTree: boolean
   /** Stages the work-tree changes into the scratch index (once; a no-op when they are in). */
@@ -264,9 +265,10 @@ function editWorthIt(scan: WorkTreeScan, changes: number): boolean {
  * touched directories rebuilt (editTree). Byte for byte what `update-index` + `write-tree` of
  * the scratch index gives: files that git would convert on the way in go raw either way, so
  * the rest are stored as they are; the mode is git's (the exec bit, or with core.fileMode off
- * the entry's own); a tracked path below a symlinked directory counts as deleted. Undefined when
- * nothing changed; NOT_EDITABLE when a changed path is a directory (a submodule, or a directory
- * standing where a tracked file was) or not a file at all, which goes the way of the index.
+ * the entry's own); a tracked path below a symlinked directory counts as deleted, a changed
+ * submodule is the commit it has checked out. Undefined when nothing changed; NOT_EDITABLE
+ * when a changed path is no file, symlink, submodule or directory where a tracked file was, or
+ * a name holds a line break: those go the way of the index.
  */
 async function treeOfChanges(
   repo: Repo,
