@@ -1,10 +1,11 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { CpoError } from '../errors.js'
-import { git, splitZ } from './git.js'
+import { git } from './git.js'
 import { takeIndexLock } from './index-lock.js'
 import type { Repo } from './repo.js'
 import type { IndexStamp } from './snapshot/capture.js'
+import { editTree } from './tree-edit.js'
 
 /**
  * Commits made from trees cpo already holds (a snapshot's work tree, a restored tree plus the
@@ -97,7 +98,6 @@ export async function treeWithWorkTreeFiles(
   files: string[],
 ): Promise<string> {
   if (files.length === 0) return tree
-  const listing = readTree(repo, tree) // beside the hashing
   const { stdout } = await git(repo.root, ['hash-object', '-w', '--', ...files], {
     env: { GIT_LITERAL_PATHSPECS: '1' },
   })
@@ -107,8 +107,11 @@ export async function treeWithWorkTreeFiles(
       fsp.stat(path.join(repo.root, f)).then((st) => (st.mode & 0o111 ? '100755' : '100644')),
     ),
   )
-  const blobs = files.map((f, i) => ({ path: f, oid: oids[i] as string, mode: modes[i] }))
-  return replaceEntries(repo, await listing, blobs)
+  return editTree(
+    repo,
+    tree,
+    files.map((f, i) => ({ path: f, oid: oids[i] as string, mode: modes[i] })),
+  )
 }
 
 /**
@@ -120,7 +123,6 @@ export async function treeWithContents(
   tree: string,
   contents: Record<string, string>,
 ): Promise<string> {
-  const listing = readTree(repo, tree) // beside the hashing
   const blobs = await Promise.all(
     Object.entries(contents).map(async ([file, text]) => {
       const { stdout } = await git(repo.root, ['hash-object', '-w', '--stdin', `--path=${file}`], {
@@ -129,52 +131,7 @@ export async function treeWithContents(
       return { path: file, oid: stdout.trim() }
     }),
   )
-  return replaceEntries(repo, await listing, blobs)
-}
-
-/** A blob to put in a tree; without a mode it keeps the one it has there (100644 when new). */
-interface NewBlob {
-  path: string
-  oid: string
-  mode?: string | undefined
-}
-
-/** A tree's entries: name → "<mode> <type> <oid>", as ls-tree prints an entry before its tab. */
-async function readTree(repo: Repo, tree: string | undefined): Promise<Map<string, string>> {
-  const entries = new Map<string, string>()
-  if (tree === undefined) return entries
-  for (const rec of splitZ((await git(repo.root, ['ls-tree', '-z', tree])).stdout)) {
-    const tab = rec.indexOf('\t')
-    entries.set(rec.slice(tab + 1), rec.slice(0, tab))
-  }
-  return entries
-}
-
-/** Writes `entries` with `blobs` put in, rewriting only the subtrees on the way to them. */
-async function replaceEntries(
-  repo: Repo,
-  entries: Map<string, string>,
-  blobs: NewBlob[],
-): Promise<string> {
-  const below = new Map<string, NewBlob[]>()
-  for (const b of blobs) {
-    const slash = b.path.indexOf('/')
-    if (slash < 0) {
-      const [had, type] = (entries.get(b.path) ?? '').split(' ')
-      const mode = b.mode ?? (type === 'blob' ? had : '100644')
-      entries.set(b.path, `${mode} blob ${b.oid}`)
-    } else {
-      const dir = b.path.slice(0, slash)
-      below.set(dir, [...(below.get(dir) ?? []), { ...b, path: b.path.slice(slash + 1) }])
-    }
-  }
-  for (const [dir, sub] of below) {
-    const [, type, oid] = (entries.get(dir) ?? '').split(' ')
-    const subtree = await readTree(repo, type === 'tree' ? oid : undefined)
-    entries.set(dir, `040000 tree ${await replaceEntries(repo, subtree, sub)}`)
-  }
-  const input = [...entries].map(([name, entry]) => `${entry}\t${name}\0`).join('')
-  return (await git(repo.root, ['mktree', '-z'], { input })).stdout.trim()
+  return editTree(repo, tree, blobs)
 }
 
 /**

@@ -41,11 +41,13 @@ export interface OperationContext {
   settings: Settings
   /**
    * The scan the before-snapshot was recorded from. When `scratchHoldsWorkTree`, its scratch
-   * index holds exactly the before-snapshot's work tree with fresh stat data (what `git add -A`
+   * index holds, after `stageScratch`, exactly the before-snapshot's work tree (what `git add -A`
    * would make of the real index), ready to become the real index.
    */
   scan: WorkTreeScan
   scratchHoldsWorkTree: boolean
+  /** Puts the work-tree changes into the scan's scratch index (see RecordedSnapshot). */
+  stageScratch: () => Promise<void>
   /**
    * Files a crashed restore had moved aside that differed from its base, captured before the
    * scratch files were cleared (salvageAside): journaled with this operation's `done`.
@@ -174,7 +176,11 @@ export async function runOperation<P, R>(
     if (spec.captureAfter !== false) await awaitIndexUnlocked(repo)
     const opId = newId(new Date(), randomBytes(2).toString('hex'))
     const scanned = await scan()
-    const { snapshot: before, scratchHoldsWorkTree } = await recordSnapshot(repo, scanned, {
+    const {
+      snapshot: before,
+      scratchHoldsWorkTree,
+      stageScratch,
+    } = await recordSnapshot(repo, scanned, {
       kind: spec.beforeLabel?.kind ?? 'before',
       message: spec.beforeLabel?.message ?? `before ${spec.command}`,
       operation: opId,
@@ -214,6 +220,7 @@ export async function runOperation<P, R>(
       settings,
       scan: scanned,
       scratchHoldsWorkTree,
+      stageScratch,
       salvaged,
       runEffect,
       effects,

@@ -14,6 +14,8 @@ export interface WorkTreeStatus {
   records: Array<{ xy: string; path: string }>
   /** Index entries made by `git add -N` (no content staged; status lists them as unstaged). */
   intentToAdd: string[]
+  /** Changed paths that are submodules (gitlinks) in HEAD, the index or the work tree. */
+  submodules?: string[]
 }
 
 /** The `# branch.*` headers, present when status ran with `--branch`. */
@@ -36,6 +38,7 @@ export function parseStatusV2(text: string): WorkTreeStatus & { branch?: StatusB
     untracked: [],
     records: [],
     intentToAdd: [],
+    submodules: [],
   }
   for (let i = 0; i < fields.length; i++) {
     const rec = fields[i] as string
@@ -51,6 +54,7 @@ export function parseStatusV2(text: string): WorkTreeStatus & { branch?: StatusB
       if (y !== '.') result.unstaged.push(path)
       result.records.push({ xy: rec.slice(2, 4).replaceAll('.', ' '), path })
       if (rec.startsWith('1 .A ')) result.intentToAdd.push(path)
+      if (rec[5] === 'S') result.submodules?.push(path)
       if (kind === '2') i++ // the original path of a rename follows in its own field
     } else if (kind === 'u') {
       throw new CpoError(

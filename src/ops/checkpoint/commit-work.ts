@@ -16,7 +16,7 @@ export interface CommittedWork {
 /**
  * Commits all pending work — what `git add -A && git commit` would commit — and returns the new
  * commit. The operation's before-snapshot already holds that work: its work-tree tree is what
- * `add -A` stages, and the scan's scratch index is that tree with fresh stat data. So the commit
+ * `add -A` stages, and the scan's scratch index takes the same changes (stageScratch). So the commit
  * is written from the tree and the scratch index becomes the real index: no further work-tree
  * scan, and the state afterwards is known exactly.
  *
@@ -38,12 +38,16 @@ export async function commitPendingWork(
     before.skipped.length === 0 && !before.dirty.some(isSidecar) && onDiskOf(before).raw.size === 0
   if (!exact) return { commit: await commitEverything(repo, message), state: undefined }
 
-  const commit = await writeCommit(repo, {
-    tree: before.worktreeTree,
-    parents: [before.head],
-    message,
-    sign: ctx.settings.signCommits,
-  })
+  // The scratch index takes the work-tree changes while the commit is written.
+  const [commit] = await Promise.all([
+    writeCommit(repo, {
+      tree: before.worktreeTree,
+      parents: [before.head],
+      message,
+      sign: ctx.settings.signCommits,
+    }),
+    ctx.scratchHoldsWorkTree ? ctx.stageScratch() : undefined,
+  ])
   const move = () => advanceHead(repo, { from: before.head, to: commit, subject: message })
   if (ctx.scratchHoldsWorkTree) await replaceIndex(repo, scan.scratchIndex, scan.indexStamp, move)
   else await move()

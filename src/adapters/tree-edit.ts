@@ -1,0 +1,236 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { decodeBytes, encodeText } from '../core/path-bytes.js'
+import { gitBytes } from './git.js'
+import type { Repo } from './repo.js'
+
+/**
+ * A change to put into a tree: a blob at `path` (its mode, or the one the path has there when
+ * not given: 100644 when new) or, with `oid` null, the path taken out. KEEP_FILE_MODE keeps
+ * only a regular file's mode (100644 or 100755), as `git add` does with core.fileMode off.
+ */
+export interface TreeChange {
+  path: string
+  oid: string | null
+  mode?: string | undefined
+}
+
+export const KEEP_FILE_MODE = 'keep-file-mode'
+
+/** An entry of a tree object: its mode as trees store it (`40000` for a tree) and object id. */
+interface Entry {
+  mode: string
+  oid: string
+}
+
+/** The changes below one directory, split by the name they go through. */
+interface Node {
+  files: Map<string, TreeChange>
+  dirs: Map<string, Node>
+}
+
+/**
+ * `tree` with `changes` put in, rewriting only the trees on the way to them: what `git
+ * write-tree` of an index holding `tree` plus those changes would write, without reading or
+ * writing an index. Directories left empty disappear (git keeps no empty trees); a file may take
+ * the place of a directory and the other way round.
+ *
+ * Two git processes whatever the number of directories: one `cat-file --batch` reads every
+ * directory on the way, the new trees are built and hashed here, and one `hash-object` writes
+ * them (writeTrees), its ids checked against ours.
+ */
+export async function editTree(
+  repo: Repo,
+  tree: string,
+  changes: readonly TreeChange[],
+  /** Filled with the mode each blob got, by path. */
+  modes: Map<string, string> = new Map(),
+): Promise<string> {
+  if (changes.length === 0) return tree
+  const root = nodeOf(changes)
+  const dirs: string[] = []
+  collectDirs(root, '', dirs)
+  // `<tree>:<dir>` names a directory by path; one with a line break cannot go on a batch line.
+  if (dirs.some((d) => d.includes('\n'))) throw new Error('a directory name holds a line break')
+  const listings = await readTrees(repo, tree, dirs)
+  const hashName = tree.length === 64 ? 'sha256' : 'sha1'
+  const written: Written = []
+  const rootOid = build(root, '', listings, hashName, Object.assign(written, { modes }))
+  const ids = await writeTrees(
+    repo,
+    written.map((t) => t.body),
+  )
+  ids.forEach((id, i) => {
+    if (id !== written[i]?.oid) {
+      throw new Error(`git wrote ${id} for a tree hashed as ${written[i]?.oid}`)
+    }
+  })
+  return rootOid
+}
+
+/**
+ * Stores tree objects, children first, with one `hash-object -t tree`: it checks each tree's
+ * format, not its entries' objects (`mktree` opens every entry's object to learn its type:
+ * 5,000 new loose blobs cost more than the rest of a snapshot). Every entry is one git just
+ * listed from a tree of this repository or a blob it just wrote. More than one tree goes
+ * through files in cpo's scratch directory.
+ */
+async function writeTrees(repo: Repo, bodies: Buffer[]): Promise<string[]> {
+  const args = ['hash-object', '-w', '-t', 'tree', '--no-filters']
+  if (bodies.length === 1) {
+    const { stdout } = await gitBytes(repo.root, [...args, '--stdin'], { input: bodies[0] })
+    return [stdout.toString('latin1').trim()]
+  }
+  const dir = path.join(repo.cpoDir, 'tmp', `trees-${randomBytes(6).toString('hex')}`)
+  mkdirSync(dir, { recursive: true })
+  try {
+    const files = bodies.map((body, i) => {
+      const file = path.join(dir, String(i))
+      writeFileSync(file, body)
+      return file
+    })
+    const input = files.map((f) => `${f}\n`).join('')
+    const { stdout } = await gitBytes(repo.root, [...args, '--stdin-paths'], { input })
+    return stdout.toString('latin1').trim().split('\n')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+function nodeOf(changes: readonly TreeChange[]): Node {
+  const root: Node = { files: new Map(), dirs: new Map() }
+  for (const c of changes) {
+    const parts = c.path.split('/')
+    let node = root
+    for (const part of parts.slice(0, -1)) {
+      let next = node.dirs.get(part)
+      if (!next) {
+        next = { files: new Map(), dirs: new Map() }
+        node.dirs.set(part, next)
+      }
+      node = next
+    }
+    node.files.set(parts.at(-1) as string, c)
+  }
+  return root
+}
+
+function collectDirs(node: Node, at: string, out: string[]): void {
+  out.push(at)
+  for (const [name, sub] of node.dirs) collectDirs(sub, at ? `${at}/${name}` : name, out)
+}
+
+/**
+ * The entries of `tree`'s directories `dirs` ('' for the top) from one `cat-file --batch`; a
+ * directory that is missing there, or is a file or a submodule there, has none.
+ */
+async function readTrees(
+  repo: Repo,
+  tree: string,
+  dirs: string[],
+): Promise<Map<string, Map<string, Entry>>> {
+  const input = Buffer.concat(
+    dirs.map((d) => Buffer.concat([encodeText(d ? `${tree}:${d}` : tree), Buffer.of(10)])),
+  )
+  const { stdout } = await gitBytes(repo.root, ['cat-file', '--batch'], { input })
+  const listings = new Map<string, Map<string, Entry>>()
+  let at = 0
+  for (const dir of dirs) {
+    const eol = stdout.indexOf(10, at)
+    const header = stdout.subarray(at, eol).toString('latin1').split(' ')
+    at = eol + 1
+    const entries = new Map<string, Entry>()
+    listings.set(dir, entries)
+    if (header.at(-1) === 'missing' || header.length !== 3) continue
+    const size = Number(header[2])
+    if (header[1] === 'tree') parseTree(stdout.subarray(at, at + size), tree.length / 2, entries)
+    at += size + 1
+  }
+  return listings
+}
+
+/** A tree object's entries: `<mode> <name>\0<binary id>` each. */
+function parseTree(body: Buffer, idBytes: number, into: Map<string, Entry>): void {
+  let at = 0
+  while (at < body.length) {
+    const space = body.indexOf(32, at)
+    const nul = body.indexOf(0, space)
+    const mode = body.subarray(at, space).toString('latin1')
+    const name = decodeBytes(body.subarray(space + 1, nul))
+    into.set(name, { mode, oid: body.subarray(nul + 1, nul + 1 + idBytes).toString('hex') })
+    at = nul + 1 + idBytes
+  }
+}
+
+/**
+ * The directory `at` with the changes below it, children first into `written`; returns its id,
+ * or null when it ends up empty. Removals go first, then subdirectories, then files: a file
+ * that replaces a directory, or a directory that replaces a file, ends up as the work tree has it.
+ */
+function build(
+  node: Node,
+  at: string,
+  listings: Map<string, Map<string, Entry>>,
+  hashName: string,
+  written: Written & { modes: Map<string, string> },
+): string {
+  const entries = new Map(listings.get(at))
+  for (const [name, c] of node.files) if (c.oid === null) entries.delete(name)
+  for (const [name, sub] of node.dirs) {
+    const subdir = at ? `${at}/${name}` : name
+    const oid = build(sub, subdir, listings, hashName, written)
+    if (oid !== EMPTY) entries.set(name, { mode: '40000', oid })
+    else if (entries.get(name)?.mode === '40000') entries.delete(name)
+  }
+  for (const [name, c] of node.files) {
+    if (c.oid === null) continue
+    const had = entries.get(name)
+    const keep =
+      c.mode === KEEP_FILE_MODE
+        ? had?.mode.startsWith('100')
+        : had && had.mode !== '40000' && had.mode !== '160000'
+    const mode = c.mode === undefined || c.mode === KEEP_FILE_MODE ? undefined : c.mode
+    const entry = { mode: mode ?? (keep && had ? had.mode : '100644'), oid: c.oid }
+    entries.set(name, entry)
+    written.modes.set(at ? `${at}/${name}` : name, entry.mode)
+  }
+  if (entries.size === 0 && at !== '') return EMPTY
+  const body = treeBody(entries)
+  const oid = createHash(hashName).update(`tree ${body.length}\0`).update(body).digest('hex')
+  written.push({ oid, body })
+  return oid
+}
+
+const EMPTY = ''
+
+/** The trees to write, children first. */
+type Written = Array<{ oid: string; body: Buffer }>
+
+/**
+ * The tree object's body: entries in git's order, by name bytes, a tree's name compared as if
+ * it ended in `/`. Names in ASCII (nearly all) compare as strings, which is the same order.
+ */
+function treeBody(entries: Map<string, Entry>): Buffer {
+  const keyed = [...entries].map(([name, e]) => {
+    const bytes = encodeText(name)
+    const key = e.mode === '40000' ? `${name}/` : name
+    return { bytes, key, e, ascii: bytes.length === name.length }
+  })
+  if (keyed.every((k) => k.ascii))
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  else keyed.sort((a, b) => Buffer.compare(encodeText(a.key), encodeText(b.key)))
+  const idBytes = keyed[0] ? keyed[0].e.oid.length / 2 : 0
+  let size = 0
+  for (const k of keyed) size += k.e.mode.length + 2 + k.bytes.length + idBytes
+  const body = Buffer.allocUnsafe(size)
+  let at = 0
+  for (const k of keyed) {
+    at += body.write(k.e.mode, at, 'latin1')
+    body[at++] = 0x20
+    at += k.bytes.copy(body, at)
+    body[at++] = 0
+    at += body.write(k.e.oid, at, 'hex')
+  }
+  return body
+}
