@@ -232,6 +232,15 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): DbEng
     }
   }
 
+  async function fsyncFile(file: string): Promise<void> {
+    const handle = await fsp.open(file, 'r')
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  }
+
   async function sha256File(file: string): Promise<string> {
     const hash = createHash('sha256')
     for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
@@ -268,13 +277,9 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): DbEng
       const args = ['-Fc', '-Z1', '--no-owner', '--no-privileges', '-f', tmp]
       const r = await runTool(await toolPath('pg_dump'), args, envFor(db, db.name))
       if (r.code !== 0) throw toolError(`pg_dump of ${db.name} failed`, r, secretOf(db))
-      const [sha256] = await Promise.all([sha256File(tmp), listDump(db, tmp)])
-      const handle = await fsp.open(tmp, 'r')
-      try {
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
+      // The proof, the checksum and the flush to disk all follow the finished file: side by
+      // side, so the disk writes back while the hash reads the page cache.
+      const [sha256] = await Promise.all([sha256File(tmp), listDump(db, tmp), fsyncFile(tmp)])
       const { size } = await fsp.stat(tmp)
       await fsp.rename(tmp, dest)
       await fsyncDir(dir)

@@ -220,9 +220,9 @@ export const sqliteEngine: DbEngine = {
       // VACUUM INTO reads one consistent snapshot even while another connection writes (WAL
       // or not) and writes a fresh file in rollback-journal mode; it refuses an existing target.
       await sqlite(db.name, `VACUUM INTO ${literal(tmp)};`)
-      // The check and the checksum read the same fresh file: side by side, one pass of wall time.
-      const [, digest] = await Promise.all([quickCheck(tmp), sha256Of(tmp)])
-      await fsyncFile(tmp)
+      // The check, the checksum and the flush to disk follow the same fresh file: side by side,
+      // one pass of wall time (the disk writes back while both read the page cache).
+      const [, digest] = await Promise.all([quickCheck(tmp), sha256Of(tmp), fsyncFile(tmp)])
       await fsp.rename(tmp, dest.location)
       await fsyncDir(path.dirname(dest.location))
       return { ...dest, ...digest }
