@@ -14,7 +14,14 @@ import { parseDbUrl } from '../../core/db/url.js'
 import { CpoError } from '../../errors.js'
 import { failpoint } from '../failpoint.js'
 import { fsyncDir } from '../fs.js'
-import { installHint, runTool, sqlState, type ToolResult, toolError } from './postgres-run.js'
+import {
+  errorText,
+  installHint,
+  runTool,
+  sqlState,
+  type ToolResult,
+  toolError,
+} from './postgres-run.js'
 import {
   type FoundTool,
   findTool,
@@ -24,6 +31,15 @@ import {
   versionedToolDirs,
 } from './postgres-tools.js'
 import type { DbCopyInfo, DbCopyRef, DbEngine, DbLocation, DbProbe, DbSession } from './types.js'
+
+/** Printed by psql before each statement `execute` runs: the last one seen is the one that failed. */
+const EXECUTE_MARK = 'cpo-execute-statement-'
+
+/** A statement on one line, shortened, for a message. */
+const oneLine = (sql: string): string => {
+  const flat = sql.replace(/\s+/g, ' ').trim()
+  return flat.length > 120 ? `${flat.slice(0, 117)}…` : flat
+}
 
 /** The application name cpo's own connections carry (pg_stat_activity shows it). */
 export const CPO_APPLICATION = 'cpo'
@@ -602,13 +618,48 @@ COMMIT;\n`,
     },
     exists: (db, name) => exists(db, name),
 
-    async execute(db, sql) {
+    async execute(db, statements) {
       // ON_ERROR_STOP ends the session at the first error: the open transaction never commits.
-      await exec(
-        db,
-        db.name,
-        `BEGIN;\n${sql}\nCOMMIT;\n`,
-        `the SQL on ${db.name} failed (rolled back)`,
+      // A marker before each statement (psql's \echo, on stdout) tells which one the error hit.
+      const script = [
+        'BEGIN;',
+        ...statements.flatMap((s, i) => [`\\echo ${EXECUTE_MARK}${i + 1}`, s]),
+        `\\echo ${EXECUTE_MARK}commit`,
+        'COMMIT;',
+        '',
+      ].join('\n')
+      const r = await psql(db, db.name, script)
+      if (r.code === 0) return
+      // Exit 3: the server reported an error and psql stopped (the transaction rolled back).
+      // Anything else (a lost connection) leaves the outcome of COMMIT unknown.
+      if (r.code !== 3 || !/ERROR:/.test(r.stderr))
+        throw toolError(`the SQL on ${db.name} failed`, r, secretOf(db))
+      const marks = [...r.stdout.matchAll(new RegExp(`^${EXECUTE_MARK}(\\w+)$`, 'gm'))]
+      const last = marks.at(-1)?.[1]
+      const index = last && last !== 'commit' ? Number(last) : undefined
+      // The error's own line and its DETAIL (the offending row); NOTICEs of earlier statements
+      // and the verbose SQLSTATE/LOCATION lines are noise here.
+      const error = r.stderr.slice(r.stderr.indexOf('ERROR:'))
+      const first = /^ERROR:\s+(?:[0-9A-Z]{5}:\s+)?(.*)$/m.exec(error)?.[1] ?? error
+      const detail = /^DETAIL:\s+(.*)$/m.exec(error)?.[1]
+      const text = errorText(`${first}${detail ? ` (${detail})` : ''}`, secretOf(db))
+      const which =
+        index === undefined
+          ? 'COMMIT'
+          : `statement ${index} of ${statements.length} (${oneLine(statements[index - 1] ?? '')})`
+      throw new CpoError(
+        'DB_SQL_FAILED',
+        'external',
+        `${which} failed on ${db.name}: ${text}; the transaction was rolled back, ${db.name} is as it was`,
+        {
+          hint: 'Fix what the message names (the live rows may not fit the old schema), then run the command again; nothing was changed.',
+          details: {
+            database: db.name,
+            statement: index ?? null,
+            sql: index === undefined ? 'COMMIT' : statements[index - 1],
+            sqlState: sqlState(r.stderr) ?? null,
+          },
+        },
       )
     },
 

@@ -104,8 +104,13 @@ export interface DbEngine {
    * Optional: an engine that never closes a database has nothing to reopen.
    */
   allowConnections?(db: DbLocation, name: string): Promise<boolean>
-  /** Runs statements in one transaction (postgres: `cpo db down-sql --apply`); all or nothing. */
-  execute?(db: DbLocation, sql: string): Promise<void>
+  /**
+   * Runs statements in one transaction (postgres: `cpo db down-sql --apply`); all or nothing.
+   * A statement the server refuses throws `DB_SQL_FAILED` (details: its 1-based `statement`,
+   * `null` for COMMIT): the transaction rolled back and the database is as it was. Any other
+   * failure (a lost connection) leaves the outcome unknown.
+   */
+  execute?(db: DbLocation, statements: string[]): Promise<void>
   exists(db: DbLocation, nameOrPath: string): Promise<boolean>
   drop(db: DbLocation, nameOrPath: string): Promise<void>
   /** Databases/files whose name starts with the prefix (template copies, kept databases). */
