@@ -22,7 +22,8 @@ const argOf = (name, def) => {
 const MB = Number(argOf('--mb', 1024))
 const RUNS = Number(argOf('--runs', 3))
 const HOME = path.resolve(argOf('--dir', path.join(os.tmpdir(), `cpo-bench-sqlite-${MB}mb`)))
-const CLI = path.resolve(import.meta.dirname, '../bin/cpo.js')
+// --cli: a copy of a build (bin/ and dist/), so rebuilding the checkout does not change a run.
+const CLI = path.resolve(argOf('--cli', path.join(import.meta.dirname, '../bin/cpo.js')))
 const fixture = path.join(HOME, 'fixture.db')
 const ready = path.join(HOME, 'ready')
 if (process.argv.includes('--fresh') || !fs.existsSync(ready))
@@ -33,6 +34,7 @@ fs.rmSync(dir, { recursive: true, force: true })
 fs.mkdirSync(dir)
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
 process.on('SIGINT', () => process.exit(130))
+process.on('SIGTERM', () => process.exit(143))
 
 const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' })
 const sqlite = (...args) =>

@@ -218,12 +218,20 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): DbEng
       }
     }
     const m = maintenance(db)
-    await exec(
+    // A database already closed to connections (by its owner, before cpo ran) stays closed.
+    const closedBefore = await serverRows(
       db,
-      m,
-      `ALTER DATABASE ${ident(name)} WITH ALLOW_CONNECTIONS false;\n`,
-      `could not close ${name} to new connections`,
+      `SELECT 1 AS x FROM pg_database WHERE datname = ${lit(name)} AND NOT datallowconn`,
+      `could not look up database ${name}`,
     )
+    if (closedBefore.length === 0) {
+      await exec(
+        db,
+        m,
+        `ALTER DATABASE ${ident(name)} WITH ALLOW_CONNECTIONS false;\n`,
+        `could not close ${name} to new connections`,
+      )
+    }
     let ok = false
     try {
       await exec(
@@ -237,14 +245,15 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): DbEng
       ok = true
       return result
     } finally {
-      await exec(
-        db,
-        m,
-        `ALTER DATABASE ${ident(reopenAs(ok))} WITH ALLOW_CONNECTIONS true;\n`,
-        `could not open ${reopenAs(ok)} to connections again`,
-      ).catch((e) => {
-        if (ok) throw e
-      })
+      if (closedBefore.length === 0)
+        await exec(
+          db,
+          m,
+          `ALTER DATABASE ${ident(reopenAs(ok))} WITH ALLOW_CONNECTIONS true;\n`,
+          `could not open ${reopenAs(ok)} to connections again`,
+        ).catch((e) => {
+          if (ok) throw e
+        })
     }
   }
 
@@ -663,14 +672,15 @@ COMMIT;\n`,
       )
     },
 
-    async allowConnections(db, name) {
+    async allowConnections(db, name, keepClosed = []) {
       checkIdentifier(name)
       const closed = await serverRows(
         db,
-        `SELECT 1 AS x FROM pg_database WHERE datname = ${lit(name)} AND NOT datallowconn`,
+        `SELECT oid::text AS oid FROM pg_database WHERE datname = ${lit(name)} AND NOT datallowconn`,
         `could not look up database ${name}`,
       )
-      if (closed.length === 0) return false
+      const oid = closed[0]?.oid
+      if (oid === undefined || keepClosed.includes(String(oid))) return false
       await exec(
         db,
         maintenance(db),
@@ -678,6 +688,16 @@ COMMIT;\n`,
         `could not open ${name} to connections again`,
       )
       return true
+    },
+
+    async closedDatabases(db, names) {
+      if (names.length === 0) return []
+      const found = await serverRows(
+        db,
+        `SELECT oid::text AS oid FROM pg_database WHERE NOT datallowconn AND datname IN (${names.map(lit).join(', ')}) ORDER BY 1`,
+        'could not read which databases are closed to connections',
+      )
+      return found.map((r) => String(r.oid))
     },
 
     async drop(db, name) {

@@ -97,7 +97,7 @@ export async function takeDbCheckpoint(
     options.runEffect &&
     found.locator
   ) {
-    await options.runEffect(reopenEffect(db, found.locator, [db.name]) as never, () =>
+    await options.runEffect((await reopenEffect(db, found.locator, [db.name])) as never, () =>
       Promise.resolve(),
     )
   }
