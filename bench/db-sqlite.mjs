@@ -102,17 +102,9 @@ for (let i = 0; i < RUNS; i++) {
 const copy = path.join(dir, `raw-${RUNS - 1}.sqlite`)
 const check = []
 const hash = []
-const sync = []
 for (let i = 0; i < RUNS; i++) {
   check.push(await measure(() => sqlite(copy, 'PRAGMA quick_check')))
   hash.push(await measure(() => createHash('sha256').update(fs.readFileSync(copy)).digest('hex')))
-  sync.push(
-    await measure(() => {
-      const fd = fs.openSync(copy, 'r+')
-      fs.fsyncSync(fd)
-      fs.closeSync(fd)
-    }),
-  )
 }
 const m = (xs, k) => median(xs.map((x) => x[k]))
 const sec = (ms) => `${(ms / 1000).toFixed(2)} s`
@@ -127,7 +119,6 @@ console.log(
 for (const [name, xs] of [
   ['`PRAGMA quick_check` of the copy alone', check],
   ['sha256 of the copy alone (page cache)', hash],
-  ['fsync of the copy alone (already clean: ~0)', sync],
 ]) {
   console.log(
     `| ${name} | ${sec(m(xs, 'wall'))} | — | ${(m(xs, 'wall') / m(raw, 'wall')).toFixed(2)}× of VACUUM INTO | ${sec(m(xs, 'cpu'))} | — | ${(m(xs, 'cpu') / m(raw, 'cpu')).toFixed(2)}× | — |`,
