@@ -104,7 +104,15 @@ const check = []
 const hash = []
 for (let i = 0; i < RUNS; i++) {
   check.push(await measure(() => sqlite(copy, 'PRAGMA quick_check')))
-  hash.push(await measure(() => createHash('sha256').update(fs.readFileSync(copy)).digest('hex')))
+  // As cpo reads it: streamed in 1 MiB chunks.
+  hash.push(
+    await measure(async () => {
+      const h = createHash('sha256')
+      for await (const chunk of fs.createReadStream(copy, { highWaterMark: 1 << 20 }))
+        h.update(chunk)
+      return h.digest('hex')
+    }),
+  )
 }
 const m = (xs, k) => median(xs.map((x) => x[k]))
 const sec = (ms) => `${(ms / 1000).toFixed(2)} s`
@@ -118,7 +126,7 @@ console.log(
 )
 for (const [name, xs] of [
   ['`PRAGMA quick_check` of the copy alone', check],
-  ['sha256 of the copy alone (page cache)', hash],
+  ['sha256 of the copy alone (1 MiB reads, page cache)', hash],
 ]) {
   console.log(
     `| ${name} | ${sec(m(xs, 'wall'))} | — | ${(m(xs, 'wall') / m(raw, 'wall')).toFixed(2)}× of VACUUM INTO | ${sec(m(xs, 'cpu'))} | — | ${(m(xs, 'cpu') / m(raw, 'cpu')).toFixed(2)}× | — |`,
