@@ -55,4 +55,16 @@ describe('cpo db status without a database', () => {
     expect(r.json.error?.hint).toContain('`cpo db status --db-url file:./dev.db`')
     expect(r.json.error?.hint).toContain(`APP_DB=file:./dev.db in ${path.join(dir, '.env')}`)
   })
+
+  it('a URL cpo cannot read: exit 4, where it came from and what a URL looks like', () => {
+    const dir = makeRepo()
+    const r = cpo(dir, ['db', 'status', '--db-url', 'mysql://u@localhost/shop', '--json'], NO_DB)
+    expect(r.code).toBe(4)
+    expect(r.json.error?.code).toBe('DB_NOT_CONFIGURED')
+    expect(r.json.error?.message).toBe(
+      'the database URL from --db-url is not a PostgreSQL or SQLite URL cpo reads',
+    )
+    expect(r.json.error?.hint).toContain('postgres://user:password@host:5432/db')
+    expect(r.json.error?.hint).toContain('file:./dev.db')
+  })
 })

@@ -176,7 +176,7 @@ export async function missingDatabase(
   const run = `cpo db status --db-url ${example}`
   if (found.url) {
     return new CpoError(
-      'DB_URL_UNKNOWN',
+      'DB_NOT_CONFIGURED',
       exitClass,
       `the database URL from ${found.url.source} is not a PostgreSQL or SQLite URL cpo reads`,
       {
