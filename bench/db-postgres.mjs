@@ -1,71 +1,62 @@
-// PostgreSQL engine bench: cpo's copy, stage and swap against the raw pg_dump / pg_restore
-// recipe, in the same run, on a throwaway cluster (initdb + pg_ctl on a free port, as the
-// `postgres` user when root). The engine is called directly (bundled on the fly from src/).
+// PostgreSQL bench: the issue's rows through the cpo CLI against the raw pg_dump / pg_restore
+// recipe, in the same run, on a throwaway cluster.
 //
-//   npm run build && node bench/db-postgres.mjs [--mb 300]
+//   npm run build && node bench/db-postgres.mjs [--mb 1024] [--runs 3] [--dir DIR] [--fresh]
 //
-// Then, re-measured with the fixed costs out of the way: template copy and default-level dump
-// alternating which goes first, a CHECKPOINT before each side (so neither pays the other's
-// dirty pages); stage from dump the same way; and `cpo stage start` through the CLI on a CPO
-// project using the database (auto strategy: a template copy, nobody else connected).
+// The fixture is built once and reused: a cluster in DIR (default /tmp/cpo-bench-pg-<mb>mb,
+// initdb + pg_ctl on a free port, as the `postgres` user when root) holding a database `fixture`
+// of md5-text rows (they compress ~2.5x, unlike pgbench's 50x, so compression costs show). Each
+// run resets `app` from it with a template copy (seconds, not a reload) and starts a fresh CPO
+// project; the cluster is stopped at the end and its data kept (`--fresh` rebuilds it).
 //
-// The data is md5 text (compresses ~2x, unlike pgbench's 50x), so compression costs show.
+// Every pair alternates which side goes first, with a CHECKPOINT before each side (so neither
+// pays the other's dirty pages), median of --runs. Wall time and CPU time are both printed:
+// CPU is user+sys of this process tree (the CLI, pg_dump, pg_restore…) plus the server's
+// processes (the backends doing the copy), bench/db-cputime.mjs; on a shared machine CPU is the
+// fairer ratio.
 import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { build } from 'esbuild'
+import { measure, median } from './db-cputime.mjs'
 
-const MB = Number(process.argv[process.argv.indexOf('--mb') + 1] || 300)
-const ROOT_DIR = path.resolve(import.meta.dirname, '..')
+const argOf = (name, def) => {
+  const i = process.argv.indexOf(name)
+  return i >= 0 ? process.argv[i + 1] : def
+}
+const MB = Number(argOf('--mb', 1024))
+const RUNS = Number(argOf('--runs', 3))
+const HOME = path.resolve(argOf('--dir', path.join(os.tmpdir(), `cpo-bench-pg-${MB}mb`)))
+// --cli: a copy of a build (bin/ and dist/), so rebuilding the checkout does not change a run.
+const CLI = path.resolve(argOf('--cli', path.join(import.meta.dirname, '../bin/cpo.js')))
 const versions = fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))
 const BIN = `/usr/lib/postgresql/${versions[0]}/bin`
 const asRoot = process.getuid?.() === 0
 const asServer = (cmd, args) =>
   asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]
 
-function run(cmd, args, env) {
+function run(cmd, args, env, cwd = os.tmpdir()) {
   const r = spawnSync(cmd, args, {
     encoding: 'utf8',
     env: env ?? process.env,
-    cwd: os.tmpdir(),
+    cwd,
     maxBuffer: 1 << 26,
   })
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}${r.stdout}`)
   return r.stdout
 }
-const time = async (fn) => {
-  const t = process.hrtime.bigint()
-  await fn()
-  return Number(process.hrtime.bigint() - t) / 1e6
-}
 
-const port = await new Promise((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address()
-    s.close(() => resolve(port))
-  })
-})
-const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'cpo-bench-pg-')))
-fs.chmodSync(dir, 0o755)
-const data = path.join(dir, 'data')
-const sock = path.join(dir, 'sock')
-fs.mkdirSync(sock)
-if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', dir])
-const out = path.join(dir, 'out')
-fs.mkdirSync(out)
-
-const stop = () => {
-  const [c, a] = asServer(path.join(BIN, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop'])
-  spawnSync(c, a, { stdio: 'ignore', cwd: os.tmpdir() })
-  fs.rmSync(dir, { recursive: true, force: true })
-}
-process.on('exit', stop)
-process.on('SIGINT', () => process.exit(130))
-
-try {
+const data = path.join(HOME, 'data')
+const sock = path.join(HOME, 'sock')
+const ready = path.join(HOME, 'ready')
+if (process.argv.includes('--fresh') || !fs.existsSync(ready))
+  fs.rmSync(HOME, { recursive: true, force: true })
+const building = !fs.existsSync(HOME)
+if (building) {
+  fs.mkdirSync(sock, { recursive: true })
+  fs.chmodSync(HOME, 0o755)
+  if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', HOME])
   run(
     ...asServer(path.join(BIN, 'initdb'), [
       '-D',
@@ -78,221 +69,224 @@ try {
       'UTF8',
     ]),
   )
-  const opts = `-p ${port} -k ${sock} -c listen_addresses=127.0.0.1`
+}
+const out = path.join(HOME, 'out')
+const project = path.join(HOME, 'project')
+for (const d of [out, project]) {
+  fs.rmSync(d, { recursive: true, force: true })
+  fs.mkdirSync(d)
+}
+
+const port = await new Promise((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address()
+    s.close(() => resolve(port))
+  })
+})
+const stop = () => {
+  const [c, a] = asServer(path.join(BIN, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop'])
+  spawnSync(c, a, { stdio: 'ignore', cwd: os.tmpdir() })
+  fs.rmSync(out, { recursive: true, force: true })
+  fs.rmSync(project, { recursive: true, force: true })
+}
+process.on('exit', stop)
+process.on('SIGINT', () => process.exit(130))
+process.on('SIGTERM', () => process.exit(143))
+
+const opts = `-p ${port} -k ${sock} -c listen_addresses=127.0.0.1`
+run(
+  ...asServer(path.join(BIN, 'pg_ctl'), [
+    '-D',
+    data,
+    '-o',
+    opts,
+    '-l',
+    path.join(HOME, 'log'),
+    '-w',
+    'start',
+  ]),
+)
+const env = { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' }
+const psql = (db, sql) =>
   run(
-    ...asServer(path.join(BIN, 'pg_ctl'), [
-      '-D',
-      data,
-      '-o',
-      opts,
-      '-l',
-      path.join(dir, 'log'),
-      '-w',
-      'start',
-    ]),
+    path.join(BIN, 'psql'),
+    ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql],
+    env,
   )
-  const env = { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' }
-  const psql = (db, sql) =>
-    run(
-      path.join(BIN, 'psql'),
-      ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql],
-      env,
-    )
 
-  // ~225 bytes a row on disk (tuple, header, primary key index).
-  const rows = Math.round((MB * 1024 * 1024) / 225)
-  process.stderr.write(`building a ${MB} MB database (${rows} rows)…\n`)
-  psql('postgres', 'CREATE DATABASE app')
-  const loadMs = await time(() =>
-    psql(
-      'app',
-      `CREATE TABLE items (id bigint PRIMARY KEY, a text, b text, n double precision);
-INSERT INTO items SELECT g, md5(g::text), md5((g * 7)::text) || md5((g * 13)::text), random() FROM generate_series(1, ${rows}) g;
-CHECKPOINT;`,
-    ),
-  )
-  const size = Number(psql('postgres', "SELECT pg_database_size('app')").trim())
+// ~173 bytes a row on disk (tuple, header, primary key index). A fixture with fewer rows (an
+// older, smaller estimate) gets the rest added: the same rows as a fresh build.
+const rows = Math.round((MB * 1024 * 1024) / 173)
+if (building) psql('postgres', 'CREATE DATABASE fixture')
+if (building)
+  psql('fixture', 'CREATE TABLE items (id bigint PRIMARY KEY, a text, b text, n double precision)')
+const have = Number(psql('fixture', 'SELECT coalesce(max(id), 0) FROM items').trim())
+if (have < rows) {
   process.stderr.write(
-    `loaded in ${(loadMs / 1000).toFixed(1)} s: ${(size / 1048576).toFixed(0)} MB\n`,
+    `building a ${MB} MB fixture database in ${HOME} (rows ${have + 1}…${rows})…\n`,
   )
-
-  const bundle = path.join(dir, 'engine.mjs')
-  await build({
-    entryPoints: [path.join(ROOT_DIR, 'src/adapters/db/postgres.ts')],
-    outfile: bundle,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    logLevel: 'warning',
-  })
-  const { createPostgresEngine, postgresLocation } = await import(pathToFileURL(bundle).href)
-  const engine = createPostgresEngine()
-  const db = postgresLocation(`postgres://postgres@127.0.0.1:${port}/app`)
-  await engine.probe(db) // finds the tools once, as a cpo command does before its first copy
-
-  const pgDump = (file, ...args) =>
-    run(
-      path.join(BIN, 'pg_dump'),
-      ['-Fc', ...args, '--no-owner', '--no-privileges', '-d', 'app', '-f', file],
-      env,
-    )
-  const results = []
-  const row = (name, cpoMs, baseMs, target) => {
-    results.push({ name, cpoMs, baseMs, ratio: baseMs ? cpoMs / baseMs : undefined, target })
-  }
-
-  // 1. dump copy vs pg_dump -Fc -Z1
-  const rawZ1 = await time(() => pgDump(path.join(out, 'raw-z1.dump'), '-Z1'))
-  const cpoDump = await time(() =>
-    engine.copy(db, { strategy: 'dump', location: path.join(out, 'cpo.dump') }),
+  psql(
+    'fixture',
+    `INSERT INTO items SELECT g, md5(g::text), md5((g * 7)::text) || md5((g * 13)::text), random() FROM generate_series(${have + 1}, ${rows}) g;`,
   )
-  row('copy dump / pg_dump -Fc -Z1', cpoDump, rawZ1, '≤ 1.05×')
+  psql('fixture', 'VACUUM ANALYZE items')
+  psql('fixture', 'CHECKPOINT')
+}
+fs.writeFileSync(ready, `${MB}\n`)
+if (process.argv.includes('--build-only')) process.exit(0)
+// Reset: every database but the fixture goes, `app` comes back as a copy of it.
+for (const name of psql(
+  'postgres',
+  "SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1', 'fixture')",
+)
+  .trim()
+  .split('\n')
+  .filter(Boolean))
+  psql('postgres', `DROP DATABASE "${name}" WITH (FORCE)`)
+psql('postgres', 'CREATE DATABASE app TEMPLATE fixture STRATEGY FILE_COPY')
+const size = Number(psql('postgres', "SELECT pg_database_size('app')").trim())
+process.stderr.write(`database app: ${(size / 1048576).toFixed(0)} MB\n`)
 
-  // 2. template copy vs pg_dump -Fc (default level)
-  const rawDefault = await time(() => pgDump(path.join(out, 'raw-default.dump')))
-  const cpoTemplate = await time(() =>
-    engine.copy(db, { strategy: 'template', location: 'app__cpo_cp' }),
+// A CPO project whose DATABASE_URL is app.
+const git = (...args) => run('git', ['-C', project, ...args])
+git('init', '-q', '-b', 'main')
+git('config', 'user.email', 'bench@example.com')
+git('config', 'user.name', 'Bench')
+fs.writeFileSync(
+  path.join(project, 'master-project.json'),
+  `${JSON.stringify({ project: { name: 'bench', status: 'in_progress' }, stages: [{ id: 'S1', name: 'One', status: 'pending', dependsOn: [], stories: [] }], currentStage: null, currentPhase: 3 }, null, 2)}\n`,
+)
+git('add', '-A')
+git('commit', '-q', '-m', 'initial')
+const cliEnv = { ...process.env, DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/app` }
+const cpo = (...args) =>
+  JSON.parse(run(process.execPath, [CLI, '-C', project, ...args, '--json'], cliEnv, project))
+
+const pgDump = (file, ...args) =>
+  run(
+    path.join(BIN, 'pg_dump'),
+    ['-Fc', ...args, '--no-owner', '--no-privileges', '-d', 'app', '-f', file],
+    env,
   )
-  row('copy template / pg_dump -Fc (default level)', cpoTemplate, rawDefault, '≤ 0.1×')
-
-  // 3. stage from the dump vs createdb -T template0 + pg_restore into a fresh database
-  const rawRestore = await time(() => {
-    run(path.join(BIN, 'createdb'), ['-T', 'template0', 'rawrestore'], env)
-    run(
-      path.join(BIN, 'pg_restore'),
-      [
-        '--single-transaction',
-        '--exit-on-error',
-        '--no-owner',
-        '--no-privileges',
-        '-d',
-        'rawrestore',
-        path.join(out, 'raw-z1.dump'),
-      ],
-      env,
-    )
-  })
-  const cpoStage = await time(() =>
-    engine.stage(
-      db,
-      { strategy: 'dump', location: path.join(out, 'cpo.dump') },
-      'app__cpo_new_op1',
-    ),
+const pgRestoreFresh = (name, file) => {
+  run(path.join(BIN, 'createdb'), ['-T', 'template0', name], env)
+  run(
+    path.join(BIN, 'pg_restore'),
+    ['--single-transaction', '--exit-on-error', '--no-owner', '--no-privileges', '-d', name, file],
+    env,
   )
-  row('stage from dump / createdb + pg_restore', cpoStage, rawRestore, '≤ 1.1×')
-
-  // 4. swap in, then swap back (what undo of a restore does)
-  const swapIn = await time(() => engine.swap(db, 'app__cpo_new_op1', 'app__cpo_before_op1'))
-  const swapBack = await time(() => engine.swap(db, 'app__cpo_before_op1', 'app__cpo_undone_op1'))
-  row('swap (restore)', swapIn, 0, '< 1 s')
-  row('swap back (undo of a restore)', swapBack, 0, '< 1 s')
-
-  // 5. Re-measured: alternating order, CHECKPOINT before each side, median of three.
-  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]
-  const checkpointed = async (fn) => {
-    psql('postgres', 'CHECKPOINT')
-    return time(fn)
-  }
-  const tpl = []
-  const dflt = []
-  const stg = []
-  const rst = []
-  for (let i = 0; i < 3; i++) {
-    const t = () => engine.copy(db, { strategy: 'template', location: `app__cpo_alt${i}` })
-    const d = () => pgDump(path.join(out, `alt-${i}.dump`))
-    const sIn = () =>
-      engine.stage(db, { strategy: 'dump', location: path.join(out, 'cpo.dump') }, `app__cpo_s${i}`)
-    const rIn = () => {
-      run(path.join(BIN, 'createdb'), ['-T', 'template0', `raw${i}`], env)
-      run(
-        path.join(BIN, 'pg_restore'),
-        [
-          '--single-transaction',
-          '--exit-on-error',
-          '--no-owner',
-          '--no-privileges',
-          '-d',
-          `raw${i}`,
-          path.join(out, 'raw-z1.dump'),
-        ],
-        env,
-      )
-    }
+}
+const side = async (fn) => {
+  psql('postgres', 'CHECKPOINT')
+  return measure(fn, data)
+}
+/** Runs the pair `runs` times, alternating which goes first; returns both sides' samples. */
+async function pair(cpoSide, rawSide, after = () => {}) {
+  const c = []
+  const r = []
+  for (let i = 0; i < RUNS; i++) {
     if (i % 2 === 0) {
-      tpl.push(await checkpointed(t))
-      dflt.push(await checkpointed(d))
-      stg.push(await checkpointed(sIn))
-      rst.push(await checkpointed(rIn))
+      c.push(await side(() => cpoSide(i)))
+      r.push(await side(() => rawSide(i)))
     } else {
-      dflt.push(await checkpointed(d))
-      tpl.push(await checkpointed(t))
-      rst.push(await checkpointed(rIn))
-      stg.push(await checkpointed(sIn))
+      r.push(await side(() => rawSide(i)))
+      c.push(await side(() => cpoSide(i)))
     }
-    fs.rmSync(path.join(out, `alt-${i}.dump`))
-    psql('postgres', `DROP DATABASE app__cpo_alt${i}`)
-    psql('postgres', `DROP DATABASE app__cpo_s${i}`)
-    psql('postgres', `DROP DATABASE raw${i}`)
+    await after(i)
   }
-  row(
-    'copy template / pg_dump -Fc, alternating, CHECKPOINT first, median of 3',
-    median(tpl),
-    median(dflt),
-    '≤ 0.1×',
-  )
-  row(
-    'stage from dump / createdb + pg_restore, alternating, median of 3',
-    median(stg),
-    median(rst),
-    '≤ 1.1×',
-  )
+  return { c, r }
+}
+const results = []
+const row = (name, target, c, r) => {
+  const m = (xs, k) => (xs ? median(xs.map((x) => x[k])) : undefined)
+  results.push({
+    name,
+    target,
+    wall: m(c, 'wall'),
+    cpu: m(c, 'cpu'),
+    rawWall: m(r, 'wall'),
+    rawCpu: m(r, 'cpu'),
+  })
+  process.stderr.write(`${name}: done\n`)
+}
 
-  // 6. `cpo stage start` through the CLI, the database checkpointed as a template copy.
-  const project = path.join(dir, 'project')
-  fs.mkdirSync(project)
-  const git = (...args) => run('git', ['-C', project, ...args])
-  git('init', '-q', '-b', 'main')
-  git('config', 'user.email', 'bench@example.com')
-  git('config', 'user.name', 'Bench')
-  fs.writeFileSync(
-    path.join(project, 'master-project.json'),
-    `${JSON.stringify({ project: { name: 'bench', status: 'in_progress' }, stages: [{ id: 'S1', name: 'One', status: 'pending', dependsOn: [], stories: [] }], currentStage: null, currentPhase: 3 }, null, 2)}\n`,
+// 1. `cpo db checkpoint --strategy dump` vs pg_dump -Fc -Z1
+const dumpSizes = {}
+{
+  const { c, r } = await pair(
+    (i) => cpo('db', 'checkpoint', `d${i}`, '--strategy', 'dump'),
+    (i) => pgDump(path.join(out, `raw-z1-${i}.dump`), '-Z1'),
+    (i) => {
+      dumpSizes.z1 = fs.statSync(path.join(out, `raw-z1-${i}.dump`)).size
+      if (i > 0) fs.rmSync(path.join(out, `raw-z1-${i}.dump`))
+    },
   )
-  git('add', '-A')
-  git('commit', '-q', '-m', 'initial')
-  const cliEnv = { ...process.env, DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/app` }
+  row('`cpo db checkpoint --strategy dump` / `pg_dump -Fc -Z1`', '≤ 1.05×', c, r)
+}
+// 2. `cpo db checkpoint --strategy template` vs pg_dump -Fc (default level)
+{
+  const { c, r } = await pair(
+    (i) => cpo('db', 'checkpoint', `t${i}`, '--strategy', 'template'),
+    (i) => pgDump(path.join(out, `raw-default-${i}.dump`)),
+    (i) => {
+      dumpSizes.default = fs.statSync(path.join(out, `raw-default-${i}.dump`)).size
+      fs.rmSync(path.join(out, `raw-default-${i}.dump`))
+    },
+  )
+  row('`cpo db checkpoint --strategy template` / `pg_dump -Fc` (default level)', '≤ 0.1×', c, r)
+}
+// 3. `cpo db restore` of the dump checkpoint vs createdb -T template0 + pg_restore; each restore
+// is undone (timed: a swap back) and the restored copy dropped.
+{
+  const undo = []
+  const { c, r } = await pair(
+    async () => {
+      cpo('db', 'restore', 'd0')
+    },
+    (i) => pgRestoreFresh(`raw${i}`, path.join(out, 'raw-z1-0.dump')),
+    async (i) => {
+      undo.push(await side(() => cpo('undo')))
+      psql('postgres', `DROP DATABASE raw${i}`)
+      for (const name of psql(
+        'postgres',
+        "SELECT datname FROM pg_database WHERE datname LIKE 'app__cpo_undone%'",
+      )
+        .trim()
+        .split('\n')
+        .filter(Boolean))
+        psql('postgres', `DROP DATABASE "${name}"`)
+    },
+  )
+  row('`cpo db restore` (dump) / `createdb` + `pg_restore` into a fresh database', '≤ 1.1×', c, r)
+  row('`cpo undo` of a database restore (a swap back)', '< 1 s', undo)
+}
+// 4. `cpo stage start` with the database, template strategy (auto: local, nobody connected).
+{
   let started
-  const stageMs = await checkpointed(() => {
-    started = JSON.parse(
-      run(
-        process.execPath,
-        [path.join(ROOT_DIR, 'bin/cpo.js'), '-C', project, 'stage', 'start', 'S1', '--json'],
-        cliEnv,
-      ),
-    )
+  const s = await side(() => {
+    started = cpo('stage', 'start', 'S1')
   })
   if (started?.data?.db?.strategy !== 'template')
     throw new Error(
       `stage start did not take a template copy: ${JSON.stringify(started?.data?.db)}`,
     )
-  row('`cpo stage start` with the local database (template strategy)', stageMs, 0, '< 5 s')
+  row('`cpo stage start` with the local database, template strategy', '< 5 s', [s])
+}
+const cpoDump = fs
+  .readdirSync(path.join(project, '.checkpoints'))
+  .find((f) => /^db-.*d0.*\.dump$/.test(f))
+if (cpoDump) dumpSizes.cpo = fs.statSync(path.join(project, '.checkpoints', cpoDump)).size
 
-  const sizes = Object.fromEntries(
-    ['raw-z1.dump', 'cpo.dump', 'raw-default.dump'].map((f) => [
-      f,
-      fs.statSync(path.join(out, f)).size,
-    ]),
-  )
+const s = (ms) => (ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`)
+const x = (a, b) => (a !== undefined && b ? `${(a / b).toFixed(2)}×` : '—')
+const mbOf = (b) => (b ? `${(b / 1048576).toFixed(0)} MB` : '?')
+console.log(
+  `\nPostgreSQL ${versions[0]}, ${os.cpus().length} cores, database ${mbOf(size)}, median of ${RUNS}; dumps: -Z1 ${mbOf(dumpSizes.z1)}, cpo ${mbOf(dumpSizes.cpo)}, default level ${mbOf(dumpSizes.default)}\n`,
+)
+console.log('| row | cpo wall | raw wall | wall ratio | cpo CPU | raw CPU | CPU ratio | target |')
+console.log('|---|---|---|---|---|---|---|---|')
+for (const r of results) {
   console.log(
-    `\nPostgreSQL ${versions[0]}, ${os.cpus().length} cores, database ${(size / 1048576).toFixed(0)} MB; dumps: -Z1 ${(sizes['raw-z1.dump'] / 1048576).toFixed(0)} MB, cpo ${(sizes['cpo.dump'] / 1048576).toFixed(0)} MB, default ${(sizes['raw-default.dump'] / 1048576).toFixed(0)} MB\n`,
+    `| ${r.name} | ${s(r.wall)} | ${s(r.rawWall)} | ${x(r.wall, r.rawWall)} | ${s(r.cpu)} | ${s(r.rawCpu)} | ${x(r.cpu, r.rawCpu)} | ${r.target} |`,
   )
-  console.log('| row | cpo | baseline | ratio | target |')
-  console.log('|---|---|---|---|---|')
-  for (const r of results) {
-    console.log(
-      `| ${r.name} | ${(r.cpoMs / 1000).toFixed(2)} s | ${r.baseMs ? `${(r.baseMs / 1000).toFixed(2)} s` : '—'} | ${r.ratio ? `${r.ratio.toFixed(2)}×` : '—'} | ${r.target} |`,
-    )
-  }
-} finally {
-  stop()
 }

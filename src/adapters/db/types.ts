@@ -100,12 +100,24 @@ export interface DbEngine {
   stageSchema?(db: DbLocation, copy: DbCopyRef, staged: string): Promise<void>
   /**
    * Lets connections into a database again (postgres: ALLOW_CONNECTIONS true) when it is there and
-   * closed: how a revert reopens a database a crash left locked out (`terminateConnections`).
+   * closed, unless it is one of `keepClosed` (closed before cpo ran, see `closedDatabases`): how
+   * a revert reopens a database a crash left locked out (`terminateConnections`).
    * Optional: an engine that never closes a database has nothing to reopen.
    */
-  allowConnections?(db: DbLocation, name: string): Promise<boolean>
-  /** Runs statements in one transaction (postgres: `cpo db down-sql --apply`); all or nothing. */
-  execute?(db: DbLocation, sql: string): Promise<void>
+  allowConnections?(db: DbLocation, name: string, keepClosed?: string[]): Promise<boolean>
+  /**
+   * Of the named databases, the ones that are there and closed to connections now, by an
+   * identity that survives a rename (postgres: the oid): journaled before cpo closes anything,
+   * so a revert passes them to `allowConnections` as `keepClosed` and leaves them as they were.
+   */
+  closedDatabases?(db: DbLocation, names: string[]): Promise<string[]>
+  /**
+   * Runs statements in one transaction (postgres: `cpo db down-sql --apply`); all or nothing.
+   * A statement the server refuses throws `DB_SQL_FAILED` (details: its 1-based `statement`,
+   * `null` for COMMIT): the transaction rolled back and the database is as it was. Any other
+   * failure (a lost connection) leaves the outcome unknown.
+   */
+  execute?(db: DbLocation, statements: string[]): Promise<void>
   exists(db: DbLocation, nameOrPath: string): Promise<boolean>
   drop(db: DbLocation, nameOrPath: string): Promise<void>
   /** Databases/files whose name starts with the prefix (template copies, kept databases). */

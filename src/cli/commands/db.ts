@@ -1,4 +1,5 @@
 import { parsePolicy } from '../../core/retention/index.js'
+import { CpoError } from '../../errors.js'
 import { dbCheckpoint, dbRestore } from '../../ops/db/commands.js'
 import { dbDiff, dbList, dbStatus } from '../../ops/db/inspect.js'
 import { dbPrune } from '../../ops/db/prune.js'
@@ -48,7 +49,15 @@ export async function status(g: GlobalOptions, o: { dbUrl?: string }): Promise<C
   }
   const problem =
     !f.url || (r.probe && !r.probe.reachable) || (r.migrations && !r.migrations.inSync)
-  return { data: r, text: lines.join('\n'), ...(problem ? { exitCode: 4 } : {}) }
+  // No database: the failure says where cpo looked and what to run next (exit 4, a problem).
+  const failure = r.problem
+    ? new CpoError(r.problem.code, 'conflict', r.problem.message, { hint: r.problem.hint })
+    : undefined
+  return {
+    data: r,
+    text: lines.join('\n'),
+    ...(failure ? { failure } : problem ? { exitCode: 4 } : {}),
+  }
 }
 
 export async function checkpoint(

@@ -97,22 +97,40 @@ export async function takeDbCheckpoint(
     options.runEffect &&
     found.locator
   ) {
-    await options.runEffect(reopenEffect(db, found.locator, [db.name]) as never, () =>
+    await options.runEffect((await reopenEffect(db, found.locator, [db.name])) as never, () =>
       Promise.resolve(),
     )
   }
-  const info = await engine.copy(db, dest, {
+  const copying = engine.copy(db, dest, {
     terminateConnections: options.terminateConnections === true,
   })
   // Schema and migrations are read from the copy where it is a file: exactly what was copied.
+  // A dump reads live beside the copy (pg_dump holds no lock that blocks readers), so its
+  // schema and history are read meanwhile; a template copy needs live to itself, so after.
   const fromCopy: DbLocation =
     strategy === 'file' ? { ...db, name: dest.location, url: dest.location } : db
-  const [schema, applied] = await Promise.all([
-    engine.schema(fromCopy),
-    found.migrations
-      ? readAppliedMigrations(engine, fromCopy, found.migrations)
-      : Promise.resolve([]),
-  ])
+  const read = () =>
+    Promise.all([
+      engine.schema(fromCopy),
+      found.migrations
+        ? readAppliedMigrations(engine, fromCopy, found.migrations)
+        : Promise.resolve([]),
+    ])
+  let info: Awaited<typeof copying>
+  let schema: string
+  let applied: Awaited<ReturnType<typeof readAppliedMigrations>>
+  if (strategy === 'dump') {
+    const reading = read()
+    // Both settle before either failure is reported, so no read outlives the command.
+    const [c, r] = await Promise.allSettled([copying, reading])
+    if (c.status === 'rejected') throw c.reason
+    if (r.status === 'rejected') throw r.reason
+    info = c.value
+    ;[schema, applied] = r.value
+  } else {
+    info = await copying
+    ;[schema, applied] = await read()
+  }
   const files = found.migrations ? await readMigrationFiles(repo.root, found.migrations) : []
   const meta: DbCheckpointMeta = {
     version: 1,

@@ -125,9 +125,24 @@ export async function dbDownSql(
         copy,
       }
       const execute = engine.execute.bind(engine)
+      const dump = path.join(ctx.repo.root, copy)
       await ctx.runEffect(effect as never, async () => {
-        await engine.copy(db, { strategy: 'dump', location: path.join(ctx.repo.root, copy) })
-        await execute(db, plan.sql)
+        await engine.copy(db, { strategy: 'dump', location: dump })
+        try {
+          await execute(db, plan.statements)
+        } catch (e) {
+          // The server refused a statement and rolled the whole transaction back: live is as
+          // it was, so there is nothing to restore. Without the dump the revert does nothing
+          // (a restore would hand back a copy: a new database, its sessions ended). Any other
+          // failure keeps the dump, and the revert restores it.
+          if (!(e instanceof CpoError && e.code === 'DB_SQL_FAILED')) throw e
+          await fsp.rm(dump, { force: true })
+          throw new CpoError(e.code, e.exitClass, e.message, {
+            hint: `Read the SQL (\`cpo db down-sql ${checkpoint}\`), make the live rows fit what the failing statement needs, then run \`cpo db down-sql ${checkpoint} --apply\` again; nothing was changed.`,
+            details: e.details,
+            cause: e,
+          })
+        }
       })
       return {
         summary: `ran the down SQL of ${checkpoint} on ${db.name} (${plan.statements.length} statement(s))`,

@@ -78,7 +78,7 @@ async function revertSql(repo: Repo, effect: DbSqlEffect, run: RunEffect): Promi
     keptAs: sideName(repo, db, `before_${id}`),
     staged: sideName(repo, db, `new_${id}`),
   }
-  await run(reopenEffect(db, effect.locator, [swap.live, swap.keptAs]) as never, () =>
+  await run((await reopenEffect(db, effect.locator, [swap.live, swap.keptAs])) as never, () =>
     Promise.resolve(),
   )
   await run(swap as never, async () => {
@@ -100,15 +100,34 @@ export interface ReopenEffect {
   locator: DbLocator
   live: string
   databases: string[]
+  /**
+   * Those of `databases` that were closed to connections before cpo closed anything (postgres
+   * oids: names move during a swap): a revert leaves them closed, as their owner had them.
+   */
+  keepClosed?: string[]
 }
 
-/** The effect to journal before closing `databases` (recorded as intent, then done at once). */
-export function reopenEffect(
+/**
+ * The effect to journal before closing `databases` (recorded as intent, then done at once),
+ * with the ones already closed now, which a revert must not open.
+ */
+export async function reopenEffect(
   db: DbLocation,
   locator: DbLocator,
   databases: string[],
-): ReopenEffect {
-  return { kind: 'db', action: 'reopen', engine: db.engine, locator, live: db.name, databases }
+): Promise<ReopenEffect> {
+  const effect: ReopenEffect = {
+    kind: 'db',
+    action: 'reopen',
+    engine: db.engine,
+    locator,
+    live: db.name,
+    databases,
+  }
+  if (db.engine !== 'postgres') return effect
+  const engine = await loadEngine(db.engine)
+  const closed = (await engine.closedDatabases?.(db, databases)) ?? []
+  return closed.length > 0 ? { ...effect, keepClosed: closed } : effect
 }
 
 async function reopen(repo: Repo, effect: ReopenEffect): Promise<void> {
@@ -116,7 +135,8 @@ async function reopen(repo: Repo, effect: ReopenEffect): Promise<void> {
   const db = await relocate(repo, effect)
   const engine = await loadEngine(effect.engine)
   if (!engine.allowConnections) return
-  for (const name of effect.databases) await engine.allowConnections(db, name)
+  for (const name of effect.databases)
+    await engine.allowConnections(db, name, effect.keepClosed ?? [])
 }
 
 /** The live database again, from the effect alone (a SQLite path) or from where its URL came. */
@@ -216,7 +236,7 @@ export const dbEffectHandler: EffectHandler = {
     if (await engine.exists(db, effect.live)) {
       // The swap back ends the sessions on live: journaled first, so a crash cannot leave it closed.
       await run(
-        reopenEffect(db, effect.locator, [effect.live, effect.keptAs, aside]) as never,
+        (await reopenEffect(db, effect.locator, [effect.live, effect.keptAs, aside])) as never,
         () => Promise.resolve(),
       )
       await run(back as never, () =>

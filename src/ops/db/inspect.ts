@@ -7,7 +7,13 @@ import { checkpointName } from '../../core/checkpoint/names.js'
 import type { MigrationComparison } from '../../core/db/migrations.js'
 import { unifiedDiff } from '../../core/db/schema-diff.js'
 import { CpoError } from '../../errors.js'
-import { type LocatedDb, type LocateOptions, locateDatabase, requireDatabase } from './locate.js'
+import {
+  type LocatedDb,
+  type LocateOptions,
+  locateDatabase,
+  missingDatabase,
+  requireDatabase,
+} from './locate.js'
 import { migrationTruth } from './migration-truth.js'
 import {
   checkpointsDir,
@@ -21,6 +27,8 @@ export interface DbStatusReport {
   probe?: DbProbe
   migrations?: MigrationComparison
   checkpoints: number
+  /** No database found: what was looked for and where, and the command to run next. */
+  problem?: { code: string; message: string; hint: string }
 }
 
 /** `cpo db status`: what cpo found and where each fact came from, or exactly what is missing. */
@@ -32,7 +40,11 @@ export async function dbStatus(repo: Repo, options: LocateOptions = {}): Promise
     found: { ...facts, ...(location ? { database: location.name, local: location.local } : {}) },
     checkpoints: checkpoints.length,
   }
-  if (!location) return report
+  if (!location) {
+    const e = await missingDatabase(repo, found, options)
+    report.problem = { code: e.code, message: e.message, hint: e.hint ?? '' }
+    return report
+  }
   const engine = await loadEngine(location.engine).catch((e: CpoError) => {
     report.probe = {
       reachable: false,

@@ -11,7 +11,7 @@ import {
   type UrlRef,
 } from '../../core/db/config-files.js'
 import { engineFromWord, parseDbUrl } from '../../core/db/url.js'
-import { CpoError } from '../../errors.js'
+import { CpoError, type ExitClass } from '../../errors.js'
 
 /** A fact cpo found and the file (or flag, or variable) it came from. */
 export interface Sourced<T> {
@@ -47,10 +47,13 @@ export interface LocatedDb {
   migrations?: MigrationSetup
   /** What is missing, in words, when no database could be found. */
   missing: string[]
+  /** The variable the URL is read from (the ORM config's env("…"), else DATABASE_URL). */
+  urlVariable?: string
 }
 
 /** The env files Next.js and dotenv-flow read, in the order they win. */
 const ENV_FILES = ['.env.local', '.env.development', '.env'] as const
+const PRISMA_FILES = ['prisma/schema.prisma', 'prisma.config.ts']
 const DRIZZLE_CONFIGS = [
   'drizzle.config.ts',
   'drizzle.config.js',
@@ -90,9 +93,10 @@ export async function locateDatabase(repo: Repo, options: LocateOptions = {}): P
   // the directory it runs in, the one holding its config.
   const baseDir = prisma ? path.dirname(path.join(root, prisma.schemaFile)) : root
   let url: Sourced<string> | undefined
+  const urlVariable = ref && 'env' in ref ? ref.env : 'DATABASE_URL'
   if (options.dbUrl !== undefined) url = { value: options.dbUrl, source: '--db-url' }
   else if (ref && 'literal' in ref) url = { value: ref.literal, source: refSource as string }
-  else url = await fromEnv(root, env, ref && 'env' in ref ? ref.env : 'DATABASE_URL')
+  else url = await fromEnv(root, env, urlVariable)
 
   const parsed = url
     ? parseDbUrl(
@@ -140,6 +144,7 @@ export async function locateDatabase(repo: Repo, options: LocateOptions = {}): P
       ? { migrations: await migrationSetup(root, prisma, drizzle, engine?.value) }
       : {}),
     missing,
+    ...(url ? {} : { urlVariable }),
   }
 }
 
@@ -149,17 +154,64 @@ export async function requireDatabase(
   options: LocateOptions = {},
 ): Promise<LocatedDb & { location: DbLocation; locator: DbLocator }> {
   const found = await locateDatabase(repo, options)
-  if (!found.location || !found.locator) {
-    throw new CpoError(
+  if (!found.location || !found.locator) throw await missingDatabase(repo, found, options)
+  return found as LocatedDb & { location: DbLocation; locator: DbLocator }
+}
+
+/**
+ * Why no database was found, naming every place looked in and what each held (README.md,
+ * "Databases": the flag, the variable in the environment and the env files, the ORM configs,
+ * the techStack), with the command to run next. `exitClass` lets `cpo db status`, which reports
+ * a problem rather than failing, keep its own exit code.
+ */
+export async function missingDatabase(
+  repo: Repo,
+  found: LocatedDb,
+  options: LocateOptions = {},
+  exitClass: ExitClass = 'notFound',
+): Promise<CpoError> {
+  const name = found.urlVariable ?? 'DATABASE_URL'
+  const sqlite = found.engine?.value === 'sqlite'
+  const example = sqlite ? 'file:./dev.db' : 'postgres://user:password@localhost:5432/app'
+  const run = `cpo db status --db-url ${example}`
+  if (found.url) {
+    return new CpoError(
       'DB_NOT_CONFIGURED',
-      'notFound',
-      found.missing.join('; ') || 'no database found',
+      exitClass,
+      `the database URL from ${found.url.source} is not a PostgreSQL or SQLite URL cpo reads`,
       {
-        hint: 'Set DATABASE_URL (in the environment or .env), or pass --db-url <url>; `cpo db status` shows what cpo found.',
+        hint: `Give a URL like postgres://user:password@host:5432/db, postgresql://…, or file:./dev.db (SQLite), e.g. \`${run}\`.`,
       },
     )
   }
-  return found as LocatedDb & { location: DbLocation; locator: DbLocator }
+  const env = options.env ?? process.env
+  const envFiles = await Promise.all(
+    ENV_FILES.map(async (file) => {
+      const text = await read(path.join(repo.root, file))
+      return `${file} (${text === undefined ? 'no such file' : `no ${name} in it`})`
+    }),
+  )
+  const stateFile = statePaths(repo).project
+  const looked = [
+    '--db-url (not given)',
+    `the environment (${name} ${env[name] ? 'set' : 'not set'})`,
+    ...envFiles,
+    found.orm.value === 'none'
+      ? `${PRISMA_FILES.join(', ')} and ${DRIZZLE_CONFIGS.join(', ')} (none there)`
+      : `${found.orm.source} (names no literal URL)`,
+  ]
+  const engineNote = found.engine
+    ? `; the engine, ${found.engine.value}, comes from ${found.engine.source}`
+    : `; no engine either (${stateFile} productDefinition.techStack.database is not set)`
+  return new CpoError(
+    'DB_NOT_CONFIGURED',
+    exitClass,
+    `no database URL found in ${repo.root}. Looked in: ${looked.join('; ')}${engineNote}`,
+    {
+      hint: `Pass the URL (\`${run}\`), or put ${name}=${example} in ${path.join(repo.root, '.env')} (or .env.local), then run \`cpo db status\`.`,
+      details: { variable: name, looked },
+    },
+  )
 }
 
 async function fromEnv(

@@ -125,8 +125,9 @@ export async function applyDbRestore(
   }
   if (job.terminateConnections) {
     // Recorded before live is closed to others: reverted after the swap is, so it reopens last.
-    await ctx.runEffect(reopenEffect(job.db, job.locator, [job.db.name, keptAs]) as never, () =>
-      Promise.resolve(),
+    await ctx.runEffect(
+      (await reopenEffect(job.db, job.locator, [job.db.name, keptAs])) as never,
+      () => Promise.resolve(),
     )
   }
   await ctx.runEffect(effect as never, async () => {
