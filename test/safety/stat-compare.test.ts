@@ -163,7 +163,7 @@ describe('compare before destroy by stat', () => {
     }
     // Recorded in the tick the file was written: a same-size save in that tick leaves exactly
     // this stat, so it must not vouch.
-    const later = (st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs) + 1n
+    const later = st.mtimeNs + st.ctimeNs // later than both
     expect(unchangedByStat(rec, st, st.mtimeNs)).toBe(false)
     expect(unchangedByStat(rec, st, st.ctimeNs)).toBe(false)
     expect(unchangedByStat(rec, st, later)).toBe(true)

@@ -1,5 +1,5 @@
 import { type BigIntStats, promises as fsp } from 'node:fs'
-import { decodeBytes } from '../../core/path-bytes.js'
+import { encodeText } from '../../core/path-bytes.js'
 
 /**
  * Stat data a snapshot's scan recorded, so compare-before-destroy can tell an unchanged file by
@@ -36,9 +36,9 @@ export interface RecordedStats {
 interface Kept {
   bytes: Buffer
   since: bigint
-  hexLength: number
+  hashBytes: number
   indexNamesAttributes: boolean
-  parsed?: Map<string, RecordedStat> | undefined
+  table?: IndexTable | null
 }
 
 /** A few recent snapshots: an operation asks about its before-snapshot and its own captures. */
@@ -61,7 +61,7 @@ export async function rememberStatData(
   kept.set(id, {
     bytes,
     since: scan.statSince,
-    hexLength,
+    hashBytes: hexLength / 2,
     indexNamesAttributes: scan.indexNamesAttributes,
   })
   while (kept.size > KEEP) kept.delete(kept.keys().next().value as string)
@@ -71,12 +71,12 @@ export async function rememberStatData(
 export function recordedStatsOf(snapshot: { id: string }): RecordedStats | undefined {
   const k = kept.get(snapshot.id)
   if (!k) return undefined
-  if (k.parsed === undefined) k.parsed = parseIndex(k.bytes, k.hexLength / 2) ?? new Map()
-  const entries = k.parsed
-  if (entries.size === 0) return undefined
+  if (k.table === undefined) k.table = indexTable(k.bytes, k.hashBytes) ?? null
+  const table = k.table
+  if (!table) return undefined
   return {
     since: k.since,
-    get: (p) => entries.get(p),
+    get: (p) => lookup(table, encodeText(p)),
     indexNamesAttributes: k.indexNamesAttributes,
   }
 }
@@ -105,54 +105,91 @@ export function unchangedByStat(
 
 const low32 = (n: bigint): number => Number(n & 0xffffffffn)
 
+/** Where each entry of an index file and its name start (entries are sorted by name bytes). */
+interface IndexTable {
+  bytes: Buffer
+  hashBytes: number
+  start: Uint32Array
+  nameAt: Uint32Array
+  nameEnd: Uint32Array
+}
+
 /**
- * The entries of an index file (versions 2 and 3) that can vouch for a file: stage 0, not
- * assume-unchanged, skip-worktree or intent-to-add (git does not look at those on disk). A v4
- * index (prefix-compressed names) or a split index (entries in a shared file) gives none: those
- * files are compared by content.
+ * One pass over an index file (versions 2 and 3) that finds where its entries are; nothing is
+ * decoded until a path is looked up (the guard asks about the touched paths only). A v4 index
+ * (prefix-compressed names) or a split index (entries in a shared file) gives none: its files
+ * are compared by content.
  */
-export function parseIndex(
-  bytes: Buffer,
-  hashBytes: number,
-): Map<string, RecordedStat> | undefined {
-  if (bytes.length < 12 || bytes.toString('latin1', 0, 4) !== 'DIRC') return undefined
+export function indexTable(bytes: Buffer, hashBytes: number): IndexTable | null {
+  if (bytes.length < 12 || bytes.toString('latin1', 0, 4) !== 'DIRC') return null
   const version = bytes.readUInt32BE(4)
-  if (version !== 2 && version !== 3) return undefined
+  if (version !== 2 && version !== 3) return null
   const count = bytes.readUInt32BE(8)
-  const out = new Map<string, RecordedStat>()
+  const table = {
+    bytes,
+    hashBytes,
+    start: new Uint32Array(count),
+    nameAt: new Uint32Array(count),
+    nameEnd: new Uint32Array(count),
+  }
   let at = 12
   for (let n = 0; n < count; n++) {
-    const start = at
-    const flags = bytes.readUInt16BE(start + 40 + hashBytes)
-    let nameAt = start + 42 + hashBytes
-    let extended = 0
-    if (flags & 0x4000) {
-      extended = bytes.readUInt16BE(nameAt)
-      nameAt += 2
-    }
+    if (at + 42 + hashBytes > bytes.length) return null
+    // Read by hand: this loop runs once per entry, cold (the call is slower in the interpreter).
+    const flags =
+      ((bytes[at + 40 + hashBytes] as number) << 8) | (bytes[at + 41 + hashBytes] as number)
+    const nameAt = at + 42 + hashBytes + (flags & 0x4000 ? 2 : 0)
     const short = flags & 0xfff
     const nameEnd = short < 0xfff ? nameAt + short : bytes.indexOf(0, nameAt)
-    if (nameEnd < 0 || nameEnd > bytes.length) return undefined
+    if (nameEnd < 0 || nameEnd > bytes.length) return null
+    table.start[n] = at
+    table.nameAt[n] = nameAt
+    table.nameEnd[n] = nameEnd
     // Entries are NUL-padded to a multiple of 8 bytes (at least one NUL).
-    at = start + ((nameEnd - start + 8) & ~7)
-    const mode = bytes.readUInt32BE(start + 24)
-    const trusted = (flags & 0x3000) === 0 && (flags & 0x8000) === 0 && (extended & 0x6000) === 0
-    if (!trusted || mode >>> 12 !== 0o10) continue
-    out.set(decodeBytes(bytes.subarray(nameAt, nameEnd)), {
-      ctimeNs: timeNs(bytes, start),
-      mtimeNs: timeNs(bytes, start + 8),
-      dev: bytes.readUInt32BE(start + 16),
-      ino: bytes.readUInt32BE(start + 20),
-      size: bytes.readUInt32BE(start + 36),
-      oid: bytes.toString('hex', start + 40, start + 40 + hashBytes),
-    })
+    at += (nameEnd - at + 8) & ~7
   }
   // Extensions follow the entries: a split index keeps most entries in another file.
   for (let ext = at; ext + 8 <= bytes.length - hashBytes; ) {
-    if (bytes.toString('latin1', ext, ext + 4) === 'link') return undefined
+    if (bytes.toString('latin1', ext, ext + 4) === 'link') return null
     ext += 8 + bytes.readUInt32BE(ext + 4)
   }
-  return out
+  return table
+}
+
+/**
+ * The entry named `name`, by binary search, if it can vouch for a file: stage 0, not
+ * assume-unchanged, skip-worktree or intent-to-add (git does not look at those on disk), a
+ * regular file.
+ */
+function lookup(t: IndexTable, name: Buffer): RecordedStat | undefined {
+  const { bytes } = t
+  let lo = 0
+  let hi = t.start.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    const order = bytes.compare(name, 0, name.length, t.nameAt[mid], t.nameEnd[mid])
+    if (order < 0) lo = mid + 1
+    else if (order > 0) hi = mid - 1
+    else return vouching(t, mid)
+  }
+  return undefined
+}
+
+function vouching(t: IndexTable, n: number): RecordedStat | undefined {
+  const { bytes, hashBytes } = t
+  const start = t.start[n] as number
+  const flags = bytes.readUInt16BE(start + 40 + hashBytes)
+  const extended = flags & 0x4000 ? bytes.readUInt16BE(start + 42 + hashBytes) : 0
+  if ((flags & 0xb000) !== 0 || (extended & 0x6000) !== 0) return undefined
+  if (bytes.readUInt32BE(start + 24) >>> 12 !== 0o10) return undefined
+  return {
+    ctimeNs: timeNs(bytes, start),
+    mtimeNs: timeNs(bytes, start + 8),
+    dev: bytes.readUInt32BE(start + 16),
+    ino: bytes.readUInt32BE(start + 20),
+    size: bytes.readUInt32BE(start + 36),
+    oid: bytes.toString('hex', start + 40, start + 40 + hashBytes),
+  }
 }
 
 const timeNs = (bytes: Buffer, at: number): bigint =>
