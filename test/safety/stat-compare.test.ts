@@ -53,11 +53,11 @@ async function restoreWhile(
 ) {
   const trace = path.join(tempDir(), 'reads')
   const run = background(dir, ['snapshot', 'restore', snap, '--json'], {
-    ...(meanwhile ? { CPO_PAUSE: `${at}:2000` } : {}),
+    ...(meanwhile ? { CPO_PAUSE: `${at}:3000` } : {}),
     CPO_TRACE_READS: trace,
   })
   if (meanwhile) {
-    await until(() => applying(dir) && (at !== 'restore-aside' || quarantine(dir) !== undefined))
+    await until(() => applying(dir) && (at !== 'restore-aside' || movedAside(dir, 'b.txt')))
     meanwhile()
   }
   const r = await run
@@ -74,6 +74,18 @@ function quarantine(dir: string): string | undefined {
     : undefined
   const at = name && path.join(tmp, name)
   return at && fs.existsSync(path.join(at, 'manifest.json')) ? at : undefined
+}
+
+/** Whether a held restore has moved `file` into its quarantine (the rename is done). */
+function movedAside(dir: string, file: string): boolean {
+  const q = quarantine(dir)
+  return q !== undefined && fs.existsSync(copyIn(q, file)) && !fs.existsSync(path.join(dir, file))
+}
+
+/** Where the quarantine `q` holds the copy of `file` (entry `i` of its manifest is `<q>/<i>`). */
+function copyIn(q: string, file: string): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(q, 'manifest.json'), 'utf8'))
+  return path.join(q, String(manifest.entries.findIndex((e: { path: string }) => e.path === file)))
 }
 
 /** The restore is exact and what was saved meanwhile at `file` is in its `during` snapshot. */
@@ -138,11 +150,9 @@ describe('compare before destroy by stat', () => {
     const { data } = await restoreWhile(
       dir,
       () => {
-        const q = quarantine(dir) as string
-        const manifest = JSON.parse(fs.readFileSync(path.join(q, 'manifest.json'), 'utf8'))
-        const i = manifest.entries.findIndex((e: { path: string }) => e.path === 'b.txt')
-        fs.writeFileSync(path.join(q, String(i)), 'b QQ\n')
-        fs.utimesSync(path.join(q, String(i)), OLD, OLD)
+        const copy = copyIn(quarantine(dir) as string, 'b.txt')
+        fs.writeFileSync(copy, 'b QQ\n')
+        fs.utimesSync(copy, OLD, OLD)
       },
       'restore-aside',
     )
