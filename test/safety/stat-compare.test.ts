@@ -169,6 +169,7 @@ describe('compare before destroy by stat', () => {
       dev: Number(st.dev & 0xffffffffn),
       ino: Number(st.ino & 0xffffffffn),
       size: Number(st.size),
+      mode: '100644',
       oid: '',
     }
     // Recorded in the tick the file was written: a same-size save in that tick leaves exactly

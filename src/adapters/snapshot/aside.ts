@@ -103,9 +103,7 @@ export async function moveAside(
         const at = await renameAside(from, to, besideName(repo.root, e.path, id, i))
         aside.moved.set(i, at)
         const was = before[i]
-        // The rename sets the copy's ctime; the rest shows it is the file just vouched for.
-        const now = was && lstatSyncIfAny(at)
-        if (now && sameFile(was, now)) aside.settled.set(i, now)
+        if (was) settle(aside, i, was, at)
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code
         // Gone meanwhile (or below something that is no directory now): nothing to destroy.
@@ -163,6 +161,20 @@ const copiesOf = (aside: Aside) =>
     const settled = aside.settled.get(i)
     return { entry: aside.manifest.entries[i] as BaseEntry, at, ...(settled ? { settled } : {}) }
   })
+
+/**
+ * Records the copy's lstat right after its rename, if it is still the file vouched for right
+ * before (the rename sets its ctime; inode, size, mtime and mode show the rest). Any failure to
+ * look just means the copy is read later.
+ */
+function settle(aside: Aside, i: number, was: BigIntStats, at: string): void {
+  try {
+    const now = lstatSyncIfAny(at)
+    if (now && sameFile(was, now)) aside.settled.set(i, now)
+  } catch {
+    // read and hashed by the check instead
+  }
+}
 
 const sameFile = (a: BigIntStats, b: BigIntStats): boolean =>
   a.ino === b.ino &&

@@ -166,7 +166,7 @@ export function vouched(
 ): boolean {
   if (!recorded) return false
   const rec = recorded.get(e.path)
-  return rec?.oid === e.oid && unchangedByStat(rec, st, recorded.since)
+  return rec?.oid === e.oid && rec.mode === e.mode && unchangedByStat(rec, st, recorded.since)
 }
 
 function memoLstat(root: string): (rel: string) => Promise<BigIntStats | undefined> {

@@ -17,7 +17,8 @@ export interface RecordedStat {
   dev: number
   ino: number
   size: number
-  /** The entry's object: what the content was when the stat data was taken. */
+  /** The entry's mode (`100644`, `100755`) and object: the file when its stat was taken. */
+  mode: string
   oid: string
 }
 
@@ -181,8 +182,10 @@ function vouching(t: IndexTable, n: number): RecordedStat | undefined {
   const flags = bytes.readUInt16BE(start + 40 + hashBytes)
   const extended = flags & 0x4000 ? bytes.readUInt16BE(start + 42 + hashBytes) : 0
   if ((flags & 0xb000) !== 0 || (extended & 0x6000) !== 0) return undefined
-  if (bytes.readUInt32BE(start + 24) >>> 12 !== 0o10) return undefined
+  const mode = bytes.readUInt32BE(start + 24)
+  if (mode >>> 12 !== 0o10) return undefined
   return {
+    mode: mode.toString(8),
     ctimeNs: timeNs(bytes, start),
     mtimeNs: timeNs(bytes, start + 8),
     dev: bytes.readUInt32BE(start + 16),
