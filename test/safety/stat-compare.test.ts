@@ -43,13 +43,13 @@ const untracked = () => Array.from({ length: UNTRACKED }, (_, i) => `new/u${i}.t
 const read = (dir: string, f: string) => fs.readFileSync(path.join(dir, f), 'utf8')
 
 /**
- * Restores v1; with `meanwhile`, held right before the first file changes (or right after the
- * move aside) while it runs.
+ * Restores v1; with `meanwhile`, held right before the first file changes (or once the target's
+ * files are written, the old ones still in the quarantine) while it runs.
  */
 async function restoreWhile(
   dir: string,
   meanwhile?: () => void,
-  at: 'restore-head' | 'restore-aside' = 'restore-head',
+  at: 'restore-head' | 'restore-writes' = 'restore-head',
 ) {
   const trace = path.join(tempDir(), 'reads')
   const run = background(dir, ['snapshot', 'restore', snap, '--json'], {
@@ -57,7 +57,7 @@ async function restoreWhile(
     CPO_TRACE_READS: trace,
   })
   if (meanwhile) {
-    await until(() => applying(dir) && (at !== 'restore-aside' || movedAside(dir, 'b.txt')))
+    await until(() => applying(dir) && (at !== 'restore-writes' || rewritten(dir, 'b.txt')))
     meanwhile()
   }
   const r = await run
@@ -76,10 +76,16 @@ function quarantine(dir: string): string | undefined {
   return at && fs.existsSync(path.join(at, 'manifest.json')) ? at : undefined
 }
 
-/** Whether a held restore has moved `file` into its quarantine (the rename is done). */
-function movedAside(dir: string, file: string): boolean {
+/** Whether a held restore has written v1 of `file` while the old one waits in its quarantine. */
+function rewritten(dir: string, file: string): boolean {
   const q = quarantine(dir)
-  return q !== undefined && fs.existsSync(copyIn(q, file)) && !fs.existsSync(path.join(dir, file))
+  const at = path.join(dir, file)
+  return (
+    q !== undefined &&
+    fs.existsSync(copyIn(q, file)) &&
+    fs.existsSync(at) &&
+    read(dir, file).includes('v1')
+  )
 }
 
 /** Where the quarantine `q` holds the copy of `file` (entry `i` of its manifest is `<q>/<i>`). */
@@ -154,7 +160,7 @@ describe('compare before destroy by stat', () => {
         fs.writeFileSync(copy, 'b QQ\n')
         fs.utimesSync(copy, OLD, OLD)
       },
-      'restore-aside',
+      'restore-writes',
     )
     expectCaught(dir, data, 'b.txt', 'b QQ\n')
   })
