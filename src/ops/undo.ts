@@ -121,13 +121,18 @@ async function revert(
           hint: `Check \`cpo log\` and run \`cpo ${[command, ...args].join(' ')}\` again.`,
         })
       }
+      // The undone operation is among the reverted ones: each snapshot is read once (a
+      // for-each-ref and a refs-blob read each).
+      const read = new Map<string, Promise<Snapshot>>()
+      const snapshot = (id: string) => {
+        const once = read.get(id) ?? getSnapshot(r, id)
+        read.set(id, once)
+        return once
+      }
       const [target, after, ...states] = await Promise.all([
-        getSnapshot(r, choice.op.before),
-        getSnapshot(r, choice.op.after as string),
-        ...choice.reverted.flatMap((o) => [
-          getSnapshot(r, o.before),
-          getSnapshot(r, o.after as string),
-        ]),
+        snapshot(choice.op.before),
+        snapshot(choice.op.after as string),
+        ...choice.reverted.flatMap((o) => [snapshot(o.before), snapshot(o.after as string)]),
       ])
       // What this undo reverts: the refs (and HEAD) changed by each reverted operation, each
       // judged by its own before and after states.

@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto'
-import fs, { promises as fsp, type Stats } from 'node:fs'
+import fs, { type BigIntStats, promises as fsp, type Stats } from 'node:fs'
 import path from 'node:path'
 import { fsPath, isPlainText } from '../../core/path-bytes.js'
 import { git, gitBytes } from '../git.js'
 import type { Repo } from '../repo.js'
-import { snapshotOfKnownState } from './capture.js'
+import { attributesMayApply, snapshotOfKnownState } from './capture.js'
+import { readWorkTreeConfig } from './conversion.js'
 import { currentUmask, modeExceptions } from './file-modes.js'
-import { type BaseEntry, matches } from './guard.js'
+import { type BaseEntry, matches, traceRead } from './guard.js'
 import { onDiskOf } from './on-disk.js'
 import { hashRawFiles } from './raw-files.js'
 import type { OnDisk, Snapshot } from './types.js'
@@ -16,6 +17,8 @@ export interface MovedCopy {
   entry: BaseEntry
   /** The copy's location now (absolute). */
   at: string
+  /** Its lstat right after the move, when stat data vouched for it (see Aside.settled). */
+  settled?: BigIntStats
 }
 
 export interface ChangedCopy extends MovedCopy {
@@ -36,18 +39,23 @@ export interface ChangedCopy extends MovedCopy {
  * clean filter drops (nbstripout's notebook outputs: the blob has none, the file on disk does),
  * or a clean file whose permission bits git does not keep (a committed key at 0600) and that the
  * base snapshot does not record (`recordedModes`).
+ *
+ * A copy still showing exactly the lstat it had right after the move (`settled`) is not read,
+ * where nothing can convert it (see `unconverted`): stat vouched for it before the move, and any
+ * write since would show in its mtime or ctime.
  */
 export async function changedCopies(
   repo: Repo,
   copies: MovedCopy[],
   execBit: boolean,
   recordedModes: Record<string, string> = {},
+  base: { indexNamesAttributes: boolean } = { indexNamesAttributes: true },
 ): Promise<ChangedCopy[]> {
   const changed: ChangedCopy[] = []
   const filtered: ChangedCopy[] = []
   const umask = currentUmask()
   // The bits a restore of the base gives the file: the recorded ones, else git's for its entry.
-  const modeKept = (c: MovedCopy, st: Stats) => {
+  const modeKept = (c: MovedCopy, st: Pick<Stats, 'mode' | 'isFile'>) => {
     if (!st.isFile()) return true
     const recorded = recordedModes[c.entry.path]
     const given =
@@ -56,7 +64,12 @@ export async function changedCopies(
         : Number.parseInt(recorded, 8)
     return (st.mode & 0o7777) === given
   }
-  const unsure = copies.filter((c) => !unchangedSmallFile(c, execBit, modeKept))
+  const settled = await unconverted(
+    repo,
+    copies.filter((c) => stillSettled(c, modeKept)),
+    base,
+  )
+  const unsure = copies.filter((c) => !settled.has(c) && !unchangedSmallFile(c, execBit, modeKept))
   await Promise.all(
     unsure.map(async (c) => {
       const st = await fsp.lstat(fsPath(c.at)).catch(() => undefined)
@@ -98,6 +111,7 @@ function unchangedSmallFile(
     if (!st.isFile() || st.size > SMALL) return false
     if (execBit && ((st.mode & 0o100) !== 0) !== (mode === '100755')) return false
     if (!modeKept(c, st)) return false
+    traceRead('aside', c.entry.path)
     const bytes = fs.readFileSync(fsPath(c.at))
     return (
       createHash(oid.length === 64 ? 'sha256' : 'sha1')
@@ -111,6 +125,47 @@ function unchangedSmallFile(
 }
 
 const SMALL = 256 * 1024
+
+/** Whether a copy shows exactly its lstat from right after the move, with the bits kept. */
+function stillSettled(
+  c: MovedCopy,
+  modeKept: (c: MovedCopy, st: Pick<Stats, 'mode' | 'isFile'>) => boolean,
+): boolean {
+  const was = c.settled
+  if (!was) return false
+  try {
+    const st = fs.lstatSync(fsPath(c.at), { bigint: true })
+    const same =
+      st.ino === was.ino &&
+      st.dev === was.dev &&
+      st.size === was.size &&
+      st.mtimeNs === was.mtimeNs &&
+      st.ctimeNs === was.ctimeNs &&
+      st.mode === was.mode
+    return same && modeKept(c, { mode: Number(st.mode), isFile: () => st.isFile() })
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Of `copies`, those no filter or line-ending conversion can apply to: for them "the bytes the
+ * entry names" is "the bytes on disk", which is what the stat data vouched for. (Stat data
+ * vouches for content as git sees it, through filters: a lossy clean filter would make the copy
+ * hold more than the blob.) With core.autocrlf, or any attributes that may apply, none.
+ */
+async function unconverted(
+  repo: Repo,
+  copies: MovedCopy[],
+  base: { indexNamesAttributes: boolean },
+): Promise<Set<MovedCopy>> {
+  if (copies.length === 0) return new Set()
+  if (copies.some((c) => path.basename(c.entry.path) === '.gitattributes')) return new Set()
+  const config = await readWorkTreeConfig(repo)
+  const paths = copies.map((c) => c.entry.path)
+  if (config.autocrlf || attributesMayApply(repo, base, paths, config)) return new Set()
+  return new Set(copies)
+}
 
 /** git processes run side by side for filtered copies: a few, not one per file at once. */
 const FILTER_CALLS = 4

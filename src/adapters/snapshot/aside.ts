@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto'
-import fs, { promises as fsp, type Stats } from 'node:fs'
+import fs, { type BigIntStats, promises as fsp, type Stats } from 'node:fs'
 import path from 'node:path'
 import { fsPath } from '../../core/path-bytes.js'
 import { writeFileAtomic } from '../fs.js'
 import type { Repo } from '../repo.js'
 import { type ChangedCopy, changedCopies, snapshotWithCopies } from './aside-copies.js'
 import { readWorkTreeConfig } from './conversion.js'
-import type { BaseEntry, ChangedDuring } from './guard.js'
+import { type BaseEntry, type ChangedDuring, vouched } from './guard.js'
 import { onDiskOf } from './on-disk.js'
+import { recordedStatsOf } from './stat-data.js'
 import { getSnapshot } from './store.js'
 import type { Snapshot } from './types.js'
 
@@ -42,6 +43,11 @@ export interface Aside {
   moved: Map<number, string>
   /** Paths that could not be moved (an immutable file, a read-only directory), and why. */
   failed: Array<{ path: string; reason: string }>
+  /**
+   * The lstat, right after the rename, of each moved copy the base's recorded stat data vouched
+   * for right before it: while the copy still shows exactly this, its bytes are not read.
+   */
+  settled: Map<number, BigIntStats>
 }
 
 /**
@@ -61,7 +67,7 @@ export async function moveAside(
     ...(how.operation === undefined ? {} : { operation: how.operation }),
     entries: entries.map((e) => ({ path: e.path, mode: e.mode, oid: e.oid })),
   }
-  const aside: Aside = { dir: '', manifest, moved: new Map(), failed: [] }
+  const aside: Aside = { dir: '', manifest, moved: new Map(), failed: [], settled: new Map() }
   if (entries.length === 0) return aside
   const id = randomBytes(6).toString('hex')
   aside.dir = path.join(repo.cpoDir, 'tmp', `${PREFIX}${id}`)
@@ -70,12 +76,15 @@ export async function moveAside(
   // What stands at each path, looked at synchronously: hundreds of lstat calls through the thread
   // pool cost more than the calls themselves. The renames go through it, side by side.
   const linked = symlinkOnTheWay(repo.root)
-  const movable = manifest.entries.map((e) => {
+  const recorded = recordedStatsOf(base)
+  const before: Array<BigIntStats | undefined> = []
+  const movable = manifest.entries.map((e, i) => {
     try {
       // What lies beyond a symlinked directory is not this path (`dir/c.txt` through a link
       // `dir` → `real` is `real/c.txt`): it is never moved, like git never writes through one.
       if (linked(e.path)) return false
       const st = lstatSyncIfAny(path.join(repo.root, e.path))
+      if (st && vouched(recorded, e, st)) before[i] = st
       return st !== undefined && (st.isFile() || st.isSymbolicLink())
     } catch (err) {
       aside.failed.push({
@@ -91,7 +100,10 @@ export async function moveAside(
       const from = path.join(repo.root, e.path)
       const to = path.join(aside.dir, String(i))
       try {
-        aside.moved.set(i, await renameAside(from, to, besideName(repo.root, e.path, id, i)))
+        const at = await renameAside(from, to, besideName(repo.root, e.path, id, i))
+        aside.moved.set(i, at)
+        const was = before[i]
+        if (was) settle(aside, i, was, at)
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code
         // Gone meanwhile (or below something that is no directory now): nothing to destroy.
@@ -139,11 +151,37 @@ export function checkAside(
   base: Snapshot,
   execBit: boolean,
 ): Promise<ChangedCopy[]> {
-  return changedCopies(repo, copiesOf(aside), execBit, onDiskOf(base).modes)
+  return changedCopies(repo, copiesOf(aside), execBit, onDiskOf(base).modes, {
+    indexNamesAttributes: recordedStatsOf(base)?.indexNamesAttributes ?? true,
+  })
 }
 
 const copiesOf = (aside: Aside) =>
-  [...aside.moved].map(([i, at]) => ({ entry: aside.manifest.entries[i] as BaseEntry, at }))
+  [...aside.moved].map(([i, at]) => {
+    const settled = aside.settled.get(i)
+    return { entry: aside.manifest.entries[i] as BaseEntry, at, ...(settled ? { settled } : {}) }
+  })
+
+/**
+ * Records the copy's lstat right after its rename, if it is still the file vouched for right
+ * before (the rename sets its ctime; inode, size, mtime and mode show the rest). Any failure to
+ * look just means the copy is read later.
+ */
+function settle(aside: Aside, i: number, was: BigIntStats, at: string): void {
+  try {
+    const now = lstatSyncIfAny(at)
+    if (now && sameFile(was, now)) aside.settled.set(i, now)
+  } catch {
+    // read and hashed by the check instead
+  }
+}
+
+const sameFile = (a: BigIntStats, b: BigIntStats): boolean =>
+  a.ino === b.ino &&
+  a.dev === b.dev &&
+  a.size === b.size &&
+  a.mtimeNs === b.mtimeNs &&
+  a.mode === b.mode
 
 /**
  * Captures the copies `checked` found changed in a `during` snapshot, and only then removes the
@@ -256,7 +294,7 @@ async function salvageOne(repo: Repo, dir: string, id: string) {
     }),
   )
   const { fileMode } = await readWorkTreeConfig(repo)
-  const aside = { dir, manifest, moved, failed: [] }
+  const aside = { dir, manifest, moved, failed: [], settled: new Map() }
   return closeAside(repo, aside, base, checkAside(repo, aside, base, fileMode), fileMode)
 }
 
@@ -292,9 +330,9 @@ function symlinkOnTheWay(root: string): (rel: string) => boolean {
   }
 }
 
-function lstatSyncIfAny(file: string): Stats | undefined {
+function lstatSyncIfAny(file: string): BigIntStats | undefined {
   try {
-    return fs.lstatSync(fsPath(file))
+    return fs.lstatSync(fsPath(file), { bigint: true })
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined

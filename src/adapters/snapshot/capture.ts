@@ -26,6 +26,7 @@ import { type HiddenEntry, mayHaveHiddenEntries, readHiddenEntries } from './ind
 import { createSnapshotRef } from './keep.js'
 import { hashRawFiles } from './raw-files.js'
 import { refsBlobOf } from './refs-blob.js'
+import { rememberStatData } from './stat-data.js'
 import { readWorkTreeStatus, type WorkTreeStatus } from './status.js'
 import {
   DEFAULT_SIZE_CAP,
@@ -91,6 +92,8 @@ export interface WorkTreeScan {
   hidden: HiddenEntry[]
   /** Whether the index may hold a `.gitattributes` (see attributesMayApply). */
   indexNamesAttributes: boolean
+  /** The scratch index's ctime before status ran (see stat-data.ts); none without an index. */
+  statSince?: bigint
 }
 
 /**
@@ -110,6 +113,7 @@ export async function scanWorkTree(repo: Repo): Promise<WorkTreeScan> {
   try {
     const copied = await copyIndex(path.join(repo.gitDir, 'index'), scratchIndex)
     const indexStamp = copied?.stamp
+    const statSince = copied ? (await fsp.stat(scratchIndex, { bigint: true })).ctimeNs : undefined
     const env = { GIT_INDEX_FILE: scratchIndex }
     // Status goes first: it is by far the longest call, and every spawn holds up the event loop
     // for a moment. It only reads the scratch index (refreshed stat data would be thrown away
@@ -133,7 +137,10 @@ export async function scanWorkTree(repo: Repo): Promise<WorkTreeScan> {
     // Read beside status; valid only if HEAD is still the commit status compared with.
     const [commit, tree, symbolic] = headNow.stdout.split('\n')
     const indexNamesAttributes = copied ? indexMayNameAttributes(copied.bytes) : false
-    const found = { scratchIndex, indexStamp, status, head, refs, hidden, indexNamesAttributes }
+    const found = {
+      ...{ scratchIndex, indexStamp, status, head, refs, hidden, indexNamesAttributes },
+      ...(statSince === undefined ? {} : { statSince }),
+    }
     if (commit !== head || !tree || !symbolic) {
       const [headTree, branch] = await Promise.all([treeOf(repo, head), readBranch(repo)])
       return { ...found, headTree, branch }
@@ -220,7 +227,10 @@ export async function recordSnapshot(
       ...onDiskMeta(worktreeTree, worktreeSide.raw, worktreeSide.modes),
       ...hiddenMeta(scan.hidden),
     }
-    const snapshot = await storeSnapshot(repo, meta, indexSide.indexCommit)
+    const [snapshot] = await Promise.all([
+      storeSnapshot(repo, meta, indexSide.indexCommit),
+      rememberStatData(meta.id, scan, worktreeTree.length),
+    ])
     const scratchHoldsWorkTree = worktreeSide.tree !== undefined && worktreeSide.raw.length === 0
     let staging: Promise<void> | undefined
     const stageScratch = () => {
@@ -471,9 +481,9 @@ interface InspectedFiles {
  * which is what an empty answer means; line endings from core.autocrlf are still seen
  * (convertedBy).
  */
-function attributesMayApply(
+export function attributesMayApply(
   repo: Repo,
-  scan: WorkTreeScan,
+  scan: Pick<WorkTreeScan, 'indexNamesAttributes'>,
   paths: string[],
   config: WorkTreeConfig,
 ): boolean {

@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto'
-import { createReadStream, promises as fsp, type Stats } from 'node:fs'
+import {
+  appendFileSync,
+  type BigIntStats,
+  createReadStream,
+  promises as fsp,
+  type Stats,
+} from 'node:fs'
 import path from 'node:path'
 import type { ChangedDuring } from '../../core/journal.js'
 import { decodeBytes, fsPath } from '../../core/path-bytes.js'
 import { CpoError } from '../../errors.js'
 import { git, splitZ } from '../git.js'
+import { type RecordedStats, unchangedByStat } from './stat-data.js'
 
 /**
  * A path a restore is about to overwrite or remove, with what the snapshot it restores from (the
@@ -35,7 +42,8 @@ export const GITLINK = '160000'
  * or symlink where a directory was), since a checkout would replace it: `lookup` finds what the
  * base holds at such paths (none when `entries` already lists every base path that matters).
  * The cost follows the touched paths only: an lstat each, and the content of those that exist
- * is hashed in process.
+ * is hashed in process — unless `recorded` (the base's own scan, stat-data.ts) shows by stat
+ * alone that the file is the one the base holds, untouched since (ARCHITECTURE.md §4).
  */
 export async function changedOnDisk(
   root: string,
@@ -46,9 +54,11 @@ export async function changedOnDisk(
     contents?: boolean
     /** False with core.fileMode=false: git ignores the exec bit on disk, and so does the check. */
     execBit?: boolean
+    /** Stat data the base's scan recorded: a file it vouches for is not read. */
+    recorded?: RecordedStats | undefined
   } = {},
 ): Promise<string[]> {
-  const { lookup, contents = true, execBit = true } = how
+  const { lookup, contents = true, execBit = true, recorded } = how
   const known = new Map(entries.filter((e) => e.mode !== NO_ENTRY).map((e) => [e.path, e]))
   const lstat = memoLstat(root)
   const changed = new Set<string>()
@@ -56,7 +66,7 @@ export async function changedOnDisk(
   const filtered: BaseEntry[] = []
   const check = async (e: BaseEntry) => {
     const st = await lstat(e.path)
-    const same = st ? await matches(root, e, st, execBit) : true
+    const same = st ? await matches(root, e, st, execBit, vouched(recorded, e, st)) : true
     if (same === 'raw bytes differ') filtered.push(e)
     else if (!same) changed.add(e.path)
   }
@@ -148,16 +158,29 @@ export async function filesBelow(dir: string): Promise<string[]> {
   return out
 }
 
-function memoLstat(root: string): (rel: string) => Promise<Stats | undefined> {
-  const stats = new Map<string, Promise<Stats | undefined>>()
+/** Whether the base's recorded stat data shows `st` is the file `e` names, untouched. */
+export function vouched(
+  recorded: RecordedStats | undefined,
+  e: BaseEntry,
+  st: BigIntStats,
+): boolean {
+  if (!recorded) return false
+  const rec = recorded.get(e.path)
+  return rec?.oid === e.oid && rec.mode === e.mode && unchangedByStat(rec, st, recorded.since)
+}
+
+function memoLstat(root: string): (rel: string) => Promise<BigIntStats | undefined> {
+  const stats = new Map<string, Promise<BigIntStats | undefined>>()
   return (rel) => {
     let st = stats.get(rel)
     if (!st) {
-      st = fsp.lstat(fsPath(path.join(root, rel))).catch((e: NodeJS.ErrnoException) => {
-        // Missing, or below something that is not a directory: nothing there.
-        if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined
-        throw e
-      })
+      st = fsp
+        .lstat(fsPath(path.join(root, rel)), { bigint: true })
+        .catch((e: NodeJS.ErrnoException) => {
+          // Missing, or below something that is not a directory: nothing there.
+          if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined
+          throw e
+        })
       stats.set(rel, st)
     }
     return st
@@ -167,13 +190,15 @@ function memoLstat(root: string): (rel: string) => Promise<Stats | undefined> {
 /**
  * Whether what stands at `root/e.path` (`st`, its lstat) is what `e` records; 'raw bytes differ'
  * for a regular file of the right type whose bytes differ, which git's filters may still map to
- * the same blob. Also used for copies a restore moved aside (aside-copies.ts).
+ * the same blob. Also used for copies a restore moved aside (aside-copies.ts). `vouched`: stat
+ * data shows the file unchanged since it held `e.oid` (see `vouched`), so its bytes are not read.
  */
 export async function matches(
   root: string,
   e: BaseEntry,
-  st: Stats,
+  st: Stats | BigIntStats,
   execBit: boolean,
+  vouched = false,
 ): Promise<boolean | 'raw bytes differ'> {
   const abs = fsPath(path.join(root, e.path))
   // A submodule's own files are its repository's business; the directory is what git tracks.
@@ -185,8 +210,20 @@ export async function matches(
   if (e.mode !== '100644' && e.mode !== '100755') return false
   if (!st.isFile()) return false
   // git records only the owner's executable bit.
-  if (execBit && ((st.mode & 0o100) !== 0) !== (e.mode === '100755')) return false
-  return (await fileBlobId(abs, st.size, e.oid)) === e.oid || 'raw bytes differ'
+  if (execBit && ((Number(st.mode) & 0o100) !== 0) !== (e.mode === '100755')) return false
+  if (vouched) return true
+  traceRead('guard', e.path)
+  return (await fileBlobId(abs, Number(st.size), e.oid)) === e.oid || 'raw bytes differ'
+}
+
+const TRACE = process.env.CPO_TRACE_READS
+
+/**
+ * With CPO_TRACE_READS=<file>, every file whose content compare-before-destroy reads is
+ * appended to it (`<where> <path>` a line): how tests show an unchanged file is not read.
+ */
+export function traceRead(where: 'guard' | 'aside', p: string): void {
+  if (TRACE) appendFileSync(TRACE, `${where} ${p}\n`)
 }
 
 /** The id git gives a blob with these bytes, in the repository's hash (told by `like`'s length). */

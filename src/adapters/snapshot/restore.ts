@@ -24,6 +24,7 @@ import { markEntries } from './index-flags.js'
 import { filesToWrite, indexMarks } from './on-disk.js'
 import { setHead, updateRefs } from './refs-restore.js'
 import { type KeptPath, removeError, removeFiles, SUBMODULE_KEPT } from './remove.js'
+import { recordedStatsOf } from './stat-data.js'
 import type { Snapshot } from './types.js'
 
 export type { ChangedDuring } from './guard.js'
@@ -305,6 +306,7 @@ async function compareBeforeDestroy<P>(
     const changed = await changedOnDisk(repo.root, await touched(plan, base), {
       ...(found ? { lookup: found } : {}),
       execBit: fileMode,
+      recorded: recordedStatsOf(base),
     })
     if (changed.length === 0) return { base, plan, changedDuring, fileMode }
     const lost = await uncapturable(repo.root, changed, leftOut(base))
