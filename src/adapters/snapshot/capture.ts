@@ -26,7 +26,7 @@ import { type HiddenEntry, mayHaveHiddenEntries, readHiddenEntries } from './ind
 import { createSnapshotRef } from './keep.js'
 import { hashRawFiles } from './raw-files.js'
 import { refsBlobOf } from './refs-blob.js'
-import { rememberStatData } from './stat-data.js'
+import { rememberStatData, statsOfHashed } from './stat-data.js'
 import { readWorkTreeStatus, type WorkTreeStatus } from './status.js'
 import {
   DEFAULT_SIZE_CAP,
@@ -201,12 +201,13 @@ export async function recordSnapshot(
           // operation is to make it the real index (stageScratch).
           const stage = () =>
             edited ? stageChanges(repo, env, edited, head.length) : Promise.resolve()
-          return { ...files, tree: edited?.tree, stage }
+          const hashed = edited ? hashedFiles(repo, edited, raw) : undefined
+          return { ...files, tree: edited?.tree, stage, hashed }
         }
         const changed = await stageWorkTree(repo, env, unstaged, untracked)
         await stageRaw(repo, env, files.raw)
         const tree = changed || raw.size > 0 ? await writeTree(repo, env) : undefined
-        return { ...files, tree, stage: async () => {} }
+        return { ...files, tree, stage: async () => {}, hashed: undefined }
       })(),
       (async () => {
         const tree = await indexTree
@@ -229,7 +230,7 @@ export async function recordSnapshot(
     }
     const [snapshot] = await Promise.all([
       storeSnapshot(repo, meta, indexSide.indexCommit),
-      rememberStatData(meta.id, scan, worktreeTree.length),
+      rememberStatData(meta.id, scan, worktreeTree.length, worktreeSide.hashed),
     ])
     const scratchHoldsWorkTree = worktreeSide.tree !== undefined && worktreeSide.raw.length === 0
     let staging: Promise<void> | undefined
@@ -258,6 +259,22 @@ export interface RecordedSnapshot {
 }
 
 const NOT_EDITABLE = Symbol('not editable')
+
+/** The plain files a tree edit hashed, with their stat data (no index entry holds it). */
+function hashedFiles(
+  repo: Repo,
+  edited: { changes: TreeChange[]; modes: Map<string, string> },
+  raw: Set<string>,
+) {
+  return statsOfHashed(
+    repo.root,
+    edited.changes.flatMap((c) =>
+      c.oid === null || raw.has(c.path)
+        ? []
+        : [{ path: c.path, oid: c.oid, mode: edited.modes.get(c.path) ?? c.mode ?? '' }],
+    ),
+  )
+}
 
 /**
  * Whether building the tree from the changed paths costs less than rewriting the index: the

@@ -1,5 +1,6 @@
-import { type BigIntStats, promises as fsp } from 'node:fs'
-import { encodeText } from '../../core/path-bytes.js'
+import { type BigIntStats, promises as fsp, lstatSync } from 'node:fs'
+import path from 'node:path'
+import { encodeText, fsPath } from '../../core/path-bytes.js'
 
 /**
  * Stat data a snapshot's scan recorded, so compare-before-destroy can tell an unchanged file by
@@ -36,6 +37,8 @@ export interface RecordedStats {
 
 interface Kept {
   bytes: Buffer
+  /** Files the snapshot hashed itself (a tree edit: no index entry holds their stat data). */
+  hashed: Map<string, RecordedStat>
   since: bigint
   hashBytes: number
   indexNamesAttributes: boolean
@@ -55,12 +58,14 @@ export async function rememberStatData(
   id: string,
   scan: { scratchIndex: string; statSince?: bigint; indexNamesAttributes: boolean },
   hexLength: number,
+  hashed: Map<string, RecordedStat> = new Map(),
 ): Promise<void> {
   if (scan.statSince === undefined) return
   const bytes = await fsp.readFile(scan.scratchIndex).catch(() => undefined)
   if (!bytes) return
   kept.set(id, {
     bytes,
+    hashed,
     since: scan.statSince,
     hashBytes: hexLength / 2,
     indexNamesAttributes: scan.indexNamesAttributes,
@@ -74,12 +79,39 @@ export function recordedStatsOf(snapshot: { id: string }): RecordedStats | undef
   if (!k) return undefined
   if (k.table === undefined) k.table = indexTable(k.bytes, k.hashBytes) ?? null
   const table = k.table
-  if (!table) return undefined
+  if (!table && k.hashed.size === 0) return undefined
   return {
     since: k.since,
-    get: (p) => lookup(table, encodeText(p)),
+    get: (p) => k.hashed.get(p) ?? (table ? lookup(table, encodeText(p)) : undefined),
     indexNamesAttributes: k.indexNamesAttributes,
   }
+}
+
+/**
+ * The stat data of files a snapshot hashed itself (the tree edit of capture.ts), taken after
+ * their hashing. That order is safe by the racy rule: a write after the scan began gives the
+ * file an mtime not older than `since`, so its stat here can never vouch for other bytes.
+ */
+export function statsOfHashed(
+  root: string,
+  files: ReadonlyArray<{ path: string; mode: string; oid: string }>,
+): Map<string, RecordedStat> {
+  const out = new Map<string, RecordedStat>()
+  for (const f of files) {
+    if (f.mode !== '100644' && f.mode !== '100755') continue
+    const st = lstatSync(fsPath(path.join(root, f.path)), { bigint: true, throwIfNoEntry: false })
+    if (!st?.isFile()) continue
+    out.set(f.path, {
+      ctimeNs: st.ctimeNs,
+      mtimeNs: st.mtimeNs,
+      dev: low32(st.dev),
+      ino: low32(st.ino),
+      size: low32(st.size),
+      mode: f.mode,
+      oid: f.oid,
+    })
+  }
+  return out
 }
 
 /**
