@@ -1,5 +1,12 @@
 import { defineConfig } from 'vitest/config'
 
+// NODE_EXTRA_CA_CERTS makes every Node process read and parse that file of certificates as it
+// starts (a system bundle costs about 50 ms of CPU), and the suite starts thousands of them: each
+// `cpo` a test runs, the test workers, the helpers. No test speaks TLS (every server a test
+// talks to is local plain HTTP or a local database), so the workers and everything they start
+// go without it. The workers take their environment from this process when they start.
+delete process.env.NODE_EXTRA_CA_CERTS
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
