@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { expect } from 'vitest'
 import { projectJson } from '../checkpoint/project.js'
-import { commitAll, copyOf, cpo, keep, makeRepo, sh, writeFiles } from '../helpers/repo.js'
+import { commitAll, copyOf, cpo, isKept, keep, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 
 export const state = (dir: string) =>
   JSON.parse(fs.readFileSync(path.join(dir, 'master-project.json'), 'utf8'))
@@ -54,7 +54,7 @@ console.log('all tests pass')
  * project every scenario here starts from, built once per test file and copied.
  */
 export function stageTwoStarted(): string {
-  base ??= keep(build())
+  if (!isKept(base)) base = keep(build())
   return copyOf(base)
 }
 let base: string | undefined

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { expect } from 'vitest'
 import { projectJson } from '../checkpoint/project.js'
-import { commitAll, copyOf, cpo, keep, makeRepo, sh, writeFiles } from '../helpers/repo.js'
+import { commitAll, copyOf, cpo, isKept, keep, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 
 export const state = (dir: string) =>
   JSON.parse(fs.readFileSync(path.join(dir, 'master-project.json'), 'utf8'))
@@ -32,7 +32,7 @@ function ok(dir: string, args: string[]) {
  * refs, journal and snapshots, at a fraction of the cost.
  */
 export function builtProject(): string {
-  template ??= keep(buildProject())
+  if (!isKept(template)) template = keep(buildProject())
   return copyOf(template)
 }
 
