@@ -20,6 +20,7 @@ export default defineConfig({
     // back in its own hooks.
     isolate: false,
     setupFiles: ['test/helpers/setup.ts'],
+    globalSetup: ['test/helpers/fixtures-dir.ts'],
     // Most of a test's time is spent waiting on the cpo and git processes it starts (and on
     // deliberate pauses), so more test files than cores run side by side.
     maxWorkers: 3,

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { inject } from 'vitest'
 import { decodeBytes } from '../../src/core/path-bytes.js'
 import { afterEveryFile, afterEveryTest } from './hooks.js'
 
@@ -30,9 +31,28 @@ export function keep(dir: string): string {
   return dir
 }
 
-/** Whether `dir` is a directory kept for the test file that runs now. */
+const forRun: string[] = []
+
+/**
+ * Moves a fixture a helper module built (and caches) into the run's fixture directory, made and
+ * removed by test/helpers/fixtures-dir.ts: it lives until the run ends, so a worker builds it
+ * once for all the test files it runs. Tests only ever copy it. Without that directory (another
+ * vitest config), it is kept for the test file, as `keep` does.
+ */
+export function keepForRun(dir: string): string {
+  const root = inject('fixtureRoot')
+  if (!root) return keep(dir)
+  const at = made.indexOf(dir)
+  if (at >= 0) made.splice(at, 1)
+  const to = path.join(root, path.basename(dir))
+  fs.renameSync(dir, to)
+  forRun.push(to)
+  return to
+}
+
+/** Whether `dir` is a directory kept for the test file that runs now (or for the whole run). */
 export function isKept(dir: string | undefined): dir is string {
-  return dir !== undefined && kept.includes(dir)
+  return dir !== undefined && (kept.includes(dir) || forRun.includes(dir))
 }
 
 /** A copy of a repository (a kept fixture) in a fresh temp dir, removed after the test. */
