@@ -2,7 +2,16 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { expect } from 'vitest'
 import { projectJson } from '../checkpoint/project.js'
-import { commitAll, copyOf, cpo, keep, makeRepo, sh, writeFiles } from '../helpers/repo.js'
+import {
+  commitAll,
+  copyOf,
+  cpo,
+  isKept,
+  keepForRun,
+  makeRepo,
+  sh,
+  writeFiles,
+} from '../helpers/repo.js'
 
 export const state = (dir: string) =>
   JSON.parse(fs.readFileSync(path.join(dir, 'master-project.json'), 'utf8'))
@@ -51,10 +60,10 @@ console.log('all tests pass')
 
 /**
  * S1 (with its test, stage-1-complete verified by the real commands), then S2 started: the
- * project every scenario here starts from, built once per test file and copied.
+ * project every scenario here starts from, built once per worker and copied.
  */
 export function stageTwoStarted(): string {
-  base ??= keep(build())
+  if (!isKept(base)) base = keepForRun(build())
   return copyOf(base)
 }
 let base: string | undefined

@@ -1,6 +1,6 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach } from 'vitest'
+import { afterEveryTest } from './hooks.js'
 
 /**
  * A tiny real HTTP server on 127.0.0.1 for platform contract fakes: a route table, every
@@ -42,7 +42,7 @@ export interface PlatformServer {
 }
 
 const open: PlatformServer[] = []
-afterEach(async () => {
+afterEveryTest(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()))
 })
 

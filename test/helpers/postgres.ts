@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll } from 'vitest'
+import { afterEveryFile } from './hooks.js'
 
 /**
  * One throwaway PostgreSQL cluster per test file: initdb into a temp dir, a free port on
@@ -52,14 +52,14 @@ const asRoot = process.getuid?.() === 0
 
 /**
  * Stops for every cluster this file started. Hooks registered inside a beforeAll are not run by
- * vitest, so the clean-up is registered here, when the helper loads; the exit and signal hooks
- * cover a worker that ends without running afterAll.
+ * vitest, so the clean-up is registered when the helper loads (test/helpers/hooks.ts); the exit
+ * and signal hooks cover a worker that ends without running afterAll.
  */
 const running: (() => void)[] = []
 const stopAll = (): void => {
   for (const stop of running.splice(0)) stop()
 }
-afterAll(stopAll)
+afterEveryFile(stopAll)
 process.once('exit', stopAll)
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   process.once(signal, () => {

@@ -3,27 +3,56 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, afterEach } from 'vitest'
+import { inject } from 'vitest'
 import { decodeBytes } from '../../src/core/path-bytes.js'
+import { afterEveryFile, afterEveryTest } from './hooks.js'
 
 const CLI = path.resolve(import.meta.dirname, '../../bin/cpo.js')
 const made: string[] = []
 
-afterEach(() => {
+afterEveryTest(() => {
   for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
 })
 
 const kept: string[] = []
-afterAll(() => {
+afterEveryFile(() => {
   for (const dir of kept.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
 })
 
-/** Moves a directory made in a test out of its clean-up: it lives until the test file ends. */
+/**
+ * Moves a directory made in a test out of its clean-up: it lives until the test file ends. A
+ * module that caches a kept directory checks it with `isKept`: the next test file in the same
+ * worker finds the module loaded and the directory removed.
+ */
 export function keep(dir: string): string {
   const at = made.indexOf(dir)
   if (at >= 0) made.splice(at, 1)
   kept.push(dir)
   return dir
+}
+
+const forRun: string[] = []
+
+/**
+ * Moves a fixture a helper module built (and caches) into the run's fixture directory, made and
+ * removed by test/helpers/fixtures-dir.ts: it lives until the run ends, so a worker builds it
+ * once for all the test files it runs. Tests only ever copy it. Without that directory (another
+ * vitest config), it is kept for the test file, as `keep` does.
+ */
+export function keepForRun(dir: string): string {
+  const root = inject('fixtureRoot')
+  if (!root) return keep(dir)
+  const at = made.indexOf(dir)
+  if (at >= 0) made.splice(at, 1)
+  const to = path.join(root, path.basename(dir))
+  fs.renameSync(dir, to)
+  forRun.push(to)
+  return to
+}
+
+/** Whether `dir` is a directory kept for the test file that runs now (or for the whole run). */
+export function isKept(dir: string | undefined): dir is string {
+  return dir !== undefined && (kept.includes(dir) || forRun.includes(dir))
 }
 
 /** A copy of a repository (a kept fixture) in a fresh temp dir, removed after the test. */
@@ -39,14 +68,33 @@ export function tempDir(prefix = 'cpo-test-'): string {
   return dir
 }
 
-/** A real repository: branch main, fixed identity, no automatic gc, removed after the test. */
-export function makeRepo(files: Record<string, string> = { 'README.md': '# demo\n' }): string {
-  const dir = tempDir()
+/** `git init` and the config every test repository gets, made once per test file. */
+let initialized: string | undefined
+
+function initializedRepo(): string {
+  if (isKept(initialized)) return initialized
+  const dir = keep(tempDir('cpo-init-'))
   sh(dir, 'git', 'init', '-q', '-b', 'main')
   sh(dir, 'git', 'config', 'user.email', 'dev@example.com')
   sh(dir, 'git', 'config', 'user.name', 'Dev')
   sh(dir, 'git', 'config', 'gc.auto', '0')
   sh(dir, 'git', 'config', 'core.autocrlf', 'false')
+  initialized = dir
+  return dir
+}
+
+/**
+ * A real repository: branch main, fixed identity, no automatic gc, removed after the test.
+ * Its `.git` is a copy of one `git init` (and config) per test file: a new repository holds no
+ * path of its own, so the copy is the same bytes and modes a fresh `git init` writes, without
+ * its five processes.
+ */
+export function makeRepo(files: Record<string, string> = { 'README.md': '# demo\n' }): string {
+  const dir = tempDir()
+  fs.cpSync(path.join(initializedRepo(), '.git'), path.join(dir, '.git'), {
+    recursive: true,
+    verbatimSymlinks: true,
+  })
   writeFiles(dir, files)
   if (Object.keys(files).length > 0) commitAll(dir, 'initial')
   return dir

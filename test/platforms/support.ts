@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { expect } from 'vitest'
-import { commitAll, copyOf, keep, makeRepo, writeFiles } from '../helpers/repo.js'
+import { commitAll, copyOf, isKept, keep, makeRepo, writeFiles } from '../helpers/repo.js'
 
 /** A repository whose cpo.config.json names `deployment`; built once per block, then copied. */
 const templates = new Map<string, string>()
@@ -11,7 +11,7 @@ export function repoWith(
 ): string {
   const key = JSON.stringify([deployment, files])
   let dir = templates.get(key)
-  if (!dir) {
+  if (!isKept(dir)) {
     dir = keep(makeRepo({ 'src/app.js': 'v1\n', ...files }))
     writeFiles(dir, { 'cpo.config.json': `${JSON.stringify({ deployment })}\n` })
     commitAll(dir, 'deploy config')

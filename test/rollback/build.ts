@@ -2,7 +2,16 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { expect } from 'vitest'
 import { projectJson } from '../checkpoint/project.js'
-import { commitAll, copyOf, cpo, keep, makeRepo, sh, writeFiles } from '../helpers/repo.js'
+import {
+  commitAll,
+  copyOf,
+  cpo,
+  isKept,
+  keepForRun,
+  makeRepo,
+  sh,
+  writeFiles,
+} from '../helpers/repo.js'
 
 export const state = (dir: string) =>
   JSON.parse(fs.readFileSync(path.join(dir, 'master-project.json'), 'utf8'))
@@ -27,12 +36,12 @@ function ok(dir: string, args: string[]) {
 }
 
 /**
- * The project below, built once per test file through the real CLI (about two dozen cpo and
- * git processes) and copied for each test: every test gets its own repository, the same bytes,
- * refs, journal and snapshots, at a fraction of the cost.
+ * The project below, built once per worker (for every test file it runs) through the real CLI
+ * (about two dozen cpo and git processes) and copied for each test: every test gets its own
+ * repository, the same bytes, refs, journal and snapshots, at a fraction of the cost.
  */
 export function builtProject(): string {
-  template ??= keep(buildProject())
+  if (!isKept(template)) template = keepForRun(buildProject())
   return copyOf(template)
 }
 

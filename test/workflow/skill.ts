@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { expect } from 'vitest'
-import { commitAll, copyOf, cpo, keep, makeRepo, sh, writeFiles } from '../helpers/repo.js'
+import { commitAll, copyOf, cpo, isKept, keep, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 
 /*
  * The CPO workflow as an agent following the skill runs it: the project file from the skill's
@@ -95,7 +95,7 @@ let built: string | undefined
  * flipping its own flags: built once per test file, copied for each test.
  */
 export function twoStories(): string {
-  built ??= keep(buildTwoStories())
+  if (!isKept(built)) built = keep(buildTwoStories())
   return copyOf(built)
 }
 
