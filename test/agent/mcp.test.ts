@@ -30,15 +30,23 @@ afterEach(async () => {
   client = undefined
 })
 
+/** Every message the server sent, in the order it came, as the transport read it. */
+let wire: any[] = []
+
 async function connect(root: string, env?: Record<string, string>): Promise<Client> {
   const c = new Client({ name: 'test', version: '1.0.0' })
-  await c.connect(
-    new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI, 'mcp', '-C', root],
-      ...(env ? { env: { ...(process.env as Record<string, string>), ...env } } : {}),
-    }),
-  )
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, 'mcp', '-C', root],
+    ...(env ? { env: { ...(process.env as Record<string, string>), ...env } } : {}),
+  })
+  await c.connect(transport)
+  wire = []
+  const deliver = transport.onmessage
+  transport.onmessage = (message) => {
+    wire.push(message)
+    deliver?.(message)
+  }
   client = c
   return c
 }
@@ -194,16 +202,28 @@ describe('cpo mcp, driven by the SDK client over stdio', () => {
       { onprogress: (p) => seen.push(p) },
     )
     expect((r.structuredContent as any).data.classification.symptom).toBe('tests-fail-new-stage')
-    // Started, one per check as it ends, done: in order, the last one complete.
-    const progress = seen.map((p) => p.progress)
+    // What the server sent, read off the wire: the SDK client hands a notification to its
+    // handler a tick later, so one that arrives in the same read as the answer is dropped there.
+    const answer = wire.findIndex((m) => m.result?.structuredContent?.data?.classification)
+    const sent = wire.flatMap((m, i) =>
+      m.method === 'notifications/progress' ? [{ ...m.params, before: i < answer }] : [],
+    )
+    // Started, one per check as it ends, done: in order, all before the answer, the last complete.
+    expect(sent.every((p) => p.before)).toBe(true)
+    const progress = sent.map((p) => p.progress)
     expect(progress).toEqual([...progress].sort((a, b) => a - b))
-    expect(seen[0]?.message).toBe('diagnose: started')
-    const messages = seen.map((p) => p.message ?? '')
+    expect(sent[0]?.message).toBe('diagnose: started')
+    const messages = sent.map((p) => p.message ?? '')
     expect(messages.filter((m) => /^diagnose: [✓✗–!] \w+ \(/.test(m)).length).toBeGreaterThan(3)
     expect(messages.some((m) => m.startsWith('diagnose: ✗ test ('))).toBe(true)
-    const last = seen.at(-1) as { progress: number; total?: number; message?: string }
-    expect(last.message).toBe('diagnose: done')
-    expect(last.total).toBe(last.progress)
+    const last = sent.at(-1)
+    expect(last?.message).toBe('diagnose: done')
+    expect(last?.total).toBe(last?.progress)
+    // The client's own handler got them, as far as it keeps them: in order, from the first.
+    expect(seen.length).toBeGreaterThan(0)
+    expect(seen).toEqual(
+      sent.slice(0, seen.length).map(({ before: _, progressToken: __, ...p }) => p),
+    )
   }, 60_000)
 
   it('env tools: a local .env backed up encrypted, damaged, diffed and restored in two steps, no value in any answer', async () => {
