@@ -212,6 +212,21 @@ describe('rollback stage reads the history after its target, with the whole hist
     expect(c.boundedRead).toBe(true)
   })
 
+  it('a tag on the commit, kind and stage of an inferred checkpoint replaces it in both reads', () => {
+    const dir = base()
+    ok(dir, ['stage', 'start', 'S2'])
+    work(dir, 'feat(S2-US-001): a story')
+    work(dir, 'feat(stage-3): work of stage 3')
+    commitAll(dir, 'checkpoint: after stage 3')
+    // Its inferred stage-3-complete has the tag's name and stands on the tag's commit.
+    sh(dir, 'git', 'tag', '-a', 'checkpoint/stage-3-complete', '-m', 'checkpoint: stage-3-complete')
+
+    const c = compare(dir, 'S2')
+    expect(c.plan).toEqual(c.wholePlan)
+    expect(c.plan.stagesReset).toEqual(['S2', 'S3'])
+    expect(c.boundedRead).toBe(true)
+  })
+
   it('falls back to the whole history when a tag has the name of an inferred checkpoint', () => {
     const dir = base()
     ok(dir, ['stage', 'start', 'S2'])
