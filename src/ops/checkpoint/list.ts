@@ -1,13 +1,14 @@
 import { readCheckpointTags, readLogCommits } from '../../adapters/checkpoint-git.js'
 import { readTextIfExists } from '../../adapters/fs.js'
 import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
+import { inferredForPlan } from '../../core/checkpoint/bounded.js'
 import {
   checkpointFromTag,
   findCheckpoint,
   mergeCheckpoints,
   withStageNames,
 } from '../../core/checkpoint/collect.js'
-import { inferCheckpoints, needsEarlierHistory } from '../../core/checkpoint/infer.js'
+import { inferCheckpoints } from '../../core/checkpoint/infer.js'
 import { checkpointName } from '../../core/checkpoint/names.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import { isStageDone, stageNumber, stagesOf } from '../../core/project/queries.js'
@@ -59,10 +60,11 @@ const BY_TAG_NAME = new Set(['stage', 'phase', 'project'])
  * target when that gives the same answer. `resolve` picks the target from a list; stage, phase
  * and project targets prefer a tag of the name they look for, so when the tags alone resolve to
  * a tag, the full list would resolve to that same tag. The plan then only asks which stages
- * have checkpoints on commits after the target, and inference from the commits after it gives
- * exactly the full list's checkpoints there unless a commit's stage would come from an earlier
- * commit (needsEarlierHistory) or an inferred name meets a tag's: then, and whenever the tags
- * do not resolve, the whole history is read as before.
+ * have checkpoints on the commits it discards, all of them after the target: `inferredForPlan`
+ * (src/core/checkpoint/bounded.ts) gives those from the commits after it, exactly as the whole
+ * history would, or says it cannot; then, and whenever the tags do not resolve, the whole
+ * history is read as before. The list returned then holds every tag and the inferred
+ * checkpoints the plan counts (ARCHITECTURE.md §18).
  */
 export async function checkpointsForTarget<
   T extends { kind: string; inferred: boolean; commit: string },
@@ -79,6 +81,8 @@ export async function checkpointsForTarget<
     const list = await listCheckpoints(repo, { project: Promise.resolve(project) })
     return { target: await resolve(list), checkpoints: list }
   }
+  // Internal, for tests that compare the two reads: always read the whole history.
+  if (process.env.CPO_INTERNAL_WHOLE_HISTORY === '1') return whole()
   let target: T
   try {
     target = await resolve(withStageNames(mergeCheckpoints(tags, []), stages))
@@ -87,13 +91,8 @@ export async function checkpointsForTarget<
   }
   if (target.inferred || !BY_TAG_NAME.has(target.kind)) return whole()
   const commits = await readLogCommits(repo, target.commit)
-  if (needsEarlierHistory(commits)) return whole()
-  const inferred = inferCheckpoints(commits, doneStages(project))
-  const names = new Set(tags.map((t) => t.name))
-  const clash = inferred.some(
-    (c) => names.has(c.name) || names.has(`${c.name}-${c.commit.slice(0, 7)}`),
-  )
-  if (clash) return whole()
+  const inferred = inferredForPlan(commits, inferCheckpoints(commits, doneStages(project)), tags)
+  if (inferred === undefined) return whole()
   const merged = mergeCheckpoints(
     tags,
     inferred,
