@@ -1,4 +1,4 @@
-import { advanceHead, treeWithContents, writeCommit } from '../../adapters/direct-commit.js'
+import { treeWithContents, writeCommit } from '../../adapters/direct-commit.js'
 import { readTextIfExists, writeFileAtomic } from '../../adapters/fs.js'
 import { git } from '../../adapters/git.js'
 import { inRepo } from '../../adapters/repo.js'
@@ -87,7 +87,15 @@ export async function runAfterList(
   await git(repo.root, ['update-index', '--add', '--', file], {
     env: { GIT_LITERAL_PATHSPECS: '1' },
   })
-  await advanceHead(repo, { from: recorded.commit, to: commit, subject: recorded.subject })
+  // Compare-and-swap, with the rollback's own reflog message (the restore wrote the same).
+  await git(repo.root, [
+    'update-ref',
+    '-m',
+    recorded.subject.split('\n')[0] as string,
+    'HEAD',
+    commit,
+    recorded.commit,
+  ])
   const state =
     known === undefined
       ? undefined
