@@ -1,23 +1,16 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { commitAll, cpo, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
+import { cpoTraced } from '../helpers/git-trace.js'
+import { commitAll, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
 
 /** A snapshot of `dir`, and the argv of every git process it ran. */
 function snapshot(
   dir: string,
   env: Record<string, string> = {},
 ): { id: string; argvs: string[][] } {
-  const trace = path.join(tempDir(), 'trace.jsonl')
-  const r = cpo(dir, ['snapshot', '--json'], { GIT_TRACE2_EVENT: trace, ...env })
+  const { r, argvs } = cpoTraced(dir, ['snapshot', '--json'], env)
   expect(r.code, r.stderr).toBe(0)
-  const argvs = fs
-    .readFileSync(trace, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l))
-    .filter((e) => e.event === 'start')
-    .map((e) => e.argv as string[])
   return { id: r.json.data.snapshot.id, argvs }
 }
 const blobAt = (dir: string, id: string, file: string) =>

@@ -1,6 +1,6 @@
-import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { cpoTraced } from '../helpers/git-trace.js'
 import { commitAll, copyOf, cpo, keep, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
 
 /** Five independent stages, all pending. */
@@ -50,18 +50,9 @@ function base(): string {
 
 /** The plan of `cpo rollback stage 2 --dry-run`, and the argv of every git process it ran. */
 function dryRun(dir: string): { plan: any; argvs: string[][] } {
-  const trace = path.join(tempDir(), 'trace.jsonl')
-  const r = cpo(dir, ['rollback', 'stage', '2', '--reason', 'test', '--dry-run', '--json'], {
-    GIT_TRACE2_EVENT: trace,
-  })
+  const args = ['rollback', 'stage', '2', '--reason', 'test', '--dry-run', '--json']
+  const { r, argvs } = cpoTraced(dir, args)
   expect(r.code, r.stderr).toBe(0)
-  const argvs = fs
-    .readFileSync(trace, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l))
-    .filter((e) => e.event === 'start')
-    .map((e) => e.argv as string[])
   return { plan: r.json.data.plan ?? r.json.data, argvs }
 }
 

@@ -1,7 +1,6 @@
-import fs from 'node:fs'
-import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { commitAll, copyOf, cpo, keep, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
+import { cpoTraced } from '../helpers/git-trace.js'
+import { commitAll, copyOf, cpo, keep, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 
 /** Five independent stages, all pending: a stage is reset only for its own reasons. */
 function project(): string {
@@ -58,19 +57,8 @@ function base(): string {
   return copyOf(template)
 }
 
-/** The argv of every git process one cpo run started (GIT_TRACE2_EVENT). */
-function traced(dir: string, args: string[], env: Record<string, string> = {}) {
-  const trace = path.join(tempDir(), 'trace.jsonl')
-  const r = cpo(dir, args, { ...env, GIT_TRACE2_EVENT: trace })
-  const argvs = fs
-    .readFileSync(trace, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l))
-    .filter((e) => e.event === 'start')
-    .map((e) => e.argv as string[])
-  return { r, argvs }
-}
+const traced = (dir: string, args: string[], env: Record<string, string> = {}) =>
+  cpoTraced(dir, args, env)
 
 const historyWalks = (argvs: string[][]) =>
   argvs.filter((a) => a[1] === 'log' && a.includes('--branches'))

@@ -2,20 +2,13 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { cpoTraced } from '../helpers/git-trace.js'
 import { commitAll, cpo, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
 
 /** Runs cpo with a trace of every git process; returns the JSON result and their argvs. */
 function traced(dir: string, args: string[]): { json: any; argvs: string[][] } {
-  const trace = path.join(tempDir(), 'trace.jsonl')
-  const r = cpo(dir, [...args, '--json'], { GIT_TRACE2_EVENT: trace })
+  const { r, argvs } = cpoTraced(dir, [...args, '--json'])
   expect(r.code, r.stderr).toBe(0)
-  const argvs = fs
-    .readFileSync(trace, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l))
-    .filter((e) => e.event === 'start')
-    .map((e) => e.argv as string[])
   return { json: r.json, argvs }
 }
 const ran = (argvs: string[][], sub: string) => argvs.filter((a) => a[1] === sub).length
