@@ -90,3 +90,29 @@ function revertedCommits(facts: GitFacts): Set<string> {
     ),
   )
 }
+
+/**
+ * What `stateProblems` asks of git for this state file, so a caller can read only that
+ * (ARCHITECTURE.md §18): the checkpoint names it looks for on HEAD's history (a done stage's
+ * `stage-N-complete`, an in-progress stage's `stage-N-start`) and the ids of the passing
+ * stories it looks for in HEAD's messages (with their aliases).
+ */
+export interface StateNeeds {
+  checkpoints: string[]
+  stories: string[]
+}
+
+export function stateNeeds(project: ProjectFile): StateNeeds {
+  const checkpoints: string[] = []
+  const stories: string[] = []
+  for (const stage of stagesOf(project)) {
+    const n = stageNumber(stage.id)
+    if (n === undefined) continue
+    if (isStageCompleted(stage)) checkpoints.push(stageCompleteName(n))
+    else if (stage.status === 'in_progress') checkpoints.push(stageStartName(n))
+    for (const story of stage.stories ?? []) {
+      if (story.passes === true) stories.push(...storyAliases(story.id))
+    }
+  }
+  return { checkpoints, stories: [...new Set(stories)] }
+}

@@ -1,9 +1,14 @@
 import { git, splitZ } from '../../adapters/git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { changedPaths, headCommits } from '../../adapters/rollback-git.js'
-import { stageCompleteName, stageStartName } from '../../core/checkpoint/names.js'
+import { checkpointFromTag } from '../../core/checkpoint/collect.js'
+import {
+  CHECKPOINT_TAG_PREFIX,
+  stageCompleteName,
+  stageStartName,
+} from '../../core/checkpoint/names.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
-import type { GitFacts } from '../../core/diagnose/consistency.js'
+import { type GitFacts, stateNeeds } from '../../core/diagnose/consistency.js'
 import {
   currentStage,
   type ProjectFile,
@@ -36,6 +41,107 @@ export async function readRepoFacts(
     history,
     checkpoints,
   }
+}
+
+/**
+ * What `stateProblems` needs of git for this state file, read at a cost that follows what it
+ * checks (ARCHITECTURE.md §18), with the same problems as the whole read (`readRepoFacts`):
+ * - Stage checks: the tags of the names it looks for, kept when HEAD reaches them
+ *   (`for-each-ref --merged=HEAD`, one process, no commit printed). A tag keeps its name in the
+ *   whole list (an inferred checkpoint of that name is dropped for it), so a tag of the name on
+ *   HEAD's history answers "found" exactly as the whole list does. When a name has no tag HEAD
+ *   reaches, the answer may rest on an inferred checkpoint or on one elsewhere (its message
+ *   names it): the whole history is read.
+ * - Story checks only when a story passes: HEAD's messages that can matter, filtered by git
+ *   (`--grep`, fixed strings, case-insensitive, any line): those holding a passing story's id
+ *   or "This reverts commit". Every commit the check counts names the story in its first line
+ *   and every revert it counts says "This reverts commit <id>", so the filtered list holds
+ *   all of them; the check then applies its own exact tests to it. Ids that are not plain ASCII
+ *   (git and JavaScript may fold their case differently) read every message.
+ * A state file with no stage or story to check reads nothing.
+ */
+export async function readStateFacts(repo: Repo, project: ProjectFile): Promise<GitFacts> {
+  const whole = () => readRepoFacts(repo, project)
+  // Internal, for tests that compare the two reads: always read the whole history.
+  if (process.env.CPO_INTERNAL_WHOLE_HISTORY === '1') return whole()
+  const needs = stateNeeds(project)
+  const [tags, history] = await Promise.all([
+    checkpointTagsOnHead(repo, needs.checkpoints),
+    storyCommits(repo, needs.stories),
+  ])
+  if (tags === undefined) {
+    // A name rests on an inferred checkpoint or one elsewhere: every checkpoint and all of
+    // HEAD's history, as the whole read, but the messages still only those that can matter.
+    const [revs, checkpoints] = await Promise.all([
+      git(repo.root, ['rev-list', 'HEAD', '--']),
+      listCheckpoints(repo, { project: Promise.resolve(project) }),
+    ])
+    return { inHistory: new Set(revs.stdout.split('\n').filter(Boolean)), checkpoints, history }
+  }
+  const checkpoints = tags.map((t) => checkpointFromTag({ ...t, date: '', contents: '' }))
+  return { inHistory: new Set(tags.map((t) => t.commit)), checkpoints, history }
+}
+
+const PLAIN_NAME = /^[A-Za-z0-9._-]+$/
+
+/** The tags of `names` that HEAD reaches, or undefined when one of them has none. */
+async function checkpointTagsOnHead(
+  repo: Repo,
+  names: readonly string[],
+): Promise<Array<{ ref: string; commit: string }> | undefined> {
+  if (names.length === 0) return []
+  if (!names.every((n) => PLAIN_NAME.test(n))) return undefined
+  const refs = new Set(names.map((n) => `${CHECKPOINT_TAG_PREFIX}${n}`))
+  const r = await git(
+    repo.root,
+    [
+      'for-each-ref',
+      '--merged=HEAD',
+      '--format=%(refname)%00%(*objectname)%(if)%(*objectname)%(then)%(else)%(objectname)%(end)',
+      ...refs,
+    ],
+    { okCodes: [0, 128, 129] },
+  )
+  if (r.code !== 0) return undefined // no HEAD yet: the whole read says what is missing
+  const found = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [ref = '', commit = ''] = line.split('\0')
+      return { ref, commit }
+    })
+    .filter((t) => refs.has(t.ref)) // a pattern also matches refs below it (`name/x`)
+  return new Set(found.map((t) => t.ref)).size === refs.size ? found : undefined
+}
+
+/** HEAD's messages that name one of `ids` or revert a commit, newest first (see above). */
+async function storyCommits(
+  repo: Repo,
+  ids: readonly string[],
+): Promise<Array<{ commit: string; subject: string }>> {
+  if (ids.length === 0) return []
+  if (!ids.every((id) => /^[\x20-\x7e]+$/.test(id))) return headCommits(repo)
+  const { stdout } = await git(repo.root, [
+    'log',
+    '-z',
+    '--no-merges',
+    '--format=%H%x00%B',
+    '--fixed-strings',
+    '--regexp-ignore-case',
+    ...ids.map((id) => `--grep=${id}`),
+    '--grep=This reverts commit',
+    'HEAD',
+    '--',
+  ])
+  const fields = splitZ(stdout)
+  const out: Array<{ commit: string; subject: string }> = []
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    out.push({
+      commit: (fields[i] as string).replace(/^\n/, ''),
+      subject: (fields[i + 1] as string).trim(),
+    })
+  }
+  return out // parsed as `headCommits` parses the whole log
 }
 
 export interface StageContext {
