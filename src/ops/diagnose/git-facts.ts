@@ -46,12 +46,14 @@ export async function readRepoFacts(
 /**
  * What `stateProblems` needs of git for this state file, read at a cost that follows what it
  * checks (ARCHITECTURE.md §18), with the same problems as the whole read (`readRepoFacts`):
- * - Stage checks: the tags of the names it looks for, kept when HEAD reaches them
- *   (`for-each-ref --merged=HEAD`, one process, no commit printed). A tag keeps its name in the
- *   whole list (an inferred checkpoint of that name is dropped for it), so a tag of the name on
- *   HEAD's history answers "found" exactly as the whole list does. When a name has no tag HEAD
- *   reaches, the answer may rest on an inferred checkpoint or on one elsewhere (its message
- *   names it): the whole history is read.
+ * - Stage checks: the tags of the names it looks for, and which of them HEAD reaches
+ *   (`for-each-ref --merged=HEAD`: no commit printed). A tag keeps its name in the whole list
+ *   and an inferred checkpoint of that name is dropped for it, so when a name has a tag, the
+ *   whole list's checkpoints of that name are that tag alone: "found on HEAD" is "HEAD reaches
+ *   the tag", and "elsewhere" is the tag's commit. When a name has no tag, the answer rests on
+ *   inferred checkpoints, which only the whole history of every branch gives (the newest of a
+ *   name keeps it; a done stage's completion is its last commit): that read is made, and
+ *   HEAD's history with it.
  * - Story checks only when a story passes: HEAD's messages that can matter, filtered by git
  *   (`--grep`, fixed strings, case-insensitive, any line): those holding a passing story's id
  *   or "This reverts commit". Every commit the check counts names the story in its first line
@@ -66,11 +68,11 @@ export async function readStateFacts(repo: Repo, project: ProjectFile): Promise<
   if (process.env.CPO_INTERNAL_WHOLE_HISTORY === '1') return whole()
   const needs = stateNeeds(project)
   const [tags, history] = await Promise.all([
-    checkpointTagsOnHead(repo, needs.checkpoints),
+    namedTags(repo, needs.checkpoints),
     storyCommits(repo, needs.stories),
   ])
   if (tags === undefined) {
-    // A name rests on an inferred checkpoint or one elsewhere: every checkpoint and all of
+    // A name rests on an inferred checkpoint: every checkpoint and all of
     // HEAD's history, as the whole read, but the messages still only those that can matter.
     const [revs, checkpoints] = await Promise.all([
       git(repo.root, ['rev-list', 'HEAD', '--']),
@@ -78,40 +80,43 @@ export async function readStateFacts(repo: Repo, project: ProjectFile): Promise<
     ])
     return { inHistory: new Set(revs.stdout.split('\n').filter(Boolean)), checkpoints, history }
   }
-  const checkpoints = tags.map((t) => checkpointFromTag({ ...t, date: '', contents: '' }))
-  return { inHistory: new Set(tags.map((t) => t.commit)), checkpoints, history }
+  const checkpoints = tags.tags.map((t) => checkpointFromTag({ ...t, date: '', contents: '' }))
+  return { inHistory: tags.onHead, checkpoints, history }
 }
 
 const PLAIN_NAME = /^[A-Za-z0-9._-]+$/
+const TAG_FORMAT =
+  '--format=%(refname)%00%(*objectname)%(if)%(*objectname)%(then)%(else)%(objectname)%(end)'
 
-/** The tags of `names` that HEAD reaches, or undefined when one of them has none. */
-async function checkpointTagsOnHead(
+/**
+ * The tags of `names` and the commits of those HEAD reaches (two `for-each-ref`, side by
+ * side), or undefined when a name has no tag.
+ */
+async function namedTags(
   repo: Repo,
   names: readonly string[],
-): Promise<Array<{ ref: string; commit: string }> | undefined> {
-  if (names.length === 0) return []
+): Promise<{ tags: Array<{ ref: string; commit: string }>; onHead: Set<string> } | undefined> {
+  if (names.length === 0) return { tags: [], onHead: new Set() }
   if (!names.every((n) => PLAIN_NAME.test(n))) return undefined
   const refs = new Set(names.map((n) => `${CHECKPOINT_TAG_PREFIX}${n}`))
-  const r = await git(
-    repo.root,
-    [
-      'for-each-ref',
-      '--merged=HEAD',
-      '--format=%(refname)%00%(*objectname)%(if)%(*objectname)%(then)%(else)%(objectname)%(end)',
-      ...refs,
-    ],
-    { okCodes: [0, 128, 129] },
-  )
-  if (r.code !== 0) return undefined // no HEAD yet: the whole read says what is missing
-  const found = r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [ref = '', commit = ''] = line.split('\0')
-      return { ref, commit }
+  const read = async (extra: string[]) => {
+    const r = await git(repo.root, ['for-each-ref', ...extra, TAG_FORMAT, ...refs], {
+      okCodes: [0, 128, 129],
     })
-    .filter((t) => refs.has(t.ref)) // a pattern also matches refs below it (`name/x`)
-  return new Set(found.map((t) => t.ref)).size === refs.size ? found : undefined
+    if (r.code !== 0) return undefined // no HEAD yet: the whole read says what is missing
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [ref = '', commit = ''] = line.split('\0')
+        return { ref, commit }
+      })
+      .filter((t) => refs.has(t.ref)) // a pattern also matches refs below it (`name/x`)
+  }
+  const [tags, merged] = await Promise.all([read([]), read(['--merged=HEAD'])])
+  if (tags === undefined || merged === undefined) return undefined
+  if (new Set(tags.map((t) => t.ref)).size !== refs.size) return undefined
+  return { tags, onHead: new Set(merged.map((t) => t.commit)) }
 }
 
 /** HEAD's messages that name one of `ids` or revert a commit, newest first (see above). */
