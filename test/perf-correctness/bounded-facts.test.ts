@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -179,6 +180,41 @@ describe('cpo check reads what its checks need, with the whole read’s problems
     expect(c.problems.map((p: any) => p.kind)).toEqual(['done-without-checkpoint'])
     expect(c.problems[0].message).toContain(tagged.slice(0, 10))
     expect(unbounded(c.argvs)).toEqual([])
+  })
+
+  /** An empty commit dated `seconds` after the epoch of this test's history. */
+  const dated = (dir: string, message: string, seconds: number) => {
+    const date = `${2_000_000_000 + seconds} +0000`
+    execFileSync('git', ['commit', '-q', '--allow-empty', '-m', message], {
+      cwd: dir,
+      env: { ...process.env, GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date },
+    })
+    return sh(dir, 'git', 'rev-parse', 'HEAD').trim()
+  }
+
+  it('explicit completion markers on two branches: the newest keeps the name, as in the whole list', () => {
+    for (const sideIsNewer of [true, false]) {
+      const dir = base()
+      sh(dir, 'git', 'tag', '-d', 'checkpoint/stage-1-complete')
+      const mine = dated(dir, 'checkpoint: after stage 1 - Stage 1', sideIsNewer ? 10 : 20)
+      sh(dir, 'git', 'checkout', '-q', '-b', 'side', 'HEAD~1')
+      const side = dated(dir, 'merge: Stage S1', sideIsNewer ? 20 : 10)
+      sh(dir, 'git', 'checkout', '-q', 'main')
+      const c = check(dir)
+      if (sideIsNewer) {
+        expect(c.problems.map((p: any) => `${p.kind} ${p.stage}`)).toEqual([
+          'done-without-checkpoint S1',
+        ])
+        expect(c.problems[0].message).toContain(side.slice(0, 10))
+      } else {
+        expect(c.problems).toEqual([])
+        expect(mine).not.toBe(side)
+      }
+      // The markers were found by a filtered walk: no `--source` inference, no whole messages.
+      expect(wholeMessages(c.argvs)).toEqual([])
+      expect(branchWalks(c.argvs).length).toBe(1)
+      expect(branchWalks(c.argvs)[0]?.some((a) => a.startsWith('--grep='))).toBe(true)
+    }
   })
 
   it('in-progress stage without its start tag: the same answer', () => {

@@ -1,3 +1,4 @@
+import { parseCommitMessage } from '../checkpoint/infer.js'
 import { stageCompleteName, stageStartName } from '../checkpoint/names.js'
 import type { Checkpoint } from '../checkpoint/types.js'
 import { isStageCompleted, type ProjectFile, stageNumber, stagesOf } from '../project/index.js'
@@ -115,4 +116,67 @@ export function stateNeeds(project: ProjectFile): StateNeeds {
     }
   }
   return { checkpoints, stories: [...new Set(stories)] }
+}
+
+/** A commit as the marker walk reads it: committer time in seconds, subject. */
+export interface MarkedCommit {
+  commit: string
+  time: number
+  subject: string
+}
+
+/**
+ * The inferred checkpoints of `names` (stage starts and completions no tag has), from the
+ * commits whose subject can carry an explicit marker (`checkpoint: before|after stage N`,
+ * `merge: stage N`, `Merge branch '…stage-N…'`), every branch, oldest first in the whole log's
+ * order; undefined when the whole history is needed. The whole list names a stage's start or
+ * completion after its explicit markers when it has one: each names its stage in its own
+ * subject, the newest of a name keeps it (the last in log order among the newest, as
+ * `uniqueNames` in src/core/checkpoint/infer.ts), and it is dropped for a tag of the same kind,
+ * commit and stage. A stage with no explicit marker gets one inferred from its work commits (or
+ * none), and a marker whose stage number does not parse takes its stage from earlier commits:
+ * both need the whole history, so both return undefined.
+ */
+export function explicitlyInferred(
+  commits: readonly MarkedCommit[],
+  names: readonly string[],
+  tags: readonly Checkpoint[],
+): Checkpoint[] | undefined {
+  const wanted = new Set(names)
+  const newest = new Map<string, { c: MarkedCommit; kind: Checkpoint['kind']; stage: string }>()
+  for (const c of commits) {
+    const m = parseCommitMessage(c.subject)
+    if (m === undefined || (m.kind !== 'stage-start' && m.kind !== 'stage-complete')) continue
+    if (m.stageNumber === null) return undefined
+    const name =
+      m.kind === 'stage-start' ? stageStartName(m.stageNumber) : stageCompleteName(m.stageNumber)
+    if (!wanted.has(name)) continue
+    const seen = newest.get(name)
+    if (seen === undefined || c.time >= seen.c.time) {
+      newest.set(name, { c, kind: m.kind, stage: m.stageNumber })
+    }
+  }
+  const out: Checkpoint[] = []
+  for (const name of wanted) {
+    const w = newest.get(name)
+    if (w === undefined) return undefined
+    const replaced = tags.some(
+      (t) => t.kind === w.kind && t.commit === w.c.commit && t.stage?.number === w.stage,
+    )
+    if (replaced) continue // the tag stands for it under its own name: this name is absent
+    out.push({
+      name,
+      ref: null,
+      kind: w.kind,
+      inferred: true,
+      stage: { number: w.stage, id: null, name: null },
+      phase: null,
+      time: new Date(w.c.time * 1000).toISOString(),
+      commit: w.c.commit,
+      branch: null,
+      message: w.c.subject,
+      snapshot: null,
+    })
+  }
+  return out
 }

@@ -1,3 +1,4 @@
+import { readCheckpointTags } from '../../adapters/checkpoint-git.js'
 import { git, splitZ } from '../../adapters/git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { changedPaths, headCommits } from '../../adapters/rollback-git.js'
@@ -8,7 +9,12 @@ import {
   stageStartName,
 } from '../../core/checkpoint/names.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
-import { type GitFacts, stateNeeds } from '../../core/diagnose/consistency.js'
+import {
+  explicitlyInferred,
+  type GitFacts,
+  type MarkedCommit,
+  stateNeeds,
+} from '../../core/diagnose/consistency.js'
 import {
   currentStage,
   type ProjectFile,
@@ -51,9 +57,10 @@ export async function readRepoFacts(
  *   and an inferred checkpoint of that name is dropped for it, so when a name has a tag, the
  *   whole list's checkpoints of that name are that tag alone: "found on HEAD" is "HEAD reaches
  *   the tag", and "elsewhere" is the tag's commit. When a name has no tag, the answer rests on
- *   inferred checkpoints, which only the whole history of every branch gives (the newest of a
- *   name keeps it; a done stage's completion is its last commit): that read is made, and
- *   HEAD's history with it.
+ *   an inferred checkpoint: from the explicit stage markers of every branch when each such name
+ *   has one (`explicitlyInferred`, found by a `--grep` walk), else from the whole checkpoint
+ *   list (a stage's completion inferred from its last commit depends on all its commits); HEAD's
+ *   history is then read for membership.
  * - Story checks only when a story passes: HEAD's messages that can matter, filtered by git
  *   (`--grep`, fixed strings, case-insensitive, any line): those holding a passing story's id
  *   or "This reverts commit". Every commit the check counts names the story in its first line
@@ -71,17 +78,65 @@ export async function readStateFacts(repo: Repo, project: ProjectFile): Promise<
     namedTags(repo, needs.checkpoints),
     storyCommits(repo, needs.stories),
   ])
-  if (tags === undefined) {
-    // A name rests on an inferred checkpoint: every checkpoint and all of
-    // HEAD's history, as the whole read, but the messages still only those that can matter.
-    const [revs, checkpoints] = await Promise.all([
-      git(repo.root, ['rev-list', 'HEAD', '--']),
-      listCheckpoints(repo, { project: Promise.resolve(project) }),
-    ])
-    return { inHistory: new Set(revs.stdout.split('\n').filter(Boolean)), checkpoints, history }
-  }
+  if (tags === undefined) return inferredFacts(repo, project, needs.checkpoints, history)
   const checkpoints = tags.tags.map((t) => checkpointFromTag({ ...t, date: '', contents: '' }))
   return { inHistory: tags.onHead, checkpoints, history }
+}
+
+/**
+ * The facts when a name the check looks for has no tag: every checkpoint tag, the commits
+ * that can carry an explicit stage marker (one `log --branches --grep`, no `--source`: the
+ * marker names its stage) and HEAD's history for membership; the whole checkpoint list only
+ * when `explicitlyInferred` says a name needs it.
+ */
+async function inferredFacts(
+  repo: Repo,
+  project: ProjectFile,
+  names: readonly string[],
+  history: GitFacts['history'],
+): Promise<GitFacts> {
+  const [revs, tagRecords, marked] = await Promise.all([
+    git(repo.root, ['rev-list', 'HEAD', '--']),
+    readCheckpointTags(repo),
+    markerCommits(repo),
+  ])
+  const inHistory = new Set(revs.stdout.split('\n').filter(Boolean))
+  const tags = tagRecords.map(checkpointFromTag)
+  const tagged = new Set(tags.map((t) => t.name))
+  const untagged = names.filter((n) => !tagged.has(n))
+  const inferred = explicitlyInferred(marked, untagged, tags)
+  if (inferred !== undefined) return { inHistory, checkpoints: [...tags, ...inferred], history }
+  const checkpoints = await listCheckpoints(repo, { project: Promise.resolve(project) })
+  return { inHistory, checkpoints, history }
+}
+
+/**
+ * Every branch's commits whose message has a line that can start an explicit stage marker
+ * (`parseCommitMessage` trims the subject and ignores case), oldest first in the order
+ * `readLogCommits` gives them: git filters the same walk, so the order is kept.
+ */
+async function markerCommits(repo: Repo): Promise<MarkedCommit[]> {
+  const { stdout } = await git(repo.root, [
+    'log',
+    '--branches',
+    '--date-order',
+    '--reverse',
+    '-z',
+    '--format=%H%x00%ct%x00%s',
+    '--extended-regexp',
+    '--regexp-ignore-case',
+    '--grep=^[[:space:]]*(checkpoint:|merge:|merge branch)',
+  ])
+  const fields = splitZ(stdout)
+  const out: MarkedCommit[] = []
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    out.push({
+      commit: (fields[i] as string).replace(/^\n/, ''),
+      time: Number(fields[i + 1]),
+      subject: fields[i + 2] as string,
+    })
+  }
+  return out
 }
 
 const PLAIN_NAME = /^[A-Za-z0-9._-]+$/
