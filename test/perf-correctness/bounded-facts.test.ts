@@ -157,14 +157,30 @@ describe('cpo check reads what its checks need, with the whole read’s problems
     )
   })
 
-  it('done stage without its complete tag: the inferred one counts, as in the whole read', () => {
-    const dir = base()
-    sh(dir, 'git', 'tag', '-d', 'checkpoint/stage-1-complete')
-    const c = check(dir)
-    expect(c.problems).toEqual([])
-    // No tag of the name: the inferred checkpoints are read whole, the messages still filtered.
-    expect(wholeMessages(c.argvs)).toEqual([])
-    expect(branchWalks(c.argvs).length).toBe(1)
+  it('done stages without a complete tag: explicit and last-commit completions count as in the whole read', () => {
+    for (const lastOnSide of [false, true]) {
+      const dir = base()
+      sh(dir, 'git', 'tag', '-d', 'checkpoint/stage-1-complete') // `checkpoint: after Stage 1` remains
+      // S3 done by hand: no marker at all, its completion is its last commit.
+      work(dir, 'feat(stage-3): work of stage 3')
+      work(dir, 'feat(S3-US-001): a stage 3 story')
+      if (lastOnSide) {
+        sh(dir, 'git', 'checkout', '-q', '-b', 'side')
+        work(dir, 'feat(S3-US-002): later, on another branch')
+        sh(dir, 'git', 'checkout', '-q', 'main')
+      }
+      edit(dir, (doc) => {
+        doc.stages[2].status = 'completed'
+      })
+      const c = check(dir)
+      expect(c.problems.map((p: any) => `${p.kind} ${p.stage}`)).toEqual(
+        lastOnSide ? ['done-without-checkpoint S3'] : [],
+      )
+      // The completions were found by filtered walks: no `--source` inference, no whole messages.
+      expect(wholeMessages(c.argvs)).toEqual([])
+      expect(branchWalks(c.argvs).length).toBe(2)
+      expect(branchWalks(c.argvs).every((a) => a.some((x) => x.startsWith('--grep=')))).toBe(true)
+    }
   })
 
   it('done stage whose only completion is elsewhere: the same problem and message', () => {
@@ -214,6 +230,7 @@ describe('cpo check reads what its checks need, with the whole read’s problems
       expect(wholeMessages(c.argvs)).toEqual([])
       expect(branchWalks(c.argvs).length).toBe(1)
       expect(branchWalks(c.argvs)[0]?.some((a) => a.startsWith('--grep='))).toBe(true)
+      expect(branchWalks(c.argvs)[0]).not.toContain('--source')
     }
   })
 

@@ -125,41 +125,88 @@ export interface MarkedCommit {
   subject: string
 }
 
+const fromSeconds = (t: number): string => new Date(t * 1000).toISOString()
+
 /**
- * The inferred checkpoints of `names` (stage starts and completions no tag has), from the
- * commits whose subject can carry an explicit marker (`checkpoint: before|after stage N`,
- * `merge: stage N`, `Merge branch '…stage-N…'`), every branch, oldest first in the whole log's
- * order; undefined when the whole history is needed. The whole list names a stage's start or
- * completion after its explicit markers when it has one: each names its stage in its own
- * subject, the newest of a name keeps it (the last in log order among the newest, as
- * `uniqueNames` in src/core/checkpoint/infer.ts), and it is dropped for a tag of the same kind,
- * commit and stage. A stage with no explicit marker gets one inferred from its work commits (or
- * none), and a marker whose stage number does not parse takes its stage from earlier commits:
- * both need the whole history, so both return undefined.
+ * The inferred checkpoints of `names` (stage starts and completions no tag has), as the whole
+ * checkpoint list has them, from `marked`: every branch's commits whose message can carry an
+ * explicit stage marker (`checkpoint: before|after stage N`, `merge: stage N`, `Merge branch
+ * '…stage-N…'`) or a story that names no stage, oldest first in the whole log's order. Returns
+ * the checkpoints, and the completions that need their stage's last commit; undefined when the
+ * whole history is needed.
+ *
+ * Why it is exact: an explicit marker names its stage in its own subject; the newest of a name
+ * keeps it (the last in log order among the newest, as `uniqueNames` in
+ * src/core/checkpoint/infer.ts); it is dropped for a tag of the same kind, commit and stage.
+ * A done stage with no explicit completion gets one on its last work commit: `lastWork` gives
+ * that commit (see `implicitCompletion`) — unless a story commit names no stage (its stage
+ * comes from its branch or earlier commits): then the whole history. A stage start with no
+ * explicit marker is the parent of the stage's first commit: the whole history, too.
  */
 export function explicitlyInferred(
-  commits: readonly MarkedCommit[],
+  marked: readonly MarkedCommit[],
   names: readonly string[],
-  tags: readonly Checkpoint[],
-): Checkpoint[] | undefined {
+): { found: Map<string, InferredCandidate>; lastCommitOf: string[] } | undefined {
   const wanted = new Set(names)
-  const newest = new Map<string, { c: MarkedCommit; kind: Checkpoint['kind']; stage: string }>()
-  for (const c of commits) {
+  const found = new Map<string, InferredCandidate>()
+  let contextual = false
+  for (const c of marked) {
     const m = parseCommitMessage(c.subject)
-    if (m === undefined || (m.kind !== 'stage-start' && m.kind !== 'stage-complete')) continue
-    if (m.stageNumber === null) return undefined
+    if (m === undefined) continue
+    if (m.stageNumber === null) {
+      if (m.kind === 'story') contextual = true
+      else return undefined
+      continue
+    }
+    if (m.kind !== 'stage-start' && m.kind !== 'stage-complete') continue
     const name =
       m.kind === 'stage-start' ? stageStartName(m.stageNumber) : stageCompleteName(m.stageNumber)
     if (!wanted.has(name)) continue
-    const seen = newest.get(name)
+    const seen = found.get(name)
     if (seen === undefined || c.time >= seen.c.time) {
-      newest.set(name, { c, kind: m.kind, stage: m.stageNumber })
+      found.set(name, { c, kind: m.kind, stage: m.stageNumber })
     }
   }
-  const out: Checkpoint[] = []
+  const lastCommitOf: string[] = []
   for (const name of wanted) {
-    const w = newest.get(name)
-    if (w === undefined) return undefined
+    if (found.has(name)) continue
+    const complete = /^stage-(.+)-complete$/.exec(name)?.[1]
+    if (complete === undefined || contextual) return undefined
+    lastCommitOf.push(complete)
+  }
+  return { found, lastCommitOf }
+}
+
+export interface InferredCandidate {
+  c: MarkedCommit
+  kind: 'stage-start' | 'stage-complete'
+  stage: string
+}
+
+/**
+ * A done stage's completion when no commit marks it: its last work or story commit in log
+ * order. `commits` newest first, every branch, a superset of the commits that name the stage
+ * (`(stage-N)`, `(SN-US-…)`); the first that parses to work of that stage is the one.
+ */
+export function implicitCompletion(
+  commits: readonly MarkedCommit[],
+  stage: string,
+): InferredCandidate | null {
+  for (const c of commits) {
+    const m = parseCommitMessage(c.subject)
+    if (m === undefined || m.stageNumber !== stage) continue
+    if (m.kind === 'story' || m.kind === 'stage-work') return { c, kind: 'stage-complete', stage }
+  }
+  return null
+}
+
+/** The checkpoints of the candidates, each left out when a tag stands for it (same kind, commit, stage). */
+export function candidateCheckpoints(
+  candidates: Iterable<[string, InferredCandidate]>,
+  tags: readonly Checkpoint[],
+): Checkpoint[] {
+  const out: Checkpoint[] = []
+  for (const [name, w] of candidates) {
     const replaced = tags.some(
       (t) => t.kind === w.kind && t.commit === w.c.commit && t.stage?.number === w.stage,
     )
@@ -171,7 +218,7 @@ export function explicitlyInferred(
       inferred: true,
       stage: { number: w.stage, id: null, name: null },
       phase: null,
-      time: new Date(w.c.time * 1000).toISOString(),
+      time: fromSeconds(w.c.time),
       commit: w.c.commit,
       branch: null,
       message: w.c.subject,

@@ -10,8 +10,11 @@ import {
 } from '../../core/checkpoint/names.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import {
+  candidateCheckpoints,
   explicitlyInferred,
   type GitFacts,
+  type InferredCandidate,
+  implicitCompletion,
   type MarkedCommit,
   stateNeeds,
 } from '../../core/diagnose/consistency.js'
@@ -85,9 +88,10 @@ export async function readStateFacts(repo: Repo, project: ProjectFile): Promise<
 
 /**
  * The facts when a name the check looks for has no tag: every checkpoint tag, the commits
- * that can carry an explicit stage marker (one `log --branches --grep`, no `--source`: the
- * marker names its stage) and HEAD's history for membership; the whole checkpoint list only
- * when `explicitlyInferred` says a name needs it.
+ * that can carry an explicit stage marker or a story naming no stage (one `log --branches
+ * --grep`, no `--source`), HEAD's history for membership, and for a done stage no commit
+ * marks complete, the commits that name that stage (one more filtered walk each, at most
+ * `IMPLICIT_WALKS`); the whole checkpoint list when `explicitlyInferred` says a name needs it.
  */
 async function inferredFacts(
   repo: Repo,
@@ -98,34 +102,64 @@ async function inferredFacts(
   const [revs, tagRecords, marked] = await Promise.all([
     git(repo.root, ['rev-list', 'HEAD', '--']),
     readCheckpointTags(repo),
-    markerCommits(repo),
+    filteredBranchLog(repo, true, [
+      '--grep=(checkpoint:|merge:|merge branch)',
+      '--grep=[A-Za-z0-9_]:.*US-[0-9]', // a story that names no stage (`feat: US-001 - …`)
+    ]),
   ])
   const inHistory = new Set(revs.stdout.split('\n').filter(Boolean))
   const tags = tagRecords.map(checkpointFromTag)
   const tagged = new Set(tags.map((t) => t.name))
-  const untagged = names.filter((n) => !tagged.has(n))
-  const inferred = explicitlyInferred(marked, untagged, tags)
-  if (inferred !== undefined) return { inHistory, checkpoints: [...tags, ...inferred], history }
-  const checkpoints = await listCheckpoints(repo, { project: Promise.resolve(project) })
-  return { inHistory, checkpoints, history }
+  const found = explicitlyInferred(
+    marked,
+    names.filter((n) => !tagged.has(n)),
+  )
+  if (found === undefined || found.lastCommitOf.length > IMPLICIT_WALKS) {
+    const checkpoints = await listCheckpoints(repo, { project: Promise.resolve(project) })
+    return { inHistory, checkpoints, history }
+  }
+  const implicit = await Promise.all(
+    found.lastCommitOf.map(async (n) => {
+      const pattern = n
+        .split('.')
+        .map((part) => `0*${part}`)
+        .join('\\.')
+      const commits = await filteredBranchLog(repo, false, [`--grep=\\((stage-|s)${pattern}[-)]`])
+      return [stageCompleteName(n), implicitCompletion(commits, n)] as const
+    }),
+  )
+  const candidates = [
+    ...found.found,
+    ...implicit.flatMap(([name, c]) =>
+      c === null ? [] : [[name, c] as [string, InferredCandidate]],
+    ),
+  ]
+  return { inHistory, checkpoints: [...tags, ...candidateCheckpoints(candidates, tags)], history }
 }
 
+/** Done stages without a completion marker whose last commit is looked up one walk each. */
+const IMPLICIT_WALKS = 4
+
 /**
- * Every branch's commits whose message has a line that can start an explicit stage marker
- * (`parseCommitMessage` trims the subject and ignores case), oldest first in the order
- * `readLogCommits` gives them: git filters the same walk, so the order is kept.
+ * Every branch's commits whose message matches one of `greps` (extended, case-insensitive, any
+ * line), in the whole log's `--date-order`: oldest first with `reverse`. git filters the same
+ * walk `readLogCommits` makes, so the order among them is the same.
  */
-async function markerCommits(repo: Repo): Promise<MarkedCommit[]> {
+async function filteredBranchLog(
+  repo: Repo,
+  reverse: boolean,
+  greps: readonly string[],
+): Promise<MarkedCommit[]> {
   const { stdout } = await git(repo.root, [
     'log',
     '--branches',
     '--date-order',
-    '--reverse',
+    ...(reverse ? ['--reverse'] : []),
     '-z',
     '--format=%H%x00%ct%x00%s',
     '--extended-regexp',
     '--regexp-ignore-case',
-    '--grep=^[[:space:]]*(checkpoint:|merge:|merge branch)',
+    ...greps,
   ])
   const fields = splitZ(stdout)
   const out: MarkedCommit[] = []
