@@ -5,7 +5,7 @@ import { type StateProblem, stateProblems } from '../core/diagnose/consistency.j
 import { repairState } from '../core/diagnose/repair.js'
 import type { CheckResult } from '../core/diagnose/types.js'
 import { databaseOutcome } from './diagnose/database.js'
-import { readRepoFacts } from './diagnose/git-facts.js'
+import { readStateFacts } from './diagnose/git-facts.js'
 import { readProjectDocument } from './project-file.js'
 
 export interface CheckReport {
@@ -28,8 +28,8 @@ export interface CheckReport {
 export async function checkProject(repo: Repo): Promise<CheckReport> {
   const started = Date.now()
   const doc = await readProjectDocument(repo)
-  const facts = await readRepoFacts(repo, doc?.data)
-  const problems = doc === undefined ? [] : stateProblems(doc.data, facts)
+  const problems =
+    doc === undefined ? [] : stateProblems(doc.data, await readStateFacts(repo, doc.data))
   const state: CheckResult = {
     id: 'state',
     kind: 'state',

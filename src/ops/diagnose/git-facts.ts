@@ -1,9 +1,23 @@
+import { readCheckpointTags } from '../../adapters/checkpoint-git.js'
 import { git, splitZ } from '../../adapters/git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { changedPaths, headCommits } from '../../adapters/rollback-git.js'
-import { stageCompleteName, stageStartName } from '../../core/checkpoint/names.js'
+import { checkpointFromTag } from '../../core/checkpoint/collect.js'
+import {
+  CHECKPOINT_TAG_PREFIX,
+  stageCompleteName,
+  stageStartName,
+} from '../../core/checkpoint/names.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
-import type { GitFacts } from '../../core/diagnose/consistency.js'
+import {
+  candidateCheckpoints,
+  explicitlyInferred,
+  type GitFacts,
+  type InferredCandidate,
+  implicitCompletion,
+  type MarkedCommit,
+  stateNeeds,
+} from '../../core/diagnose/consistency.js'
 import {
   currentStage,
   type ProjectFile,
@@ -36,6 +50,192 @@ export async function readRepoFacts(
     history,
     checkpoints,
   }
+}
+
+/**
+ * What `stateProblems` needs of git for this state file, read at a cost that follows what it
+ * checks (ARCHITECTURE.md §18), with the same problems as the whole read (`readRepoFacts`):
+ * - Stage checks: the tags of the names it looks for, and which of them HEAD reaches
+ *   (`for-each-ref --merged=HEAD`: no commit printed). A tag keeps its name in the whole list
+ *   and an inferred checkpoint of that name is dropped for it, so when a name has a tag, the
+ *   whole list's checkpoints of that name are that tag alone: "found on HEAD" is "HEAD reaches
+ *   the tag", and "elsewhere" is the tag's commit. When a name has no tag, the answer rests on
+ *   an inferred checkpoint: from the explicit stage markers of every branch when each such name
+ *   has one (`explicitlyInferred`, found by a `--grep` walk), else from the whole checkpoint
+ *   list (a stage's completion inferred from its last commit depends on all its commits); HEAD's
+ *   history is then read for membership.
+ * - Story checks only when a story passes: HEAD's messages that can matter, filtered by git
+ *   (`--grep`, fixed strings, case-insensitive, any line): those holding a passing story's id
+ *   or "This reverts commit". Every commit the check counts names the story in its first line
+ *   and every revert it counts says "This reverts commit <id>", so the filtered list holds
+ *   all of them; the check then applies its own exact tests to it. Ids that are not plain ASCII
+ *   (git and JavaScript may fold their case differently) read every message.
+ * A state file with no stage or story to check reads nothing.
+ */
+export async function readStateFacts(repo: Repo, project: ProjectFile): Promise<GitFacts> {
+  const whole = () => readRepoFacts(repo, project)
+  // Internal, for tests that compare the two reads: always read the whole history.
+  if (process.env.CPO_INTERNAL_WHOLE_HISTORY === '1') return whole()
+  const needs = stateNeeds(project)
+  const [tags, history] = await Promise.all([
+    namedTags(repo, needs.checkpoints),
+    storyCommits(repo, needs.stories),
+  ])
+  if (tags === undefined) return inferredFacts(repo, project, needs.checkpoints, history)
+  const checkpoints = tags.tags.map((t) => checkpointFromTag({ ...t, date: '', contents: '' }))
+  return { inHistory: tags.onHead, checkpoints, history }
+}
+
+/**
+ * The facts when a name the check looks for has no tag: every checkpoint tag, the commits
+ * that can carry an explicit stage marker or a story naming no stage (one `log --branches
+ * --grep`, no `--source`), HEAD's history for membership, and for a done stage no commit
+ * marks complete, the commits that name that stage (one more filtered walk each, at most
+ * `IMPLICIT_WALKS`); the whole checkpoint list when `explicitlyInferred` says a name needs it.
+ */
+async function inferredFacts(
+  repo: Repo,
+  project: ProjectFile,
+  names: readonly string[],
+  history: GitFacts['history'],
+): Promise<GitFacts> {
+  const [revs, tagRecords, marked] = await Promise.all([
+    git(repo.root, ['rev-list', 'HEAD', '--']),
+    readCheckpointTags(repo),
+    filteredBranchLog(repo, true, [
+      '--grep=(checkpoint:|merge:|merge branch)',
+      '--grep=[A-Za-z0-9_]:.*US-[0-9]', // a story that names no stage (`feat: US-001 - …`)
+    ]),
+  ])
+  const inHistory = new Set(revs.stdout.split('\n').filter(Boolean))
+  const tags = tagRecords.map(checkpointFromTag)
+  const tagged = new Set(tags.map((t) => t.name))
+  const found = explicitlyInferred(
+    marked,
+    names.filter((n) => !tagged.has(n)),
+  )
+  if (found === undefined || found.lastCommitOf.length > IMPLICIT_WALKS) {
+    const checkpoints = await listCheckpoints(repo, { project: Promise.resolve(project) })
+    return { inHistory, checkpoints, history }
+  }
+  const implicit = await Promise.all(
+    found.lastCommitOf.map(async (n) => {
+      const pattern = n
+        .split('.')
+        .map((part) => `0*${part}`)
+        .join('\\.')
+      const commits = await filteredBranchLog(repo, false, [`--grep=\\((stage-|s)${pattern}[-)]`])
+      return [stageCompleteName(n), implicitCompletion(commits, n)] as const
+    }),
+  )
+  const candidates = [
+    ...found.found,
+    ...implicit.flatMap(([name, c]) =>
+      c === null ? [] : [[name, c] as [string, InferredCandidate]],
+    ),
+  ]
+  return { inHistory, checkpoints: [...tags, ...candidateCheckpoints(candidates, tags)], history }
+}
+
+/** Done stages without a completion marker whose last commit is looked up one walk each. */
+const IMPLICIT_WALKS = 4
+
+/**
+ * Every branch's commits whose message matches one of `greps` (extended, case-insensitive, any
+ * line), in the whole log's `--date-order`: oldest first with `reverse`. git filters the same
+ * walk `readLogCommits` makes, so the order among them is the same.
+ */
+async function filteredBranchLog(
+  repo: Repo,
+  reverse: boolean,
+  greps: readonly string[],
+): Promise<MarkedCommit[]> {
+  const { stdout } = await git(repo.root, [
+    'log',
+    '--branches',
+    '--date-order',
+    ...(reverse ? ['--reverse'] : []),
+    '-z',
+    '--format=%H%x00%ct%x00%s',
+    '--extended-regexp',
+    '--regexp-ignore-case',
+    ...greps,
+  ])
+  const fields = splitZ(stdout)
+  const out: MarkedCommit[] = []
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    out.push({
+      commit: (fields[i] as string).replace(/^\n/, ''),
+      time: Number(fields[i + 1]),
+      subject: fields[i + 2] as string,
+    })
+  }
+  return out
+}
+
+const PLAIN_NAME = /^[A-Za-z0-9._-]+$/
+const TAG_FORMAT =
+  '--format=%(refname)%00%(*objectname)%(if)%(*objectname)%(then)%(else)%(objectname)%(end)'
+
+/**
+ * The tags of `names` and the commits of those HEAD reaches (two `for-each-ref`, side by
+ * side), or undefined when a name has no tag.
+ */
+async function namedTags(
+  repo: Repo,
+  names: readonly string[],
+): Promise<{ tags: Array<{ ref: string; commit: string }>; onHead: Set<string> } | undefined> {
+  if (names.length === 0) return { tags: [], onHead: new Set() }
+  if (!names.every((n) => PLAIN_NAME.test(n))) return undefined
+  const refs = new Set(names.map((n) => `${CHECKPOINT_TAG_PREFIX}${n}`))
+  const read = async (extra: string[]) => {
+    const r = await git(repo.root, ['for-each-ref', ...extra, TAG_FORMAT, ...refs], {
+      okCodes: [0, 128, 129],
+    })
+    if (r.code !== 0) return undefined // no HEAD yet: the whole read says what is missing
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [ref = '', commit = ''] = line.split('\0')
+        return { ref, commit }
+      })
+      .filter((t) => refs.has(t.ref)) // a pattern also matches refs below it (`name/x`)
+  }
+  const [tags, merged] = await Promise.all([read([]), read(['--merged=HEAD'])])
+  if (tags === undefined || merged === undefined) return undefined
+  if (new Set(tags.map((t) => t.ref)).size !== refs.size) return undefined
+  return { tags, onHead: new Set(merged.map((t) => t.commit)) }
+}
+
+/** HEAD's messages that name one of `ids` or revert a commit, newest first (see above). */
+async function storyCommits(
+  repo: Repo,
+  ids: readonly string[],
+): Promise<Array<{ commit: string; subject: string }>> {
+  if (ids.length === 0) return []
+  if (!ids.every((id) => /^[\x20-\x7e]+$/.test(id))) return headCommits(repo)
+  const { stdout } = await git(repo.root, [
+    'log',
+    '-z',
+    '--no-merges',
+    '--format=%H%x00%B',
+    '--fixed-strings',
+    '--regexp-ignore-case',
+    ...ids.map((id) => `--grep=${id}`),
+    '--grep=This reverts commit',
+    'HEAD',
+    '--',
+  ])
+  const fields = splitZ(stdout)
+  const out: Array<{ commit: string; subject: string }> = []
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    out.push({
+      commit: (fields[i] as string).replace(/^\n/, ''),
+      subject: (fields[i + 1] as string).trim(),
+    })
+  }
+  return out // parsed as `headCommits` parses the whole log
 }
 
 export interface StageContext {

@@ -6,7 +6,7 @@ import { CpoError } from '../../errors.js'
 import { createBackup } from '../backup/create.js'
 import { chooseStore, projectName } from '../backup/store-location.js'
 import { databaseOutcome } from '../diagnose/database.js'
-import { readRepoFacts } from '../diagnose/git-facts.js'
+import { readStateFacts } from '../diagnose/git-facts.js'
 import { readProjectDocument } from '../project-file.js'
 import type { AfterReport } from './after.js'
 
@@ -137,7 +137,7 @@ export function beforeItems(
 export async function afterItems(repo: Repo, after: AfterReport): Promise<ChecklistItem[]> {
   const doc = await readProjectDocument(repo)
   const problems =
-    doc === undefined ? [] : stateProblems(doc.data, await readRepoFacts(repo, doc.data))
+    doc === undefined ? [] : stateProblems(doc.data, await readStateFacts(repo, doc.data))
   const v = after.verification
   const i = after.install
   return [
