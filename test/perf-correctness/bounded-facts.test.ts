@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { commitAll, copyOf, cpo, keep, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
+import { cpoTraced } from '../helpers/git-trace.js'
+import { commitAll, copyOf, cpo, keep, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 
 /** Three stages of two stories each, all pending. */
 function project(): string {
@@ -78,19 +79,7 @@ function base(): string {
   return copyOf(template)
 }
 
-/** The argv of every git process one cpo run started (GIT_TRACE2_EVENT). */
-function traced(dir: string, args: string[], env: Record<string, string> = {}) {
-  const trace = path.join(tempDir(), 'trace.jsonl')
-  const r = cpo(dir, args, { ...env, GIT_TRACE2_EVENT: trace })
-  const argvs = fs
-    .readFileSync(trace, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l))
-    .filter((e) => e.event === 'start')
-    .map((e) => e.argv as string[])
-  return { r, argvs }
-}
+const traced = cpoTraced
 
 /** A walk of all of HEAD's history or of every branch, with no bound and no filter. */
 const unbounded = (argvs: string[][]) =>
