@@ -124,9 +124,14 @@ export async function restoreSnapshot(
 ): Promise<RestoreResult> {
   const refUpdates = how.refs ?? []
   const reflog = how.reflog ?? 'cpo: restore'
+  // Undoing a restore of uncommitted work compares the same two trees twice (the current work
+  // tree is the target's index tree): one diff-tree then answers both.
+  const planning = diffTrees(repo, current.worktreeTree, target.worktreeTree)
   const [planned, unstagedInTarget] = await Promise.all([
-    diffTrees(repo, current.worktreeTree, target.worktreeTree),
-    diffTrees(repo, target.indexTree, target.worktreeTree),
+    planning,
+    target.indexTree === current.worktreeTree
+      ? planning
+      : diffTrees(repo, target.indexTree, target.worktreeTree),
   ])
   await refuseToOverwriteUncaptured(repo, current, planned)
 
