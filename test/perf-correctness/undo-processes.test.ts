@@ -17,11 +17,12 @@ import {
 /**
  * How many git processes `cpo undo` and `cpo snapshot restore` start (GIT_TRACE2_EVENT), and that
  * the fewer processes still give back exactly the snapshot's files, index and refs. Counts for
- * the repository and work below (before → after this change): `snapshot restore` 28 → 26 (the
+ * the repository and work below (before → after this change): `snapshot restore` 28 → 25 (the
  * target's refs blob is not read when it holds the refs the scan found; HEAD's branch is read
- * from the HEAD file), `undo` of that restore 33 → 28 (both snapshots read with one
- * for-each-ref and no refs-blob read, one diff-tree where the restore compared the same two
- * trees twice, the sidecar check takes the refs from the transaction instead of a for-each-ref).
+ * from the HEAD file; the work-tree, unstaged and index diffs in one `diff-tree --stdin`),
+ * `undo` of that restore 33 → 26 (both snapshots read with one for-each-ref and no refs-blob
+ * read, three diff-trees in one, the sidecar check takes the refs from the transaction instead
+ * of a for-each-ref).
  */
 function traced(dir: string, args: string[]): { json: any; argvs: string[][] } {
   const trace = path.join(tempDir(), 'trace.jsonl')
@@ -66,19 +67,19 @@ function withWork(): { dir: string; work: Record<string, string> } {
 }
 
 describe('undo and snapshot restore start few git processes and stay exact', () => {
-  it('snapshot restore: at most 26 git processes, and files, index and refs are the snapshot', () => {
+  it('snapshot restore: at most 25 git processes, and files, index and refs are the snapshot', () => {
     const { dir } = withWork()
     const { argvs } = traced(dir, ['snapshot', 'restore', fixture().id])
     expect(fingerprint(dir)).toEqual(fixture().clean)
     expect(argvs.length, argvs.map((a) => a.slice(1, 3).join(' ')).join('\n')).toBeLessThanOrEqual(
-      26,
+      25,
     )
     // No refs-blob read: the target's refs are the ones the scan found.
     expect(argvs.filter((a) => a[1] === 'cat-file').length).toBeLessThanOrEqual(1)
     expect(argvs.some((a) => a[1] === 'symbolic-ref')).toBe(false)
   })
 
-  it('undo of that restore: at most 28 git processes, and the work comes back byte for byte', () => {
+  it('undo of that restore: at most 26 git processes, and the work comes back byte for byte', () => {
     const { dir, work } = withWork()
     const restore = cpo(dir, ['snapshot', 'restore', fixture().id])
     expect(restore.code, restore.stderr).toBe(0)
@@ -86,7 +87,7 @@ describe('undo and snapshot restore start few git processes and stay exact', () 
     expect(fingerprint(dir)).toEqual(work)
     expect(sh(dir, 'git', 'diff', '--cached', '--name-only')).toBe('src/f3.txt\n')
     expect(argvs.length, argvs.map((a) => a.slice(1, 3).join(' ')).join('\n')).toBeLessThanOrEqual(
-      28,
+      26,
     )
     const snapshotReads = argvs.filter(
       (a) => a[1] === 'for-each-ref' && a.some((x) => x.startsWith('refs/cpo/snapshots/')),
