@@ -1,6 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { openRepo } from '../../src/adapters/repo.js'
+import { diffTrees, diffTreesMany } from '../../src/adapters/snapshot/restore.js'
 import {
   commitAll,
   copyOf,
@@ -117,5 +119,38 @@ describe('undo and snapshot restore start few git processes and stay exact', () 
     const undo = cpo(dir, ['undo'])
     expect(undo.code, undo.stderr).toBe(0)
     expect(fingerprint(dir)).toEqual(before)
+  })
+})
+
+describe('diffTreesMany', () => {
+  it('gives each pair what diffTrees gives it, with names that look like its headers', async () => {
+    const dir = makeRepo({ 'a.txt': 'a\n', 'sub/b.txt': 'b\n' })
+    const tree = () => sh(dir, 'git', 'rev-parse', 'HEAD^{tree}').trim()
+    const t1 = tree()
+    // A name that is two object ids and a newline, and one with spaces and a tab.
+    const tricky = `${t1} ${t1}\nx`
+    writeFiles(dir, { [tricky]: 'tricky\n', 'with space\tand tab': 'w\n', 'a.txt': 'A\n' })
+    fs.rmSync(path.join(dir, 'sub/b.txt'))
+    commitAll(dir, 'second')
+    const t2 = tree()
+    writeFiles(dir, { 'c.txt': 'c\n' })
+    commitAll(dir, 'third')
+    const t3 = tree()
+    const repo = await openRepo(dir)
+    const pairs: Array<[string, string]> = [
+      [t1, t2],
+      [t2, t2],
+      [t2, t1],
+      [t1, t2],
+      [t2, t3],
+      [t1, t3],
+    ]
+    const many = await diffTreesMany(repo, pairs)
+    const one = await Promise.all(pairs.map(([a, b]) => diffTrees(repo, a, b)))
+    expect(many).toEqual(one)
+    expect(many[0]?.map((c) => `${c.status} ${c.path}`).sort()).toEqual(
+      ['M a.txt', 'D sub/b.txt', `A ${tricky}`, 'A with space\tand tab'].sort(),
+    )
+    expect(many[1]).toEqual([])
   })
 })
