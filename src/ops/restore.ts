@@ -59,7 +59,8 @@ export async function restoreSnapshotOperation(
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.dryRun ? { dryRun: true } : {}),
     plan: async (r, _operations, scan): Promise<Planned> => {
-      const target = await getSnapshot(r, id)
+      // Its refs usually equal the scan's (see KnownRefs): then no refs blob is read.
+      const target = await getSnapshot(r, id, async () => (await scan()).refs)
       const files = paths.length > 0 ? await filesInSnapshot(r, target, paths) : []
       await refuseToOverwriteIgnored(r, files)
       if (!options.dryRun) return { target, files }

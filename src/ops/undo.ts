@@ -1,8 +1,7 @@
 import { readJournal } from '../adapters/journal.js'
 import type { Repo } from '../adapters/repo.js'
-import { readRefs } from '../adapters/snapshot/head.js'
 import { diffTrees, type RestoreResult, restoreSnapshot } from '../adapters/snapshot/restore.js'
-import { getSnapshot } from '../adapters/snapshot/store.js'
+import { getSnapshots } from '../adapters/snapshot/store.js'
 import type { Snapshot } from '../adapters/snapshot/types.js'
 import { isIdPrefix } from '../core/ids.js'
 import { findOperation, foldJournal, type Operation, undoStack } from '../core/journal.js'
@@ -121,26 +120,29 @@ async function revert(
           hint: `Check \`cpo log\` and run \`cpo ${[command, ...args].join(' ')}\` again.`,
         })
       }
-      // The undone operation is among the reverted ones: each snapshot is read once (a
-      // for-each-ref and a refs-blob read each).
-      const read = new Map<string, Promise<Snapshot>>()
-      const snapshot = (id: string) => {
-        const once = read.get(id) ?? getSnapshot(r, id)
-        read.set(id, once)
-        return once
-      }
-      const [target, after, ...states] = await Promise.all([
-        snapshot(choice.op.before),
-        snapshot(choice.op.after as string),
-        ...choice.reverted.flatMap((o) => [snapshot(o.before), snapshot(o.after as string)]),
-      ])
+      // The undone operation is among the reverted ones: the snapshots are read together (one
+      // for-each-ref), and their refs taken from the scan when it holds the same ones.
+      const [target, after, ...states] = await getSnapshots(
+        r,
+        [
+          choice.op.before,
+          choice.op.after as string,
+          ...choice.reverted.flatMap((o) => [o.before, o.after as string]),
+        ],
+        async () => (await scan()).refs,
+      )
       // What this undo reverts: the refs (and HEAD) changed by each reverted operation, each
       // judged by its own before and after states.
       const runs = []
       for (let i = 0; i + 1 < states.length; i += 2) {
         runs.push({ before: states[i] as Snapshot, after: states[i + 1] as Snapshot })
       }
-      const plan: UndoPlan = { ...choice, target, after, changed: changedBy(runs) }
+      const plan: UndoPlan = {
+        ...choice,
+        target: target as Snapshot,
+        after: after as Snapshot,
+        changed: changedBy(runs),
+      }
       if (!options.dryRun) return plan
       const { refs } = plan.changed
       const preview = await previewRestore(r, await scan(), targetOf(plan, await scan()), {
@@ -165,8 +167,10 @@ async function revert(
         reflog: `cpo: ${command} ${plan.op.id} (${plan.op.command})`,
         capture: captureDuring(ctx),
       })
-      // Sidecars are ignored files the restore leaves alone: those of the tags it moved back.
-      await sidecarsFollowTags(ctx.repo, ctx.before.refs, await readRefs(ctx.repo))
+      // Sidecars are ignored files the restore leaves alone: those of the tags it moved back. The
+      // refs now are the before-snapshot's with the restore's transaction applied (it checked
+      // each against the before-snapshot's value).
+      await sidecarsFollowTags(ctx.repo, ctx.before.refs, refsAfter(ctx.before.refs, result))
       const what = plan.redone
         ? `redid ${plan.redone.id} (${plan.redone.command})`
         : `undid ${plan.op.id} (${plan.op.command})`
@@ -196,6 +200,16 @@ async function revert(
     ...redone(outcome.plan),
     alsoReverted: also(outcome.plan),
   }
+}
+
+/** `before` with the restore's ref updates applied. */
+function refsAfter(before: Record<string, string>, result: RestoreResult): Record<string, string> {
+  const after = { ...before }
+  for (const u of result.refsUpdated) {
+    if (u.to === undefined) delete after[u.ref]
+    else after[u.ref] = u.to
+  }
+  return after
 }
 
 /** HEAD and branch go back only when a reverted operation moved them. */

@@ -10,6 +10,20 @@ export async function readBranch(repo: Repo): Promise<string | null> {
   return symbolic.code === 0 ? symbolic.stdout.trim() : null
 }
 
+/**
+ * readBranch without a git process, for the check right before a restore's ref transaction: the
+ * `HEAD` file of the files backend names the branch (`ref: refs/heads/main`) or holds the commit
+ * of a detached HEAD. Anything else (a reftable repository's placeholder, a file that cannot be
+ * read) is asked of git.
+ */
+export async function readBranchFast(repo: Repo): Promise<string | null> {
+  const text = await fsp.readFile(path.join(repo.gitDir, 'HEAD'), 'latin1').catch(() => '')
+  const symbolic = /^ref: (refs\/[^\s]+)\n?$/.exec(text)
+  if (symbolic && symbolic[1] !== 'refs/heads/.invalid') return symbolic[1] as string
+  if (/^(?:[0-9a-f]{40}|[0-9a-f]{64})\n?$/.test(text)) return null
+  return readBranch(repo)
+}
+
 /** Branches and tags with the object each points to, in one git call. */
 export async function readRefs(repo: Repo): Promise<Record<string, string>> {
   // The keep-refs come in the same pass: the snapshot recorded from these refs needs to know

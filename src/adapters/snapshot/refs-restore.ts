@@ -2,7 +2,7 @@ import type { RefLeftAlone, RefUpdate } from '../../core/refs.js'
 import { CpoError } from '../../errors.js'
 import { git } from '../git.js'
 import type { Repo } from '../repo.js'
-import { branchesCheckedOutElsewhere, readBranch, readRefs } from './head.js'
+import { branchesCheckedOutElsewhere, readBranch, readBranchFast, readRefs } from './head.js'
 import type { Snapshot } from './types.js'
 
 /** What the ref step of a restore did: the requested updates it made, and those it left. */
@@ -39,7 +39,7 @@ export async function updateRefs(
 ): Promise<RefsRestored> {
   const [elsewhere, symbolic] = await Promise.all([
     branchesCheckedOutElsewhere(repo),
-    readBranch(repo),
+    readBranchFast(repo),
   ])
   if (symbolic !== current.branch) {
     throw refsMoved([{ ref: 'HEAD', expected: current.branch, actual: symbolic }])

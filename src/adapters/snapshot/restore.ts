@@ -83,23 +83,78 @@ const MAX_ROUNDS = 3
 export async function diffTrees(repo: Repo, from: string, to: string): Promise<TreeChange[]> {
   if (from === to) return []
   const { stdout } = await git(repo.root, ['diff-tree', '-r', '-z', '--no-renames', from, to])
-  const fields = splitZ(stdout)
+  return parseChanges(splitZ(stdout))
+}
+
+/**
+ * diffTrees for several pairs with one `diff-tree --stdin`: git echoes each `<from> <to>` line
+ * it reads, then that pair's changes. Equal pairs are diffed once; a pair of equal trees is none.
+ */
+export async function diffTreesMany(
+  repo: Repo,
+  pairs: ReadonlyArray<readonly [string, string]>,
+): Promise<TreeChange[][]> {
+  const key = ([from, to]: readonly [string, string]) => `${from} ${to}`
+  const wanted = [...new Set(pairs.filter(([from, to]) => from !== to).map(key))]
+  const found = new Map<string, TreeChange[]>()
+  if (wanted.length === 1) {
+    const [from, to] = (wanted[0] as string).split(' ') as [string, string]
+    found.set(wanted[0] as string, await diffTrees(repo, from, to))
+  } else if (wanted.length > 1) {
+    const { stdout } = await git(repo.root, ['diff-tree', '--stdin', '-r', '-z', '--no-renames'], {
+      input: `${wanted.join('\n')}\n`,
+    })
+    const fields = splitZ(stdout)
+    let at = 0
+    let pair = -1
+    let changes: TreeChange[] = []
+    for (;;) {
+      // A field where a change's status line is due may start with the headers of pairs.
+      let field = fields[at] ?? ''
+      let header = /^[0-9a-f]+ [0-9a-f]+\n/.exec(field)
+      while (header) {
+        if (pair >= 0) found.set(wanted[pair] as string, changes)
+        pair++
+        changes = []
+        field = field.slice(header[0].length)
+        header = /^[0-9a-f]+ [0-9a-f]+\n/.exec(field)
+      }
+      if (at >= fields.length) break
+      if (field === '') {
+        at++
+        continue
+      }
+      changes.push(changeOf(field, fields[at + 1] ?? ''))
+      at += 2
+    }
+    if (pair >= 0) found.set(wanted[pair] as string, changes)
+    if (pair !== wanted.length - 1) {
+      throw new Error(`git diff-tree --stdin answered ${pair + 1} of ${wanted.length} pairs`)
+    }
+  }
+  return pairs.map((p) => (p[0] === p[1] ? [] : (found.get(key(p)) as TreeChange[])))
+}
+
+/** Changes from `-z` diff-tree fields: a status line, then the path. */
+function parseChanges(fields: string[]): TreeChange[] {
   const changes: TreeChange[] = []
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    // `:<old mode> <new mode> <old oid> <new oid> <status>`
-    const [from = '', mode = '', fromOid = '', oid = '', status = ''] = (fields[i] as string)
-      .trim()
-      .split(' ')
-    changes.push({
-      status: status[0] as TreeChange['status'],
-      path: fields[i + 1] as string,
-      mode,
-      oid,
-      fromMode: from.replace(/^:/, ''),
-      fromOid,
-    })
+    changes.push(changeOf(fields[i] as string, fields[i + 1] as string))
   }
   return changes
+}
+
+/** `:<old mode> <new mode> <old oid> <new oid> <status>` and the path. */
+function changeOf(line: string, file: string): TreeChange {
+  const [from = '', mode = '', fromOid = '', oid = '', status = ''] = line.trim().split(' ')
+  return {
+    status: status[0] as TreeChange['status'],
+    path: file,
+    mode,
+    oid,
+    fromMode: from.replace(/^:/, ''),
+    fromOid,
+  }
 }
 
 /**
@@ -124,10 +179,13 @@ export async function restoreSnapshot(
 ): Promise<RestoreResult> {
   const refUpdates = how.refs ?? []
   const reflog = how.reflog ?? 'cpo: restore'
-  const [planned, unstagedInTarget] = await Promise.all([
-    diffTrees(repo, current.worktreeTree, target.worktreeTree),
-    diffTrees(repo, target.indexTree, target.worktreeTree),
-  ])
+  // The work tree's changes, the target's unstaged ones and the index's changes, with one
+  // diff-tree (undoing a restore of uncommitted work asks for the same pair twice).
+  const [planned, unstagedInTarget, indexChanges] = (await diffTreesMany(repo, [
+    [current.worktreeTree, target.worktreeTree],
+    [target.indexTree, target.worktreeTree],
+    [current.indexTree, target.indexTree],
+  ])) as [TreeChange[], TreeChange[], TreeChange[]]
   await refuseToOverwriteUncaptured(repo, current, planned)
 
   failpoint('restore-refs')
@@ -190,7 +248,8 @@ export async function restoreSnapshot(
     await setIndex(repo, base.indexTree, target.indexTree, {
       whole,
       stale,
-      ...(clean ? { known: changes } : {}),
+      // Known when the plan was made from `current` (nothing changed while the restore ran).
+      ...(base === current ? { known: indexChanges } : clean ? { known: changes } : {}),
       fromDisk:
         target.indexTree === target.worktreeTree &&
         removed.length === deleted.length &&

@@ -2,18 +2,29 @@ import { isIdPrefix } from '../../core/ids.js'
 import { CpoError } from '../../errors.js'
 import { git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
-import { readRefsBlobs } from './refs-blob.js'
+import { blobId, readRefsBlobs, refsBlobText } from './refs-blob.js'
 import { SNAPSHOT_REF_PREFIX, type Snapshot, type StoredMeta } from './types.js'
 
 const FORMAT = '--format=%(refname)%00%(objectname)%00%(contents)%00'
 
 /** Every snapshot, oldest first, read with one git call. */
 export async function listSnapshots(repo: Repo): Promise<Snapshot[]> {
-  return readSnapshots(repo, SNAPSHOT_REF_PREFIX)
+  return readSnapshots(repo, [SNAPSHOT_REF_PREFIX])
 }
 
-async function readSnapshots(repo: Repo, pattern: string): Promise<Snapshot[]> {
-  const { stdout } = await git(repo.root, ['for-each-ref', FORMAT, pattern])
+/**
+ * Refs a caller holds already (the scan an operation runs beside its plan): a snapshot whose refs
+ * blob is exactly these bytes takes them without a `cat-file`, the common case, since most
+ * operations move no branch or tag.
+ */
+export type KnownRefs = () => Promise<Record<string, string>>
+
+async function readSnapshots(
+  repo: Repo,
+  patterns: string[],
+  known?: KnownRefs,
+): Promise<Snapshot[]> {
+  const { stdout } = await git(repo.root, ['for-each-ref', FORMAT, ...patterns])
   const fields = splitZ(stdout)
   const stored: Array<{ meta: StoredMeta; commit: string; ref: string }> = []
   for (let i = 0; i + 2 < fields.length; i += 3) {
@@ -23,10 +34,23 @@ async function readSnapshots(repo: Repo, pattern: string): Promise<Snapshot[]> {
     if (ref && meta) stored.push({ meta, commit, ref })
   }
   // Refs kept as a blob (refs-blob.ts): snapshots with the same refs share one, read once.
-  const blobs = await readRefsBlobs(
-    repo,
-    stored.flatMap((s) => (s.meta.refs === undefined && s.meta.refsBlob ? [s.meta.refsBlob] : [])),
+  const wanted = stored.flatMap((s) =>
+    s.meta.refs === undefined && s.meta.refsBlob ? [s.meta.refsBlob] : [],
   )
+  const blobs = new Map<string, Record<string, string>>()
+  if (known && wanted.length > 0) {
+    // Equal ids mean equal bytes: the blob holds exactly these refs.
+    // A scan that failed reports itself later, where the operation awaits it.
+    const refs = await known().catch(() => undefined)
+    const oid = refs && blobId(refsBlobText(refs), (wanted[0] as string).length)
+    if (refs && oid && wanted.includes(oid)) blobs.set(oid, refs)
+  }
+  for (const [oid, refs] of await readRefsBlobs(
+    repo,
+    wanted.filter((oid) => !blobs.has(oid)),
+  )) {
+    blobs.set(oid, refs)
+  }
   const snapshots = stored.map(({ meta, commit, ref }): Snapshot => {
     const { refsBlob, refs, ...rest } = meta
     return {
@@ -50,7 +74,35 @@ function parseMeta(message: string): StoredMeta | undefined {
 }
 
 /** Finds a snapshot by id or unique id prefix. */
-export async function getSnapshot(repo: Repo, ref: string): Promise<Snapshot> {
+export async function getSnapshot(repo: Repo, ref: string, known?: KnownRefs): Promise<Snapshot> {
+  const [snapshot] = await getSnapshots(repo, [ref], known)
+  return snapshot as Snapshot
+}
+
+/**
+ * Finds each snapshot by id or unique id prefix, with one `for-each-ref` for all of them and at
+ * most one `cat-file --batch` for their refs: an undo needs up to four, most of them the same.
+ */
+export async function getSnapshots(
+  repo: Repo,
+  refs: readonly string[],
+  known?: KnownRefs,
+): Promise<Snapshot[]> {
+  for (const ref of refs) checkId(ref)
+  const unique = [...new Set(refs)]
+  // Only refs starting with a prefix are read (with their messages), not every snapshot: the
+  // cost stays flat as snapshots pile up. isIdPrefix admits no glob characters, and `*` does not
+  // cross a `/`, so each pattern matches exactly the ids that start with its `ref`.
+  const all = await readSnapshots(
+    repo,
+    unique.map((ref) => `${SNAPSHOT_REF_PREFIX}${ref}*`),
+    known,
+  )
+  const found = new Map(unique.map((ref) => [ref, pick(all, ref)]))
+  return refs.map((ref) => found.get(ref) as Snapshot)
+}
+
+function checkId(ref: string): void {
   if (!isIdPrefix(ref)) {
     throw new CpoError(
       'INVALID_SNAPSHOT_ID',
@@ -61,10 +113,9 @@ export async function getSnapshot(repo: Repo, ref: string): Promise<Snapshot> {
       },
     )
   }
-  // Only refs starting with the prefix are read (with their messages), not every snapshot: the
-  // cost stays flat as snapshots pile up. isIdPrefix admits no glob characters, and `*` does not
-  // cross a `/`, so the pattern matches exactly the ids that start with `ref`.
-  const all = await readSnapshots(repo, `${SNAPSHOT_REF_PREFIX}${ref}*`)
+}
+
+function pick(all: Snapshot[], ref: string): Snapshot {
   const exact = all.find((s) => s.id === ref)
   if (exact) return exact
   const matches = all.filter((s) => s.id.startsWith(ref))
