@@ -3,6 +3,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openRepo } from '../../src/adapters/repo.js'
 import { diffTrees, diffTreesMany } from '../../src/adapters/snapshot/restore.js'
+import { cpoTraced } from '../helpers/git-trace.js'
 import {
   commitAll,
   copyOf,
@@ -12,7 +13,6 @@ import {
   keep,
   makeRepo,
   sh,
-  tempDir,
   writeFiles,
 } from '../helpers/repo.js'
 
@@ -27,16 +27,8 @@ import {
  * of a for-each-ref).
  */
 function traced(dir: string, args: string[]): { json: any; argvs: string[][] } {
-  const trace = path.join(tempDir(), 'trace.jsonl')
-  const r = cpo(dir, [...args, '--json'], { GIT_TRACE2_EVENT: trace })
+  const { r, argvs } = cpoTraced(dir, [...args, '--json'])
   expect(r.code, r.stderr).toBe(0)
-  const argvs = fs
-    .readFileSync(trace, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l))
-    .filter((e) => e.event === 'start')
-    .map((e) => e.argv as string[])
   return { json: r.json, argvs }
 }
 
