@@ -13,7 +13,7 @@ export async function commitsBetween(
   from: string,
 ): Promise<Array<{ commit: string; subject: string }>> {
   const { stdout } = await git(repo.root, ['log', '-z', '--format=%H%x00%s', from, `^${not}`, '--'])
-  return pairs(stdout)
+  return commitMessages(stdout)
 }
 
 /** The names at the top of a commit's tree. */
@@ -32,10 +32,11 @@ export async function headCommits(repo: Repo): Promise<Array<{ commit: string; s
     'HEAD',
     '--',
   ])
-  return pairs(stdout)
+  return commitMessages(stdout)
 }
 
-function pairs(stdout: string): Array<{ commit: string; subject: string }> {
+/** Commits and messages from `git log -z --format=%H%x00%B` (or `%s`), in its order. */
+export function commitMessages(stdout: string): Array<{ commit: string; subject: string }> {
   const fields = splitZ(stdout)
   const out: Array<{ commit: string; subject: string }> = []
   for (let i = 0; i + 1 < fields.length; i += 2) {

@@ -1,42 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { cpoTraced } from '../helpers/git-trace.js'
-import { commitAll, copyOf, cpo, keep, makeRepo, sh, writeFiles } from '../helpers/repo.js'
+import { commitAll, copyOf, keep, makeRepo, sh } from '../helpers/repo.js'
+import { ok, pendingProject, work } from './workflow-repo.js'
 
-/** Five independent stages, all pending: a stage is reset only for its own reasons. */
-function project(): string {
-  const stages = [1, 2, 3, 4, 5].map((n) => ({
-    id: `S${n}`,
-    epicId: 'E1',
-    name: `Stage ${n}`,
-    status: 'pending',
-    dependsOn: [],
-    stories: [1, 2].map((k) => ({
-      id: `S${n}-US-00${k}`,
-      title: 'x',
-      priority: k,
-      passes: false,
-      attempts: 0,
-      completedAt: null,
-    })),
-    startedAt: null,
-    completedAt: null,
-  }))
-  const epics = [{ id: 'E1', name: 'e', status: 'pending', stages: stages.map((s) => s.id) }]
-  const doc = { project: { name: 'p', status: 'in_progress' }, epics, stages, currentStage: null }
-  return `${JSON.stringify({ ...doc, currentPhase: 3 }, null, 2)}\n`
-}
-
-function ok(dir: string, args: string[]): void {
-  const r = cpo(dir, args)
-  expect(r.code, `cpo ${args.join(' ')}: ${r.stderr}`).toBe(0)
-}
-
-let counter = 0
-/** One story commit with a file of its own. */
-function work(dir: string, message: string): string {
-  writeFiles(dir, { [`src/f${counter++}.ts`]: `${message}\n` })
-  return commitAll(dir, message)
-}
+const project = () => pendingProject(5)
 
 /**
  * The workflow up to a second stage: `init`, S1 started (its tag, then its own

@@ -1,7 +1,7 @@
 import { readCheckpointTags } from '../../adapters/checkpoint-git.js'
 import { git, splitZ } from '../../adapters/git.js'
 import type { Repo } from '../../adapters/repo.js'
-import { changedPaths, headCommits } from '../../adapters/rollback-git.js'
+import { changedPaths, commitMessages, headCommits } from '../../adapters/rollback-git.js'
 import { checkpointFromTag } from '../../core/checkpoint/collect.js'
 import {
   CHECKPOINT_TAG_PREFIX,
@@ -227,15 +227,7 @@ async function storyCommits(
     'HEAD',
     '--',
   ])
-  const fields = splitZ(stdout)
-  const out: Array<{ commit: string; subject: string }> = []
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    out.push({
-      commit: (fields[i] as string).replace(/^\n/, ''),
-      subject: (fields[i + 1] as string).trim(),
-    })
-  }
-  return out // parsed as `headCommits` parses the whole log
+  return commitMessages(stdout) // parsed as `headCommits` parses the whole log
 }
 
 export interface StageContext {
