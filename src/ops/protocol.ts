@@ -124,6 +124,23 @@ export function reportOf(outcome: OperationOutcome<unknown, unknown>): Operation
   }
 }
 
+/**
+ * What an operation returns to its caller: the plan alone for a dry run; else the plan, the
+ * report, and the plan's and result's fields at the top (README.md, "The --json contract").
+ */
+export function planReport<P extends object, R extends object>(
+  outcome: OperationOutcome<P, R>,
+): { dryRun: true; plan: P } | ({ dryRun: false; plan: P } & OperationReport & P & R) {
+  if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
+  return {
+    dryRun: false,
+    plan: outcome.plan,
+    ...reportOf(outcome),
+    ...outcome.plan,
+    ...outcome.result,
+  }
+}
+
 export type OperationOutcome<P, R> =
   | { dryRun: true; plan: P }
   | {

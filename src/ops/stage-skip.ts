@@ -14,7 +14,7 @@ import {
 import { checkReason } from '../core/rollback/inputs.js'
 import { CpoError } from '../errors.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './checkpoint/state-file.js'
-import { type OperationReport, reportOf, runOperation } from './protocol.js'
+import { type OperationReport, planReport, runOperation } from './protocol.js'
 
 export interface StageSkipPlan {
   stage: { id: string; name: string | null; status: string }
@@ -111,12 +111,5 @@ export async function skipStage(
       return { summary: `skipped stage ${plan.stage.id}`, result: { skippedAt } }
     },
   })
-  if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
-  return {
-    dryRun: false,
-    plan: outcome.plan,
-    ...reportOf(outcome),
-    ...outcome.plan,
-    ...outcome.result,
-  }
+  return planReport(outcome)
 }

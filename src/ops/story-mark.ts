@@ -14,7 +14,7 @@ import { checkReason, checkStoryId, storyAliases } from '../core/rollback/index.
 import { CpoError } from '../errors.js'
 import { readStateFile, writeStateFile } from './checkpoint/state-file.js'
 import { readProjectDocument } from './project-file.js'
-import { type OperationReport, reportOf, runOperation } from './protocol.js'
+import { type OperationReport, planReport, runOperation } from './protocol.js'
 import { parsePrd, prdStories } from './rollback/story-write.js'
 
 export interface StoryMarkPlan {
@@ -158,14 +158,7 @@ export async function markStory(
       }
     },
   })
-  if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
-  return {
-    dryRun: false,
-    plan: outcome.plan,
-    ...reportOf(outcome),
-    ...outcome.plan,
-    ...outcome.result,
-  }
+  return planReport(outcome)
 }
 
 const allStories = (doc: ProjectDocument) =>

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises'
-import { type ChecklistItem, checklistLine } from '../../core/rollback/checklist.js'
+import { type ChecklistItem, checklistGroups } from '../../core/rollback/checklist.js'
 import type { DependencyPlan } from '../../core/rollback/index.js'
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
@@ -232,13 +232,12 @@ function reportLines(r: RollbackReport): string[] {
 
 /** The before and after lists, each item with its evidence (README.md, "Checklists"). */
 function checklistLines(items: readonly ChecklistItem[], notLogged: string | null): string[] {
-  const of = (when: ChecklistItem['when']) =>
-    items.filter((i) => i.when === when).map((i) => `  ${checklistLine(i)}`)
+  const { before, after } = checklistGroups(items)
   return [
     'safety checklist before:',
-    ...of('before'),
+    ...before.map((l) => `  ${l}`),
     'safety checklist after:',
-    ...of('after'),
+    ...after.map((l) => `  ${l}`),
     ...(notLogged ? [`warning: the checklist is not in the progress log: ${notLogged}`] : []),
   ]
 }

@@ -20,7 +20,7 @@ import {
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { writeLastFailure } from '../diagnose/run-cache.js'
-import { type OperationReport, reportOf, runOperation } from '../protocol.js'
+import { type OperationReport, planReport, runOperation } from '../protocol.js'
 import { noCommits } from './create.js'
 import { prepareSidecars, writeSidecars } from './sidecars.js'
 import { noNumber } from './stage-start.js'
@@ -175,14 +175,7 @@ export async function completeStage(
       }
     },
   })
-  if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
-  return {
-    dryRun: false,
-    plan: outcome.plan,
-    ...reportOf(outcome),
-    ...outcome.plan,
-    ...outcome.result,
-  }
+  return planReport(outcome)
 }
 
 /** Untracked files `git add -A` picks up (sidecars are ignored, but never list them). */

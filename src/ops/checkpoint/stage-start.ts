@@ -21,7 +21,7 @@ import {
 import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { checkpointDatabaseIfConfigured, type DbHookReport } from '../db/hooks.js'
-import { type OperationReport, reportOf, runOperation } from '../protocol.js'
+import { type OperationReport, planReport, runOperation } from '../protocol.js'
 import { commitPendingWork } from './commit-work.js'
 import { envTemplate, prepareSidecars, readSidecars, writeSidecars } from './sidecars.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
@@ -235,14 +235,7 @@ export async function startStage(
       }
     },
   })
-  if (outcome.dryRun) return { dryRun: true, plan: outcome.plan }
-  return {
-    dryRun: false,
-    plan: outcome.plan,
-    ...reportOf(outcome),
-    ...outcome.plan,
-    ...outcome.result,
-  }
+  return planReport(outcome)
 }
 
 export function noNumber(id: string): CpoError {
