@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { constants, promises as fsp } from 'node:fs'
 import path from 'node:path'
-import { Readable } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip, createGzip } from 'node:zlib'
 import type { Compression } from '../../core/backup/manifest.js'
@@ -103,12 +103,18 @@ function throughZstd(source: Readable, args: string[]): Transformed {
   })
   const finished = Promise.all([fed, exited]).then(() => undefined)
   finished.catch(() => {})
+  // Node discards a child's stdout that nobody listens to by the tick after the child exits
+  // (child_process flushStdio resumes it). zstd finishes a small archive before the caller has
+  // opened the file it writes to, so the output is taken at once; the pipe keeps backpressure.
+  const output = new PassThrough()
+  pipeline(child.stdout, output).catch(() => {}) // a read error reaches the consumer through output
   return {
-    output: child.stdout,
+    output,
     finished,
     abort() {
       aborted = true
       source.destroy()
+      output.destroy()
       child.kill('SIGKILL')
     },
   }
