@@ -112,4 +112,30 @@ describe('checkpoint create: HEAD and the tag in one ref transaction', () => {
     expect(sh(dir, 'git', 'rev-parse', 'checkpoint/demo^{commit}').trim()).toBe(head)
     expect(sh(dir, 'git', 'rev-parse', 'HEAD').trim()).toBe(head)
   })
+
+  it('stage start: the start tag moves with HEAD; a restart keeps git tag', () => {
+    const dir = base()
+    const { r, argvs } = cpoTraced(dir, ['stage', 'start', 'S1', '--json'], fixed)
+    expect(r.code, r.stderr).toBe(0)
+    // `checkpoint: before Stage 1` is tagged, `chore(stage-1): start` sits on top of it.
+    const tagged = sh(dir, 'git', 'rev-parse', 'checkpoint/stage-1-start^{commit}').trim()
+    expect(sh(dir, 'git', 'rev-parse', 'HEAD~1').trim()).toBe(tagged)
+    expect(sh(dir, 'git', 'log', '-1', '--format=%s', tagged).trim()).toBe(
+      'checkpoint: before Stage 1 - Stage 1',
+    )
+    expect(argvs.filter((a) => a[1] === 'tag')).toEqual([])
+    const object = sh(dir, 'git', 'rev-parse', 'refs/tags/checkpoint/stage-1-start').trim()
+    const text = git(dir, ['cat-file', 'tag', object])
+    const message = text.slice(text.indexOf('\n\n') + 2)
+    git(dir, ['tag', '-d', 'checkpoint/stage-1-start'])
+    git(dir, ['tag', '-a', '-F', '-', '--', 'checkpoint/stage-1-start', tagged], `${message}\n`)
+    expect(git(dir, ['rev-parse', 'refs/tags/checkpoint/stage-1-start'])).toBe(object)
+    // Started again: the old tag is moved aside first, then git tag writes the new one.
+    const again = cpoTraced(dir, ['stage', 'start', 'S1', '--force', '--json'])
+    expect(again.r.code, again.r.stderr).toBe(0)
+    expect(again.argvs.filter((a) => a[1] === 'tag').length).toBe(1)
+    expect(sh(dir, 'git', 'rev-parse', 'checkpoint/stage-1-start^{commit}').trim()).toBe(
+      sh(dir, 'git', 'rev-parse', 'HEAD~1').trim(),
+    )
+  })
 })
