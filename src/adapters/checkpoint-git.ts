@@ -121,6 +121,21 @@ export async function createTag(
   return (await git(repo.root, ['rev-parse', ref])).stdout.trim()
 }
 
+/**
+ * The identity and time `git tag` and `git commit` stamp (`git var GIT_COMMITTER_IDENT`:
+ * user.name and user.email, GIT_COMMITTER_* and the clock); undefined when git has none, so the
+ * caller lets `git tag` say what is missing.
+ */
+export async function committerIdent(repo: Repo): Promise<string | undefined> {
+  const r = await git(repo.root, ['var', 'GIT_COMMITTER_IDENT'], { okCodes: [128] })
+  return r.code === 0 ? r.stdout.trim() || undefined : undefined
+}
+
+/** Writes a tag object from its text (`git mktag` checks it as git fsck would); its id. */
+export async function writeTagObject(repo: Repo, text: string): Promise<string> {
+  return (await git(repo.root, ['mktag'], { input: text })).stdout.trim()
+}
+
 /** Moves refs in one transaction, each checked against the value it must have now. */
 export async function moveRefs(
   repo: Repo,

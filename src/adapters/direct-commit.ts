@@ -49,9 +49,20 @@ export function cleanMessage(message: string): string {
 export async function advanceHead(
   repo: Repo,
   move: { from: string; to: string; subject: string },
+  creates: ReadonlyArray<{ ref: string; to: string }> = [],
 ): Promise<void> {
   const reflog = `commit: ${move.subject.split('\n')[0]}`
-  await git(repo.root, ['update-ref', '-m', reflog, 'HEAD', move.to, move.from])
+  if (creates.length === 0) {
+    await git(repo.root, ['update-ref', '-m', reflog, 'HEAD', move.to, move.from])
+    return
+  }
+  // One transaction: HEAD moves and the refs appear together, or nothing changes (a ref that
+  // exists already, or HEAD no longer at `from`, refuses all of it).
+  const lines = [
+    `update HEAD ${move.to} ${move.from}`,
+    ...creates.map((c) => `create ${c.ref} ${c.to}`),
+  ]
+  await git(repo.root, ['update-ref', '-m', reflog, '--stdin'], { input: `${lines.join('\n')}\n` })
 }
 
 /**

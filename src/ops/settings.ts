@@ -15,6 +15,11 @@ export interface Settings {
   signCommits: boolean
   /** git's core.quotePath: how the `git status` text in sidecars quotes non-ASCII paths. */
   quotePath: boolean
+  /**
+   * An annotated tag git itself would write as cpo writes it (no signing, no comment character
+   * set, no reflog for tags): then a checkpoint's tag joins the ref transaction that moves HEAD.
+   */
+  plainTags: boolean
 }
 
 /**
@@ -27,6 +32,7 @@ export async function readSettings(repo: Repo): Promise<Settings> {
     'cpo.snapshotsizecap',
     'commit.gpgsign',
     'core.quotepath',
+    ...TAG_KEYS,
     ...WORK_TREE_KEYS,
   ])
   // Snapshots and restores ask for these later: this call has read them already.
@@ -41,8 +47,23 @@ export async function readSettings(repo: Repo): Promise<Settings> {
         : DEFAULT_SIZE_CAP,
     signCommits: gitBool(config, 'commit.gpgsign', false),
     quotePath: gitBool(config, 'core.quotepath', true),
+    plainTags:
+      !gitBool(config, 'tag.gpgsign', false) &&
+      !gitBool(config, 'tag.forcesignannotated', false) &&
+      !config.has('core.commentchar') &&
+      !config.has('core.commentstring') &&
+      config.get('core.logallrefupdates')?.trim().toLowerCase() !== 'always',
   }
 }
+
+/** The settings that make `git tag -a` write something other than a plain tag object. */
+const TAG_KEYS = [
+  'tag.gpgsign',
+  'tag.forcesignannotated',
+  'core.commentchar',
+  'core.commentstring',
+  'core.logallrefupdates',
+]
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }
 

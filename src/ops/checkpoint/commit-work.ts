@@ -11,6 +11,8 @@ export interface CommittedWork {
   commit: string | null
   /** HEAD, index and work tree right after, when known without a scan (see below). */
   state: KnownState | undefined
+  /** The refs `options.tag` made in HEAD's transaction (`{ ref: object }`); empty when none. */
+  created: Record<string, string>
 }
 
 /**
@@ -29,31 +31,43 @@ export interface CommittedWork {
 export async function commitPendingWork(
   ctx: OperationContext,
   message: string,
-  options: { allowEmpty: boolean },
+  options: {
+    allowEmpty: boolean
+    /**
+     * A ref to create with the commit, given the commit (a checkpoint's tag object, written):
+     * it joins the transaction that moves HEAD, so both happen or neither. Undefined: none.
+     */
+    tag?: (commit: string) => Promise<{ ref: string; to: string } | undefined>
+  },
 ): Promise<CommittedWork> {
   const { before, scan, repo } = ctx
   const dirty = before.dirty.length > 0 || before.skipped.length > 0
-  if (!dirty && !options.allowEmpty) return { commit: null, state: unchanged(before) }
+  if (!dirty && !options.allowEmpty) return { commit: null, state: unchanged(before), created: {} }
   const exact =
     before.skipped.length === 0 && !before.dirty.some(isSidecar) && onDiskOf(before).raw.size === 0
-  if (!exact) return { commit: await commitEverything(repo, message), state: undefined }
+  if (!exact) {
+    return { commit: await commitEverything(repo, message), state: undefined, created: {} }
+  }
 
-  // The scratch index takes the work-tree changes while the commit is written.
-  const [commit] = await Promise.all([
+  // The scratch index takes the work-tree changes while the commit (and the tag object on it)
+  // is written.
+  const [[commit, tag]] = await Promise.all([
     writeCommit(repo, {
       tree: before.worktreeTree,
       parents: [before.head],
       message,
       sign: ctx.settings.signCommits,
-    }),
+    }).then(async (c) => [c, await options.tag?.(c)] as const),
     ctx.scratchHoldsWorkTree ? ctx.stageScratch() : undefined,
   ])
-  const move = () => advanceHead(repo, { from: before.head, to: commit, subject: message })
+  const creates = tag === undefined ? [] : [tag]
+  const move = () => advanceHead(repo, { from: before.head, to: commit, subject: message }, creates)
   if (ctx.scratchHoldsWorkTree) await replaceIndex(repo, scan.scratchIndex, scan.indexStamp, move)
   else await move()
   const tree = before.worktreeTree
   return {
     commit,
+    created: Object.fromEntries(creates.map((c) => [c.ref, c.to])),
     state: {
       head: commit,
       branch: before.branch,

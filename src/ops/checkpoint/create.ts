@@ -1,3 +1,4 @@
+import { committerIdent } from '../../adapters/checkpoint-git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { checkpointName, factsFromName } from '../../core/checkpoint/names.js'
 import { CpoError } from '../../errors.js'
@@ -6,7 +7,12 @@ import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { commitPendingWork } from './commit-work.js'
 import { projectContext } from './context.js'
 import { prepareSidecars } from './sidecars.js'
-import { requireFreeName, tagCheckpoint } from './tagging.js'
+import {
+  type NewCheckpoint,
+  prepareCheckpointTag,
+  requireFreeName,
+  tagCheckpoint,
+} from './tagging.js'
 
 export interface CreateCheckpointOptions {
   message?: string
@@ -61,24 +67,38 @@ export async function createCheckpoint(
     apply: async (ctx, plan) => {
       await prepareSidecars(ctx.repo)
       const subject = `checkpoint: ${plan.name}${options.message ? ` - ${options.message}` : ''}`
-      // The state file is read (for the tag's stage and phase) while the commit is made.
-      const [work, doc] = await Promise.all([
-        commitPendingWork(ctx, subject, { allowEmpty: false }),
-        readProjectDocument(ctx.repo).catch(() => undefined),
-      ])
-      const committed = work.commit
-      const commit = committed ?? plan.head
-      const context = projectContext(doc)
-      const tagged = await tagCheckpoint(ctx.repo, {
+      // The state file (for the tag's stage and phase) and the committer identity are read
+      // while the commit is made; the tag joins HEAD's move when git would write it as cpo does.
+      const docRead = readProjectDocument(ctx.repo).catch(() => undefined)
+      const ident = ctx.settings.plainTags
+        ? committerIdent(ctx.repo).catch(() => undefined)
+        : Promise.resolve(undefined)
+      const checkpointOn = async (commit: string): Promise<NewCheckpoint> => ({
         name: plan.name,
         kind: factsFromName(plan.name).kind,
-        ...context,
+        ...projectContext(await docRead),
         commit,
         branch: plan.branch,
         snapshot: ctx.before.ref,
         message: options.message ?? null,
         subject,
       })
+      const work = await commitPendingWork(ctx, subject, {
+        allowEmpty: false,
+        tag: async (commit) =>
+          prepareCheckpointTag(
+            ctx.repo,
+            ctx.settings.plainTags,
+            await ident,
+            await checkpointOn(commit),
+          ),
+      })
+      const committed = work.commit
+      const commit = committed ?? plan.head
+      const tagged =
+        Object.keys(work.created).length > 0
+          ? work.created
+          : await tagCheckpoint(ctx.repo, await checkpointOn(commit))
       return {
         summary: `checkpoint ${plan.name} at ${commit.slice(0, 10)}`,
         result: { commit, committed },

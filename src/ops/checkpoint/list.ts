@@ -11,6 +11,8 @@ import {
 import { inferCheckpoints } from '../../core/checkpoint/infer.js'
 import { checkpointName } from '../../core/checkpoint/names.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
+import { stripBom } from '../../core/project/json-format.js'
+import { passesProjectSchema } from '../../core/project/plain-check.js'
 import { isStageDone, stageNumber, stagesOf } from '../../core/project/queries.js'
 import type { ProjectFile } from '../../core/project/schema.js'
 import { CpoError } from '../../errors.js'
@@ -153,13 +155,32 @@ export async function checkpointListing(
   repo: Repo,
   options: Omit<CheckpointListOptions, 'project'> = {},
 ): Promise<{ checkpoints: Checkpoint[]; warnings: ProjectFileProblem[] }> {
-  const reading = readProjectLeniently(repo)
+  const reading = readForListing(repo)
   const [checkpoints, { problem }] = await Promise.all([
-    listCheckpoints(repo, {
-      ...options,
-      project: reading.then((r) => r.doc?.data ?? readProjectQuietly(repo)),
-    }),
+    listCheckpoints(repo, { ...options, project: reading.then((r) => r.project) }),
     reading,
   ])
   return { checkpoints, warnings: problem === null ? [] : [problem] }
+}
+
+/**
+ * The state file for a listing, and the problem to warn about. A file that passes the plain
+ * checks (`passesProjectSchema`, ARCHITECTURE.md §20) is the schema's data as it is, with no
+ * problem: the schema and its validator load only for a file that fails them, for its exact
+ * message.
+ */
+async function readForListing(
+  repo: Repo,
+): Promise<{ project: ProjectFile | undefined; problem: ProjectFileProblem | null }> {
+  const text = await readTextIfExists(inRepo(repo, statePaths(repo).project))
+  if (text === undefined) return { project: undefined, problem: null }
+  let value: unknown
+  try {
+    value = JSON.parse(stripBom(text))
+  } catch {
+    value = undefined // the parser's message, with line and column, comes from the document module
+  }
+  if (value !== undefined && passesProjectSchema(value)) return { project: value, problem: null }
+  const { doc, problem } = await readProjectLeniently(repo)
+  return { project: doc?.data ?? (await readProjectQuietly(repo)), problem }
 }

@@ -1,4 +1,4 @@
-import { commitEverything } from '../../adapters/checkpoint-git.js'
+import { commitEverything, committerIdent } from '../../adapters/checkpoint-git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { phaseCompleteName } from '../../core/checkpoint/names.js'
 import { sidecarNames } from '../../core/checkpoint/sidecars.js'
@@ -18,7 +18,12 @@ import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { type CommittedWork, commitPendingWork } from './commit-work.js'
 import { prepareSidecars, writeSidecars } from './sidecars.js'
 import { readStateFile, writeStateFile } from './state-file.js'
-import { requireFreeName, tagCheckpoint } from './tagging.js'
+import {
+  type NewCheckpoint,
+  prepareCheckpointTag,
+  requireFreeName,
+  tagCheckpoint,
+} from './tagging.js'
 
 export interface PhaseCompletePlan {
   phase: number
@@ -96,21 +101,8 @@ export async function completePhase(
       const subject = `checkpoint: phase ${phase} complete${phaseName(phase) ? ` - ${phaseName(phase)}` : ''}`
       let committed: string | null
       let known: CommittedWork['state']
-      if (Object.keys(plan.writes).length > 0) {
-        // The next phase is part of the checkpoint: the state file is written, then committed
-        // with the pending work (`git add -A`, as `stage complete` does).
-        const { text, doc } = await readStateFile(ctx.repo)
-        await writeStateFile(ctx.repo, withPhaseWrites(doc, plan.writes), text)
-        committed = await commitEverything(ctx.repo, subject)
-        known = undefined
-      } else {
-        const work = await commitPendingWork(ctx, subject, { allowEmpty: false })
-        committed = work.commit
-        known = work.state
-      }
-      const commit = committed ?? plan.head
-      const state = plan.hasProject ? await readStateFile(ctx.repo) : undefined
-      const tagged = await tagCheckpoint(ctx.repo, {
+      let created: Record<string, string> = {}
+      const checkpointOn = (commit: string): NewCheckpoint => ({
         name: phaseCompleteName(phase),
         kind: 'phase-complete',
         stage: null,
@@ -121,6 +113,33 @@ export async function completePhase(
         message: null,
         subject,
       })
+      if (Object.keys(plan.writes).length > 0) {
+        // The next phase is part of the checkpoint: the state file is written, then committed
+        // with the pending work (`git add -A`, as `stage complete` does).
+        const { text, doc } = await readStateFile(ctx.repo)
+        await writeStateFile(ctx.repo, withPhaseWrites(doc, plan.writes), text)
+        committed = await commitEverything(ctx.repo, subject)
+        known = undefined
+      } else {
+        // The tag joins HEAD's move when git would write it as cpo does (prepareCheckpointTag).
+        const ident = ctx.settings.plainTags
+          ? committerIdent(ctx.repo).catch(() => undefined)
+          : Promise.resolve(undefined)
+        const work = await commitPendingWork(ctx, subject, {
+          allowEmpty: false,
+          tag: async (c) =>
+            prepareCheckpointTag(ctx.repo, ctx.settings.plainTags, await ident, checkpointOn(c)),
+        })
+        committed = work.commit
+        known = work.state
+        created = work.created
+      }
+      const commit = committed ?? plan.head
+      const state = plan.hasProject ? await readStateFile(ctx.repo) : undefined
+      const tagged =
+        Object.keys(created).length > 0
+          ? created
+          : await tagCheckpoint(ctx.repo, checkpointOn(commit))
       const sidecars = await writeSidecars(ctx.repo, {
         [sidecarNames.gitRefPhase(phase)]: `${commit}\n`,
         ...(state === undefined ? {} : { [sidecarNames.statePhase(phase)]: state.text }),

@@ -1,4 +1,4 @@
-import { moveRefs, readRef } from '../../adapters/checkpoint-git.js'
+import { committerIdent, moveRefs, readRef } from '../../adapters/checkpoint-git.js'
 import { commitWorkTreeFiles } from '../../adapters/direct-commit.js'
 import { failpoint } from '../../adapters/failpoint.js'
 import { type Repo, statePaths } from '../../adapters/repo.js'
@@ -25,7 +25,7 @@ import { type OperationReport, planReport, runOperation } from '../protocol.js'
 import { commitPendingWork } from './commit-work.js'
 import { envTemplate, prepareSidecars, readSidecars, writeSidecars } from './sidecars.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
-import { tagCheckpoint } from './tagging.js'
+import { type NewCheckpoint, prepareCheckpointTag, tagCheckpoint } from './tagging.js'
 
 export interface StageStartOptions {
   /** Start a stage that is done or in progress again (its start tag is moved). */
@@ -158,13 +158,35 @@ export async function startStage(
     apply: async (ctx, plan) => {
       await prepareSidecars(ctx.repo)
       // Files are read while the commit is made (it changes no file).
+      const stateRead = readStateFile(ctx.repo)
+      const name = stageStartName(plan.stage.number)
+      const checkpointOn = async (commit: string): Promise<NewCheckpoint> => ({
+        name,
+        kind: 'stage-start',
+        stage: { id: plan.stage.id, name: plan.stage.name },
+        phase: projectPhase((await stateRead).doc.data)?.number ?? null,
+        commit,
+        branch: plan.branch,
+        snapshot: ctx.before.ref,
+        message: null,
+        subject: plan.commitMessage,
+      })
+      // A first start's tag joins HEAD's move when git would write it as cpo does
+      // (prepareCheckpointTag); a restart moves the old tag aside first, so it tags after.
+      const plain = ctx.settings.plainTags && plan.replacesTag === null
+      const ident = plain
+        ? committerIdent(ctx.repo).catch(() => undefined)
+        : Promise.resolve(undefined)
       const [{ text, doc }, env, work] = await Promise.all([
-        readStateFile(ctx.repo),
+        stateRead,
         envTemplate(ctx.repo),
-        commitPendingWork(ctx, plan.commitMessage, { allowEmpty: true }),
+        commitPendingWork(ctx, plan.commitMessage, {
+          allowEmpty: true,
+          tag: async (c) =>
+            prepareCheckpointTag(ctx.repo, plain, await ident, await checkpointOn(c)),
+        }),
       ])
       const commit = work.commit as string
-      const name = stageStartName(plan.stage.number)
       if (plan.replacesTag !== null) {
         // The sidecars about to be overwritten belong to the old tag: keep them beside it, so an
         // undo that puts the tag back puts them back too (sidecarsFollowTags).
@@ -177,17 +199,10 @@ export async function startStage(
           { ref: tagRefOf(name), from: plan.replacesTag },
         ])
       }
-      const tagged = await tagCheckpoint(ctx.repo, {
-        name,
-        kind: 'stage-start',
-        stage: { id: plan.stage.id, name: plan.stage.name },
-        phase: projectPhase(doc.data)?.number ?? null,
-        commit,
-        branch: plan.branch,
-        snapshot: ctx.before.ref,
-        message: null,
-        subject: plan.commitMessage,
-      })
+      const tagged =
+        Object.keys(work.created).length > 0
+          ? work.created
+          : await tagCheckpoint(ctx.repo, await checkpointOn(commit))
       const n = plan.stage.number
       const files = {
         [sidecarNames.stateBefore(n)]: text,

@@ -1,4 +1,5 @@
-import { createTag, readRef } from '../../adapters/checkpoint-git.js'
+import { createTag, readRef, writeTagObject } from '../../adapters/checkpoint-git.js'
+import { cleanMessage } from '../../adapters/direct-commit.js'
 import type { Repo } from '../../adapters/repo.js'
 import { type CheckpointMeta, tagMessage } from '../../core/checkpoint/metadata.js'
 import { type CheckpointKind, tagRefOf } from '../../core/checkpoint/names.js'
@@ -23,7 +24,12 @@ export interface NewCheckpoint {
  * (`{ refs/tags/checkpoint/<name>: <tag object> }`).
  */
 export async function tagCheckpoint(repo: Repo, c: NewCheckpoint): Promise<Record<string, string>> {
-  const meta: CheckpointMeta = {
+  const ref = tagRefOf(c.name)
+  return { [ref]: await createTag(repo, ref, c.commit, tagMessage(metaOf(c), c.subject)) }
+}
+
+function metaOf(c: NewCheckpoint): CheckpointMeta {
+  return {
     v: 1,
     tool: 'cpo',
     kind: c.kind,
@@ -38,8 +44,30 @@ export async function tagCheckpoint(repo: Repo, c: NewCheckpoint): Promise<Recor
     message: c.message,
     ...(c.deployment ? { deployment: c.deployment } : {}),
   }
+}
+
+/**
+ * The checkpoint's tag object, written but not yet named, so that its ref can join the
+ * transaction that moves HEAD (`advanceHead`): the object `git tag -a -F` writes, with the
+ * committer identity `git tag` stamps (`ident`, from `git var GIT_COMMITTER_IDENT`) and its
+ * message as git cleans it (`strip`: whitespace, and comment lines, of which a checkpoint's
+ * message has none). Undefined when only `git tag` can make it: a signed tag
+ * (`tag.gpgSign`, `tag.forceSignAnnotated`), a configured comment character, a reflog for tags
+ * (`core.logAllRefUpdates=always`), no identity, or a line that starts like a comment.
+ */
+export async function prepareCheckpointTag(
+  repo: Repo,
+  plainTags: boolean,
+  ident: string | undefined,
+  c: NewCheckpoint,
+): Promise<{ ref: string; to: string } | undefined> {
+  if (!plainTags || ident === undefined || /[\r\n]/.test(ident)) return undefined
+  const message = cleanMessage(tagMessage(metaOf(c), c.subject))
+  if (message.split('\n').some((l) => l.trimStart().startsWith('#'))) return undefined
   const ref = tagRefOf(c.name)
-  return { [ref]: await createTag(repo, ref, c.commit, tagMessage(meta, c.subject)) }
+  const name = ref.slice('refs/tags/'.length)
+  const text = `object ${c.commit}\ntype commit\ntag ${name}\ntagger ${ident}\n\n${message}`
+  return { ref, to: await writeTagObject(repo, text) }
 }
 
 /** Refuses a checkpoint name that is taken (planned before anything changes). */

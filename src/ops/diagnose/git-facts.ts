@@ -87,11 +87,18 @@ export async function readStateFacts(repo: Repo, project: ProjectFile): Promise<
 }
 
 /**
- * The facts when a name the check looks for has no tag: every checkpoint tag, the commits
- * that can carry an explicit stage marker or a story naming no stage (one `log --branches
- * --grep`, no `--source`), HEAD's history for membership, and for a done stage no commit
- * marks complete, the commits that name that stage (one more filtered walk each, at most
- * `IMPLICIT_WALKS`); the whole checkpoint list when `explicitlyInferred` says a name needs it.
+ * The facts when a name the check looks for has no tag: every checkpoint tag and one walk of
+ * every branch (`log --branches --date-order --reverse`, subjects and parents, no `--source`),
+ * read side by side with HEAD's commit. That one walk answers all three questions the check
+ * asks of history (ARCHITECTURE.md §18, "The state check reads what it checks"):
+ * - the explicit stage markers and the stories that name no stage, in the whole log's order
+ *   (`explicitlyInferred` parses each subject, so a commit it ignores changes nothing);
+ * - for a done stage no commit marks complete, its last work or story commit: the newest commit
+ *   whose subject parses to work of that stage (`implicitCompletion` on the walk reversed);
+ * - membership in HEAD's history: the walk holds every ancestor of every branch, so when it
+ *   holds HEAD's commit it holds all of HEAD's history, found by following parents in-process;
+ *   a HEAD outside it (detached on commits no branch has) is asked of `rev-list HEAD`.
+ * The whole checkpoint list is read when `explicitlyInferred` says a name needs it.
  */
 async function inferredFacts(
   repo: Repo,
@@ -99,34 +106,27 @@ async function inferredFacts(
   names: readonly string[],
   history: GitFacts['history'],
 ): Promise<GitFacts> {
-  const [revs, tagRecords, marked] = await Promise.all([
-    git(repo.root, ['rev-list', 'HEAD', '--']),
+  const [walk, tagRecords, head] = await Promise.all([
+    branchWalk(repo),
     readCheckpointTags(repo),
-    filteredBranchLog(repo, true, [
-      '--grep=(checkpoint:|merge:|merge branch)',
-      '--grep=[A-Za-z0-9_]:.*US-[0-9]', // a story that names no stage (`feat: US-001 - …`)
-    ]),
+    git(repo.root, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { okCodes: [1, 128] }),
   ])
-  const inHistory = new Set(revs.stdout.split('\n').filter(Boolean))
+  const inHistory =
+    ancestorsIn(walk, head.stdout.trim()) ??
+    new Set((await git(repo.root, ['rev-list', 'HEAD', '--'])).stdout.split('\n').filter(Boolean))
   const tags = tagRecords.map(checkpointFromTag)
   const tagged = new Set(tags.map((t) => t.name))
   const found = explicitlyInferred(
-    marked,
+    walk,
     names.filter((n) => !tagged.has(n)),
   )
-  if (found === undefined || found.lastCommitOf.length > IMPLICIT_WALKS) {
+  if (found === undefined) {
     const checkpoints = await listCheckpoints(repo, { project: Promise.resolve(project) })
     return { inHistory, checkpoints, history }
   }
-  const implicit = await Promise.all(
-    found.lastCommitOf.map(async (n) => {
-      const pattern = n
-        .split('.')
-        .map((part) => `0*${part}`)
-        .join('\\.')
-      const commits = await filteredBranchLog(repo, false, [`--grep=\\((stage-|s)${pattern}[-)]`])
-      return [stageCompleteName(n), implicitCompletion(commits, n)] as const
-    }),
+  const newestFirst = found.lastCommitOf.length === 0 ? [] : [...walk].reverse()
+  const implicit = found.lastCommitOf.map(
+    (n) => [stageCompleteName(n), implicitCompletion(newestFirst, n)] as const,
   )
   const candidates = [
     ...found.found,
@@ -137,40 +137,53 @@ async function inferredFacts(
   return { inHistory, checkpoints: [...tags, ...candidateCheckpoints(candidates, tags)], history }
 }
 
-/** Done stages without a completion marker whose last commit is looked up one walk each. */
-const IMPLICIT_WALKS = 4
+interface WalkedCommit extends MarkedCommit {
+  parents: string[]
+}
 
 /**
- * Every branch's commits whose message matches one of `greps` (extended, case-insensitive, any
- * line), in the whole log's `--date-order`: oldest first with `reverse`. git filters the same
- * walk `readLogCommits` makes, so the order among them is the same.
+ * Every branch's commits, oldest first in the whole log's `--date-order` (the walk
+ * `readLogCommits` makes, without `--source`, which the check does not need).
  */
-async function filteredBranchLog(
-  repo: Repo,
-  reverse: boolean,
-  greps: readonly string[],
-): Promise<MarkedCommit[]> {
+async function branchWalk(repo: Repo): Promise<WalkedCommit[]> {
   const { stdout } = await git(repo.root, [
     'log',
     '--branches',
     '--date-order',
-    ...(reverse ? ['--reverse'] : []),
+    '--reverse',
     '-z',
-    '--format=%H%x00%ct%x00%s',
-    '--extended-regexp',
-    '--regexp-ignore-case',
-    ...greps,
+    '--format=%H%x00%P%x00%ct%x00%s',
   ])
   const fields = splitZ(stdout)
-  const out: MarkedCommit[] = []
-  for (let i = 0; i + 2 < fields.length; i += 3) {
+  const out: WalkedCommit[] = []
+  for (let i = 0; i + 3 < fields.length; i += 4) {
     out.push({
-      commit: (fields[i] as string).replace(/^\n/, ''),
-      time: Number(fields[i + 1]),
-      subject: fields[i + 2] as string,
+      commit: fields[i] as string,
+      parents: (fields[i + 1] as string).split(' ').filter(Boolean),
+      time: Number(fields[i + 2]),
+      subject: fields[i + 3] as string,
     })
   }
   return out
+}
+
+/**
+ * `head` and every commit it reaches, when `walk` holds `head` (a walk from branch tips holds
+ * every ancestor of each commit in it); undefined otherwise.
+ */
+function ancestorsIn(walk: readonly WalkedCommit[], head: string): Set<string> | undefined {
+  const parents = new Map(walk.map((c) => [c.commit, c.parents]))
+  if (head === '' || !parents.has(head)) return undefined
+  const seen = new Set([head])
+  const todo = [head]
+  for (let c = todo.pop(); c !== undefined; c = todo.pop()) {
+    for (const p of parents.get(c) ?? []) {
+      if (seen.has(p)) continue
+      seen.add(p)
+      todo.push(p)
+    }
+  }
+  return seen
 }
 
 const PLAIN_NAME = /^[A-Za-z0-9._-]+$/
