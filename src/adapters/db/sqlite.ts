@@ -110,7 +110,7 @@ const dotArg = (s: string): string =>
 
 /**
  * mmap for the source's reads during the page copy: ~0.4 s less CPU per GB than read() calls
- * (bench/README.md, "Databases"). The connection only reads the source; an I/O error under mmap
+ * (bench/README.md, "Databases: issue 11"). The connection only reads the source; an I/O error under mmap
  * ends that sqlite3 process (SIGBUS), which fails the copy and leaves the source as it was.
  */
 const SOURCE_MMAP = 2 ** 40
@@ -284,6 +284,10 @@ export const sqliteEngine: DbEngine = {
   async copy(db: DbLocation, dest: DbCopyRef, options = {}): Promise<DbCopyInfo> {
     if (!(await isFile(db.name))) await missing(db.name)
     const tmp = tempBeside(dest.location)
+    // `.backup` writes over whatever file is there (VACUUM INTO refused one): the temp file is
+    // created empty first, exclusively and before the clean-up below could remove it, so nothing
+    // of anyone else's can be under that name.
+    await (await fsp.open(tmp, 'wx')).close()
     try {
       await pageCopy(db.name, tmp)
       // The checksum (when asked for) and the flush to disk follow the proven file, side by
