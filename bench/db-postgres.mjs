@@ -2,6 +2,7 @@
 // recipe, in the same run, on a throwaway cluster.
 //
 //   npm run build && node bench/db-postgres.mjs [--mb 1024] [--runs 3] [--dir DIR] [--fresh]
+//                                               [--rows dump,template,restore,stage]
 //
 // The fixture is built once and reused: a cluster in DIR (default /tmp/cpo-bench-pg-<mb>mb,
 // initdb + pg_ctl on a free port, as the `postgres` user when root) holding a database `fixture`
@@ -26,10 +27,16 @@ const argOf = (name, def) => {
   return i >= 0 ? process.argv[i + 1] : def
 }
 const MB = Number(argOf('--mb', 1024))
+// --rows: which rows to run (restore needs dump's checkpoint d0 and raw dump, so it runs dump too).
+const ROWS = new Set(argOf('--rows', 'dump,template,restore,stage').split(','))
+if (ROWS.has('restore')) ROWS.add('dump')
 const RUNS = Number(argOf('--runs', 3))
 const HOME = path.resolve(argOf('--dir', path.join(os.tmpdir(), `cpo-bench-pg-${MB}mb`)))
 // --cli: a copy of a build (bin/ and dist/), so rebuilding the checkout does not change a run.
 const CLI = path.resolve(argOf('--cli', path.join(import.meta.dirname, '../bin/cpo.js')))
+// --cli-b: a second build (e.g. the one before a change) run as a third side of the dump and
+// restore rows, in the same loop: two builds compared against the same raw samples.
+const CLI_B = argOf('--cli-b') ? path.resolve(argOf('--cli-b')) : undefined
 const versions = fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))
 const BIN = `/usr/lib/postgresql/${versions[0]}/bin`
 const asRoot = process.getuid?.() === 0
@@ -159,8 +166,9 @@ fs.writeFileSync(
 git('add', '-A')
 git('commit', '-q', '-m', 'initial')
 const cliEnv = { ...process.env, DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/app` }
-const cpo = (...args) =>
-  JSON.parse(run(process.execPath, [CLI, '-C', project, ...args, '--json'], cliEnv, project))
+const cpoWith = (cli, ...args) =>
+  JSON.parse(run(process.execPath, [cli, '-C', project, ...args, '--json'], cliEnv, project))
+const cpo = (...args) => cpoWith(CLI, ...args)
 
 const pgDump = (file, ...args) =>
   run(
@@ -180,21 +188,35 @@ const side = async (fn) => {
   psql('postgres', 'CHECKPOINT')
   return measure(fn, data)
 }
-/** Runs the pair `runs` times, alternating which goes first; returns both sides' samples. */
+/**
+ * Runs the pair `runs` times, alternating which goes first (with --cli-b, the three sides in
+ * turn); returns every side's samples. `cpoSide(i, cli)` runs the given build.
+ */
 async function pair(cpoSide, rawSide, after = () => {}) {
   const c = []
   const r = []
+  const b = []
+  const turns = CLI_B
+    ? [
+        [() => c, (i) => cpoSide(i, CLI)],
+        [() => r, (i) => rawSide(i)],
+        [() => b, (i) => cpoSide(i, CLI_B)],
+      ]
+    : [
+        [() => c, (i) => cpoSide(i, CLI)],
+        [() => r, (i) => rawSide(i)],
+      ]
   for (let i = 0; i < RUNS; i++) {
-    if (i % 2 === 0) {
-      c.push(await side(() => cpoSide(i)))
-      r.push(await side(() => rawSide(i)))
-    } else {
-      r.push(await side(() => rawSide(i)))
-      c.push(await side(() => cpoSide(i)))
-    }
+    const n = turns.length
+    const order = CLI_B
+      ? turns.map((_, k) => turns[(k + i) % n])
+      : i % 2 === 0
+        ? turns
+        : [...turns].reverse()
+    for (const [samples, fn] of order) samples().push(await side(() => fn(i)))
     await after(i)
   }
-  return { c, r }
+  return { c, r, b }
 }
 const results = []
 const row = (name, target, c, r) => {
@@ -206,15 +228,22 @@ const row = (name, target, c, r) => {
     cpu: m(c, 'cpu'),
     rawWall: m(r, 'wall'),
     rawCpu: m(r, 'cpu'),
+    samples: [c, r],
   })
   process.stderr.write(`${name}: done\n`)
 }
 
+// Autovacuum on by default; the restore row turns it off (below) and a run cut short leaves it
+// off in this throwaway cluster, so every run starts from the default.
+psql('postgres', 'ALTER SYSTEM RESET autovacuum')
+psql('postgres', 'SELECT pg_reload_conf()')
+
 // 1. `cpo db checkpoint --strategy dump` vs pg_dump -Fc -Z1
 const dumpSizes = {}
-{
-  const { c, r } = await pair(
-    (i) => cpo('db', 'checkpoint', `d${i}`, '--strategy', 'dump'),
+if (ROWS.has('dump')) {
+  const { c, r, b } = await pair(
+    (i, cli) =>
+      cpoWith(cli, 'db', 'checkpoint', `${cli === CLI ? 'd' : 'b'}${i}`, '--strategy', 'dump'),
     (i) => pgDump(path.join(out, `raw-z1-${i}.dump`), '-Z1'),
     (i) => {
       dumpSizes.z1 = fs.statSync(path.join(out, `raw-z1-${i}.dump`)).size
@@ -222,9 +251,10 @@ const dumpSizes = {}
     },
   )
   row('`cpo db checkpoint --strategy dump` / `pg_dump -Fc -Z1`', '≤ 1.05×', c, r)
+  if (CLI_B) row('… the same with --cli-b', '≤ 1.05×', b, r)
 }
 // 2. `cpo db checkpoint --strategy template` vs pg_dump -Fc (default level)
-{
+if (ROWS.has('template')) {
   const { c, r } = await pair(
     (i) => cpo('db', 'checkpoint', `t${i}`, '--strategy', 'template'),
     (i) => pgDump(path.join(out, `raw-default-${i}.dump`)),
@@ -237,31 +267,51 @@ const dumpSizes = {}
 }
 // 3. `cpo db restore` of the dump checkpoint vs createdb -T template0 + pg_restore; each restore
 // is undone (timed: a swap back) and the restored copy dropped.
-{
+//
+// Autovacuum is off for this row. A freshly restored 1 GB table is vacuumed and analyzed by an
+// autovacuum worker some time after pg_restore returns (naptime 1 min): ~1–2 s of server CPU that
+// lands in whichever side's window is open then, or is cut short when the database is renamed or
+// dropped ("terminating autovacuum process due to administrator command" in the server log). Both
+// recipes leave the same fresh table behind, so that later vacuum is owed alike by both; with it
+// off, each window holds only its own recipe's work.
+if (ROWS.has('restore')) {
+  psql('postgres', 'ALTER SYSTEM SET autovacuum = off')
+  psql('postgres', 'SELECT pg_reload_conf()')
   const undo = []
-  const { c, r } = await pair(
-    async () => {
-      cpo('db', 'restore', 'd0')
+  // Each restore is undone right after its window (by the same build), so the next side finds
+  // the database as it was; the undo of the --cli build is timed as a row of its own.
+  const undone = async (cli) => {
+    const u = await side(() => cpoWith(cli, 'undo'))
+    if (cli === CLI) undo.push(u)
+    for (const name of psql(
+      'postgres',
+      "SELECT datname FROM pg_database WHERE datname LIKE 'app__cpo_undone%'",
+    )
+      .trim()
+      .split('\n')
+      .filter(Boolean))
+      psql('postgres', `DROP DATABASE "${name}"`)
+  }
+  const pending = []
+  const { c, r, b } = await pair(
+    async (_i, cli) => {
+      cpoWith(cli, 'db', 'restore', 'd0')
+      pending.push(cli)
     },
     (i) => pgRestoreFresh(`raw${i}`, path.join(out, 'raw-z1-0.dump')),
     async (i) => {
-      undo.push(await side(() => cpo('undo')))
       psql('postgres', `DROP DATABASE raw${i}`)
-      for (const name of psql(
-        'postgres',
-        "SELECT datname FROM pg_database WHERE datname LIKE 'app__cpo_undone%'",
-      )
-        .trim()
-        .split('\n')
-        .filter(Boolean))
-        psql('postgres', `DROP DATABASE "${name}"`)
+      while (pending.length > 0) await undone(pending.pop())
     },
   )
   row('`cpo db restore` (dump) / `createdb` + `pg_restore` into a fresh database', '≤ 1.1×', c, r)
+  if (CLI_B) row('… the same with --cli-b', '≤ 1.1×', b, r)
   row('`cpo undo` of a database restore (a swap back)', '< 1 s', undo)
+  psql('postgres', 'ALTER SYSTEM RESET autovacuum')
+  psql('postgres', 'SELECT pg_reload_conf()')
 }
 // 4. `cpo stage start` with the database, template strategy (auto: local, nobody connected).
-{
+if (ROWS.has('stage')) {
   let started
   const s = await side(() => {
     started = cpo('stage', 'start', 'S1')
@@ -281,7 +331,10 @@ const s = (ms) => (ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`)
 const x = (a, b) => (a !== undefined && b ? `${(a / b).toFixed(2)}×` : '—')
 const mbOf = (b) => (b ? `${(b / 1048576).toFixed(0)} MB` : '?')
 console.log(
-  `\nPostgreSQL ${versions[0]}, ${os.cpus().length} cores, database ${mbOf(size)}, median of ${RUNS}; dumps: -Z1 ${mbOf(dumpSizes.z1)}, cpo ${mbOf(dumpSizes.cpo)}, default level ${mbOf(dumpSizes.default)}\n`,
+  `\nPostgreSQL ${versions[0]}, ${os.cpus().length} cores, database ${mbOf(size)}, median of ${RUNS}; dumps: -Z1 ${mbOf(dumpSizes.z1)}, cpo ${mbOf(dumpSizes.cpo)}, default level ${mbOf(dumpSizes.default)}; load average at the end ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}; NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset'}\n`,
 )
 console.log('| row | cpo wall | raw wall | wall ratio | cpo CPU | raw CPU | CPU ratio | target |')
 console.log('|---|---|---|---|---|---|---|---|')
@@ -289,4 +342,9 @@ for (const r of results) {
   console.log(
     `| ${r.name} | ${s(r.wall)} | ${s(r.rawWall)} | ${x(r.wall, r.rawWall)} | ${s(r.cpu)} | ${s(r.rawCpu)} | ${x(r.cpu, r.rawCpu)} | ${r.target} |`,
   )
+}
+console.log('\nEvery sample, CPU s (cpo | raw):')
+for (const r of results) {
+  const list = (xs) => (xs ?? []).map((x) => (x.cpu / 1000).toFixed(2)).join(' ')
+  console.log(`- ${r.name}: ${list(r.samples[0])} | ${list(r.samples[1])}`)
 }

@@ -1,9 +1,11 @@
-// SQLite checkpoint bench: `cpo db checkpoint` (VACUUM INTO a temp file, quick_check, sha256 and
-// fsync side by side, rename, schema and migrations sidecars) against a bare
-// `sqlite3 db "VACUUM INTO …"`, in the same run, alternating which goes first; then what the
-// safety steps cost alone on the same copy (quick_check, the sha256 read).
+// SQLite checkpoint bench: `cpo db checkpoint` (a page copy inside a read transaction, set to
+// journal_mode=delete and quick_checked in the same sqlite3 process, fsync, rename, schema and
+// migrations sidecars) against a bare `sqlite3 db "VACUUM INTO …"`, in the same run, alternating
+// which goes first; then what the safety steps cost alone on the same copy (quick_check, and the
+// sha256 read that checkpoints no longer do).
 //
 //   npm run build && node bench/db-sqlite.mjs [--mb 1024] [--runs 3] [--dir DIR] [--fresh]
+//                                             [--cli bin/cpo.js] [--cli-b other/bin/cpo.js]
 //
 // The database is built once and reused: DIR/fixture.db (default /tmp/cpo-bench-sqlite-<mb>mb,
 // random hex rows in WAL mode); each run copies it into a fresh project as app.db. Wall and
@@ -24,6 +26,8 @@ const RUNS = Number(argOf('--runs', 3))
 const HOME = path.resolve(argOf('--dir', path.join(os.tmpdir(), `cpo-bench-sqlite-${MB}mb`)))
 // --cli: a copy of a build (bin/ and dist/), so rebuilding the checkout does not change a run.
 const CLI = path.resolve(argOf('--cli', path.join(import.meta.dirname, '../bin/cpo.js')))
+// --cli-b: a second build (e.g. the one before a change) run as a third side in the same loop.
+const CLI_B = argOf('--cli-b') ? path.resolve(argOf('--cli-b')) : undefined
 const fixture = path.join(HOME, 'fixture.db')
 const ready = path.join(HOME, 'ready')
 if (process.argv.includes('--fresh') || !fs.existsSync(ready))
@@ -74,27 +78,34 @@ const env = { ...process.env, DATABASE_URL: 'file:./app.db' }
 
 const raw = []
 const cpo = []
+const cpoB = []
 for (let i = 0; i < RUNS; i++) {
   const vacuum = () => {
     const out = path.join(dir, `raw-${i}.sqlite`)
     sqlite('app.db', `VACUUM INTO '${out}'`)
   }
-  const checkpoint = () => {
-    const r = spawnSync(process.execPath, [CLI, 'db', 'checkpoint', `c${i}`, '--json'], {
+  const checkpoint = (cli = CLI, name = `c${i}`) => {
+    const r = spawnSync(process.execPath, [cli, 'db', 'checkpoint', name, '--json'], {
       cwd: dir,
       env,
       encoding: 'utf8',
     })
     if (r.status !== 0) throw new Error(`cpo db checkpoint failed: ${r.stdout}${r.stderr}`)
   }
-  // Alternate the order so neither side always runs on a warm page cache.
-  if (i % 2 === 0) {
-    raw.push(await measure(vacuum))
-    cpo.push(await measure(checkpoint))
-  } else {
-    cpo.push(await measure(checkpoint))
-    raw.push(await measure(vacuum))
-  }
+  // Alternate the order so neither side always runs on a warm page cache (with --cli-b, the
+  // three sides in turn).
+  const turns = [
+    [cpo, () => checkpoint()],
+    [raw, vacuum],
+    ...(CLI_B ? [[cpoB, () => checkpoint(CLI_B, `b${i}`)]] : []),
+  ]
+  const order = CLI_B
+    ? turns.map((_, k) => turns[(k + i) % turns.length])
+    : i % 2 === 0
+      ? [turns[1], turns[0]]
+      : turns
+  for (const [samples, fn] of order) samples.push(await measure(fn))
+  fs.rmSync(path.join(dir, '.checkpoints', `db-b${i}.sqlite`), { force: true })
   if (i < RUNS - 1) fs.rmSync(path.join(dir, `raw-${i}.sqlite`))
   fs.rmSync(path.join(dir, '.checkpoints', `db-c${i}.sqlite`), { force: true })
 }
@@ -124,6 +135,10 @@ console.log('|---|---|---|---|---|---|---|---|')
 console.log(
   `| \`cpo db checkpoint\` SQLite / \`sqlite3 … "VACUUM INTO"\` | ${sec(m(cpo, 'wall'))} | ${sec(m(raw, 'wall'))} | ${(m(cpo, 'wall') / m(raw, 'wall')).toFixed(2)}× | ${sec(m(cpo, 'cpu'))} | ${sec(m(raw, 'cpu'))} | ${(m(cpo, 'cpu') / m(raw, 'cpu')).toFixed(2)}× | ≤ 1.1× |`,
 )
+if (CLI_B)
+  console.log(
+    `| … the same with --cli-b | ${sec(m(cpoB, 'wall'))} | ${sec(m(raw, 'wall'))} | ${(m(cpoB, 'wall') / m(raw, 'wall')).toFixed(2)}× | ${sec(m(cpoB, 'cpu'))} | ${sec(m(raw, 'cpu'))} | ${(m(cpoB, 'cpu') / m(raw, 'cpu')).toFixed(2)}× | ≤ 1.1× |`,
+  )
 for (const [name, xs] of [
   ['`PRAGMA quick_check` of the copy alone', check],
   ['sha256 of the copy alone (1 MiB reads, page cache)', hash],
@@ -132,3 +147,10 @@ for (const [name, xs] of [
     `| ${name} | ${sec(m(xs, 'wall'))} | — | ${(m(xs, 'wall') / m(raw, 'wall')).toFixed(2)}× of VACUUM INTO | ${sec(m(xs, 'cpu'))} | — | ${(m(xs, 'cpu') / m(raw, 'cpu')).toFixed(2)}× | — |`,
   )
 }
+const list = (xs) => xs.map((x) => (x.cpu / 1000).toFixed(2)).join(' ')
+console.log(
+  `\nEvery sample, CPU s: cpo ${list(cpo)} | raw ${list(raw)}${CLI_B ? ` | --cli-b ${list(cpoB)}` : ''}; load average at the end ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}; NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset'}`,
+)

@@ -36,6 +36,15 @@ function onPath(name: string, pathVar: string | undefined): string | undefined {
   return undefined
 }
 
+/** `/usr/bin/pg_dump` and friends on Debian and Ubuntu: links to postgresql-common's pg_wrapper. */
+function isDebianWrapper(file: string): boolean {
+  try {
+    return path.basename(fs.realpathSync(file)) === 'pg_wrapper'
+  } catch {
+    return false
+  }
+}
+
 export function parseToolVersion(text: string): string | undefined {
   return /\(PostgreSQL\)\s+(\d+(?:\.\d+)*)/.exec(text)?.[1]
 }
@@ -56,7 +65,18 @@ export async function findTool(
   env: NodeJS.ProcessEnv,
   dirs: string[],
 ): Promise<FoundTool> {
-  const candidates = [...dirs.map((d) => onPath(name, d)), onPath(name, env.PATH)].filter(
+  const versioned = dirs.map((d) => onPath(name, d)).filter((c) => c !== undefined)
+  const onPathFile = onPath(name, env.PATH)
+  // Debian's wrapper only runs one of the binaries in /usr/lib/postgresql/<major>/bin: when all
+  // of those are candidates already, asking it for its version costs a Perl start (~30 ms CPU)
+  // and cannot find a newer one.
+  const installed = versionedToolDirs().map((d) => onPath(name, d))
+  const wrapper =
+    onPathFile !== undefined &&
+    installed.length > 0 &&
+    installed.every((c) => c !== undefined && versioned.includes(c)) &&
+    isDebianWrapper(onPathFile)
+  const candidates = [...versioned, ...(wrapper ? [] : [onPathFile])].filter(
     (c, i, all): c is string => c !== undefined && all.indexOf(c) === i,
   )
   let best: FoundTool | undefined

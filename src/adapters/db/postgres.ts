@@ -292,7 +292,7 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): DbEng
     }
   }
 
-  async function copyDump(db: DbLocation, dest: string): Promise<DbCopyInfo> {
+  async function copyDump(db: DbLocation, dest: string, checksum = true): Promise<DbCopyInfo> {
     if (!path.isAbsolute(dest))
       throw new CpoError('INTERNAL', 'internal', `dump path ${dest} is not absolute`)
     const dir = path.dirname(dest)
@@ -308,11 +308,15 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): DbEng
       if (r.code !== 0) throw toolError(`pg_dump of ${db.name} failed`, r, secretOf(db))
       // The proof, the checksum and the flush to disk all follow the finished file: side by
       // side, so the disk writes back while the hash reads the page cache.
-      const [sha256] = await Promise.all([sha256File(tmp), listDump(db, tmp), fsyncFile(tmp)])
+      const [sha256] = await Promise.all([
+        checksum ? sha256File(tmp) : undefined,
+        listDump(db, tmp),
+        fsyncFile(tmp),
+      ])
       const { size } = await fsp.stat(tmp)
       await fsp.rename(tmp, dest)
       await fsyncDir(dir)
-      return { strategy: 'dump', location: dest, bytes: size, sha256 }
+      return { strategy: 'dump', location: dest, bytes: size, ...(sha256 ? { sha256 } : {}) }
     } catch (e) {
       await fsp.rm(tmp, { force: true }).catch(() => {})
       throw e
@@ -533,7 +537,7 @@ COMMIT;\n`,
     sessions: (db) => sessionsOn(db, db.name),
 
     async copy(db, dest, options = {}) {
-      if (dest.strategy === 'dump') return copyDump(db, dest.location)
+      if (dest.strategy === 'dump') return copyDump(db, dest.location, options.checksum !== false)
       if (dest.strategy === 'template')
         return copyTemplate(db, dest.location, options.terminateConnections === true)
       throw new CpoError(

@@ -63,7 +63,14 @@ export interface DbEngine {
   copy(
     db: DbLocation,
     dest: DbCopyRef,
-    options?: { terminateConnections?: boolean },
+    options?: {
+      terminateConnections?: boolean
+      /**
+       * false: no sha256 of a file copy (`bytes` only). A checkpoint passes it: nothing reads a
+       * checkpoint's digest, and a backup hashes the bytes it archives itself.
+       */
+      checksum?: boolean
+    },
   ): Promise<DbCopyInfo>
   /** Proves a copy can be read; throws a CpoError naming what is wrong. */
   verifyCopy(db: DbLocation, copy: DbCopyRef): Promise<void>

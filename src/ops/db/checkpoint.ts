@@ -101,8 +101,12 @@ export async function takeDbCheckpoint(
       Promise.resolve(),
     )
   }
+  // No sha256 of the copy here: nothing reads a checkpoint's digest (a restore proves the copy
+  // with pg_restore --list / quick_check, a backup hashes the bytes it archives itself), and it
+  // cost ~0.5 s CPU per GB (bench/README.md, "Databases").
   const copying = engine.copy(db, dest, {
     terminateConnections: options.terminateConnections === true,
+    checksum: false,
   })
   // Schema and migrations are read from the copy where it is a file: exactly what was copied.
   // A dump reads live beside the copy (pg_dump holds no lock that blocks readers), so its
