@@ -3,7 +3,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { decodeBytes, encodeText } from '../core/path-bytes.js'
 import { gitBytes } from './git.js'
+import { objectsDir, writeLooseObjects } from './loose-objects.js'
 import type { Repo } from './repo.js'
+import { readWorkTreeConfig } from './snapshot/conversion.js'
 
 /**
  * A change to put into a tree: a blob at `path` (its mode, or the one the path has there when
@@ -36,9 +38,9 @@ interface Node {
  * writing an index. Directories left empty disappear (git keeps no empty trees); a file may take
  * the place of a directory and the other way round.
  *
- * Two git processes whatever the number of directories: one `cat-file --batch` reads every
- * directory on the way, the new trees are built and hashed here, and one `hash-object` writes
- * them (writeTrees), its ids checked against ours.
+ * One git process whatever the number of directories: one `cat-file --batch` reads every
+ * directory on the way, the new trees are built, hashed and written here as loose objects
+ * (writeTrees; a second process, `hash-object`, where git's write is not the plain one).
  */
 export async function editTree(
   repo: Repo,
@@ -54,12 +56,13 @@ export async function editTree(
   // `<tree>:<dir>` names a directory by path; one with a line break cannot go on a batch line.
   if (dirs.some((d) => d.includes('\n'))) throw new Error('a directory name holds a line break')
   const listings = await readTrees(repo, tree, dirs)
-  const hashName = tree.length === 64 ? 'sha256' : 'sha1'
+  const hashName = tree.length === 64 ? ('sha256' as const) : ('sha1' as const)
   const written: Written = []
   const rootOid = build(root, '', listings, hashName, Object.assign(written, { modes }))
   const ids = await writeTrees(
     repo,
     written.map((t) => t.body),
+    hashName,
   )
   ids.forEach((id, i) => {
     if (id !== written[i]?.oid) {
@@ -70,13 +73,23 @@ export async function editTree(
 }
 
 /**
- * Stores tree objects, children first, with one `hash-object -t tree`: it checks each tree's
- * format, not its entries' objects (`mktree` opens every entry's object to learn its type:
- * 5,000 new loose blobs cost more than the rest of a snapshot). Every entry is one git just
- * listed from a tree of this repository or a blob it just wrote. More than one tree goes
- * through files in cpo's scratch directory.
+ * Stores tree objects, children first. Every entry is one git just listed from a tree of this
+ * repository or a blob it just wrote, so the trees need no check of their entries' objects.
+ * Written here as loose objects when the repository's config lets git's plain write stand
+ * (loose-objects.ts; ARCHITECTURE.md §25): one git process less, and no scratch file per
+ * tree. Otherwise one `hash-object -t tree`, which checks each tree's format, not its entries'
+ * objects (`mktree` opens every entry's object to learn its type: 5,000 new loose blobs cost
+ * more than the rest of a snapshot); more than one tree goes through files in cpo's scratch
+ * directory.
  */
-async function writeTrees(repo: Repo, bodies: Buffer[]): Promise<string[]> {
+async function writeTrees(
+  repo: Repo,
+  bodies: Buffer[],
+  hashName: 'sha1' | 'sha256',
+): Promise<string[]> {
+  if ((await readWorkTreeConfig(repo)).plainObjects) {
+    return writeLooseObjects(objectsDir(repo), 'tree', bodies, hashName)
+  }
   const args = ['hash-object', '-w', '-t', 'tree', '--no-filters']
   if (bodies.length === 1) {
     const { stdout } = await gitBytes(repo.root, [...args, '--stdin'], { input: bodies[0] })
@@ -172,7 +185,7 @@ function build(
   node: Node,
   at: string,
   listings: Map<string, Map<string, Entry>>,
-  hashName: string,
+  hashName: 'sha1' | 'sha256',
   written: Written & { modes: Map<string, string> },
 ): string {
   const entries = new Map(listings.get(at))
