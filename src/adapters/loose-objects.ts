@@ -18,7 +18,7 @@ import type { Repo } from './repo.js'
  * The config keys that decide whether cpo may write loose objects itself (looseObjectsOf):
  * anything that makes git's own write differ from the plain one — group permissions, fsync
  * of object files, a repository extension cpo does not know (an object-format mapping written
- * beside each object).
+ * beside each object), a commit encoding other than UTF-8 (git names it in each commit).
  */
 export const LOOSE_OBJECT_KEYS = [
   'core.sharedrepository',
@@ -26,6 +26,7 @@ export const LOOSE_OBJECT_KEYS = [
   'core.fsyncobjectfiles',
   'core.fsyncmethod',
   'extensions.[a-z0-9]+',
+  'i18n.commitencoding',
 ]
 
 /** Extensions under which a loose object is written exactly as without them. */
@@ -53,10 +54,19 @@ export function plainLooseObjects(config: GitConfig): boolean {
   }
   if (config.has('core.fsync') || config.has('core.fsyncmethod')) return false
   if (gitBool(config, 'core.fsyncobjectfiles', false)) return false
+  const encoding = config.get('i18n.commitencoding')?.toLowerCase()
+  if (config.has('i18n.commitencoding') && encoding !== 'utf-8' && encoding !== 'utf8') {
+    return false
+  }
   for (const key of config.keys()) {
     if (key.startsWith('extensions.') && !PLAIN_EXTENSIONS.has(key)) return false
   }
   return true
+}
+
+/** The object format a repository's config names (`extensions.objectFormat`). */
+export function objectFormatOf(config: GitConfig): 'sha1' | 'sha256' {
+  return config.get('extensions.objectformat')?.toLowerCase() === 'sha256' ? 'sha256' : 'sha1'
 }
 
 /** The directory loose objects go to: `GIT_OBJECT_DIRECTORY` if set, else the common dir's. */
@@ -80,12 +90,21 @@ export function writeLooseObjects(
   bodies: readonly Buffer[],
   hashName: 'sha1' | 'sha256',
 ): string[] {
-  return bodies.map((body) => {
-    const header = Buffer.from(`${type} ${body.length}\0`, 'latin1')
-    const oid = createHash(hashName).update(header).update(body).digest('hex')
-    writeOne(dir, oid, header, body)
-    return oid
-  })
+  return bodies.map((body) => writeLooseObject(dir, type, body, hashName))
+}
+
+/** One object (see writeLooseObjects); `oid` when the caller has hashed it already. */
+export function writeLooseObject(
+  dir: string,
+  type: 'tree' | 'blob' | 'commit',
+  body: Buffer,
+  hashName: 'sha1' | 'sha256',
+  oid?: string,
+): string {
+  const header = Buffer.from(`${type} ${body.length}\0`, 'latin1')
+  const id = oid ?? createHash(hashName).update(header).update(body).digest('hex')
+  writeOne(dir, id, header, body)
+  return id
 }
 
 function writeOne(dir: string, oid: string, header: Buffer, body: Buffer): void {
@@ -147,4 +166,15 @@ function freshen(file: string): boolean {
     // Not there, or not ours to touch: git then writes it again (the link finds it there).
     return false
   }
+}
+
+/**
+ * Where this repository's loose objects may be written in-process, or undefined when its
+ * config sends them to git (plainLooseObjects).
+ */
+export function looseObjectsDir(
+  repo: Pick<Repo, 'root' | 'commonDir'>,
+  config: { plainObjects?: boolean },
+): string | undefined {
+  return config.plainObjects ? objectsDir(repo) : undefined
 }

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { decodeBytes, encodeText } from '../core/path-bytes.js'
+import { encodeText } from '../core/path-bytes.js'
 import { gitBytes } from './git.js'
-import { objectsDir, writeLooseObjects } from './loose-objects.js'
+import { objectsDir, writeLooseObject } from './loose-objects.js'
 import type { Repo } from './repo.js'
 import { readWorkTreeConfig } from './snapshot/conversion.js'
 
@@ -20,10 +20,13 @@ export interface TreeChange {
 
 export const KEEP_FILE_MODE = 'keep-file-mode'
 
-/** An entry of a tree object: its mode as trees store it (`40000` for a tree) and object id. */
+/**
+ * An entry of a tree object: its mode as trees store it (`40000` for a tree) and object id (hex,
+ * or the bytes of a listed tree).
+ */
 interface Entry {
   mode: string
-  oid: string
+  oid: string | Buffer
 }
 
 /** The changes below one directory, split by the name they go through. */
@@ -59,16 +62,7 @@ export async function editTree(
   const hashName = tree.length === 64 ? ('sha256' as const) : ('sha1' as const)
   const written: Written = []
   const rootOid = build(root, '', listings, hashName, Object.assign(written, { modes }))
-  const ids = await writeTrees(
-    repo,
-    written.map((t) => t.body),
-    hashName,
-  )
-  ids.forEach((id, i) => {
-    if (id !== written[i]?.oid) {
-      throw new Error(`git wrote ${id} for a tree hashed as ${written[i]?.oid}`)
-    }
-  })
+  await writeTrees(repo, written, hashName)
   return rootOid
 }
 
@@ -82,14 +76,24 @@ export async function editTree(
  * more than the rest of a snapshot); more than one tree goes through files in cpo's scratch
  * directory.
  */
-async function writeTrees(
-  repo: Repo,
-  bodies: Buffer[],
-  hashName: 'sha1' | 'sha256',
-): Promise<string[]> {
+async function writeTrees(repo: Repo, trees: Written, hashName: 'sha1' | 'sha256'): Promise<void> {
   if ((await readWorkTreeConfig(repo)).plainObjects) {
-    return writeLooseObjects(objectsDir(repo), 'tree', bodies, hashName)
+    const dir = objectsDir(repo)
+    for (const t of trees) writeLooseObject(dir, 'tree', t.body, hashName, t.oid)
+    return
   }
+  const ids = await hashTrees(
+    repo,
+    trees.map((t) => t.body),
+  )
+  ids.forEach((id, i) => {
+    if (id !== trees[i]?.oid) {
+      throw new Error(`git wrote ${id} for a tree hashed as ${trees[i]?.oid}`)
+    }
+  })
+}
+
+async function hashTrees(repo: Repo, bodies: Buffer[]): Promise<string[]> {
   const args = ['hash-object', '-w', '-t', 'tree', '--no-filters']
   if (bodies.length === 1) {
     const { stdout } = await gitBytes(repo.root, [...args, '--stdin'], { input: bodies[0] })
@@ -111,10 +115,17 @@ async function writeTrees(
   }
 }
 
+/**
+ * Names below are byte strings: each character one byte of the name (latin1), so names that
+ * are not UTF-8 need no escapes, string order is git's byte order, and a tree's names are read
+ * and written without decoding (`/` is never part of a multi-byte UTF-8 character).
+ */
+const bytesOf = (text: string): string => encodeText(text).toString('latin1')
+
 function nodeOf(changes: readonly TreeChange[]): Node {
   const root: Node = { files: new Map(), dirs: new Map() }
   for (const c of changes) {
-    const parts = c.path.split('/')
+    const parts = bytesOf(c.path).split('/')
     let node = root
     for (const part of parts.slice(0, -1)) {
       let next = node.dirs.get(part)
@@ -143,9 +154,7 @@ async function readTrees(
   tree: string,
   dirs: string[],
 ): Promise<Map<string, Map<string, Entry>>> {
-  const input = Buffer.concat(
-    dirs.map((d) => Buffer.concat([encodeText(d ? `${tree}:${d}` : tree), Buffer.of(10)])),
-  )
+  const input = Buffer.from(dirs.map((d) => `${d ? `${tree}:${d}` : tree}\n`).join(''), 'latin1')
   const { stdout } = await gitBytes(repo.root, ['cat-file', '--batch'], { input })
   const listings = new Map<string, Map<string, Entry>>()
   let at = 0
@@ -163,15 +172,17 @@ async function readTrees(
   return listings
 }
 
-/** A tree object's entries: `<mode> <name>\0<binary id>` each. */
+/** A tree object's entries: `<mode> <name>\0<binary id>` each, the id kept as its bytes. */
 function parseTree(body: Buffer, idBytes: number, into: Map<string, Entry>): void {
   let at = 0
   while (at < body.length) {
     const space = body.indexOf(32, at)
     const nul = body.indexOf(0, space)
-    const mode = body.subarray(at, space).toString('latin1')
-    const name = decodeBytes(body.subarray(space + 1, nul))
-    into.set(name, { mode, oid: body.subarray(nul + 1, nul + 1 + idBytes).toString('hex') })
+    const mode = body.toString('latin1', at, space)
+    into.set(body.toString('latin1', space + 1, nul), {
+      mode,
+      oid: body.subarray(nul + 1, nul + 1 + idBytes),
+    })
     at = nul + 1 + idBytes
   }
 }
@@ -206,7 +217,7 @@ function build(
     const mode = c.mode === undefined || c.mode === KEEP_FILE_MODE ? undefined : c.mode
     const entry = { mode: mode ?? (keep && had ? had.mode : '100644'), oid: c.oid }
     entries.set(name, entry)
-    written.modes.set(at ? `${at}/${name}` : name, entry.mode)
+    written.modes.set(c.path, entry.mode)
   }
   if (entries.size === 0 && at !== '') return EMPTY
   const body = treeBody(entries)
@@ -222,28 +233,28 @@ type Written = Array<{ oid: string; body: Buffer }>
 
 /**
  * The tree object's body: entries in git's order, by name bytes, a tree's name compared as if
- * it ended in `/`. Names in ASCII (nearly all) compare as strings, which is the same order.
+ * it ended in `/` (byte strings compare in that order).
  */
 function treeBody(entries: Map<string, Entry>): Buffer {
-  const keyed = [...entries].map(([name, e]) => {
-    const bytes = encodeText(name)
-    const key = e.mode === '40000' ? `${name}/` : name
-    return { bytes, key, e, ascii: bytes.length === name.length }
-  })
-  if (keyed.every((k) => k.ascii))
-    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-  else keyed.sort((a, b) => Buffer.compare(encodeText(a.key), encodeText(b.key)))
-  const idBytes = keyed[0] ? keyed[0].e.oid.length / 2 : 0
+  const keyed: Array<{ key: string; name: string; e: Entry }> = []
   let size = 0
-  for (const k of keyed) size += k.e.mode.length + 2 + k.bytes.length + idBytes
+  for (const [name, e] of entries) {
+    keyed.push({ key: e.mode === '40000' ? `${name}/` : name, name, e })
+    size +=
+      e.mode.length +
+      2 +
+      name.length +
+      (typeof e.oid === 'string' ? e.oid.length / 2 : e.oid.length)
+  }
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
   const body = Buffer.allocUnsafe(size)
   let at = 0
   for (const k of keyed) {
     at += body.write(k.e.mode, at, 'latin1')
     body[at++] = 0x20
-    at += k.bytes.copy(body, at)
+    at += body.write(k.name, at, 'latin1')
     body[at++] = 0
-    at += body.write(k.e.oid, at, 'hex')
+    at += typeof k.e.oid === 'string' ? body.write(k.e.oid, at, 'hex') : k.e.oid.copy(body, at)
   }
   return body
 }

@@ -33,7 +33,14 @@ function snapshotWithObjects(dir: string, objects: string, env: Record<string, s
     }).trim(),
     added: after.objects.filter((o) => !before.has(o)),
     temps: after.temps,
+    commit: execFileSync('git', ['rev-parse', `refs/cpo/snapshots/${id}`], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    }).trim(),
     hashTrees: argvs.filter((a) => a[1] === 'hash-object' && a.includes('tree')).length,
+    hashObjects: argvs.filter((a) => a[1] === 'hash-object').length,
+    commitTrees: argvs.filter((a) => a[1] === 'commit-tree').length,
   }
 }
 
@@ -51,6 +58,34 @@ function checkTrees(dir: string, ids: string[]): string[] {
   return trees
 }
 
+/**
+ * The commit `git commit-tree` writes for the same tree, parents, identity, date and message:
+ * the id must be the one cpo wrote.
+ */
+function recommit(dir: string, commit: string): string {
+  const text = sh(dir, 'git', 'cat-file', 'commit', commit)
+  const [head = '', ...rest] = text.split('\n\n')
+  const lines = head.split('\n')
+  const tree = (lines[0] as string).slice(5)
+  const parents = lines.filter((l) => l.startsWith('parent ')).flatMap((l) => ['-p', l.slice(7)])
+  const seconds = (lines.find((l) => l.startsWith('author ')) as string).split(' ').at(-2)
+  const date = `@${seconds} +0000`
+  return execFileSync('git', ['commit-tree', '--no-gpg-sign', tree, ...parents, '-F', '-'], {
+    cwd: dir,
+    input: rest.join('\n\n'),
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'cpo',
+      GIT_AUTHOR_EMAIL: 'cpo@localhost',
+      GIT_COMMITTER_NAME: 'cpo',
+      GIT_COMMITTER_EMAIL: 'cpo@localhost',
+      GIT_AUTHOR_DATE: date,
+      GIT_COMMITTER_DATE: date,
+    },
+  }).trim()
+}
+
 /** Nested new directories, a changed file deep down, a deletion: several trees to write. */
 function change(dir: string): void {
   writeFiles(dir, {
@@ -59,20 +94,26 @@ function change(dir: string): void {
     'new/top.txt': 'top\n',
   })
   fs.rmSync(path.join(dir, 'src/a.ts'))
+  fs.symlinkSync('../README.md', path.join(dir, 'new/readme-link'))
 }
 
 const FILES = { 'README.md': '# demo\n', 'src/a.ts': 'a\n', 'src/deep/b.ts': 'b\n' }
 
 const idOf = (file: string) => file.replace('/', '')
 
-describe('snapshot trees written in-process as loose objects', () => {
-  it('are the trees git writes: fsck --strict clean, mktree agrees, read-only files, no temp file left, no hash-object', () => {
+describe('snapshot objects written in-process as loose objects', () => {
+  it('are the trees, blobs and commits git writes: fsck --strict clean, mktree and commit-tree agree, read-only files, no temp file left, no hash-object or commit-tree', () => {
     const dir = makeRepo(FILES)
     change(dir)
     const objects = path.join(dir, '.git/objects')
     const shot = snapshotWithObjects(dir, objects)
-    expect(shot.hashTrees).toBe(0)
+    expect(shot.hashObjects).toBe(0)
+    expect(shot.commitTrees).toBe(0)
     expect(shot.temps).toEqual([])
+    expect(recommit(dir, shot.commit)).toBe(shot.commit)
+    expect(recommit(dir, `${shot.commit}^2`)).toBe(
+      sh(dir, 'git', 'rev-parse', `${shot.commit}^2`).trim(),
+    )
     const trees = checkTrees(dir, shot.added.map(idOf))
     // The top, src, src/deep, new, new/nested, new/nested/deeper.
     expect(trees).toContain(shot.tree)
@@ -101,6 +142,18 @@ describe('snapshot trees written in-process as loose objects', () => {
     expect(fs.statSync(file).mtimeMs).toBeGreaterThan(old.getTime())
   })
 
+  it('a file over 1 MiB goes to git hash-object, the small ones do not', () => {
+    const dir = makeRepo(FILES)
+    change(dir)
+    const big = Buffer.alloc((1 << 20) + 10, 'x')
+    fs.writeFileSync(path.join(dir, 'new/big.bin'), big)
+    const shot = snapshotWithObjects(dir, path.join(dir, '.git/objects'))
+    expect(shot.hashObjects).toBe(1)
+    sh(dir, 'git', 'add', '-A')
+    expect(sh(dir, 'git', 'write-tree').trim()).toBe(shot.tree)
+    sh(dir, 'git', 'fsck', '--strict', '--no-dangling')
+  })
+
   it('a sha256 repository', () => {
     const dir = tempDir()
     sh(dir, 'git', 'init', '-q', '-b', 'main', '--object-format=sha256')
@@ -111,7 +164,8 @@ describe('snapshot trees written in-process as loose objects', () => {
     change(dir)
     const shot = snapshotWithObjects(dir, path.join(dir, '.git/objects'))
     expect(shot.tree).toHaveLength(64)
-    expect(shot.hashTrees).toBe(0)
+    expect(shot.hashObjects).toBe(0)
+    expect(recommit(dir, shot.commit)).toBe(shot.commit)
     const trees = checkTrees(dir, shot.added.map(idOf))
     expect(trees).toContain(shot.tree)
     sh(dir, 'git', 'fsck', '--strict', '--no-dangling')
@@ -167,6 +221,7 @@ describe('snapshot trees written in-process as loose objects', () => {
       change(dir)
       const shot = snapshotWithObjects(dir, path.join(dir, '.git/objects'))
       expect(shot.hashTrees).toBe(1)
+      expect(shot.commitTrees).toBe(2)
       expect(checkTrees(dir, shot.added.map(idOf))).toContain(shot.tree)
       if (key === 'core.sharedRepository') {
         const file = path.join(dir, '.git/objects', shot.tree.slice(0, 2), shot.tree.slice(2))

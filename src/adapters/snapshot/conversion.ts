@@ -1,6 +1,6 @@
 import { git, splitZ } from '../git.js'
 import { type GitConfig, gitBool, readGitConfig } from '../git-config.js'
-import { LOOSE_OBJECT_KEYS, plainLooseObjects } from '../loose-objects.js'
+import { LOOSE_OBJECT_KEYS, objectFormatOf, plainLooseObjects } from '../loose-objects.js'
 import type { Repo } from '../repo.js'
 
 /** The two settings that change how git turns work-tree files into blobs and back. */
@@ -16,6 +16,8 @@ export interface WorkTreeConfig {
    * (loose-objects.ts); false sends them to a git process.
    */
   plainObjects?: boolean
+  /** The repository's hash (`extensions.objectFormat`). */
+  objectFormat?: 'sha1' | 'sha256'
 }
 
 /** The keys behind WorkTreeConfig, so a caller reading other config can read these too. */
@@ -33,6 +35,7 @@ export function workTreeConfigFrom(config: GitConfig): WorkTreeConfig {
     fileMode: gitBool(config, 'core.filemode', true),
     attributesFile: config.has('core.attributesfile'),
     plainObjects: plainLooseObjects(config),
+    objectFormat: objectFormatOf(config),
   }
 }
 
