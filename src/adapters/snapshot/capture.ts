@@ -95,6 +95,8 @@ export interface WorkTreeScan {
   indexNamesAttributes: boolean
   /** The scratch index's ctime before status ran (see stat-data.ts); none without an index. */
   statSince?: bigint
+  /** The bytes copied into the scratch index (status reads it, never writes it). */
+  indexBytes?: Buffer
 }
 
 /**
@@ -141,6 +143,7 @@ export async function scanWorkTree(repo: Repo): Promise<WorkTreeScan> {
     const found = {
       ...{ scratchIndex, indexStamp, status, head, refs, hidden, indexNamesAttributes },
       ...(statSince === undefined ? {} : { statSince }),
+      ...(copied ? { indexBytes: copied.bytes } : {}),
     }
     if (commit !== head || !tree || !symbolic) {
       const [headTree, branch] = await Promise.all([treeOf(repo, head), readBranch(repo)])
@@ -203,12 +206,12 @@ export async function recordSnapshot(
           const stage = () =>
             edited ? stageChanges(repo, env, edited, head.length) : Promise.resolve()
           const hashed = edited ? hashedFiles(repo, edited, raw) : undefined
-          return { ...files, tree: edited?.tree, stage, hashed }
+          return { ...files, tree: edited?.tree, stage, hashed, rewrote: false }
         }
         const changed = await stageWorkTree(repo, env, unstaged, untracked)
         await stageRaw(repo, env, files.raw)
         const tree = changed || raw.size > 0 ? await writeTree(repo, env) : undefined
-        return { ...files, tree, stage: async () => {}, hashed: undefined }
+        return { ...files, tree, stage: async () => {}, hashed: undefined, rewrote: true }
       })(),
       (async () => {
         const tree = await indexTree
@@ -231,7 +234,14 @@ export async function recordSnapshot(
     }
     const [snapshot] = await Promise.all([
       storeSnapshot(repo, meta, indexSide.indexCommit),
-      rememberStatData(meta.id, scan, worktreeTree.length, worktreeSide.hashed),
+      // Unless update-index rewrote it, the scratch index still holds the bytes copied.
+      rememberStatData(
+        meta.id,
+        scan,
+        worktreeTree.length,
+        worktreeSide.hashed,
+        worktreeSide.rewrote ? undefined : scan.indexBytes,
+      ),
     ])
     const scratchHoldsWorkTree = worktreeSide.tree !== undefined && worktreeSide.raw.length === 0
     let staging: Promise<void> | undefined
