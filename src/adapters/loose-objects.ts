@@ -42,8 +42,8 @@ const PLAIN_EXTENSIONS = new Set([
 /**
  * Whether this repository's loose objects can be written the way git's default writes them:
  * no `core.sharedRepository` (git would widen the file modes), no fsync setting (the default
- * does not fsync loose objects, ARCHITECTURE.md §25), no unknown extension. Otherwise the
- * callers hand the objects to a git process.
+ * does not fsync loose objects; ARCHITECTURE.md, "Snapshot objects written in-process"), no
+ * unknown extension. Otherwise the callers hand the objects to a git process.
  */
 export function plainLooseObjects(config: GitConfig): boolean {
   if (config.has('core.sharedrepository')) {

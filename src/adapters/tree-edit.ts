@@ -70,8 +70,8 @@ export async function editTree(
  * Stores tree objects, children first. Every entry is one git just listed from a tree of this
  * repository or a blob it just wrote, so the trees need no check of their entries' objects.
  * Written here as loose objects when the repository's config lets git's plain write stand
- * (loose-objects.ts; ARCHITECTURE.md §25): one git process less, and no scratch file per
- * tree. Otherwise one `hash-object -t tree`, which checks each tree's format, not its entries'
+ * (loose-objects.ts; ARCHITECTURE.md, "Snapshot objects written in-process"): one git process
+ * less, and no scratch file per tree. Otherwise one `hash-object -t tree`, which checks each tree's format, not its entries'
  * objects (`mktree` opens every entry's object to learn its type: 5,000 new loose blobs cost
  * more than the rest of a snapshot); more than one tree goes through files in cpo's scratch
  * directory.
