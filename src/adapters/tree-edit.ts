@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { inflateSync } from 'node:zlib'
 import { encodeText } from '../core/path-bytes.js'
 import { gitBytes } from './git.js'
 import { objectsDir, writeLooseObject } from './loose-objects.js'
@@ -41,9 +42,10 @@ interface Node {
  * writing an index. Directories left empty disappear (git keeps no empty trees); a file may take
  * the place of a directory and the other way round.
  *
- * One git process whatever the number of directories: one `cat-file --batch` reads every
- * directory on the way, the new trees are built, hashed and written here as loose objects
- * (writeTrees; a second process, `hash-object`, where git's write is not the plain one).
+ * At most one git process whatever the number of directories: the directories on the way are
+ * read from their loose objects, or with one `cat-file --batch` when one of them is packed; the
+ * new trees are built, hashed and written here as loose objects (writeTrees; a `hash-object`
+ * where git's write is not the plain one).
  */
 export async function editTree(
   repo: Repo,
@@ -146,14 +148,20 @@ function collectDirs(node: Node, at: string, out: string[]): void {
 }
 
 /**
- * The entries of `tree`'s directories `dirs` ('' for the top) from one `cat-file --batch`; a
- * directory that is missing there, or is a file or a submodule there, has none.
+ * The entries of `tree`'s directories `dirs` ('' for the top; parents before children); a
+ * directory that is missing there, or is a file or a submodule there, has none. Read from the
+ * loose objects here when every tree on the way is one (a tree git or cpo wrote since the last
+ * `git gc`), else from one `cat-file --batch`.
  */
 async function readTrees(
   repo: Repo,
   tree: string,
   dirs: string[],
 ): Promise<Map<string, Map<string, Entry>>> {
+  if ((await readWorkTreeConfig(repo)).plainObjects) {
+    const loose = readLooseTrees(objectsDir(repo), tree, dirs)
+    if (loose) return loose
+  }
   const input = Buffer.from(dirs.map((d) => `${d ? `${tree}:${d}` : tree}\n`).join(''), 'latin1')
   const { stdout } = await gitBytes(repo.root, ['cat-file', '--batch'], { input })
   const listings = new Map<string, Map<string, Entry>>()
@@ -170,6 +178,52 @@ async function readTrees(
     at += size + 1
   }
   return listings
+}
+
+/**
+ * readTrees from loose objects, walking down from `tree` by name as `<tree>:<dir>` resolves;
+ * undefined as soon as a tree on the way is not a loose object this read understands.
+ */
+function readLooseTrees(
+  objects: string,
+  tree: string,
+  dirs: string[],
+): Map<string, Map<string, Entry>> | undefined {
+  const idBytes = tree.length / 2
+  const listings = new Map<string, Map<string, Entry>>()
+  for (const dir of dirs) {
+    const entries = new Map<string, Entry>()
+    let oid: string | undefined = tree
+    if (dir !== '') {
+      const slash = dir.lastIndexOf('/')
+      const parent = listings.get(slash < 0 ? '' : dir.slice(0, slash))
+      const entry = parent?.get(dir.slice(slash + 1))
+      const id = entry?.mode === '40000' ? entry.oid : undefined
+      oid = typeof id === 'string' || id === undefined ? id : id.toString('hex')
+    }
+    if (oid !== undefined) {
+      const body = readLooseTree(objects, oid)
+      if (!body) return undefined
+      parseTree(body, idBytes, entries)
+    }
+    listings.set(dir, entries)
+  }
+  return listings
+}
+
+/** A loose tree object's body, or undefined when it is not there as a well-formed loose tree. */
+function readLooseTree(objects: string, oid: string): Buffer | undefined {
+  let data: Buffer
+  try {
+    data = inflateSync(readFileSync(path.join(objects, oid.slice(0, 2), oid.slice(2))))
+  } catch {
+    return undefined
+  }
+  const nul = data.indexOf(0)
+  if (nul < 0 || data.toString('latin1', 0, nul) !== `tree ${data.length - nul - 1}`) {
+    return undefined
+  }
+  return data.subarray(nul + 1)
 }
 
 /** A tree object's entries: `<mode> <name>\0<binary id>` each, the id kept as its bytes. */

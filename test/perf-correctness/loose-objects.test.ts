@@ -154,6 +154,32 @@ describe('snapshot objects written in-process as loose objects', () => {
     sh(dir, 'git', 'fsck', '--strict', '--no-dangling')
   })
 
+  it('directories read from loose trees, and through cat-file once they are packed: the same tree', () => {
+    const loose = makeRepo(FILES)
+    change(loose)
+    const packed = makeRepo(FILES)
+    sh(packed, 'git', 'gc', '-q')
+    change(packed)
+    const read = (dir: string) => {
+      const { r, argvs } = cpoTraced(dir, ['snapshot', '--json'])
+      expect(r.code, r.stderr).toBe(0)
+      const tree = sh(
+        dir,
+        'git',
+        'rev-parse',
+        `refs/cpo/snapshots/${r.json.data.snapshot.id}^{tree}`,
+      )
+      return { tree: tree.trim(), catFiles: argvs.filter((a) => a[1] === 'cat-file').length }
+    }
+    const a = read(loose)
+    const b = read(packed)
+    expect(a.catFiles).toBe(0)
+    expect(b.catFiles).toBe(1)
+    expect(a.tree).toBe(b.tree)
+    sh(packed, 'git', 'add', '-A')
+    expect(sh(packed, 'git', 'write-tree').trim()).toBe(b.tree)
+  })
+
   it('a sha256 repository', () => {
     const dir = tempDir()
     sh(dir, 'git', 'init', '-q', '-b', 'main', '--object-format=sha256')
