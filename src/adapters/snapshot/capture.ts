@@ -12,6 +12,7 @@ import { newId } from '../../core/ids.js'
 import { fsPath } from '../../core/path-bytes.js'
 import { CpoError } from '../../errors.js'
 import { git } from '../git.js'
+import { looseObjectsDir, writeLooseObjects } from '../loose-objects.js'
 import { gitOperationInProgress, type Repo } from '../repo.js'
 import { editTree, KEEP_FILE_MODE, type TreeChange } from '../tree-edit.js'
 import {
@@ -94,6 +95,8 @@ export interface WorkTreeScan {
   indexNamesAttributes: boolean
   /** The scratch index's ctime before status ran (see stat-data.ts); none without an index. */
   statSince?: bigint
+  /** The bytes copied into the scratch index (status reads it, never writes it). */
+  indexBytes?: Buffer
 }
 
 /**
@@ -140,6 +143,7 @@ export async function scanWorkTree(repo: Repo): Promise<WorkTreeScan> {
     const found = {
       ...{ scratchIndex, indexStamp, status, head, refs, hidden, indexNamesAttributes },
       ...(statSince === undefined ? {} : { statSince }),
+      ...(copied ? { indexBytes: copied.bytes } : {}),
     }
     if (commit !== head || !tree || !symbolic) {
       const [headTree, branch] = await Promise.all([treeOf(repo, head), readBranch(repo)])
@@ -202,12 +206,12 @@ export async function recordSnapshot(
           const stage = () =>
             edited ? stageChanges(repo, env, edited, head.length) : Promise.resolve()
           const hashed = edited ? hashedFiles(repo, edited, raw) : undefined
-          return { ...files, tree: edited?.tree, stage, hashed }
+          return { ...files, tree: edited?.tree, stage, hashed, rewrote: false }
         }
         const changed = await stageWorkTree(repo, env, unstaged, untracked)
         await stageRaw(repo, env, files.raw)
         const tree = changed || raw.size > 0 ? await writeTree(repo, env) : undefined
-        return { ...files, tree, stage: async () => {}, hashed: undefined }
+        return { ...files, tree, stage: async () => {}, hashed: undefined, rewrote: true }
       })(),
       (async () => {
         const tree = await indexTree
@@ -230,7 +234,14 @@ export async function recordSnapshot(
     }
     const [snapshot] = await Promise.all([
       storeSnapshot(repo, meta, indexSide.indexCommit),
-      rememberStatData(meta.id, scan, worktreeTree.length, worktreeSide.hashed),
+      // Unless update-index rewrote it, the scratch index still holds the bytes copied.
+      rememberStatData(
+        meta.id,
+        scan,
+        worktreeTree.length,
+        worktreeSide.hashed,
+        worktreeSide.rewrote ? undefined : scan.indexBytes,
+      ),
     ])
     const scratchHoldsWorkTree = worktreeSide.tree !== undefined && worktreeSide.raw.length === 0
     let staging: Promise<void> | undefined
@@ -399,6 +410,10 @@ async function submoduleHead(repo: Repo, rel: string): Promise<string | undefine
 /** A symlink's blob: the bytes of its target. */
 async function hashLink(repo: Repo, rel: string): Promise<string> {
   const target = readlinkSync(fsPath(path.join(repo.root, rel)), { encoding: 'buffer' })
+  const config = await readWorkTreeConfig(repo)
+  const dir = looseObjectsDir(repo, config)
+  if (dir)
+    return writeLooseObjects(dir, 'blob', [target], config.objectFormat ?? 'sha1')[0] as string
   const args = ['hash-object', '-w', '--no-filters', '--stdin']
   return (await git(repo.root, args, { input: target })).stdout.trim()
 }
@@ -804,7 +819,10 @@ async function treeOf(repo: Repo, commit: string): Promise<string> {
 
 /**
  * A commit with cpo's identity. Never signed: commit.gpgSign would otherwise make every
- * snapshot slow, or wait for a passphrase no one is there to type.
+ * snapshot slow, or wait for a passphrase no one is there to type. Written in-process as a
+ * loose object, byte for byte what `commit-tree` writes for this identity and date (whole
+ * seconds, UTC), when the repository's config lets git's plain write stand (loose-objects.ts);
+ * else by `commit-tree`.
  */
 async function commitTree(
   repo: Repo,
@@ -813,6 +831,19 @@ async function commitTree(
   date: string,
   message: string,
 ): Promise<string> {
+  const config = await readWorkTreeConfig(repo)
+  const dir = looseObjectsDir(repo, config)
+  const seconds = Math.floor(Date.parse(date) / 1000)
+  if (dir && Number.isFinite(seconds) && date.endsWith('Z')) {
+    const who = `cpo <cpo@localhost> ${seconds} +0000`
+    const body = [
+      `tree ${tree}\n`,
+      ...parents.map((p) => `parent ${p}\n`),
+      `author ${who}\ncommitter ${who}\n\n${message}`,
+    ].join('')
+    const hashName = tree.length === 64 ? 'sha256' : 'sha1'
+    return writeLooseObjects(dir, 'commit', [Buffer.from(body, 'utf8')], hashName)[0] as string
+  }
   const env = { ...IDENTITY, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date }
   const args = ['commit-tree', '--no-gpg-sign', tree, ...parents.flatMap((p) => ['-p', p])]
   return (await git(repo.root, [...args, '-F', '-'], { env, input: message })).stdout.trim()

@@ -1,5 +1,6 @@
 import { git, splitZ } from '../git.js'
 import { type GitConfig, gitBool, readGitConfig } from '../git-config.js'
+import { LOOSE_OBJECT_KEYS, objectFormatOf, plainLooseObjects } from '../loose-objects.js'
 import type { Repo } from '../repo.js'
 
 /** The two settings that change how git turns work-tree files into blobs and back. */
@@ -10,10 +11,22 @@ export interface WorkTreeConfig {
   fileMode: boolean
   /** Whether core.attributesFile is set (an attributes source outside the repository). */
   attributesFile?: boolean
+  /**
+   * Whether loose objects may be written in-process, as git's default write makes them
+   * (loose-objects.ts); false sends them to a git process.
+   */
+  plainObjects?: boolean
+  /** The repository's hash (`extensions.objectFormat`). */
+  objectFormat?: 'sha1' | 'sha256'
 }
 
 /** The keys behind WorkTreeConfig, so a caller reading other config can read these too. */
-export const WORK_TREE_KEYS = ['core.autocrlf', 'core.filemode', 'core.attributesfile']
+export const WORK_TREE_KEYS = [
+  'core.autocrlf',
+  'core.filemode',
+  'core.attributesfile',
+  ...LOOSE_OBJECT_KEYS,
+]
 
 export function workTreeConfigFrom(config: GitConfig): WorkTreeConfig {
   // `input` converts on the way in: it counts, and gitBool reads it as true.
@@ -21,6 +34,8 @@ export function workTreeConfigFrom(config: GitConfig): WorkTreeConfig {
     autocrlf: gitBool(config, 'core.autocrlf', false),
     fileMode: gitBool(config, 'core.filemode', true),
     attributesFile: config.has('core.attributesfile'),
+    plainObjects: plainLooseObjects(config),
+    objectFormat: objectFormatOf(config),
   }
 }
 

@@ -45,28 +45,30 @@ export function mayHaveHiddenEntries(index: Buffer): boolean {
 function walkEntries(index: Buffer, version: number, hashSize: number): boolean | undefined {
   const count = index.readUInt32BE(8)
   const flagsAt = 40 + hashSize // ctime, mtime, dev, ino, mode, uid, gid, size, then the oid
+  const length = index.length
   let at = 12
   let hidden = false
+  // Bytes read by hand: this loop runs once per entry, cold (a call per read is slower there).
   for (let n = 0; n < count; n++) {
-    if (at + flagsAt + 2 > index.length) return undefined
-    const flags = index.readUInt16BE(at + flagsAt)
+    if (at + flagsAt + 2 > length) return undefined
+    const flags = ((index[at + flagsAt] as number) << 8) | (index[at + flagsAt + 1] as number)
     let name = at + flagsAt + 2
     if (flags & CE_VALID) hidden = true
     if (flags & CE_EXTENDED) {
-      if (version < 3 || name + 2 > index.length) return undefined
-      if (index.readUInt16BE(name) & CE_SKIP_WORKTREE) hidden = true
+      if (version < 3 || name + 2 > length) return undefined
+      if (((index[name] as number) << 8) & CE_SKIP_WORKTREE) hidden = true
       name += 2
     }
     if (version === 4) {
       // A varint (how much of the previous name to keep), then the rest of the name, NUL-ended.
-      while (name < index.length && (index[name] as number) & 0x80) name++
+      while (name < length && (index[name] as number) & 0x80) name++
       const end = index.indexOf(0, name + 1)
       if (end < 0) return undefined
       at = end + 1
     } else {
-      const length = flags & 0xfff
-      const end = length < 0xfff ? name + length : index.indexOf(0, name)
-      if (end < 0 || end >= index.length || index[end] !== 0) return undefined
+      const short = flags & 0xfff
+      const end = short < 0xfff ? name + short : index.indexOf(0, name)
+      if (end < 0 || end >= length || index[end] !== 0) return undefined
       // Entries are NUL-padded to a multiple of 8 bytes from their start (1 to 8 NULs).
       at += (end - at + 8) & ~7
     }

@@ -1,28 +1,84 @@
-import { promises as fsp } from 'node:fs'
+import { closeSync, constants, promises as fsp, fstatSync, openSync, readSync } from 'node:fs'
 import path from 'node:path'
 import { fsPath } from '../../core/path-bytes.js'
 import { CpoError } from '../../errors.js'
 import { createFileIfAbsent } from '../fs.js'
 import { git, gitBytes } from '../git.js'
+import { looseObjectsDir, writeLooseObjects } from '../loose-objects.js'
 import type { Repo } from '../repo.js'
+import { readWorkTreeConfig } from './conversion.js'
 
 /**
  * Stores files as blobs byte for byte, as they are on disk (`--no-filters`: no clean filter, no
- * end-of-line conversion), and returns their object ids in order.
+ * end-of-line conversion), and returns their object ids in order. Small regular files are read
+ * and written as loose objects here when the repository's config lets git's plain write stand
+ * (loose-objects.ts): a changed file costs no git process. The rest, and any file this read
+ * cannot take (gone, no regular file, larger than IN_PROCESS_BYTES), go to one `hash-object`,
+ * which fails on them as it always did.
  *
  * `--stdin-paths` reads one name a line and C-unquotes a name that starts with `"`, so a name
  * with a line break (or a quote first, or a carriage return git would strip) goes in quoted.
  */
 export async function hashRawFiles(repo: Repo, paths: string[]): Promise<string[]> {
   if (paths.length === 0) return []
-  const { stdout } = await git(repo.root, ['hash-object', '--no-filters', '-w', '--stdin-paths'], {
-    input: paths.map((p) => `${quoteLine(p)}\n`).join(''),
+  const config = await readWorkTreeConfig(repo)
+  const dir = looseObjectsDir(repo, config)
+  const oids: string[] = new Array(paths.length)
+  const viaGit: number[] = []
+  paths.forEach((p, i) => {
+    const bytes = dir ? readSmallFile(fsPath(path.resolve(repo.root, p))) : undefined
+    if (dir && bytes) {
+      oids[i] = writeLooseObjects(dir, 'blob', [bytes], config.objectFormat ?? 'sha1')[0] as string
+    } else viaGit.push(i)
   })
-  const oids = stdout.trim().split('\n')
-  if (oids.length !== paths.length) {
-    throw new Error(`hash-object returned ${oids.length} ids for ${paths.length} files`)
+  if (viaGit.length === 0) return oids
+  const { stdout } = await git(repo.root, ['hash-object', '--no-filters', '-w', '--stdin-paths'], {
+    input: viaGit.map((i) => `${quoteLine(paths[i] as string)}\n`).join(''),
+  })
+  const hashed = stdout.trim().split('\n')
+  if (hashed.length !== viaGit.length) {
+    throw new Error(`hash-object returned ${hashed.length} ids for ${viaGit.length} files`)
   }
+  viaGit.forEach((at, k) => {
+    oids[at] = hashed[k] as string
+  })
   return oids
+}
+
+/** Files up to this size are hashed in-process; git streams larger ones. */
+const IN_PROCESS_BYTES = 1 << 20
+
+/**
+ * A regular file's bytes when it has at most IN_PROCESS_BYTES, read through one descriptor
+ * (non-blocking: a FIFO put in its place never blocks); undefined otherwise, or on any error.
+ */
+function readSmallFile(file: string | Buffer): Buffer | undefined {
+  let fd: number
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch {
+    return undefined
+  }
+  try {
+    const st = fstatSync(fd)
+    if (!st.isFile() || st.size > IN_PROCESS_BYTES) return undefined
+    // One byte more than the size: a file that grew meanwhile is read to its end.
+    const chunks: Buffer[] = []
+    let total = 0
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(total === 0 ? st.size + 1 : 64 * 1024)
+      const n = readSync(fd, chunk, 0, chunk.length, null)
+      if (n === 0) break
+      chunks.push(chunk.subarray(0, n))
+      total += n
+      if (total > IN_PROCESS_BYTES) return undefined
+    }
+    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)
+  } catch {
+    return undefined
+  } finally {
+    closeSync(fd)
+  }
 }
 
 function quoteLine(p: string): string {

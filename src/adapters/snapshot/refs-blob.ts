@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto'
 import { decodeBytes, encodeText } from '../../core/path-bytes.js'
 import { CpoError } from '../../errors.js'
 import { git, gitBytes } from '../git.js'
+import { looseObjectsDir, writeLooseObjects } from '../loose-objects.js'
 import type { Repo } from '../repo.js'
+import { readWorkTreeConfig } from './conversion.js'
 import { isKept } from './keep.js'
 
 /**
@@ -48,6 +50,11 @@ export async function refsBlobOf(
   const bytes = refsBlobText(refs)
   const oid = blobId(bytes, idLength)
   if (await isKept(repo, oid)) return { oid, written: Promise.resolve() }
+  const dir = looseObjectsDir(repo, await readWorkTreeConfig(repo))
+  if (dir) {
+    writeLooseObjects(dir, 'blob', [bytes], idLength === 64 ? 'sha256' : 'sha1')
+    return { oid, written: Promise.resolve() }
+  }
   const written = git(repo.root, ['hash-object', '-w', '--stdin'], { input: bytes }).then((r) => {
     if (r.stdout.trim() !== oid) {
       throw new CpoError(

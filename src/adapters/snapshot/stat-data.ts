@@ -59,9 +59,11 @@ export async function rememberStatData(
   scan: { scratchIndex: string; statSince?: bigint; indexNamesAttributes: boolean },
   hexLength: number,
   hashed: Map<string, RecordedStat> = new Map(),
+  /** The scratch index's bytes, when the caller knows them (it has not been rewritten). */
+  known?: Buffer,
 ): Promise<void> {
   if (scan.statSince === undefined) return
-  const bytes = await fsp.readFile(scan.scratchIndex).catch(() => undefined)
+  const bytes = known ?? (await fsp.readFile(scan.scratchIndex).catch(() => undefined))
   if (!bytes) return
   kept.set(id, {
     bytes,

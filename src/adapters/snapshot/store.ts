@@ -60,7 +60,8 @@ async function readSnapshots(
       ref,
     }
   })
-  return snapshots.sort((a, b) => a.id.localeCompare(b.id))
+  // Ids are ASCII: plain order (localeCompare would load ICU's collation first, ~10 ms).
+  return snapshots.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }
 
 function parseMeta(message: string): StoredMeta | undefined {
