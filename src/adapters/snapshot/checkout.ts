@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
+import { encodeText } from '../../core/path-bytes.js'
 import { CpoError } from '../../errors.js'
 import { git } from '../git.js'
 import type { Repo } from '../repo.js'
@@ -24,7 +25,9 @@ export interface TreeEntry {
  *
  * Only where nothing stands (no `-f`): the restore moved every file it replaces aside first
  * (aside.ts), so whatever stands at a path now was saved there meanwhile. It stays, untouched
- * (`existing`); git goes on with the other paths.
+ * (`existing`); git goes on with the other paths. The one exception is a directory that holds
+ * nothing but empty directories: no snapshot can hold it (git keeps no empty trees) and it holds
+ * no byte, so it gives way to the file (clearEmptyDirs).
  */
 export async function checkoutFiles(
   repo: Repo,
@@ -32,6 +35,10 @@ export async function checkoutFiles(
   from: Snapshot,
 ): Promise<{ written: string[]; existing: string[] }> {
   if (entries.length === 0) return { written: [], existing: [] }
+  await clearEmptyDirs(
+    repo.root,
+    entries.filter((e) => e.mode !== GITLINK).map((e) => e.path),
+  )
   const { raw, modes } = onDiskOf(from)
   const isRaw = (e: TreeEntry) => raw.has(e.path) && (e.mode === '100644' || e.mode === '100755')
   const viaGit = entries.filter((e) => !isRaw(e))
@@ -63,6 +70,37 @@ export async function checkoutFiles(
   await applyModes(repo.root, written, modes)
   return { written, existing: existing.sort() }
 }
+
+const GITLINK = '160000'
+
+/**
+ * Removes each empty directory tree standing where a file is about to be written (a directory
+ * left after its files were deleted, or one made and emptied again). Bottom-up `rmdir` only:
+ * it refuses a directory that holds anything, so a file saved into one meanwhile keeps it and
+ * the path is then reported as `existing`.
+ */
+async function clearEmptyDirs(root: string, paths: string[]): Promise<void> {
+  for (const p of paths) {
+    const full = encodeText(path.join(root, p))
+    const st = await fsp.lstat(full).catch(() => undefined)
+    if (st?.isDirectory()) await removeIfEmpty(full)
+  }
+}
+
+/** Names as bytes all the way down: one that is not UTF-8 must reach rmdir as it is. */
+async function removeIfEmpty(dir: Buffer): Promise<boolean> {
+  const names = await fsp.readdir(dir, { withFileTypes: true, encoding: 'buffer' }).catch(() => [])
+  for (const d of names) {
+    const sub = Buffer.concat([dir, SLASH, d.name as unknown as Buffer])
+    if (!d.isDirectory() || !(await removeIfEmpty(sub))) return false
+  }
+  return fsp.rmdir(dir).then(
+    () => true,
+    () => false,
+  )
+}
+
+const SLASH = Buffer.from('/')
 
 const EXISTS = ' already exists, no checkout\n'
 
