@@ -3,6 +3,7 @@ import { editJsonText } from './json-edit.js'
 import { BOM, detectJsonFormat, type JsonFormat, renderJson, stripBom } from './json-format.js'
 import { toJsonPath } from './json-path.js'
 import { lineColumnAt, locateJsonSyntaxError } from './json-syntax-error.js'
+import { passesProjectSchema } from './plain-check.js'
 import { findEpic, findStage, findStory, recomputeProgress, stagesOf } from './queries.js'
 import {
   type CurrentStageValue,
@@ -72,8 +73,14 @@ const locationFromParserMessage = (text: string, message: string) => {
   return { offset, ...lineColumnAt(text, offset), problem: match[1] }
 }
 
-/** Schema problems of a parsed value, in zod's order; empty when it is a valid project file. */
+/**
+ * Schema problems of a parsed value, in zod's order; empty when it is a valid project file. A
+ * value the plain checks pass (`passesProjectSchema`, ARCHITECTURE.md §20) certainly passes the
+ * schema, so it has none: a rollback validates the state file at every update, and zod's parse
+ * of the whole file (compiled on first use) is then not run at all.
+ */
 export const projectSchemaProblems = (value: unknown): SchemaProblem[] => {
+  if (passesProjectSchema(value)) return []
   const result = projectFileSchema.safeParse(value)
   if (result.success) return []
   return result.error.issues.map((issue) => ({

@@ -1,4 +1,3 @@
-import { readCheckpointTags } from '../../adapters/checkpoint-git.js'
 import { git, splitZ } from '../../adapters/git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { changedPaths, commitMessages, headCommits } from '../../adapters/rollback-git.js'
@@ -25,6 +24,7 @@ import {
   stageNumber,
 } from '../../core/project/index.js'
 import { listCheckpoints } from '../checkpoint/list.js'
+import { tagsAgain } from '../checkpoint/tag-reads.js'
 
 export interface RepoFacts extends GitFacts {
   head: string
@@ -108,7 +108,7 @@ async function inferredFacts(
 ): Promise<GitFacts> {
   const [walk, tagRecords, head] = await Promise.all([
     branchWalk(repo),
-    readCheckpointTags(repo),
+    tagsAgain(repo),
     git(repo.root, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { okCodes: [1, 128] }),
   ])
   const inHistory =
@@ -137,7 +137,7 @@ async function inferredFacts(
   return { inHistory, checkpoints: [...tags, ...candidateCheckpoints(candidates, tags)], history }
 }
 
-interface WalkedCommit extends MarkedCommit {
+export interface WalkedCommit extends MarkedCommit {
   parents: string[]
 }
 
@@ -154,15 +154,39 @@ async function branchWalk(repo: Repo): Promise<WalkedCommit[]> {
     '-z',
     '--format=%H%x00%P%x00%ct%x00%s',
   ])
-  const fields = splitZ(stdout)
+  return parseWalk(stdout)
+}
+
+/**
+ * The walk's records (hash, parents, time, subject; NUL-separated, `-z` ends each with a NUL),
+ * read field by field with `indexOf`: 15,000 records are four slices each, not one split of
+ * the whole output into an array of every field first (ARCHITECTURE.md §18). A record cut
+ * short at the end is left out, as the split read left it out.
+ */
+export function parseWalk(stdout: string): WalkedCommit[] {
   const out: WalkedCommit[] = []
-  for (let i = 0; i + 3 < fields.length; i += 4) {
+  const end = stdout.length
+  let at = 0
+  while (at < end) {
+    const p = stdout.indexOf('\0', at)
+    const t = p < 0 ? -1 : stdout.indexOf('\0', p + 1)
+    const s = t < 0 ? -1 : stdout.indexOf('\0', t + 1)
+    if (s < 0) break
+    let e = stdout.indexOf('\0', s + 1)
+    if (e < 0) {
+      if (s + 1 === end) break // three fields and a NUL: the split read had no fourth
+      e = end
+    }
+    const list = stdout.slice(p + 1, t)
     out.push({
-      commit: fields[i] as string,
-      parents: (fields[i + 1] as string).split(' ').filter(Boolean),
-      time: Number(fields[i + 2]),
-      subject: fields[i + 3] as string,
+      commit: stdout.slice(at, p),
+      // One parent (most commits) is the field itself; a merge's are space-separated.
+      parents:
+        list.length === 0 ? [] : list.includes(' ') ? list.split(' ').filter(Boolean) : [list],
+      time: Number(stdout.slice(t + 1, s)),
+      subject: stdout.slice(s + 1, e),
     })
+    at = e + 1
   }
   return out
 }
