@@ -4,18 +4,9 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { cpoTraced } from '../helpers/git-trace.js'
 import { commitAll, copyOf, keep, makeRepo, sh } from '../helpers/repo.js'
-import { ok, pendingProject, work } from './workflow-repo.js'
+import { editState, ok, pendingProject, work } from './workflow-repo.js'
 
 const project = () => pendingProject(3)
-
-/** Marks stories passing (or a stage's status) in the state file and commits it, as an agent does. */
-function edit(dir: string, change: (doc: any) => void, message = 'chore: update state'): void {
-  const file = path.join(dir, 'master-project.json')
-  const doc = JSON.parse(fs.readFileSync(file, 'utf8'))
-  change(doc)
-  fs.writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`)
-  commitAll(dir, message)
-}
 
 const pass =
   (...ids: string[]) =>
@@ -36,11 +27,11 @@ function base(): string {
     ok(dir, ['stage', 'start', 'S1'])
     work(dir, 'feat(S1-US-001): first story')
     work(dir, 'feat(S1-US-002): second story')
-    edit(dir, pass('S1-US-001', 'S1-US-002'))
+    editState(dir, pass('S1-US-001', 'S1-US-002'))
     ok(dir, ['stage', 'complete', 'S1', '--skip-verify'])
     ok(dir, ['stage', 'start', 'S2'])
     work(dir, 'feat(S2-US-001): third story')
-    edit(dir, pass('S2-US-001'))
+    editState(dir, pass('S2-US-001'))
     work(dir, 'feat(S2-US-002): fourth story')
     template = keep(dir)
   }
@@ -126,7 +117,7 @@ describe('cpo check reads what its checks need, with the whole read’s problems
         work(dir, 'feat(S3-US-002): later, on another branch')
         sh(dir, 'git', 'checkout', '-q', 'main')
       }
-      edit(dir, (doc) => {
+      editState(dir, (doc) => {
         doc.stages[2].status = 'completed'
       })
       const c = check(dir)
@@ -147,7 +138,7 @@ describe('cpo check reads what its checks need, with the whole read’s problems
     // S1 done in the state file, but its completion tag is on a commit HEAD no longer reaches.
     const tagged = sh(dir, 'git', 'rev-parse', 'checkpoint/stage-1-complete^{commit}').trim()
     sh(dir, 'git', 'checkout', '-q', '-b', 'side', `${tagged}~1`)
-    edit(dir, (doc) => {
+    editState(dir, (doc) => {
       doc.stages[0].status = 'completed'
       doc.stages[1].status = 'pending'
     })
@@ -202,7 +193,7 @@ describe('cpo check reads what its checks need, with the whole read’s problems
     // Stage 2 marked in progress with no start anywhere: a problem in both reads.
     const none = base()
     sh(none, 'git', 'tag', '-d', 'checkpoint/stage-2-start')
-    edit(none, (doc) => {
+    editState(none, (doc) => {
       doc.stages[2].status = 'in_progress'
     })
     const n = check(none)

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { cpoTraced } from '../helpers/git-trace.js'
 import { commitAll, copyOf, keep, makeRepo, sh } from '../helpers/repo.js'
-import { ok, pendingProject, work } from './workflow-repo.js'
+import { editState, ok, pendingProject, work } from './workflow-repo.js'
 
 /**
  * The state check's one walk of the branches (ARCHITECTURE.md §18): markers, last commits and
@@ -12,14 +12,6 @@ import { ok, pendingProject, work } from './workflow-repo.js'
  * shapes are where following parents in-process could go wrong: merges, HEAD on a side branch,
  * a detached HEAD inside and outside the branches, markers only a side branch holds.
  */
-
-function edit(dir: string, change: (doc: any) => void, message = 'chore: update state'): void {
-  const file = path.join(dir, 'master-project.json')
-  const doc = JSON.parse(fs.readFileSync(file, 'utf8'))
-  change(doc)
-  fs.writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`)
-  commitAll(dir, message)
-}
 
 /** S1 and S2 done by hand (no tags, no `cpo stage`): S1 closed by a marker, S2 by nothing. */
 let template: string | undefined
@@ -32,7 +24,7 @@ function base(): string {
     work(dir, 'merge: Stage S1')
     work(dir, 'feat(stage-2): work of stage 2')
     work(dir, 'feat(S2-US-001): a stage 2 story')
-    edit(dir, (doc) => {
+    editState(dir, (doc) => {
       doc.stages[0].status = 'completed'
       doc.stages[1].status = 'completed'
     })
@@ -74,7 +66,7 @@ describe('the state check walks the branches once', () => {
     work(dir, 'checkpoint: after Stage 3 - Stage 3')
     sh(dir, 'git', 'checkout', '-q', 'main')
     sh(dir, 'git', 'merge', '-q', '--no-ff', '-m', 'chore: bring side in', 'side')
-    edit(dir, (doc) => {
+    editState(dir, (doc) => {
       doc.stages[2].status = 'completed'
     })
     const c = check(dir)

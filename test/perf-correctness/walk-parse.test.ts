@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseWalk } from '../../src/ops/diagnose/git-facts.js'
+import { BRANCH_WALK, parseWalk } from '../../src/ops/diagnose/git-facts.js'
 import { commitAll, makeRepo, sh } from '../helpers/repo.js'
 
 /*
@@ -25,16 +25,7 @@ function splitRead(stdout: string) {
 }
 
 function walkOf(dir: string): string {
-  return sh(
-    dir,
-    'git',
-    'log',
-    '--branches',
-    '--date-order',
-    '--reverse',
-    '-z',
-    '--format=%H%x00%P%x00%ct%x00%s',
-  )
+  return sh(dir, 'git', ...BRANCH_WALK)
 }
 
 describe('parseWalk: the records of the split read', () => {

@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { expect } from 'vitest'
 import { commitAll, cpo, writeFiles } from '../helpers/repo.js'
 
@@ -35,4 +37,17 @@ let counter = 0
 export function work(dir: string, message: string): string {
   writeFiles(dir, { [`src/f${counter++}.ts`]: `${message}\n` })
   return commitAll(dir, message)
+}
+
+/** Marks stories passing (or a stage's status) in the state file and commits it, as an agent does. */
+export function editState(
+  dir: string,
+  change: (doc: any) => void,
+  message = 'chore: update state',
+): void {
+  const file = path.join(dir, 'master-project.json')
+  const doc = JSON.parse(fs.readFileSync(file, 'utf8'))
+  change(doc)
+  fs.writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`)
+  commitAll(dir, message)
 }

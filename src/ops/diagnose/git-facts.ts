@@ -145,15 +145,17 @@ export interface WalkedCommit extends MarkedCommit {
  * Every branch's commits, oldest first in the whole log's `--date-order` (the walk
  * `readLogCommits` makes, without `--source`, which the check does not need).
  */
+export const BRANCH_WALK = [
+  'log',
+  '--branches',
+  '--date-order',
+  '--reverse',
+  '-z',
+  '--format=%H%x00%P%x00%ct%x00%s',
+]
+
 async function branchWalk(repo: Repo): Promise<WalkedCommit[]> {
-  const { stdout } = await git(repo.root, [
-    'log',
-    '--branches',
-    '--date-order',
-    '--reverse',
-    '-z',
-    '--format=%H%x00%P%x00%ct%x00%s',
-  ])
+  const { stdout } = await git(repo.root, BRANCH_WALK)
   return parseWalk(stdout)
 }
 
