@@ -56,7 +56,7 @@ export async function addTempWorktree(
   await fsp.mkdir(registryDir(repo), { recursive: true })
   await fsp.writeFile(path.join(registryDir(repo), `${id}.json`), `${JSON.stringify(record)}\n`)
   try {
-    await git(repo.root, ['worktree', 'add', '--detach', '--quiet', dir, commit])
+    await addWorktree(repo, dir, commit)
   } catch (e) {
     await removeRegistered(repo, record)
     throw e
@@ -71,6 +71,29 @@ export async function addTempWorktree(
     },
     removeSync: () => removeRegisteredSync(repo, record),
   }
+}
+
+/**
+ * `git worktree add`, one at a time: while one is creating `.git/worktrees/<name>/`, another
+ * reading the list fails with "failed to read .git/worktrees/<name>/commondir" (diagnose runs its
+ * checks side by side). Calls in this process wait for each other; one that meets another
+ * process's half-made entry tries again a few times.
+ */
+let adding: Promise<unknown> = Promise.resolve()
+
+function addWorktree(repo: Repo, dir: string, commit: string): Promise<void> {
+  const attempt = async (left: number): Promise<void> => {
+    try {
+      await git(repo.root, ['worktree', 'add', '--detach', '--quiet', dir, commit])
+    } catch (e) {
+      if (left === 0 || !/failed to read .*worktrees\//.test(String((e as Error).message))) throw e
+      await new Promise((r) => setTimeout(r, 50))
+      await attempt(left - 1)
+    }
+  }
+  const run = adding.then(() => attempt(3))
+  adding = run.catch(() => undefined)
+  return run
 }
 
 /** Moves a temporary work tree to another commit (its own HEAD only). */

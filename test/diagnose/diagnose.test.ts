@@ -12,7 +12,7 @@ describe('cpo diagnose', () => {
     const before = fingerprint(dir)
 
     const r = cpo(dir, ['diagnose', '--json'])
-    expect(r.code, r.stderr).toBe(0)
+    expect(r.code, r.stdout + r.stderr).toBe(0)
     const d = r.json.data
     const byId = Object.fromEntries(d.checks.map((c: any) => [c.id, c]))
     expect(byId.build.status).toBe('fail')
