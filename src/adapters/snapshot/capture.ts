@@ -293,7 +293,7 @@ function hashedFiles(
  * here per changed path (measured with 5,000 untracked files in a 20,000-file repository, 2 MB
  * of index: the index way was cheaper; at 100,000 files and a few changes the tree way is).
  * Measured again with the blobs and trees written in-process (ARCHITECTURE.md, "Snapshots of
- * thousands of untracked files"): for that shape the tree way cost 1.6× the index way's CPU
+ * thousands of untracked files"): for that shape the tree way cost 1.5× the index way's CPU
  * with the blobs hashed here and 1.4× with them handed to one `hash-object`, so the bound
  * stands: per file, node's read, hash, freshen and two lstat calls cost more than git's
  * update-index and write-tree do for the same files.
