@@ -99,9 +99,12 @@ export function statsOfHashed(
   files: ReadonlyArray<{ path: string; mode: string; oid: string }>,
 ): Map<string, RecordedStat> {
   const out = new Map<string, RecordedStat>()
+  // Git's paths are normalized already: appended to the root as they are (see lstatAll).
+  const prefix = path.join(root, '/')
+  const options = { bigint: true, throwIfNoEntry: false } as const
   for (const f of files) {
     if (f.mode !== '100644' && f.mode !== '100755') continue
-    const st = lstatSync(fsPath(path.join(root, f.path)), { bigint: true, throwIfNoEntry: false })
+    const st = lstatSync(fsPath(prefix + f.path), options)
     if (!st?.isFile()) continue
     out.set(f.path, {
       ctimeNs: st.ctimeNs,
