@@ -31,7 +31,7 @@ beforeAll(() => {
       "import { appendFileSync } from 'node:fs'",
       'export async function load(url, context, next) {',
       '  const r = await next(url, context)',
-      '  appendFileSync(process.env.CPO_TEST_LOADED, `${url}\\n`)',
+      "  appendFileSync(process.env.CPO_TEST_LOADED, url + '\\n')",
       '  return r',
       '}',
       '',
