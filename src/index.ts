@@ -27,6 +27,8 @@ export { openStore } from './adapters/storage/open.js'
 export type { BackupStore } from './adapters/storage/types.js'
 export type { Operation, OperationStatus } from './core/journal.js'
 export * from './core/project/index.js'
+// The library validates state updates synchronously: its schema is loaded (and registered) here.
+export { projectFileSchema } from './core/project/schema.js'
 export { classify, parseDotenv, REDACTED, redactEnv } from './core/redact/index.js'
 export { describePolicy, parsePolicy, planRetention } from './core/retention/index.js'
 export { CpoError, EXIT, isCpoError } from './errors.js'

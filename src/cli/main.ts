@@ -24,13 +24,31 @@ function act<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<Co
     try {
       const g = globalOptions(cmd)
       json = g.json
+      const schema = readsOnly(cmd, own) ? undefined : projectSchemaLoaded()
       const fn = await load()
+      await schema
       printSuccess(await fn(...([g, ...positional, own] as unknown as A)), json)
     } catch (e) {
       printError(e, json)
     }
   }
 }
+
+/**
+ * The commands whose state reads load the project schema only for a state text that needs it
+ * (ARCHITECTURE.md §30): they change no state, so every value they validate is one they read.
+ * Every other command loads it beside its own module, for the synchronous validators of the
+ * state updates (src/core/project/document.ts).
+ */
+function readsOnly(cmd: Command, own: Record<string, unknown>): boolean {
+  const [first, second] = pathOf(cmd)
+  if (first === 'status') return true
+  if (first === 'checkpoint') return second === 'list'
+  return first === 'rollback' && second !== 'deploy' && own.dryRun === true
+}
+
+const projectSchemaLoaded = async (): Promise<void> =>
+  (await import('../core/project/document.js')).loadProjectSchema()
 
 /** `cpo status`. */
 function wireStatus(program: Command): void {
@@ -359,7 +377,10 @@ function wireAgent(program: Command): void {
     .description('serve the Model Context Protocol over stdio (one repository: -C <dir>)')
     .action(async (_o: unknown, cmd: Command) => {
       try {
-        await (await import('./commands/mcp.js')).run(globalOptions(cmd))
+        const schema = projectSchemaLoaded()
+        const mcp = await import('./commands/mcp.js')
+        await schema
+        await mcp.run(globalOptions(cmd))
       } catch (e) {
         printError(e, false) // stdout belongs to the protocol
       }

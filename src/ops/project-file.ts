@@ -2,6 +2,7 @@ import { readTextIfExists } from '../adapters/fs.js'
 import { inRepo, type Repo, statePaths } from '../adapters/repo.js'
 import {
   DEFAULT_PROJECT_FILE_NAME,
+  loadProjectSchemaFor,
   type ProjectDocument,
   parseProjectDocument,
 } from '../core/project/index.js'
@@ -15,7 +16,9 @@ export const PROGRESS_FILE = 'cpo-progress.md'
 export async function readProjectDocument(repo: Repo): Promise<ProjectDocument | undefined> {
   const file = statePaths(repo).project
   const text = await readTextIfExists(inRepo(repo, file))
-  return text === undefined ? undefined : parseProjectDocument(text, file)
+  if (text === undefined) return undefined
+  await loadProjectSchemaFor(text) // zod only for a text the plain checks refuse
+  return parseProjectDocument(text, file)
 }
 
 /** For commands that cannot work without the state file. */

@@ -103,6 +103,13 @@ export async function repoStatus(
  * A state file that passes the plain checks is used as parsed; only one that does not loads the
  * validator (the largest part of this command's code), for its exact message.
  */
+/** The document module and the schema, loaded only for a text the plain checks refuse. */
+async function refusedText(text: string, file: string) {
+  const document = await import('../core/project/document.js')
+  await document.loadProjectSchema()
+  return document.parseProjectDocument(text, file).data
+}
+
 async function readProject(
   repo: Repo,
 ): Promise<Pick<RepoStatus, 'project' | 'projectError' | 'warnings'>> {
@@ -110,9 +117,7 @@ async function readProject(
   try {
     const text = await readTextIfExists(inRepo(repo, file))
     if (text === undefined) return { project: null, projectError: null, warnings: [] }
-    const data =
-      plainlyValid(text) ??
-      (await import('../core/project/document.js')).parseProjectDocument(text, file).data
+    const data = plainlyValid(text) ?? (await refusedText(text, file))
     const current = currentStage(data)
     const phase = projectPhase(data)?.number ?? null
     return {

@@ -5,7 +5,7 @@ import { findTool, versionedToolDirs } from '../../src/adapters/db/postgres-tool
 import { tempDir } from '../helpers/repo.js'
 
 // Debian's /usr/bin/pg_dump is a link to postgresql-common's pg_wrapper, which only runs one of
-// the /usr/lib/postgresql/<major>/bin binaries (ARCHITECTURE.md, §25+): it is asked for its
+// the /usr/lib/postgresql/<major>/bin binaries (ARCHITECTURE.md, §26): it is asked for its
 // version only when those are not all candidates already.
 
 const installed = versionedToolDirs()

@@ -10,7 +10,7 @@ import { commitAll, makeRepo, sh } from '../helpers/repo.js'
 
 /*
  * A rollback's after-list takes the checkpoint tags its plan read when the tags still name the
- * same objects (ARCHITECTURE.md §25+). Whatever happened to the tags in between, what it gets
+ * same objects (ARCHITECTURE.md §28). Whatever happened to the tags in between, what it gets
  * must be what a fresh read of every tag gives: checked here on a real repository after no
  * change, a new tag, a moved tag, a tag re-made with another message on the same commit, a
  * deleted tag, and for another repository.

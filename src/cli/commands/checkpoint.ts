@@ -45,21 +45,29 @@ export async function list(g: GlobalOptions, o: { tagsOnly?: boolean }): Promise
     o.tagsOnly ? { tagsOnly: true } : {},
   )
   warnOnStderr(g, warnings.map(unreadableState))
-  const rows = checkpoints.map((c) => [
-    c.inferred ? `${c.name} (inferred)` : c.name,
-    c.kind,
-    stageLabel(c),
-    c.phase === null ? '-' : String(c.phase),
-    shortTime(c.time),
-    c.commit.slice(0, 10),
-    branchName(c.branch),
-    c.message,
-  ])
-  const text =
-    checkpoints.length === 0
-      ? 'no checkpoints (create one with `cpo checkpoint create <name>` or `cpo stage start`)'
-      : table(['NAME', 'KIND', 'STAGE', 'PHASE', 'TIME', 'COMMIT', 'BRANCH', 'MESSAGE'], rows)
-  return { data: { checkpoints, warnings }, text }
+  const rows = () =>
+    checkpoints.map((c) => [
+      c.inferred ? `${c.name} (inferred)` : c.name,
+      c.kind,
+      stageLabel(c),
+      c.phase === null ? '-' : String(c.phase),
+      shortTime(c.time),
+      c.commit.slice(0, 10),
+      branchName(c.branch),
+      c.message,
+    ])
+  // The table is built once, when it is first read: a --json run of a long history never reads it.
+  let text: string | undefined
+  return {
+    data: { checkpoints, warnings },
+    get text() {
+      text ??=
+        checkpoints.length === 0
+          ? 'no checkpoints (create one with `cpo checkpoint create <name>` or `cpo stage start`)'
+          : table(['NAME', 'KIND', 'STAGE', 'PHASE', 'TIME', 'COMMIT', 'BRANCH', 'MESSAGE'], rows())
+      return text
+    },
+  }
 }
 
 export async function show(g: GlobalOptions, name: string): Promise<CommandOutput> {

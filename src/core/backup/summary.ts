@@ -1,5 +1,5 @@
 import { isCpoError } from '../../errors.js'
-import { parseStoredManifest, type StoredManifest } from './manifest.js'
+import { parseStoredManifest, type StoredManifest } from './manifest-schema.js'
 import { type BackupMeta, parseMeta } from './meta.js'
 
 /** The store's raw view of one backup (see adapters/storage/types.ts). */

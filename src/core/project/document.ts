@@ -5,14 +5,8 @@ import { toJsonPath } from './json-path.js'
 import { lineColumnAt, locateJsonSyntaxError } from './json-syntax-error.js'
 import { passesProjectSchema } from './plain-check.js'
 import { findEpic, findStage, findStory, recomputeProgress, stagesOf } from './queries.js'
-import {
-  type CurrentStageValue,
-  type Epic,
-  type ProjectFile,
-  projectFileSchema,
-  type Stage,
-  type Story,
-} from './schema.js'
+import type { CurrentStageValue, Epic, ProjectFile, Stage, Story } from './schema.js'
+import { registeredProjectSchema } from './schema-slot.js'
 
 export const DEFAULT_PROJECT_FILE_NAME = 'master-project.json'
 
@@ -81,13 +75,44 @@ const locationFromParserMessage = (text: string, message: string) => {
  */
 export const projectSchemaProblems = (value: unknown): SchemaProblem[] => {
   if (passesProjectSchema(value)) return []
-  const result = projectFileSchema.safeParse(value)
+  const schema = registeredProjectSchema()
+  if (schema === undefined) {
+    // A caller reached a refused value without `loadProjectSchema` first: a bug in cpo, said
+    // as one instead of a wrong "valid".
+    throw new CpoError(
+      'INTERNAL',
+      'internal',
+      'the project schema is needed but was not loaded (call loadProjectSchema first)',
+    )
+  }
+  const result = schema.safeParse(value)
   if (result.success) return []
   return result.error.issues.map((issue) => ({
     path: toJsonPath(issue.path),
     message: issue.message.replace(/^Invalid input: /, ''),
     code: issue.code,
   }))
+}
+
+/**
+ * Loads the project schema (and zod with it), for a value the plain checks refuse: the sync
+ * validators below need it then. Commands that write the state load it before they run
+ * (src/cli/main.ts); the read-only ones load it only for a state text that needs it.
+ */
+export const loadProjectSchema = async (): Promise<void> => {
+  if (registeredProjectSchema() === undefined) await import('./schema.js')
+}
+
+/** `loadProjectSchema` when `text` is a JSON value the plain checks refuse (or not JSON). */
+export const loadProjectSchemaFor = async (text: string): Promise<void> => {
+  if (registeredProjectSchema() !== undefined) return
+  let value: unknown
+  try {
+    value = JSON.parse(stripBom(text))
+  } catch {
+    return // parseProjectDocument reports the syntax error without the schema
+  }
+  if (!passesProjectSchema(value)) await loadProjectSchema()
 }
 
 const describeProblems = (problems: readonly SchemaProblem[]): string => {

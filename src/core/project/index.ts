@@ -2,6 +2,8 @@ export {
   type CurrentStageShape,
   DEFAULT_PROJECT_FILE_NAME,
   editedJson,
+  loadProjectSchema,
+  loadProjectSchemaFor,
   type Patch,
   type ProjectDocument,
   parseProjectDocument,
@@ -55,20 +57,23 @@ export {
   stagesOfEpic,
   unmetDependencies,
 } from './queries.js'
+// Types only from schema.ts: its value (projectFileSchema) loads zod, so it is imported from
+// schema.js where it is needed, or loaded with loadProjectSchema (ARCHITECTURE.md §30).
+export type {
+  CurrentStageValue,
+  Epic,
+  FeedbackLoop,
+  Progress,
+  ProjectFile,
+  Stage,
+  Story,
+} from './schema.js'
 export {
-  type CurrentStageValue,
-  type Epic,
-  type FeedbackLoop,
   KNOWN_EPIC_STATUSES,
   KNOWN_PROJECT_STATUSES,
   KNOWN_STAGE_STATUSES,
   type KnownEpicStatus,
   type KnownProjectStatus,
   type KnownStageStatus,
-  type Progress,
-  type ProjectFile,
-  projectFileSchema,
-  type Stage,
-  type Story,
-} from './schema.js'
+} from './statuses.js'
 export { type ProjectWarning, projectWarnings } from './warnings.js'

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini'
 import '../zod-setup.js'
+import { registerProjectSchema } from './schema-slot.js'
 
 /*
  * The schema checks only what cpo relies on. Every object is loose because the workflow and the
@@ -7,25 +8,14 @@ import '../zod-setup.js'
  * because new ones appear in the wild and an unknown status must not make a project unreadable.
  */
 
-export const KNOWN_STAGE_STATUSES = [
-  'pending',
-  'in_progress',
-  'implemented',
-  'tested',
-  'completed',
-  'skipped',
-  'failed',
-  'blocked',
-] as const
-
-export const KNOWN_EPIC_STATUSES = ['pending', 'in_progress', 'completed'] as const
-
-// Only `planning` and `in_progress` have been seen; `completed` is the obvious end state.
-export const KNOWN_PROJECT_STATUSES = ['planning', 'in_progress', 'completed'] as const
-
-export type KnownStageStatus = (typeof KNOWN_STAGE_STATUSES)[number]
-export type KnownEpicStatus = (typeof KNOWN_EPIC_STATUSES)[number]
-export type KnownProjectStatus = (typeof KNOWN_PROJECT_STATUSES)[number]
+export {
+  KNOWN_EPIC_STATUSES,
+  KNOWN_PROJECT_STATUSES,
+  KNOWN_STAGE_STATUSES,
+  type KnownEpicStatus,
+  type KnownProjectStatus,
+  type KnownStageStatus,
+} from './statuses.js'
 
 const timestamp = z.optional(z.nullable(z.string()))
 const text = z.optional(z.nullable(z.string()))
@@ -117,3 +107,5 @@ export type Story = z.infer<typeof storySchema>
 export type FeedbackLoop = z.infer<typeof feedbackLoopSchema>
 export type CurrentStageValue = z.infer<typeof currentStageSchema>
 export type Progress = z.infer<typeof progressSchema>
+
+registerProjectSchema(projectFileSchema)

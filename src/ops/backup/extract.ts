@@ -12,10 +12,10 @@ import { MANIFEST_ENTRY } from '../../core/backup/layout.js'
 import {
   innerManifest,
   type ManifestEntry,
-  parseManifest,
   type StoredManifest,
   serializeManifest,
 } from '../../core/backup/manifest.js'
+import { parseManifest } from '../../core/backup/manifest-schema.js'
 import { isCpoError } from '../../errors.js'
 
 /** One thing wrong with a backup, named so a person knows what and where. */

@@ -4,6 +4,7 @@ import { epicOfStage } from '../../core/checkpoint/stage-rules.js'
 import type { Stage } from '../../core/project/index.js'
 import {
   deriveEpicStatus,
+  loadProjectSchemaFor,
   type ProjectDocument,
   parseProjectDocument,
   serializeProjectDocument,
@@ -20,6 +21,7 @@ export async function readStateFile(repo: Repo): Promise<{ text: string; doc: Pr
       hint: `Stage commands need a CPO project; create ${file} (the CPO planning phase writes it), or point cpo at it with --project-file <path>.`,
     })
   }
+  await loadProjectSchemaFor(text) // zod only for a text the plain checks refuse
   return { text, doc: parseProjectDocument(text, file) }
 }
 

@@ -13,6 +13,7 @@ import type { WorkTreeScan } from '../../adapters/snapshot/capture.js'
 import { type KeptPath, submodulesKept } from '../../adapters/snapshot/restore.js'
 import type { Checkpoint } from '../../core/checkpoint/types.js'
 import {
+  loadProjectSchemaFor,
   type ProjectDocument,
   type ProjectFile,
   parseProjectDocument,
@@ -124,6 +125,7 @@ export async function planRollback(
   const warnings: string[] = []
   let then: ProjectFile | undefined
   if (thenText !== undefined) {
+    await loadProjectSchemaFor(thenText) // zod only for a text the plain checks refuse
     try {
       then = parseProjectDocument(thenText, statePaths(repo).project).data
     } catch {

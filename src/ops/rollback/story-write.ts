@@ -20,6 +20,7 @@ import { appendableEntry } from '../../core/checkpoint/progress-log.js'
 import {
   detectJsonFormat,
   editedJson,
+  loadProjectSchemaFor,
   type ProjectDocument,
   parseProjectDocument,
   serializeProjectDocument,
@@ -156,6 +157,7 @@ async function recordedFiles(
   )
   const contents: Record<string, string> = {}
   if (stateText !== undefined && plan.stateStory !== null) {
+    await loadProjectSchemaFor(stateText) // zod only for a text the plain checks refuse
     const doc = parseProjectDocument(stateText, state.project)
     let next = updateStory(doc, plan.stateStory.stage, plan.stateStory.id, {
       passes: false,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import * as z from 'zod/mini'
-import { projectFileSchema, projectSchemaProblems } from '../../../src/core/project/index.js'
+import { projectSchemaProblems } from '../../../src/core/project/index.js'
 import { passesProjectSchema } from '../../../src/core/project/plain-check.js'
+import { projectFileSchema } from '../../../src/core/project/schema.js'
 import { FIXTURES, fixtureText } from './fixtures.js'
 
 type JsonSchema = {

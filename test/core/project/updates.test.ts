@@ -10,6 +10,8 @@ import {
   updateStage,
   updateStory,
 } from '../../../src/core/project/index.js'
+// The updates validate synchronously: the schema is loaded as the CLI loads it for a writer.
+import '../../../src/core/project/schema.js'
 import { isCpoError } from '../../../src/errors.js'
 import { fixture, fixtureText, thrown } from './fixtures.js'
 
