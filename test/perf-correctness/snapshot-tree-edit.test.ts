@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { addAllTree } from '../helpers/add-all-tree.js'
 import { cpoTraced } from '../helpers/git-trace.js'
-import { commitAll, cpo, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
+import { commitAll, cpo, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 
 /** Runs cpo with a trace of every git process; returns the JSON result and their argvs. */
 function traced(dir: string, args: string[]): { json: any; argvs: string[][] } {
@@ -13,14 +13,6 @@ function traced(dir: string, args: string[]): { json: any; argvs: string[][] } {
 }
 const ran = (argvs: string[][], sub: string) => argvs.filter((a) => a[1] === sub).length
 
-/** What `git add -A` would make of the real index, on a copy: the tree git writes from it. */
-function addAllTree(dir: string): string {
-  const index = path.join(tempDir(), 'index')
-  fs.copyFileSync(path.join(dir, '.git/index'), index)
-  const env = { ...process.env, GIT_INDEX_FILE: index }
-  execFileSync('git', ['add', '-A'], { cwd: dir, env })
-  return execFileSync('git', ['write-tree'], { cwd: dir, env, encoding: 'utf8' }).trim()
-}
 /** `git ls-tree -r -t` of a tree: every entry with mode, type and id, by path. */
 const listing = (dir: string, tree: string) => sh(dir, 'git', 'ls-tree', '-r', '-t', '-z', tree)
 

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { addAllTree } from '../helpers/add-all-tree.js'
 import { applying, background, inSnapshot, until } from '../helpers/background.js'
-import { commitAll, cpo, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
+import { commitAll, cpo, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 
 /**
  * Snapshots of a work tree with thousands of untracked files (issue 15's `untracked` shape,
@@ -13,15 +13,6 @@ import { commitAll, cpo, makeRepo, sh, tempDir, writeFiles } from '../helpers/re
  */
 
 const MANY = 3000
-
-/** What `git add -A` would make of the real index, on a copy: the tree git writes from it. */
-function addAllTree(dir: string): string {
-  const index = path.join(tempDir(), 'index')
-  fs.copyFileSync(path.join(dir, '.git/index'), index)
-  const env = { ...process.env, GIT_INDEX_FILE: index }
-  execFileSync('git', ['add', '-A'], { cwd: dir, env })
-  return execFileSync('git', ['write-tree'], { cwd: dir, env, encoding: 'utf8' }).trim()
-}
 
 const listing = (dir: string, tree: string) => sh(dir, 'git', 'ls-tree', '-r', '-t', '-z', tree)
 

@@ -1,7 +1,8 @@
 import { CpoError } from '../../errors.js'
 import { quoteArg } from '../shell-quote.js'
-import type { Epic, KnownEpicStatus, ProjectFile, Stage, Story } from './schema.js'
+import type { Epic, ProjectFile, Stage, Story } from './schema.js'
 import { dependenciesIndex, dependentsIndex, reachableFrom } from './stage-graph.js'
+import type { KnownEpicStatus } from './statuses.js'
 
 /*
  * Status semantics. `tested` comes after `completed` in some runs and before it in others, so both

@@ -8,15 +8,6 @@ import { registerProjectSchema } from './schema-slot.js'
  * because new ones appear in the wild and an unknown status must not make a project unreadable.
  */
 
-export {
-  KNOWN_EPIC_STATUSES,
-  KNOWN_PROJECT_STATUSES,
-  KNOWN_STAGE_STATUSES,
-  type KnownEpicStatus,
-  type KnownProjectStatus,
-  type KnownStageStatus,
-} from './statuses.js'
-
 const timestamp = z.optional(z.nullable(z.string()))
 const text = z.optional(z.nullable(z.string()))
 const count = z.optional(z.number())
