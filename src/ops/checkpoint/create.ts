@@ -1,4 +1,3 @@
-import { committerIdent } from '../../adapters/checkpoint-git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { checkpointName, factsFromName } from '../../core/checkpoint/names.js'
 import { CpoError } from '../../errors.js'
@@ -7,12 +6,7 @@ import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { commitPendingWork } from './commit-work.js'
 import { projectContext } from './context.js'
 import { prepareSidecars } from './sidecars.js'
-import {
-  type NewCheckpoint,
-  prepareCheckpointTag,
-  requireFreeName,
-  tagCheckpoint,
-} from './tagging.js'
+import { type NewCheckpoint, requireFreeName, tagCheckpoint, tagWithHead } from './tagging.js'
 
 export interface CreateCheckpointOptions {
   message?: string
@@ -70,9 +64,6 @@ export async function createCheckpoint(
       // The state file (for the tag's stage and phase) and the committer identity are read
       // while the commit is made; the tag joins HEAD's move when git would write it as cpo does.
       const docRead = readProjectDocument(ctx.repo).catch(() => undefined)
-      const ident = ctx.settings.plainTags
-        ? committerIdent(ctx.repo).catch(() => undefined)
-        : Promise.resolve(undefined)
       const checkpointOn = async (commit: string): Promise<NewCheckpoint> => ({
         name: plan.name,
         kind: factsFromName(plan.name).kind,
@@ -85,13 +76,7 @@ export async function createCheckpoint(
       })
       const work = await commitPendingWork(ctx, subject, {
         allowEmpty: false,
-        tag: async (commit) =>
-          prepareCheckpointTag(
-            ctx.repo,
-            ctx.settings.plainTags,
-            await ident,
-            await checkpointOn(commit),
-          ),
+        tag: tagWithHead(ctx.repo, ctx.settings.plainTags, checkpointOn),
       })
       const committed = work.commit
       const commit = committed ?? plan.head

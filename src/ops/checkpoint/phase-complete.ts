@@ -1,4 +1,4 @@
-import { commitEverything, committerIdent } from '../../adapters/checkpoint-git.js'
+import { commitEverything } from '../../adapters/checkpoint-git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { phaseCompleteName } from '../../core/checkpoint/names.js'
 import { sidecarNames } from '../../core/checkpoint/sidecars.js'
@@ -18,12 +18,7 @@ import { type OperationReport, reportOf, runOperation } from '../protocol.js'
 import { type CommittedWork, commitPendingWork } from './commit-work.js'
 import { prepareSidecars, writeSidecars } from './sidecars.js'
 import { readStateFile, writeStateFile } from './state-file.js'
-import {
-  type NewCheckpoint,
-  prepareCheckpointTag,
-  requireFreeName,
-  tagCheckpoint,
-} from './tagging.js'
+import { type NewCheckpoint, requireFreeName, tagCheckpoint, tagWithHead } from './tagging.js'
 
 export interface PhaseCompletePlan {
   phase: number
@@ -121,14 +116,10 @@ export async function completePhase(
         committed = await commitEverything(ctx.repo, subject)
         known = undefined
       } else {
-        // The tag joins HEAD's move when git would write it as cpo does (prepareCheckpointTag).
-        const ident = ctx.settings.plainTags
-          ? committerIdent(ctx.repo).catch(() => undefined)
-          : Promise.resolve(undefined)
+        // The tag joins HEAD's move when git would write it as cpo does (tagWithHead).
         const work = await commitPendingWork(ctx, subject, {
           allowEmpty: false,
-          tag: async (c) =>
-            prepareCheckpointTag(ctx.repo, ctx.settings.plainTags, await ident, checkpointOn(c)),
+          tag: tagWithHead(ctx.repo, ctx.settings.plainTags, checkpointOn),
         })
         committed = work.commit
         known = work.state

@@ -1,4 +1,4 @@
-import { committerIdent, moveRefs, readRef } from '../../adapters/checkpoint-git.js'
+import { moveRefs, readRef } from '../../adapters/checkpoint-git.js'
 import { commitWorkTreeFiles } from '../../adapters/direct-commit.js'
 import { failpoint } from '../../adapters/failpoint.js'
 import { type Repo, statePaths } from '../../adapters/repo.js'
@@ -25,7 +25,7 @@ import { type OperationReport, planReport, runOperation } from '../protocol.js'
 import { commitPendingWork } from './commit-work.js'
 import { envTemplate, prepareSidecars, readSidecars, writeSidecars } from './sidecars.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
-import { type NewCheckpoint, prepareCheckpointTag, tagCheckpoint } from './tagging.js'
+import { type NewCheckpoint, tagCheckpoint, tagWithHead } from './tagging.js'
 
 export interface StageStartOptions {
   /** Start a stage that is done or in progress again (its start tag is moved). */
@@ -172,18 +172,14 @@ export async function startStage(
         subject: plan.commitMessage,
       })
       // A first start's tag joins HEAD's move when git would write it as cpo does
-      // (prepareCheckpointTag); a restart moves the old tag aside first, so it tags after.
+      // (tagWithHead); a restart moves the old tag aside first, so it tags after.
       const plain = ctx.settings.plainTags && plan.replacesTag === null
-      const ident = plain
-        ? committerIdent(ctx.repo).catch(() => undefined)
-        : Promise.resolve(undefined)
       const [{ text, doc }, env, work] = await Promise.all([
         stateRead,
         envTemplate(ctx.repo),
         commitPendingWork(ctx, plan.commitMessage, {
           allowEmpty: true,
-          tag: async (c) =>
-            prepareCheckpointTag(ctx.repo, plain, await ident, await checkpointOn(c)),
+          tag: tagWithHead(ctx.repo, plain, checkpointOn),
         }),
       ])
       const commit = work.commit as string

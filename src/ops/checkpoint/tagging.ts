@@ -1,4 +1,9 @@
-import { createTag, readRef, writeTagObject } from '../../adapters/checkpoint-git.js'
+import {
+  committerIdent,
+  createTag,
+  readRef,
+  writeTagObject,
+} from '../../adapters/checkpoint-git.js'
 import { cleanMessage } from '../../adapters/direct-commit.js'
 import type { Repo } from '../../adapters/repo.js'
 import { type CheckpointMeta, tagMessage } from '../../core/checkpoint/metadata.js'
@@ -55,7 +60,7 @@ function metaOf(c: NewCheckpoint): CheckpointMeta {
  * (`tag.gpgSign`, `tag.forceSignAnnotated`), a configured comment character, a reflog for tags
  * (`core.logAllRefUpdates=always`), no identity, or a line that starts like a comment.
  */
-export async function prepareCheckpointTag(
+async function prepareCheckpointTag(
   repo: Repo,
   plainTags: boolean,
   ident: string | undefined,
@@ -68,6 +73,22 @@ export async function prepareCheckpointTag(
   const name = ref.slice('refs/tags/'.length)
   const text = `object ${c.commit}\ntype commit\ntag ${name}\ntagger ${ident}\n\n${message}`
   return { ref, to: await writeTagObject(repo, text) }
+}
+
+/**
+ * The `tag` step of commitPendingWork for a checkpoint whose tag may join HEAD's move: the
+ * committer identity is read at once (beside the commit), the tag object written for the new
+ * commit when git would write it as cpo does (prepareCheckpointTag), else undefined and the
+ * caller tags afterwards with tagCheckpoint.
+ */
+export function tagWithHead(
+  repo: Repo,
+  plainTags: boolean,
+  checkpointOn: (commit: string) => NewCheckpoint | Promise<NewCheckpoint>,
+): (commit: string) => Promise<{ ref: string; to: string } | undefined> {
+  const ident = plainTags ? committerIdent(repo).catch(() => undefined) : Promise.resolve(undefined)
+  return async (commit) =>
+    prepareCheckpointTag(repo, plainTags, await ident, await checkpointOn(commit))
 }
 
 /** Refuses a checkpoint name that is taken (planned before anything changes). */
