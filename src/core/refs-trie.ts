@@ -31,8 +31,13 @@ export function refsTrieOf(
   const node = (set: typeof keyed, depth: number): TrieObject => {
     // Past the key's 8 digits a leaf takes what is left (only names made to collide get there).
     if (set.length <= leafRefs || depth >= 8) {
-      const names = set.map((r) => r.name).sort()
-      return add('blob', encodeText(names.map((name) => `${refs[name]} ${name}\n`).join('')))
+      return add(
+        'blob',
+        leafText(
+          refs,
+          set.map((r) => r.name),
+        ),
+      )
     }
     const parts = new Map<string, typeof keyed>()
     for (const r of set) {
@@ -74,6 +79,19 @@ function keyOf(name: string): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
   return (h ^ (h >>> 16)) >>> 0
+}
+
+/**
+ * A leaf: `<oid> <ref>\n` for each of `names`, sorted (any fixed order makes equal refs give an
+ * equal blob; for ASCII names this is git's own). Also the whole older refs blob's bytes.
+ */
+export function leafText(refs: Record<string, string>, names: string[]): Buffer {
+  return encodeText(
+    [...names]
+      .sort()
+      .map((name) => `${refs[name]} ${name}\n`)
+      .join(''),
+  )
 }
 
 /** A leaf's refs (the older refs blob reads the same way). */

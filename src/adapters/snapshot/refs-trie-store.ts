@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseRefsLeaf, refsTrieOf, type TrieObject, trieChildren } from '../../core/refs-trie.js'
 import { CpoError } from '../../errors.js'
@@ -29,20 +29,12 @@ async function writeMissing(repo: Repo, objects: TrieObject[], idLength: number)
   const dir = looseObjectsDir(repo, await readWorkTreeConfig(repo))
   const hashName = idLength === 64 ? 'sha256' : 'sha1'
   const all = objectsDir(repo)
-  let missing = objects.filter(
+  // Only the loose store is looked at: an object that is packed already is written once more as
+  // a loose copy, which git tolerates and `git gc` drops (`prune-packed`); asking git would cost a
+  // process per snapshot.
+  const missing = objects.filter(
     (o) => !existsSync(path.join(all, o.oid.slice(0, 2), o.oid.slice(2))),
   )
-  // Objects not loose may still be packed (after `git gc`) or in an alternate: ask git once.
-  if (
-    missing.length > 0 &&
-    (!dir || hasPacks(all) || existsSync(path.join(all, 'info', 'alternates')))
-  ) {
-    const { stdout } = await gitBytes(repo.root, ['cat-file', '--batch-check=%(objectname)'], {
-      input: `${missing.map((o) => o.oid).join('\n')}\n`,
-    })
-    const present = new Set(stdout.toString('latin1').split('\n'))
-    missing = missing.filter((o) => !present.has(o.oid))
-  }
   if (missing.length === 0) return
   // Children first, as refsTrieOf lists them: a tree on disk always has its entries.
   if (dir) for (const o of missing) writeLooseObject(dir, o.type, o.body, hashName, o.oid)
@@ -72,14 +64,6 @@ async function hashObjects(repo: Repo, objects: TrieObject[]): Promise<void> {
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true })
-  }
-}
-
-function hasPacks(dir: string): boolean {
-  try {
-    return readdirSync(path.join(dir, 'pack')).some((f) => f.endsWith('.idx'))
-  } catch {
-    return false
   }
 }
 
