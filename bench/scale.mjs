@@ -6,7 +6,15 @@
 // bench/results-scale.md. No timing is asserted; a failing command or state check fails the
 // bench. See bench/README.md ("Scale").
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -96,6 +104,53 @@ function snapshotMetaBytes(root, id) {
   const meta = JSON.parse(body.trim().split('\n').at(-1))
   const blob = meta.refsBlob ? Number(git(root, ['cat-file', '-s', meta.refsBlob]).trim()) : 0
   return { commit: Buffer.byteLength(body), refsBlob: blob }
+}
+
+/** Loose objects of the repository: name → bytes on disk. */
+function looseObjectBytes(root) {
+  const out = new Map()
+  const dir = path.join(root, '.git', 'objects')
+  for (const fan of readdirSync(dir)) {
+    if (!/^[0-9a-f]{2}$/.test(fan)) continue
+    for (const f of readdirSync(path.join(dir, fan))) {
+      out.set(fan + f, statSync(path.join(dir, fan, f)).size)
+    }
+  }
+  return out
+}
+
+/**
+ * What one operation that changes a ref writes to the object store: a tag is added, then one
+ * `cpo snapshot` of the same files runs; the bytes and count of loose objects that appeared
+ * (its commits plus the refs' metadata: the whole refs blob before the trie, a leaf and the trees
+ * above it with it). Medians over the runs, each build on its own fresh tag.
+ */
+function metadataPerOperation(root, opts) {
+  const runs = intEnv('CPO_BENCH_RUNS', 5, 1)
+  const sides = Object.fromEntries(clis().map(([side]) => [side, []]))
+  for (let i = 0; i < runs; i++) {
+    for (const [side, cli] of clis()) {
+      git(root, ['tag', `bench-meta-${side}-${i}`])
+      const before = looseObjectBytes(root)
+      ok(run('node', [cli, 'snapshot', '--json', '-C', root], opts), `${side} snapshot`)
+      let bytes = 0
+      let count = 0
+      for (const [name, size] of looseObjectBytes(root)) {
+        if (!before.has(name)) {
+          bytes += size
+          count++
+        }
+      }
+      sides[side].push({ bytes, count })
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  return Object.fromEntries(
+    Object.entries(sides).map(([side, xs]) => [
+      side,
+      { bytes: median(xs.map((x) => x.bytes)), count: median(xs.map((x) => x.count)) },
+    ]),
+  )
 }
 
 /**
@@ -317,6 +372,11 @@ function historyPart(tmp, doc) {
   })
   edit(root, names, 4000, 5, 'dirty')
   const snapshot = snapshotRow('history snapshot', root, opts, path.join(tmp, 'scratch-index'))
+  const perOperation = metadataPerOperation(root, opts)
+  const written = (side) =>
+    perOperation[side]
+      ? `${perOperation[side].bytes} B in ${perOperation[side].count} loose objects`
+      : 'not run'
   doc.push(
     `### Long history: ${commits} commits, ${tags} tags (${Math.floor(tags / 2)} checkpoint tags), ${files} files`,
     '',
@@ -343,7 +403,9 @@ function historyPart(tmp, doc) {
       ),
     ]),
     '',
-    `Snapshot metadata of the last snapshot: commit object ${snapshot.meta.commit} bytes, refs blob ${snapshot.meta.refsBlob} bytes (shared by every snapshot with the same refs).`,
+    `Snapshot metadata of the last snapshot: commit object ${snapshot.meta.commit} bytes, refs blob ${snapshot.meta.refsBlob} bytes (0: the refs are a trie, or shared by every snapshot with the same refs).`,
+    '',
+    `Snapshot metadata per operation (a tag added, then \`cpo snapshot\`; objects newly written, deflated on disk, median of ${intEnv('CPO_BENCH_RUNS', 5, 1)}): cpo ${written('cpo')}; before ${written('before')}.`,
     '',
   )
 }

@@ -31,7 +31,7 @@ function manyTags(dir: string): void {
 }
 
 describe('snapshot metadata does not grow with the number of refs', () => {
-  it('stores the refs once as a blob shared by snapshots with the same refs, kept through gc', () => {
+  it('stores the refs once as a trie shared by snapshots with the same refs, kept through gc', () => {
     const dir = makeRepo({ 'app.ts': 'v1\n' })
     manyTags(dir)
     writeFiles(dir, { 'app.ts': 'v2\n' })
@@ -44,10 +44,11 @@ describe('snapshot metadata does not grow with the number of refs', () => {
       expect(size).toBeLessThan(4096)
       expect(storedMeta(dir, id).refs).toBeUndefined()
     }
-    const blob = storedMeta(dir, a).refsBlob
+    const blob = storedMeta(dir, a).refsTrie
+    expect(storedMeta(dir, a).v).toBe(2)
     expect(blob).toMatch(/^[0-9a-f]{40}$/)
-    expect(storedMeta(dir, b).refsBlob).toBe(blob)
-    // The blob lists every branch and tag exactly as git does, sorted by name.
+    expect(storedMeta(dir, b).refsTrie).toBe(blob)
+    // The trie's leaves list every branch and tag exactly as git does.
     const expected = sh(
       dir,
       'git',
@@ -56,7 +57,12 @@ describe('snapshot metadata does not grow with the number of refs', () => {
       'refs/heads',
       'refs/tags',
     )
-    expect(sh(dir, 'git', 'cat-file', 'blob', blob)).toBe(expected)
+    const leaves = sh(dir, 'git', 'ls-tree', '-r', '--format=%(objectname)', blob)
+      .split('\n')
+      .filter(Boolean)
+      .map((leaf) => sh(dir, 'git', 'cat-file', 'blob', leaf))
+      .join('')
+    expect(leaves.split('\n').sort()).toEqual(expected.split('\n').sort())
 
     // Read back through cpo: every ref is there.
     const listed = cpo(dir, ['snapshot', 'list', '--json']).json.data.snapshots
@@ -71,21 +77,23 @@ describe('snapshot metadata does not grow with the number of refs', () => {
     expect(cpo(dir, ['checkpoint', 'delete', 'cp', '--yes']).code).toBe(0)
     gc(dir)
     sh(dir, 'git', 'cat-file', '-e', blob)
+    sh(dir, 'git', 'fsck', '--strict', '--no-dangling')
     expect(cpo(dir, ['undo', '--yes']).code).toBe(0)
     expect(rev(dir, 'refs/tags/checkpoint/cp')).toBe(tagObject)
   })
 
-  it('reads snapshots written with the refs inline beside those with a refs blob', () => {
+  it('reads snapshots written with the refs inline beside those with a refs trie', () => {
     const dir = makeRepo({ 'app.ts': 'v1\n' })
     sh(dir, 'git', 'tag', 'old-tag')
     const id = cpo(dir, ['snapshot', '--json']).json.data.snapshot.id
     const ref = `refs/cpo/snapshots/${id}`
-    // Rewrite it the way snapshots were written before: refs inline in the message, no blob.
+    // Rewrite it the way snapshots were written before: version 1, refs inline in the message.
     const meta = storedMeta(dir, id)
-    expect(meta.refsBlob).toMatch(/^[0-9a-f]{40}$/)
-    const { refsBlob: _, ...rest } = meta
+    expect(meta.refsTrie).toMatch(/^[0-9a-f]{40}$/)
+    const { refsTrie: _, ...rest } = meta
     const old = {
       ...rest,
+      v: 1,
       refs: { 'refs/heads/main': rev(dir, 'main'), 'refs/tags/old-tag': rev(dir, 'old-tag') },
     }
     const parents = sh(dir, 'git', 'rev-parse', `${ref}^1`, `${ref}^2`).trim().split('\n')
@@ -108,7 +116,7 @@ describe('snapshot metadata does not grow with the number of refs', () => {
 
     sh(dir, 'git', 'tag', 'new-tag')
     const newer = cpo(dir, ['snapshot', '--json']).json.data.snapshot.id
-    expect(storedMeta(dir, newer).refsBlob).toMatch(/^[0-9a-f]{40}$/)
+    expect(storedMeta(dir, newer).refsTrie).toMatch(/^[0-9a-f]{40}$/)
     const listed = cpo(dir, ['snapshot', 'list', '--json']).json.data.snapshots
     const byId = new Map(listed.map((s: { id: string }) => [s.id, s]))
     expect(Object.keys((byId.get(id) as { refs: object }).refs).sort()).toEqual([
@@ -122,12 +130,12 @@ describe('snapshot metadata does not grow with the number of refs', () => {
     ])
   })
 
-  it('a snapshot whose refs blob is gone is refused, never read as "no refs"', () => {
+  it('a snapshot whose refs (one small trie leaf) are gone is refused, never read as "no refs"', () => {
     const dir = makeRepo({ 'app.ts': 'v1\n' })
     sh(dir, 'git', 'tag', 'old-tag')
     writeFiles(dir, { 'app.ts': 'v2\n' })
     const id = cpo(dir, ['snapshot', '--json']).json.data.snapshot.id
-    const blob = storedMeta(dir, id).refsBlob as string
+    const blob = storedMeta(dir, id).refsTrie as string
     sh(dir, 'git', 'tag', 'new-tag')
     // The object store loses the blob (a damaged repository).
     fs.rmSync(path.join(dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2)))

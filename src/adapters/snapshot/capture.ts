@@ -26,7 +26,7 @@ import { readBranch, readRefs } from './head.js'
 import { type HiddenEntry, mayHaveHiddenEntries, readHiddenEntries } from './index-flags.js'
 import { createSnapshotRef } from './keep.js'
 import { hashRawFiles } from './raw-files.js'
-import { refsBlobOf } from './refs-blob.js'
+import { refsTrieRootOf } from './refs-trie-store.js'
 import { rememberStatData, statsOfHashed } from './stat-data.js'
 import { readWorkTreeStatus, type WorkTreeStatus } from './status.js'
 import {
@@ -697,11 +697,12 @@ async function storeSnapshot(
   meta: SnapshotMeta,
   indexCommit: string,
 ): Promise<Snapshot> {
-  // The refs go in a blob of their own (refs-blob.ts); its id is known before it is written, so
-  // the blob is stored beside the commit that names it, and both before the ref that keeps them.
-  const { refs, ...rest } = meta
-  const refsBlob = await refsBlobOf(repo, refs, meta.head.length)
-  const stored: StoredMeta = { ...rest, refsBlob: refsBlob.oid }
+  // The refs go in a trie of git objects (core/refs-trie.ts); its root id is known before it is
+  // written, so the objects are stored beside the commit that names the root, and both before
+  // the ref that keeps them. One keep-ref for the root keeps every object below it.
+  const { refs, v: _, ...rest } = meta
+  const trie = await refsTrieRootOf(repo, refs, meta.head.length)
+  const stored: StoredMeta = { v: 2, ...rest, refsTrie: trie.oid }
   const [commit] = await Promise.all([
     commitTree(
       repo,
@@ -710,10 +711,10 @@ async function storeSnapshot(
       meta.createdAt,
       `cpo snapshot ${meta.id}: ${oneLine(meta.message)}\n\n${JSON.stringify(stored)}\n`,
     ),
-    refsBlob.written,
+    trie.written,
   ])
   const ref = SNAPSHOT_REF_PREFIX + meta.id
-  await createSnapshotRef(repo, ref, commit, [...Object.values(refs), refsBlob.oid])
+  await createSnapshotRef(repo, ref, commit, [...Object.values(refs), trie.oid])
   return { ...meta, commit, ref }
 }
 

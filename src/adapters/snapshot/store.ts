@@ -1,8 +1,10 @@
 import { isIdPrefix } from '../../core/ids.js'
+import { refsTrieOf } from '../../core/refs-trie.js'
 import { CpoError } from '../../errors.js'
 import { git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
 import { blobId, readRefsBlobs, refsBlobText } from './refs-blob.js'
+import { readRefsTries } from './refs-trie-store.js'
 import { SNAPSHOT_REF_PREFIX, type Snapshot, type StoredMeta } from './types.js'
 
 const FORMAT = '--format=%(refname)%00%(objectname)%00%(contents)%00'
@@ -22,7 +24,7 @@ export type KnownRefs = () => Promise<Record<string, string>>
 async function readSnapshots(
   repo: Repo,
   patterns: string[],
-  known?: KnownRefs,
+  knownRefs?: KnownRefs,
 ): Promise<Snapshot[]> {
   const { stdout } = await git(repo.root, ['for-each-ref', FORMAT, ...patterns])
   const fields = splitZ(stdout)
@@ -33,29 +35,52 @@ async function readSnapshots(
     const meta = parseMeta(fields[i + 2] ?? '')
     if (ref && meta) stored.push({ meta, commit, ref })
   }
-  // Refs kept as a blob (refs-blob.ts): snapshots with the same refs share one, read once.
+  // Refs kept as a trie (version 2, core/refs-trie.ts) or a blob (refs-blob.ts): snapshots with
+  // the same refs share one, read once.
+  const tries = stored.flatMap((s) => (s.meta.v === 2 && s.meta.refsTrie ? [s.meta.refsTrie] : []))
   const wanted = stored.flatMap((s) =>
-    s.meta.refs === undefined && s.meta.refsBlob ? [s.meta.refsBlob] : [],
+    s.meta.v === 1 && s.meta.refs === undefined && s.meta.refsBlob ? [s.meta.refsBlob] : [],
   )
   const blobs = new Map<string, Record<string, string>>()
-  if (known && wanted.length > 0) {
-    // Equal ids mean equal bytes: the blob holds exactly these refs.
+  const known =
+    knownRefs && (tries.length > 0 || wanted.length > 0)
+      ? await knownRefs().catch(() => undefined)
+      : undefined
+  if (known) {
+    // Equal ids mean equal bytes: the root or blob holds exactly these refs.
     // A scan that failed reports itself later, where the operation awaits it.
-    const refs = await known().catch(() => undefined)
-    const oid = refs && blobId(refsBlobText(refs), (wanted[0] as string).length)
-    if (refs && oid && wanted.includes(oid)) blobs.set(oid, refs)
+    const idLength = ((tries[0] ?? wanted[0]) as string).length
+    if (tries.length > 0) {
+      const root = refsTrieOf(known, idLength).root
+      if (tries.includes(root)) blobs.set(root, known)
+    }
+    if (wanted.length > 0) {
+      const oid = blobId(refsBlobText(known), idLength)
+      if (wanted.includes(oid)) blobs.set(oid, known)
+    }
   }
-  for (const [oid, refs] of await readRefsBlobs(
-    repo,
-    wanted.filter((oid) => !blobs.has(oid)),
-  )) {
-    blobs.set(oid, refs)
-  }
+  const [fromTries, fromBlobs] = await Promise.all([
+    readRefsTries(
+      repo,
+      tries.filter((oid) => !blobs.has(oid)),
+    ),
+    readRefsBlobs(
+      repo,
+      wanted.filter((oid) => !blobs.has(oid)),
+    ),
+  ])
+  for (const [oid, refs] of [...fromTries, ...fromBlobs]) blobs.set(oid, refs)
   const snapshots = stored.map(({ meta, commit, ref }): Snapshot => {
-    const { refsBlob, refs, ...rest } = meta
+    const { refsBlob, refsTrie, refs, v: _, ...rest } = meta
+    const held =
+      meta.v === 2
+        ? refsTrie && blobs.get(refsTrie)
+        : (refs ?? (refsBlob ? blobs.get(refsBlob) : undefined))
     return {
       ...rest,
-      refs: refs ?? (refsBlob ? blobs.get(refsBlob) : undefined) ?? {},
+      // The in-memory shape is the same whichever way the refs were stored.
+      v: 1,
+      refs: held || {},
       commit,
       ref,
     }
@@ -68,7 +93,7 @@ function parseMeta(message: string): StoredMeta | undefined {
   const json = message.trim().split('\n').at(-1) ?? ''
   try {
     const meta = JSON.parse(json) as StoredMeta
-    return meta.v === 1 ? meta : undefined
+    return meta.v === 1 || (meta.v === 2 && typeof meta.refsTrie === 'string') ? meta : undefined
   } catch {
     return undefined
   }

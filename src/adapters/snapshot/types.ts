@@ -65,12 +65,16 @@ export interface OnDisk {
 }
 
 /**
- * SnapshotMeta as a snapshot commit's message holds it: the refs in a blob of their own
- * (`refsBlob`, refs-blob.ts), or inline in snapshots written before that.
+ * SnapshotMeta as a snapshot commit's message holds it. Version 2: the refs as a trie of git
+ * objects (`refsTrie`, core/refs-trie.ts). Version 1: in one blob (`refsBlob`, refs-blob.ts), or
+ * inline in snapshots written before that. An older cpo reads only version 1 and skips the
+ * others, so it never takes a trie for "no refs".
  */
-export type StoredMeta = Omit<SnapshotMeta, 'refs'> & {
+export type StoredMeta = Omit<SnapshotMeta, 'refs' | 'v'> & {
+  v: 1 | 2
   refs?: Record<string, string>
   refsBlob?: string
+  refsTrie?: string
 }
 
 export interface Snapshot extends SnapshotMeta {
