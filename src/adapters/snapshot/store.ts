@@ -3,7 +3,7 @@ import { refsTrieOf } from '../../core/refs-trie.js'
 import { CpoError } from '../../errors.js'
 import { git, splitZ } from '../git.js'
 import type { Repo } from '../repo.js'
-import { blobId, readRefsBlobs, refsBlobText } from './refs-blob.js'
+import { blobId, refsBlobText } from './refs-blob.js'
 import { readRefsTries } from './refs-trie-store.js'
 import { SNAPSHOT_REF_PREFIX, type Snapshot, type StoredMeta } from './types.js'
 
@@ -59,17 +59,9 @@ async function readSnapshots(
       if (wanted.includes(oid)) blobs.set(oid, known)
     }
   }
-  const [fromTries, fromBlobs] = await Promise.all([
-    readRefsTries(
-      repo,
-      tries.filter((oid) => !blobs.has(oid)),
-    ),
-    readRefsBlobs(
-      repo,
-      wanted.filter((oid) => !blobs.has(oid)),
-    ),
-  ])
-  for (const [oid, refs] of [...fromTries, ...fromBlobs]) blobs.set(oid, refs)
+  // A version-1 refs blob reads as a trie that is one leaf: one walk for both kinds.
+  const unread = [...tries, ...wanted].filter((oid) => !blobs.has(oid))
+  for (const [oid, refs] of await readRefsTries(repo, unread)) blobs.set(oid, refs)
   const snapshots = stored.map(({ meta, commit, ref }): Snapshot => {
     const { refsBlob, refsTrie, refs, v: _, ...rest } = meta
     const held =
