@@ -23,7 +23,8 @@ import {
 } from './conversion.js'
 import { modeExceptions } from './file-modes.js'
 import { readBranch, readRefs } from './head.js'
-import { type HiddenEntry, mayHaveHiddenEntries, readHiddenEntries } from './index-flags.js'
+import { copyIndex, type IndexStamp } from './index-copy.js'
+import { type HiddenEntry, readHiddenEntries } from './index-flags.js'
 import { createSnapshotRef } from './keep.js'
 import { hashRawFiles } from './raw-files.js'
 import { refsTrieRootOf } from './refs-trie-store.js'
@@ -71,13 +72,6 @@ export async function captureSnapshot(repo: Repo, options: CaptureOptions): Prom
   }
 }
 
-/** The real index as it was when a scan copied it; undefined when the repository had none. */
-export interface IndexStamp {
-  size: number
-  mtimeMs: number
-  ino: number
-}
-
 /** What one `git status` pass found, read from a scratch copy of `.git/index`. */
 export interface WorkTreeScan {
   /** The scratch index: a copy of the real one, later holding the work tree when it differs. */
@@ -95,8 +89,6 @@ export interface WorkTreeScan {
   indexNamesAttributes: boolean
   /** The scratch index's ctime before status ran (see stat-data.ts); none without an index. */
   statSince?: bigint
-  /** The bytes copied into the scratch index (status reads it, never writes it). */
-  indexBytes?: Buffer
 }
 
 /**
@@ -114,7 +106,7 @@ export async function scanWorkTree(repo: Repo): Promise<WorkTreeScan> {
   const scratchIndex = path.join(repo.cpoDir, 'tmp', `index-${randomBytes(6).toString('hex')}`)
   await fsp.mkdir(path.dirname(scratchIndex), { recursive: true })
   try {
-    const copied = await copyIndex(path.join(repo.gitDir, 'index'), scratchIndex)
+    const copied = copyIndex(path.join(repo.gitDir, 'index'), scratchIndex)
     const indexStamp = copied?.stamp
     const statSince = copied ? (await fsp.stat(scratchIndex, { bigint: true })).ctimeNs : undefined
     const env = { GIT_INDEX_FILE: scratchIndex }
@@ -129,7 +121,7 @@ export async function scanWorkTree(repo: Repo): Promise<WorkTreeScan> {
         okCodes: [128],
       }),
       // Listed only when the index bytes show such an entry (almost never).
-      copied && mayHaveHiddenEntries(copied.bytes) ? readHiddenEntries(repo, env) : [],
+      copied?.mayHide ? readHiddenEntries(repo, env) : [],
     ])
     const head = status.branch?.oid
     if (!head) {
@@ -139,11 +131,10 @@ export async function scanWorkTree(repo: Repo): Promise<WorkTreeScan> {
     }
     // Read beside status; valid only if HEAD is still the commit status compared with.
     const [commit, tree, symbolic] = headNow.stdout.split('\n')
-    const indexNamesAttributes = copied ? indexMayNameAttributes(copied.bytes) : false
+    const indexNamesAttributes = copied?.namesAttributes ?? false
     const found = {
       ...{ scratchIndex, indexStamp, status, head, refs, hidden, indexNamesAttributes },
       ...(statSince === undefined ? {} : { statSince }),
-      ...(copied ? { indexBytes: copied.bytes } : {}),
     }
     if (commit !== head || !tree || !symbolic) {
       const [headTree, branch] = await Promise.all([treeOf(repo, head), readBranch(repo)])
@@ -185,7 +176,8 @@ export async function recordSnapshot(
     // entry with HEAD (intent-to-add entries, which it lists as unstaged, are left out of
     // trees by write-tree too), so the tree is known without writing it. Otherwise the tree is
     // written from a copy, so the scratch index stays as the scan left it.
-    if (status.staged.length > 0) await copyIndex(scan.scratchIndex, indexCopy)
+    // (No scratch index when the repository has none: write-tree then writes the empty tree.)
+    if (status.staged.length > 0) await fsp.copyFile(scan.scratchIndex, indexCopy).catch(ifNoFile)
     const indexTree =
       status.staged.length === 0
         ? Promise.resolve(scan.headTree)
@@ -232,17 +224,8 @@ export async function recordSnapshot(
       ...onDiskMeta(worktreeTree, worktreeSide.raw, worktreeSide.modes),
       ...hiddenMeta(scan.hidden),
     }
-    const [snapshot] = await Promise.all([
-      storeSnapshot(repo, meta, indexSide.indexCommit),
-      // Unless update-index rewrote it, the scratch index still holds the bytes copied.
-      rememberStatData(
-        meta.id,
-        scan,
-        worktreeTree.length,
-        worktreeSide.hashed,
-        worktreeSide.rewrote ? undefined : scan.indexBytes,
-      ),
-    ])
+    const snapshot = await storeSnapshot(repo, meta, indexSide.indexCommit)
+    rememberStatData(meta.id, scan, worktreeTree.length, worktreeSide.hashed)
     const scratchHoldsWorkTree = worktreeSide.tree !== undefined && worktreeSide.raw.length === 0
     let staging: Promise<void> | undefined
     const stageScratch = () => {
@@ -511,8 +494,8 @@ interface InspectedFiles {
 
 /**
  * Whether any gitattributes can apply to `paths`, so that `check-attr` is worth a process: a
- * `.gitattributes` in the index (its name in the index bytes; a v4 or split index, whose names
- * are compressed or elsewhere, counts as yes) or on disk in a directory on the way to one of the
+ * `.gitattributes` in the index (an entry of that name; a v4 or split index, whose names are
+ * compressed or elsewhere, counts as yes: index-copy.ts) or on disk in a directory on the way to one of the
  * paths (ignored ones too: git reads those), `info/attributes`, core.attributesFile or the
  * default global file, or a system file. Without any, every path's attributes are unspecified,
  * which is what an empty answer means; line endings from core.autocrlf are still seen
@@ -549,15 +532,6 @@ const SYSTEM_ATTRIBUTES = [
   '/usr/etc/gitattributes',
   '/usr/local/etc/gitattributes',
 ]
-
-/**
- * Whether an index file's bytes may name a `.gitattributes`: the name appears in them, or the
- * index is v4 (names prefix-compressed) or split (entries in a shared file): then yes.
- */
-function indexMayNameAttributes(bytes: Buffer): boolean {
-  if (bytes.length >= 8 && bytes.readUInt32BE(4) === 4) return true
-  return bytes.includes('.gitattributes') || bytes.includes('link')
-}
 
 /** Raw files into the scratch index: blobs of their bytes on disk, put in by mode and id. */
 async function stageRaw(repo: Repo, env: Record<string, string>, raw: RawEntry[]): Promise<void> {
@@ -798,28 +772,6 @@ function symlinkLeadingPath(root: string): (rel: string) => Promise<boolean> {
   }
 }
 
-/**
- * git spots a file rewritten within the same clock tick as its index entry ("racy git") only by
- * comparing with the index file's own mtime. A copy would be newer and hide such edits, so the
- * copy gets the original's mtime (rounded down, which errs towards re-reading more files).
- */
-async function copyIndex(
-  from: string,
-  to: string,
-): Promise<{ stamp: IndexStamp; bytes: Buffer } | undefined> {
-  try {
-    const st = await fsp.stat(from)
-    const bytes = await fsp.readFile(from)
-    await fsp.writeFile(to, bytes)
-    const mtime = Math.floor(st.mtimeMs) / 1000
-    await fsp.utimes(to, mtime, mtime)
-    return { stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }, bytes }
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
-    return undefined
-  }
-}
-
 async function writeTree(repo: Repo, env: Record<string, string>): Promise<string> {
   return (await git(repo.root, ['write-tree'], { env })).stdout.trim()
 }
@@ -858,6 +810,10 @@ async function commitTree(
   const env = { ...IDENTITY, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date }
   const args = ['commit-tree', '--no-gpg-sign', tree, ...parents.flatMap((p) => ['-p', p])]
   return (await git(repo.root, [...args, '-F', '-'], { env, input: message })).stdout.trim()
+}
+
+const ifNoFile = (e: NodeJS.ErrnoException): void => {
+  if (e.code !== 'ENOENT') throw e
 }
 
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim().slice(0, 120)

@@ -1,4 +1,4 @@
-import { type BigIntStats, promises as fsp, lstatSync } from 'node:fs'
+import { type BigIntStats, closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs'
 import path from 'node:path'
 import { encodeText, fsPath } from '../../core/path-bytes.js'
 
@@ -36,7 +36,11 @@ export interface RecordedStats {
 }
 
 interface Kept {
-  bytes: Buffer
+  /**
+   * The scratch index, open: it is removed with the scan, and read whole only when a guard asks
+   * (a snapshot alone never does, so its peak memory holds no copy of a 10 MB index).
+   */
+  fd: number
   /** Files the snapshot hashed itself (a tree edit: no index entry holds their stat data). */
   hashed: Map<string, RecordedStat>
   since: bigint
@@ -50,36 +54,47 @@ const KEEP = 4
 const kept = new Map<string, Kept>()
 
 /**
- * Remembers a scan's scratch index for snapshot `id` (read now: the scan's index is removed
- * with the scan). `since` is the scratch index's ctime right after it was copied, before git
- * status ran; without it (no index yet) nothing is remembered.
+ * Remembers a scan's scratch index for snapshot `id` (opened now: the scan's index is removed
+ * with the scan, and git only ever replaces an index by rename, so the open file keeps these
+ * bytes). `since` is the scratch index's ctime right after it was copied, before git status ran;
+ * without it (no index yet) nothing is remembered.
  */
-export async function rememberStatData(
+export function rememberStatData(
   id: string,
   scan: { scratchIndex: string; statSince?: bigint; indexNamesAttributes: boolean },
   hexLength: number,
   hashed: Map<string, RecordedStat> = new Map(),
-  /** The scratch index's bytes, when the caller knows them (it has not been rewritten). */
-  known?: Buffer,
-): Promise<void> {
+): void {
   if (scan.statSince === undefined) return
-  const bytes = known ?? (await fsp.readFile(scan.scratchIndex).catch(() => undefined))
-  if (!bytes) return
+  let fd: number
+  try {
+    fd = openSync(scan.scratchIndex, 'r')
+  } catch {
+    return
+  }
+  forget(id)
   kept.set(id, {
-    bytes,
+    fd,
     hashed,
     since: scan.statSince,
     hashBytes: hexLength / 2,
     indexNamesAttributes: scan.indexNamesAttributes,
   })
-  while (kept.size > KEEP) kept.delete(kept.keys().next().value as string)
+  while (kept.size > KEEP) forget(kept.keys().next().value as string)
+}
+
+function forget(id: string): void {
+  const k = kept.get(id)
+  if (!k) return
+  kept.delete(id)
+  closeSync(k.fd)
 }
 
 /** The stat data recorded when snapshot `id` was taken by this process, if any. */
 export function recordedStatsOf(snapshot: { id: string }): RecordedStats | undefined {
   const k = kept.get(snapshot.id)
   if (!k) return undefined
-  if (k.table === undefined) k.table = indexTable(k.bytes, k.hashBytes) ?? null
+  if (k.table === undefined) k.table = indexTable(readAll(k.fd), k.hashBytes) ?? null
   const table = k.table
   if (!table && k.hashed.size === 0) return undefined
   return {
@@ -87,6 +102,17 @@ export function recordedStatsOf(snapshot: { id: string }): RecordedStats | undef
     get: (p) => k.hashed.get(p) ?? (table ? lookup(table, encodeText(p)) : undefined),
     indexNamesAttributes: k.indexNamesAttributes,
   }
+}
+
+function readAll(fd: number): Buffer {
+  const bytes = Buffer.allocUnsafe(fstatSync(fd).size)
+  let done = 0
+  while (done < bytes.length) {
+    const got = readSync(fd, bytes, done, bytes.length - done, done)
+    if (got === 0) break
+    done += got
+  }
+  return bytes.subarray(0, done)
 }
 
 /**

@@ -1,0 +1,257 @@
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  futimesSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs'
+
+/** The real index as it was when a scan copied it; undefined when the repository had none. */
+export interface IndexStamp {
+  size: number
+  mtimeMs: number
+  ino: number
+}
+
+/** What a scan learns of the index it copies, from one pass over the bytes on their way. */
+export interface CopiedIndex {
+  stamp: IndexStamp
+  /** Whether an entry may be skip-worktree or assume-unchanged (`git ls-files -v` then tells). */
+  mayHide: boolean
+  /** Whether an entry may be a `.gitattributes` (see attributesMayApply in capture.ts). */
+  namesAttributes: boolean
+}
+
+/** Bytes read at a time. The index of 100,000 files is ~10 MB: it is never held whole. */
+const CHUNK = 1 << 20
+
+/**
+ * Copies the index at `from` to `to` (created; it must not exist) in chunks, reading its entries'
+ * flags and names as the bytes pass. Source and stamp are one open file: git replaces the index
+ * by rename, and the stamp must describe the very bytes copied.
+ *
+ * git spots a file rewritten within the same clock tick as its index entry ("racy git") only by
+ * comparing with the index file's own mtime. A copy would be newer and hide such edits, so the
+ * copy gets the original's mtime (rounded down, which errs towards re-reading more files).
+ */
+export function copyIndex(from: string, to: string, chunk = CHUNK): CopiedIndex | undefined {
+  let source: number
+  try {
+    source = openSync(from, 'r')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw e
+  }
+  try {
+    const st = fstatSync(source)
+    const target = openSync(to, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
+    try {
+      const reader = new ForwardReader(source, (bytes) => writeAll(target, bytes), chunk)
+      let found = readIndexEntries(reader, st.size, 20)
+      reader.drain()
+      const mtime = Math.floor(st.mtimeMs) / 1000
+      futimesSync(target, mtime, mtime)
+      // Not SHA-1 entries: read the copy again as SHA-256 ones (rare; page-cached).
+      found ??= readIndexFile(to, st.size, 32, chunk)
+      return {
+        stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino },
+        mayHide: found?.hidden ?? st.size > 0,
+        namesAttributes: found?.namesAttributes ?? st.size > 0,
+      }
+    } finally {
+      closeSync(target)
+    }
+  } finally {
+    closeSync(source)
+  }
+}
+
+/** What the entries show, or undefined when they do not parse with this hash size. */
+interface EntryFlags {
+  hidden: boolean
+  namesAttributes: boolean
+}
+
+const CE_VALID = 0x8000 // assume-unchanged
+const CE_EXTENDED = 0x4000
+const CE_SKIP_WORKTREE = 0x4000 // in the extended flags
+const ATTRIBUTES = Buffer.from('.gitattributes', 'latin1')
+
+/**
+ * Walks an index file's entries (versions 2, 3 and 4) and extensions up to its checksum: about a
+ * millisecond for 20,000 entries, where `git ls-files -v` would cost a process (~6 ms) on every
+ * scan, so that one runs only when an entry has a hiding bit set. A v4
+ * index (names prefix-compressed) or a split one (its `link` extension: entries in a shared
+ * file) may always name a `.gitattributes`; a split one may always hide entries. An empty file
+ * shows nothing; one that is no index (or not with this hash size) answers undefined, which
+ * callers take as "maybe".
+ */
+export function readIndexEntries(
+  r: ForwardReader,
+  size: number,
+  hashSize: number,
+): EntryFlags | undefined {
+  if (size === 0) return { hidden: false, namesAttributes: false }
+  if (!r.need(0, 12) || r.text(0, 4) !== 'DIRC') return undefined
+  const version = r.uint32(4)
+  if (version < 2 || version > 4) return undefined
+  const count = r.uint32(8)
+  const flagsAt = 40 + hashSize // ctime, mtime, dev, ino, mode, uid, gid, size, then the oid
+  let hidden = false
+  let namesAttributes = version === 4
+  let at = 12
+  for (let n = 0; n < count; n++) {
+    if (!r.need(at, flagsAt + 4)) return undefined
+    const flags = r.uint16(at + flagsAt)
+    let name = at + flagsAt + 2
+    if (flags & CE_VALID) hidden = true
+    if (flags & CE_EXTENDED) {
+      if (version < 3) return undefined
+      if (r.uint16(name) & CE_SKIP_WORKTREE) hidden = true
+      name += 2
+    }
+    if (version === 4) {
+      // A varint (how much of the previous name to keep), then the rest of the name, NUL-ended.
+      for (;;) {
+        if (!r.need(name, 1)) return undefined
+        if (!(r.byte(name) & 0x80)) break
+        name++
+      }
+      const end = r.nulFrom(name + 1)
+      if (end < 0) return undefined
+      at = end + 1
+      continue
+    }
+    const short = flags & 0xfff
+    const end = short < 0xfff ? name + short : r.nulFrom(name)
+    if (end < 0 || !r.need(name, end - name + 1) || r.byte(end) !== 0) return undefined
+    if (!namesAttributes && isAttributesFile(r, name, end)) namesAttributes = true
+    // Entries are NUL-padded to a multiple of 8 bytes from their start (1 to 8 NULs).
+    at += (end - at + 8) & ~7
+  }
+  // Extensions (4-byte signature, 4-byte size) run up to the trailing checksum.
+  while (at + 8 <= size - hashSize) {
+    if (!r.need(at, 8)) return undefined
+    if (r.text(at, 4) === 'link') return { hidden: true, namesAttributes: true }
+    at += 8 + r.uint32(at + 4)
+  }
+  return at === size - hashSize ? { hidden, namesAttributes } : undefined
+}
+
+/** readIndexEntries over the file at `file`. */
+export function readIndexFile(
+  file: string,
+  size: number,
+  hashSize: number,
+  chunk = CHUNK,
+): EntryFlags | undefined {
+  const fd = openSync(file, 'r')
+  try {
+    return readIndexEntries(new ForwardReader(fd, undefined, chunk), size, hashSize)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Whether the name in [at, end) is `.gitattributes` or ends in `/.gitattributes`. */
+function isAttributesFile(r: ForwardReader, at: number, end: number): boolean {
+  const start = end - ATTRIBUTES.length
+  if (start < at || r.byte(end - 1) !== 0x73 /* s */) return false
+  if (start > at && r.byte(start - 1) !== 0x2f /* / */) return false
+  return r.equals(start, ATTRIBUTES)
+}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done)
+}
+
+/**
+ * A file read front to back through one buffer: `need(at, n)` makes bytes [at, at + n) (file
+ * offsets) readable, dropping what lies before `at`. Every byte read is handed to `onRead` once,
+ * in order, so a copy made from it is the whole file once `drain` has run.
+ */
+export class ForwardReader {
+  private buf: Buffer
+  /** The file offset of buf[0], and how many bytes of buf hold data. */
+  private base = 0
+  private filled = 0
+
+  constructor(
+    private readonly fd: number,
+    private readonly onRead?: (bytes: Buffer) => void,
+    chunk = CHUNK,
+  ) {
+    this.buf = Buffer.allocUnsafe(chunk)
+  }
+
+  need(at: number, n: number): boolean {
+    while (at + n > this.base + this.filled) {
+      // Drop what lies before `at`: everything when `at` is beyond the data (an extension
+      // skipped), whose bytes then pass through on their way to `at` without being held.
+      const drop = Math.min(Math.max(at - this.base, 0), this.filled)
+      if (drop > 0) {
+        this.buf.copy(this.buf, 0, drop, this.filled)
+        this.base += drop
+        this.filled -= drop
+      }
+      if (this.base === at && n > this.buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2))
+        this.buf.copy(bigger, 0, 0, this.filled)
+        this.buf = bigger
+      }
+      if (!this.readMore()) return false
+    }
+    return true
+  }
+
+  /** Reads the rest of the file (for `onRead`). */
+  drain(): void {
+    this.base += this.filled
+    this.filled = 0
+    while (this.readMore()) {
+      this.base += this.filled
+      this.filled = 0
+    }
+  }
+
+  byte(at: number): number {
+    return this.buf[at - this.base] as number
+  }
+
+  uint16(at: number): number {
+    return this.buf.readUInt16BE(at - this.base)
+  }
+
+  uint32(at: number): number {
+    return this.buf.readUInt32BE(at - this.base)
+  }
+
+  text(at: number, n: number): string {
+    return this.buf.toString('latin1', at - this.base, at - this.base + n)
+  }
+
+  equals(at: number, bytes: Buffer): boolean {
+    const from = at - this.base
+    return this.buf.compare(bytes, 0, bytes.length, from, from + bytes.length) === 0
+  }
+
+  /** The offset of the first NUL at or after `at`, reading on as far as needed; -1 if none. */
+  nulFrom(at: number): number {
+    for (let span = 0; ; ) {
+      if (!this.need(at, span + 1)) return -1
+      const found = this.buf.indexOf(0, at + span - this.base)
+      if (found >= 0 && found < this.filled) return this.base + found
+      span = this.base + this.filled - at
+    }
+  }
+
+  private readMore(): boolean {
+    const got = readSync(this.fd, this.buf, this.filled, this.buf.length - this.filled, null)
+    if (got === 0) return false
+    this.onRead?.(this.buf.subarray(this.filled, this.filled + got))
+    this.filled += got
+    return true
+  }
+}
