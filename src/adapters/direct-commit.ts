@@ -4,7 +4,7 @@ import { CpoError } from '../errors.js'
 import { git } from './git.js'
 import { takeIndexLock } from './index-lock.js'
 import type { Repo } from './repo.js'
-import type { IndexStamp } from './snapshot/index-copy.js'
+import type { IndexStamp } from './snapshot/index-file.js'
 import { editTree } from './tree-edit.js'
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { copyIndex } from '../../src/adapters/snapshot/index-copy.js'
+import { copyIndex } from '../../src/adapters/snapshot/index-file.js'
 import { sh, tempDir, writeFiles } from '../helpers/repo.js'
 
 /** Every on-disk index format git writes: the cheap walk must read each one right. */

@@ -76,7 +76,10 @@ export async function moveAside(
   // What stands at each path, looked at synchronously: hundreds of lstat calls through the thread
   // pool cost more than the calls themselves. The renames go through it, side by side.
   const linked = symlinkOnTheWay(repo.root)
-  const recorded = recordedStatsOf(base)
+  const recorded = recordedStatsOf(
+    base,
+    manifest.entries.map((e) => e.path),
+  )
   const before: Array<BigIntStats | undefined> = []
   const movable = manifest.entries.map((e, i) => {
     try {
@@ -152,7 +155,7 @@ export function checkAside(
   execBit: boolean,
 ): Promise<ChangedCopy[]> {
   return changedCopies(repo, copiesOf(aside), execBit, onDiskOf(base).modes, {
-    indexNamesAttributes: recordedStatsOf(base)?.indexNamesAttributes ?? true,
+    indexNamesAttributes: recordedStatsOf(base, [])?.indexNamesAttributes ?? true,
   })
 }
 

@@ -23,7 +23,7 @@ import {
 } from './conversion.js'
 import { modeExceptions } from './file-modes.js'
 import { readBranch, readRefs } from './head.js'
-import { copyIndex, type IndexStamp } from './index-copy.js'
+import { copyIndex, type IndexStamp } from './index-file.js'
 import { type HiddenEntry, readHiddenEntries } from './index-flags.js'
 import { createSnapshotRef } from './keep.js'
 import { hashRawFiles } from './raw-files.js'
@@ -495,7 +495,7 @@ interface InspectedFiles {
 /**
  * Whether any gitattributes can apply to `paths`, so that `check-attr` is worth a process: a
  * `.gitattributes` in the index (an entry of that name; a v4 or split index, whose names are
- * compressed or elsewhere, counts as yes: index-copy.ts) or on disk in a directory on the way to one of the
+ * compressed or elsewhere, counts as yes: index-file.ts) or on disk in a directory on the way to one of the
  * paths (ignored ones too: git reads those), `info/attributes`, core.attributesFile or the
  * default global file, or a system file. Without any, every path's attributes are unspecified,
  * which is what an empty answer means; line endings from core.autocrlf are still seen

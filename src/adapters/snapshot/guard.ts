@@ -54,8 +54,8 @@ export async function changedOnDisk(
     contents?: boolean
     /** False with core.fileMode=false: git ignores the exec bit on disk, and so does the check. */
     execBit?: boolean
-    /** Stat data the base's scan recorded: a file it vouches for is not read. */
-    recorded?: RecordedStats | undefined
+    /** Stat data the base's scan recorded, for given paths: a file it vouches for is not read. */
+    recorded?: (paths: string[]) => RecordedStats | undefined
   } = {},
 ): Promise<string[]> {
   const { lookup, contents = true, execBit = true, recorded } = how
@@ -64,9 +64,10 @@ export async function changedOnDisk(
   const changed = new Set<string>()
   const unknown = new Set<string>()
   const filtered: BaseEntry[] = []
-  const check = async (e: BaseEntry) => {
+  const stats = recorded?.([...known.keys()])
+  const check = async (e: BaseEntry, vouching = stats) => {
     const st = await lstat(e.path)
-    const same = st ? await matches(root, e, st, execBit, vouched(recorded, e, st)) : true
+    const same = st ? await matches(root, e, st, execBit, vouched(vouching, e, st)) : true
     if (same === 'raw bytes differ') filtered.push(e)
     else if (!same) changed.add(e.path)
   }
@@ -95,10 +96,11 @@ export async function changedOnDisk(
     }),
   )
   const found = lookup && unknown.size > 0 ? await lookup([...unknown]) : new Map()
+  const foundStats = found.size > 0 ? recorded?.([...found.keys()]) : undefined
   await Promise.all(
     [...unknown].map(async (p) => {
       const e = found.get(p)
-      if (e) await check(e)
+      if (e) await check(e, foundStats)
       else changed.add(p)
     }),
   )

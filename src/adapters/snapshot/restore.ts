@@ -365,7 +365,7 @@ async function compareBeforeDestroy<P>(
     const changed = await changedOnDisk(repo.root, await touched(plan, base), {
       ...(found ? { lookup: found } : {}),
       execBit: fileMode,
-      recorded: recordedStatsOf(base),
+      recorded: (paths) => recordedStatsOf(base, paths),
     })
     if (changed.length === 0) return { base, plan, changedDuring, fileMode }
     const lost = await uncapturable(repo.root, changed, leftOut(base))

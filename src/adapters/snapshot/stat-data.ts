@@ -1,6 +1,7 @@
-import { type BigIntStats, closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs'
+import { type BigIntStats, closeSync, fstatSync, lstatSync, openSync } from 'node:fs'
 import path from 'node:path'
 import { encodeText, fsPath } from '../../core/path-bytes.js'
+import { ForwardReader, walkIndex } from './index-file.js'
 
 /**
  * Stat data a snapshot's scan recorded, so compare-before-destroy can tell an unchanged file by
@@ -37,8 +38,8 @@ export interface RecordedStats {
 
 interface Kept {
   /**
-   * The scratch index, open: it is removed with the scan, and read whole only when a guard asks
-   * (a snapshot alone never does, so its peak memory holds no copy of a 10 MB index).
+   * The scratch index, open: it is removed with the scan, and read (one chunk at a time) only
+   * when a guard asks, never held whole (ARCHITECTURE.md §32).
    */
   fd: number
   /** Files the snapshot hashed itself (a tree edit: no index entry holds their stat data). */
@@ -46,7 +47,6 @@ interface Kept {
   since: bigint
   hashBytes: number
   indexNamesAttributes: boolean
-  table?: IndexTable | null
 }
 
 /** A few recent snapshots: an operation asks about its before-snapshot and its own captures. */
@@ -90,29 +90,26 @@ function forget(id: string): void {
   closeSync(k.fd)
 }
 
-/** The stat data recorded when snapshot `id` was taken by this process, if any. */
-export function recordedStatsOf(snapshot: { id: string }): RecordedStats | undefined {
+/**
+ * The stat data recorded when snapshot `id` was taken by this process, for the files an
+ * operation is about to touch (`paths`; others answer undefined), if any. The index entries are
+ * found in one pass over the open scratch index (readEntries), so memory stays one chunk.
+ */
+export function recordedStatsOf(
+  snapshot: { id: string },
+  paths: Iterable<string>,
+): RecordedStats | undefined {
   const k = kept.get(snapshot.id)
   if (!k) return undefined
-  if (k.table === undefined) k.table = indexTable(readAll(k.fd), k.hashBytes) ?? null
-  const table = k.table
-  if (!table && k.hashed.size === 0) return undefined
+  const asked: string[] = []
+  for (const p of paths) if (!k.hashed.has(p)) asked.push(p)
+  const found = asked.length === 0 ? new Map() : readEntries(k.fd, k.hashBytes, asked)
+  if (!found && k.hashed.size === 0) return undefined
   return {
     since: k.since,
-    get: (p) => k.hashed.get(p) ?? (table ? lookup(table, encodeText(p)) : undefined),
+    get: (p) => k.hashed.get(p) ?? found?.get(p),
     indexNamesAttributes: k.indexNamesAttributes,
   }
-}
-
-function readAll(fd: number): Buffer {
-  const bytes = Buffer.allocUnsafe(fstatSync(fd).size)
-  let done = 0
-  while (done < bytes.length) {
-    const got = readSync(fd, bytes, done, bytes.length - done, done)
-    if (got === 0) break
-    done += got
-  }
-  return bytes.subarray(0, done)
 }
 
 /**
@@ -169,92 +166,62 @@ export function unchangedByStat(
 
 const low32 = (n: bigint): number => Number(n & 0xffffffffn)
 
-/** Where each entry of an index file and its name start (entries are sorted by name bytes). */
-interface IndexTable {
-  bytes: Buffer
-  hashBytes: number
-  start: Uint32Array
-  nameAt: Uint32Array
-  nameEnd: Uint32Array
+/**
+ * The vouching entries (see vouching) among `paths`, by a merge of the sorted names with the
+ * index's entries, which git keeps sorted by name bytes. Only a version 2 or 3 index is read: a
+ * v4 index (prefix-compressed names) or a split one (entries in a shared file) gives none, and
+ * its files are compared by content.
+ */
+function readEntries(
+  fd: number,
+  hashBytes: number,
+  paths: string[],
+): Map<string, RecordedStat> | undefined {
+  const names = paths
+    .map((p) => ({ path: p, bytes: encodeText(p) }))
+    .sort((a, b) => a.bytes.compare(b.bytes))
+  const out = new Map<string, RecordedStat>()
+  const r = new ForwardReader(fd)
+  if (!r.need(0, 12)) return undefined
+  const version = r.uint32(4)
+  if (version !== 2 && version !== 3) return undefined
+  let next = 0
+  const done = walkIndex(r, fstatSync(fd).size, hashBytes, (at, flags, extended, name, end) => {
+    let order = -1
+    while (next < names.length) {
+      order = r.compare((names[next] as { bytes: Buffer }).bytes, name, end)
+      if (order >= 0) break
+      next++
+    }
+    if (order !== 0) return
+    const rec = vouching(r.view(at, 40 + hashBytes), hashBytes, flags, extended)
+    if (rec) out.set((names[next] as { path: string }).path, rec)
+    next++
+  })
+  return done === 2 || done === 3 ? out : undefined
 }
 
 /**
- * One pass over an index file (versions 2 and 3) that finds where its entries are; nothing is
- * decoded until a path is looked up (the guard asks about the touched paths only). A v4 index
- * (prefix-compressed names) or a split index (entries in a shared file) gives none: its files
- * are compared by content.
+ * The entry's stat data if it can vouch for a file: stage 0, not assume-unchanged,
+ * skip-worktree or intent-to-add (git does not look at those on disk), a regular file.
  */
-export function indexTable(bytes: Buffer, hashBytes: number): IndexTable | null {
-  if (bytes.length < 12 || bytes.toString('latin1', 0, 4) !== 'DIRC') return null
-  const version = bytes.readUInt32BE(4)
-  if (version !== 2 && version !== 3) return null
-  const count = bytes.readUInt32BE(8)
-  const table = {
-    bytes,
-    hashBytes,
-    start: new Uint32Array(count),
-    nameAt: new Uint32Array(count),
-    nameEnd: new Uint32Array(count),
-  }
-  let at = 12
-  for (let n = 0; n < count; n++) {
-    if (at + 42 + hashBytes > bytes.length) return null
-    // Read by hand: this loop runs once per entry, cold (the call is slower in the interpreter).
-    const flags =
-      ((bytes[at + 40 + hashBytes] as number) << 8) | (bytes[at + 41 + hashBytes] as number)
-    const nameAt = at + 42 + hashBytes + (flags & 0x4000 ? 2 : 0)
-    const short = flags & 0xfff
-    const nameEnd = short < 0xfff ? nameAt + short : bytes.indexOf(0, nameAt)
-    if (nameEnd < 0 || nameEnd > bytes.length) return null
-    table.start[n] = at
-    table.nameAt[n] = nameAt
-    table.nameEnd[n] = nameEnd
-    // Entries are NUL-padded to a multiple of 8 bytes (at least one NUL).
-    at += (nameEnd - at + 8) & ~7
-  }
-  // Extensions follow the entries: a split index keeps most entries in another file.
-  for (let ext = at; ext + 8 <= bytes.length - hashBytes; ) {
-    if (bytes.toString('latin1', ext, ext + 4) === 'link') return null
-    ext += 8 + bytes.readUInt32BE(ext + 4)
-  }
-  return table
-}
-
-/**
- * The entry named `name`, by binary search, if it can vouch for a file: stage 0, not
- * assume-unchanged, skip-worktree or intent-to-add (git does not look at those on disk), a
- * regular file.
- */
-function lookup(t: IndexTable, name: Buffer): RecordedStat | undefined {
-  const { bytes } = t
-  let lo = 0
-  let hi = t.start.length - 1
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1
-    const order = bytes.compare(name, 0, name.length, t.nameAt[mid], t.nameEnd[mid])
-    if (order < 0) lo = mid + 1
-    else if (order > 0) hi = mid - 1
-    else return vouching(t, mid)
-  }
-  return undefined
-}
-
-function vouching(t: IndexTable, n: number): RecordedStat | undefined {
-  const { bytes, hashBytes } = t
-  const start = t.start[n] as number
-  const flags = bytes.readUInt16BE(start + 40 + hashBytes)
-  const extended = flags & 0x4000 ? bytes.readUInt16BE(start + 42 + hashBytes) : 0
+function vouching(
+  bytes: Buffer,
+  hashBytes: number,
+  flags: number,
+  extended: number,
+): RecordedStat | undefined {
   if ((flags & 0xb000) !== 0 || (extended & 0x6000) !== 0) return undefined
-  const mode = bytes.readUInt32BE(start + 24)
+  const mode = bytes.readUInt32BE(24)
   if (mode >>> 12 !== 0o10) return undefined
   return {
     mode: mode.toString(8),
-    ctimeNs: timeNs(bytes, start),
-    mtimeNs: timeNs(bytes, start + 8),
-    dev: bytes.readUInt32BE(start + 16),
-    ino: bytes.readUInt32BE(start + 20),
-    size: bytes.readUInt32BE(start + 36),
-    oid: bytes.toString('hex', start + 40, start + 40 + hashBytes),
+    ctimeNs: timeNs(bytes, 0),
+    mtimeNs: timeNs(bytes, 8),
+    dev: bytes.readUInt32BE(16),
+    ino: bytes.readUInt32BE(20),
+    size: bytes.readUInt32BE(36),
+    oid: bytes.toString('hex', 40, 40 + hashBytes),
   }
 }
 
