@@ -75,7 +75,7 @@ interface EntryFlags {
 }
 
 const CE_VALID = 0x8000 // assume-unchanged
-export const CE_EXTENDED = 0x4000
+const CE_EXTENDED = 0x4000
 const CE_SKIP_WORKTREE = 0x4000 // in the extended flags
 const ATTRIBUTES = Buffer.from('.gitattributes', 'latin1')
 
@@ -88,70 +88,116 @@ export type EntryVisit = (
   end: number,
 ) => void
 
+/** What a walk of a whole index found. */
+export interface IndexWalk extends EntryFlags {
+  /** 2, 3 or 4; `split` for a split index (its `link` extension: entries in a shared file). */
+  version: number | 'split'
+}
+
 /**
  * Walks an index file's entries (versions 2, 3 and 4; a v4 name is the part not shared with the
- * previous entry's) and its extensions up to the checksum, calling `visit` for each entry in
- * order. Answers the version, `split` for a split index (its `link` extension: most entries are
- * in a shared file), or undefined when the bytes are no index with this hash size.
+ * previous entry's) and its extensions up to the checksum: about 5 ms for 100,000 entries once
+ * compiled, ~25 ms cold. It notes hiding bits and `.gitattributes` names itself, and calls
+ * `visit` for the entries whose name length `lengths` marks (all without it; a name of 4,095
+ * bytes or more counts as 4,095). Undefined when the bytes are no index with this hash size.
+ *
+ * The loop reads the reader's buffer directly: it runs once per entry, mostly before the code
+ * is optimized, where a call per field read costs more than the read.
  */
 export function walkIndex(
   r: ForwardReader,
   size: number,
   hashSize: number,
-  visit: EntryVisit,
-): number | 'split' | undefined {
+  visit?: EntryVisit,
+  lengths?: Uint8Array,
+): IndexWalk | undefined {
   if (!r.need(0, 12) || r.text(0, 4) !== 'DIRC') return undefined
   const version = r.uint32(4)
   if (version < 2 || version > 4) return undefined
   const count = r.uint32(8)
   const flagsAt = 40 + hashSize // ctime, mtime, dev, ino, mode, uid, gid, size, then the oid
+  let hidden = false
+  let namesAttributes = version === 4
+  let { buf, base } = r
+  let limit = base + r.filled
+  const need = (at: number, n: number): boolean => {
+    if (!r.need(at, n)) return false
+    buf = r.buf
+    base = r.base
+    limit = base + r.filled
+    return true
+  }
   let at = 12
   for (let n = 0; n < count; n++) {
-    if (!r.need(at, flagsAt + 4)) return undefined
-    const flags = r.uint16(at + flagsAt)
+    if (at + flagsAt + 4 > limit && !need(at, flagsAt + 4)) return undefined
+    let o = at - base + flagsAt
+    const flags = ((buf[o] as number) << 8) | (buf[o + 1] as number)
     let name = at + flagsAt + 2
     let extended = 0
     if (flags & CE_EXTENDED) {
       if (version < 3) return undefined
-      extended = r.uint16(name)
+      extended = ((buf[o + 2] as number) << 8) | (buf[o + 3] as number)
       name += 2
     }
+    if (flags & CE_VALID || extended & CE_SKIP_WORKTREE) hidden = true
+    let end: number
     if (version === 4) {
       // A varint (how much of the previous name to keep), then the rest of the name, NUL-ended.
       for (;;) {
-        if (!r.need(at, name - at + 1)) return undefined
-        if (!(r.byte(name) & 0x80)) break
+        if (name >= limit && !need(at, name - at + 1)) return undefined
+        if (!((buf[name - base] as number) & 0x80)) break
         name++
       }
-      const end = r.nulFrom(name + 1, at)
+      name++
+      end = r.nulFrom(name, at)
       if (end < 0) return undefined
-      visit(at, flags, extended, name + 1, end)
-      at = end + 1
-      continue
+      ;({ buf, base } = r)
+      limit = base + r.filled
+    } else {
+      const short = flags & 0xfff
+      if (short < 0xfff) end = name + short
+      else {
+        end = r.nulFrom(name, at)
+        if (end < 0) return undefined
+        ;({ buf, base } = r)
+        limit = base + r.filled
+      }
+      if (end >= limit && !need(at, end - at + 1)) return undefined
+      if (buf[end - base] !== 0) return undefined
     }
-    const short = flags & 0xfff
-    const end = short < 0xfff ? name + short : r.nulFrom(name, at)
-    if (end < 0 || !r.need(at, end - at + 1) || r.byte(end) !== 0) return undefined
-    visit(at, flags, extended, name, end)
-    // Entries are NUL-padded to a multiple of 8 bytes from their start (1 to 8 NULs).
-    at += (end - at + 8) & ~7
+    // `.gitattributes` or `…/.gitattributes`: the last bytes are checked by hand first.
+    o = end - base
+    if (
+      !namesAttributes &&
+      buf[o - 1] === 0x73 && // s
+      buf[o - 2] === 0x65 && // e
+      buf[o - 14] === 0x2e && // .
+      end - name >= 14 &&
+      (end - name === 14 || buf[o - 15] === 0x2f) && // /
+      r.compare(ATTRIBUTES, end - 14, end) === 0
+    ) {
+      namesAttributes = true
+    }
+    if (visit && (!lengths || lengths[Math.min(end - name, 4095)])) {
+      visit(at, flags, extended, name, end)
+    }
+    // v2/v3 entries are NUL-padded to a multiple of 8 bytes from their start (1 to 8 NULs).
+    at = version === 4 ? end + 1 : at + ((end - at + 8) & ~7)
   }
   // Extensions (4-byte signature, 4-byte size) run up to the trailing checksum.
   while (at + 8 <= size - hashSize) {
     if (!r.need(at, 8)) return undefined
-    if (r.text(at, 4) === 'link') return 'split'
+    if (r.text(at, 4) === 'link') return { version: 'split', hidden: true, namesAttributes: true }
     at += 8 + r.uint32(at + 4)
   }
-  return at === size - hashSize ? version : undefined
+  return at === size - hashSize ? { version, hidden, namesAttributes } : undefined
 }
 
 /**
- * Whether an index may hide entries or name a `.gitattributes`, from one walk: about a
- * millisecond for 20,000 entries, where `git ls-files -v` would cost a process (~6 ms) on every
- * scan, so that one runs only when an entry has a hiding bit set. A v4 index (names
- * prefix-compressed) or a split one may always name a `.gitattributes`; a split one may always
- * hide entries. An empty file shows nothing; one that is no index (or not with this hash size)
- * answers undefined, which callers take as "maybe".
+ * Whether an index may hide entries or name a `.gitattributes` (one walk): `git ls-files -v`
+ * runs only when an entry has a hiding bit set, `check-attr` only when one may be named. An
+ * empty file shows nothing; one that is no index (or not with this hash size) answers
+ * undefined, which callers take as "maybe".
  */
 export function readIndexEntries(
   r: ForwardReader,
@@ -159,15 +205,8 @@ export function readIndexEntries(
   hashSize: number,
 ): EntryFlags | undefined {
   if (size === 0) return { hidden: false, namesAttributes: false }
-  let hidden = false
-  let namesAttributes = false
-  const version = walkIndex(r, size, hashSize, (_at, flags, extended, name, end) => {
-    if (flags & CE_VALID || extended & CE_SKIP_WORKTREE) hidden = true
-    if (!namesAttributes && isAttributesFile(r, name, end)) namesAttributes = true
-  })
-  if (version === undefined) return undefined
-  if (version === 'split') return { hidden: true, namesAttributes: true }
-  return { hidden, namesAttributes: namesAttributes || version === 4 }
+  const walk = walkIndex(r, size, hashSize)
+  return walk && { hidden: walk.hidden, namesAttributes: walk.namesAttributes }
 }
 
 /** readIndexEntries over the file at `file`. */
@@ -185,14 +224,6 @@ export function readIndexFile(
   }
 }
 
-/** Whether the name in [at, end) is `.gitattributes` or ends in `/.gitattributes`. */
-function isAttributesFile(r: ForwardReader, at: number, end: number): boolean {
-  const start = end - ATTRIBUTES.length
-  if (start < at || r.byte(end - 1) !== 0x73 /* s */) return false
-  if (start > at && r.byte(start - 1) !== 0x2f /* / */) return false
-  return r.compare(ATTRIBUTES, start, end) === 0
-}
-
 function writeAll(fd: number, bytes: Buffer): void {
   for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done)
 }
@@ -203,10 +234,10 @@ function writeAll(fd: number, bytes: Buffer): void {
  * in order, so a copy made from it is the whole file once `drain` has run.
  */
 export class ForwardReader {
-  private buf: Buffer
-  /** The file offset of buf[0], and how many bytes of buf hold data. */
-  private base = 0
-  private filled = 0
+  /** The bytes held (read them, never write them), the file offset of buf[0], how many hold data. */
+  buf: Buffer
+  base = 0
+  filled = 0
 
   constructor(
     private readonly fd: number,

@@ -93,7 +93,7 @@ function forget(id: string): void {
 /**
  * The stat data recorded when snapshot `id` was taken by this process, for the files an
  * operation is about to touch (`paths`; others answer undefined), if any. The index entries are
- * found in one pass over the open scratch index (readEntries), so memory stays one chunk.
+ * found in one pass over the open scratch index (indexStatsOf), so memory stays one chunk.
  */
 export function recordedStatsOf(
   snapshot: { id: string },
@@ -103,7 +103,7 @@ export function recordedStatsOf(
   if (!k) return undefined
   const asked: string[] = []
   for (const p of paths) if (!k.hashed.has(p)) asked.push(p)
-  const found = asked.length === 0 ? new Map() : readEntries(k.fd, k.hashBytes, asked)
+  const found = asked.length === 0 ? new Map() : indexStatsOf(k.fd, k.hashBytes, asked)
   if (!found && k.hashed.size === 0) return undefined
   return {
     since: k.since,
@@ -172,21 +172,26 @@ const low32 = (n: bigint): number => Number(n & 0xffffffffn)
  * v4 index (prefix-compressed names) or a split one (entries in a shared file) gives none, and
  * its files are compared by content.
  */
-function readEntries(
+export function indexStatsOf(
   fd: number,
   hashBytes: number,
   paths: string[],
+  chunk?: number,
 ): Map<string, RecordedStat> | undefined {
   const names = paths
     .map((p) => ({ path: p, bytes: encodeText(p) }))
     .sort((a, b) => a.bytes.compare(b.bytes))
   const out = new Map<string, RecordedStat>()
-  const r = new ForwardReader(fd)
+  const r = new ForwardReader(fd, undefined, chunk)
   if (!r.need(0, 12)) return undefined
   const version = r.uint32(4)
   if (version !== 2 && version !== 3) return undefined
+  // Only entries of an asked name's length are compared: a merge of the sorted names with a
+  // subset of the sorted entries is still exact.
+  const lengths = new Uint8Array(4096)
+  for (const n of names) lengths[Math.min(n.bytes.length, 4095)] = 1
   let next = 0
-  const done = walkIndex(r, fstatSync(fd).size, hashBytes, (at, flags, extended, name, end) => {
+  const visit = (at: number, flags: number, extended: number, name: number, end: number) => {
     let order = -1
     while (next < names.length) {
       order = r.compare((names[next] as { bytes: Buffer }).bytes, name, end)
@@ -197,8 +202,9 @@ function readEntries(
     const rec = vouching(r.view(at, 40 + hashBytes), hashBytes, flags, extended)
     if (rec) out.set((names[next] as { path: string }).path, rec)
     next++
-  })
-  return done === 2 || done === 3 ? out : undefined
+  }
+  const walk = walkIndex(r, fstatSync(fd).size, hashBytes, visit, lengths)
+  return walk?.version === 2 || walk?.version === 3 ? out : undefined
 }
 
 /**
