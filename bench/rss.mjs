@@ -135,6 +135,19 @@ const rows = [
     },
   },
   {
+    name: '`stage start S2` (3 files dirty; undone after, untimed)',
+    recipeName: '`add -A` + `commit` + `tag -a`',
+    before: () => edit(3),
+    cpo: () => ['stage', 'start', 'S2', '--json'],
+    after: (build) => cli(build, ['undo', '--yes', '--json']),
+    git: (i) =>
+      recipe([
+        [['add', '-A']],
+        [['commit', '-q', '-m', `raw start ${i}`]],
+        [['tag', '-a', `raw/start-${i}`, '-m', 'raw']],
+      ]),
+  },
+  {
     name: '`undo` (of the rollback)',
     recipeName: '`reset --hard <before the rollback>`',
     cpo: () => ['undo', '--yes', '--json'],
@@ -148,6 +161,7 @@ for (let i = 0; i <= runs; i++) {
     rows.forEach((row, n) => {
       row.before?.()
       const m = cli(build, row.cpo(i, b))
+      row.after?.(build)
       if (i > 0) results[n].sides[b].ms.push(m.ms)
       if (i > 0) results[n].sides[b].rss.push(m.rss)
     })
