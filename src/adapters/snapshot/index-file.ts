@@ -46,7 +46,9 @@ export function copyIndex(from: string, to: string, chunk = CHUNK): CopiedIndex 
   }
   try {
     const st = fstatSync(source)
-    const target = openSync(to, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
+    // Mode as git writes an index (0666 less the umask): an operation may make this copy the
+    // real index (replaceIndex, direct-commit.ts).
+    const target = openSync(to, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666)
     try {
       const reader = new ForwardReader(source, (bytes) => writeAll(target, bytes), chunk)
       let found = readIndexEntries(reader, st.size, 20)
