@@ -8,7 +8,7 @@ import { type EffectHandler, registerEffectKind } from '../../src/ops/effects.js
 import { runOperation } from '../../src/ops/protocol.js'
 import { recover } from '../../src/ops/recover.js'
 import { undoOperation } from '../../src/ops/undo.js'
-import { makeRepo } from '../helpers/repo.js'
+import { makeRepo, tempDir } from '../helpers/repo.js'
 
 /**
  * A stand-in for a database or a platform: a file outside the repository that an operation
@@ -35,7 +35,7 @@ registerEffectKind('test-world', async () => worldHandler)
 
 function world(): { dir: string; file: string } {
   const dir = makeRepo()
-  const file = path.join(path.dirname(dir), `${path.basename(dir)}-world.txt`)
+  const file = path.join(tempDir('cpo-world-'), 'world.txt')
   fs.writeFileSync(file, 'v1')
   return { dir, file }
 }

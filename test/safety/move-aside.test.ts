@@ -17,6 +17,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { applying, background, inSnapshot, journal, until } from '../helpers/background.js'
 import { blobId, snapshotBlobs } from '../helpers/lost-writes.mjs'
+import { dirOnOtherFileSystem } from '../helpers/other-fs.js'
 import { commitAll, cpo, fingerprint, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
 import { storyDeletingConfig } from '../rollback/build.js'
 
@@ -177,7 +178,8 @@ describe('move aside, then check', () => {
   })
 
   it('.git on another file system: files are moved aside beside themselves, and nothing is left', async () => {
-    const gitDir = fs.mkdtempSync(path.join('/dev/shm', 'cpo-gitdir-'))
+    const gitDir = dirOnOtherFileSystem('cpo-gitdir-')
+    if (!gitDir) throw new Error('this test needs a second file system beside os.tmpdir()')
     try {
       expect(fs.statSync(gitDir).dev).not.toBe(fs.statSync(os.tmpdir()).dev)
       const { dir, snap } = scenario((d) => {
