@@ -24,9 +24,7 @@ function act<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<Co
     try {
       const g = globalOptions(cmd)
       json = g.json
-      const schema = readsOnly(cmd, own) ? undefined : projectSchemaLoaded()
       const fn = await load()
-      await schema
       printSuccess(await fn(...([g, ...positional, own] as unknown as A)), json)
     } catch (e) {
       printError(e, json)
@@ -34,19 +32,8 @@ function act<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<Co
   }
 }
 
-/**
- * The commands whose state reads load the project schema only for a state text that needs it
- * (ARCHITECTURE.md §30): they change no state, so every value they validate is one they read.
- * Every other command loads it beside its own module, for the synchronous validators of the
- * state updates (src/core/project/document.ts).
- */
-function readsOnly(cmd: Command, own: Record<string, unknown>): boolean {
-  const [first, second] = pathOf(cmd)
-  if (first === 'status') return true
-  if (first === 'checkpoint') return second === 'list'
-  return first === 'rollback' && second !== 'deploy' && own.dryRun === true
-}
-
+// `cpo mcp` loads the project schema before it serves: its tools' schemas need zod anyway. The
+// other commands load it only for a state text the plain checks refuse (ARCHITECTURE.md §33).
 const projectSchemaLoaded = async (): Promise<void> =>
   (await import('../core/project/document.js')).loadProjectSchema()
 

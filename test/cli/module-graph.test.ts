@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { cpo, fingerprint, keep, tempDir } from '../helpers/repo.js'
 import { builtProject } from '../rollback/build.js'
 
-// What the read-only commands load (ARCHITECTURE.md §20, §30): the built CLI runs with a loader
+// What the commands load (ARCHITECTURE.md §20, §30, §33): the built CLI runs with a loader
 // hook that records every module it loads; the packages bundled into each loaded dist/ file are
 // read from its source map, so the test sees zod inside a chunk as well as a separate file.
 const HEAVY = [
@@ -67,7 +67,7 @@ function loadedBy(dir: string, args: string[]) {
 
 const heavyIn = (packages: Set<string>) => HEAVY.filter((p) => packages.has(p))
 
-describe('the read-only commands load no heavy module for a valid state file', () => {
+describe('commands load no heavy module for a valid state file', () => {
   it('status, checkpoint list and rollback --dry-run: no zod, SDK, parser or migra', () => {
     const dir = builtProject()
     const before = fingerprint(dir)
@@ -115,11 +115,29 @@ describe('the read-only commands load no heavy module for a valid state file', (
     expect(list.r.json.data.warnings[0].message).toContain('$.stages[0].id: expected string')
   })
 
-  it('a command that writes the state loads the schema before it runs', () => {
+  it('commands that write the state load no zod for a valid one, and the schema for a refused one', () => {
     const dir = builtProject()
     const { r, packages } = loadedBy(dir, ['--json', 'rollback', 'stage', '--reason', 'graph'])
     expect(r.code, r.stderr).toBe(0)
-    expect(packages.has('zod')).toBe(true)
+    expect(heavyIn(packages)).toEqual([])
     expect(fs.readFileSync(path.join(dir, 'master-project.json'), 'utf8')).toContain('"S2"')
+    const start = loadedBy(dir, ['--json', 'stage', 'start'])
+    expect(start.r.code, start.r.stderr).toBe(0)
+    expect(heavyIn(start.packages)).toEqual([])
+    const started = JSON.parse(fs.readFileSync(path.join(dir, 'master-project.json'), 'utf8'))
+    const id = start.r.json.data.stage.id
+    expect(started.stages.find((s: { id: string }) => s.id === id).status).toBe('in_progress')
+
+    const file = path.join(dir, 'master-project.json')
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'))
+    doc.stages[0].id = 7
+    fs.writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`)
+    const before = fingerprint(dir)
+    const refused = loadedBy(dir, ['--json', 'stage', 'complete', id, '--skip-verify'])
+    expect(refused.r.code, refused.r.stderr).toBe(5)
+    expect(refused.packages.has('zod')).toBe(true)
+    expect(refused.r.json.error).toMatchObject({ code: 'STATE_FILE_INVALID' })
+    expect(refused.r.json.error?.message).toContain('$.stages[0].id: expected string')
+    expect(fingerprint(dir)).toEqual(before)
   })
 })

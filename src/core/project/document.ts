@@ -96,8 +96,8 @@ export const projectSchemaProblems = (value: unknown): SchemaProblem[] => {
 
 /**
  * Loads the project schema (and zod with it), for a value the plain checks refuse: the sync
- * validators below need it then. Commands that write the state load it before they run
- * (src/cli/main.ts); the read-only ones load it only for a state text that needs it.
+ * validators below need it then. The readers of a state text load it only for a text that
+ * needs it (`loadProjectSchemaFor`); `cpo mcp` loads it before it serves (ARCHITECTURE.md §33).
  */
 export const loadProjectSchema = async (): Promise<void> => {
   if (registeredProjectSchema() === undefined) await import('./schema.js')
@@ -200,12 +200,26 @@ const patched = <T extends object>(target: T, patch: Patch<T>): T => {
   return Object.fromEntries([...kept, ...added]) as T
 }
 
+/**
+ * Problems of an updated value. Commands that write the state do not load the schema up front
+ * (ARCHITECTURE.md §33): every state text they read was either accepted by the plain checks or
+ * made its reader load the schema (`loadProjectSchemaFor`). The plain checks accept exactly what
+ * the schema accepts (test/core/project/plain-check.test.ts), so an update they refuse is a bug
+ * in cpo; without the schema it is reported as such, with the plain checks' verdict alone.
+ */
+const updateProblems = (data: unknown): SchemaProblem[] => {
+  if (passesProjectSchema(data) || registeredProjectSchema() !== undefined) {
+    return projectSchemaProblems(data)
+  }
+  return [{ path: '$', message: 'a value of the wrong type', code: 'custom' }]
+}
+
 const withData = (
   doc: ProjectDocument,
   data: ProjectFile,
   currentStageShape = doc.currentStageShape,
 ): ProjectDocument => {
-  const problems = projectSchemaProblems(data)
+  const problems = updateProblems(data)
   if (problems.length > 0) {
     throw new CpoError(
       'STATE_UPDATE_INVALID',

@@ -33,7 +33,6 @@ import {
   type BackupWarning,
   isCheckedStateEntry,
   MAX_CHECKED_STATE_BYTES,
-  stateFileWarning,
 } from '../../core/backup/state-check.js'
 import { newId } from '../../core/ids.js'
 import { CpoError } from '../../errors.js'
@@ -42,6 +41,7 @@ import { envTemplate } from '../checkpoint/sidecars.js'
 import { readBundleRefs } from './bundle.js'
 import { databaseForBackup } from './db-part.js'
 import { makeScratch, repoScratchBase } from './scratch.js'
+import { stateWarning } from './state-warnings.js'
 
 export interface CreateBackupOptions {
   project: string
@@ -143,7 +143,7 @@ export async function createBackup(
               ? await fsp.readFile(file)
               : { file, size: node.size }
           if (Buffer.isBuffer(content)) {
-            const warning = stateFileWarning(name, content)
+            const warning = await stateWarning(name, content)
             if (warning) warnings.push(warning)
           }
           yield { name, type: 'file', mode: node.mode, mtime, content }

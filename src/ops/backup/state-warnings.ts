@@ -7,6 +7,19 @@ import {
   MAX_CHECKED_STATE_BYTES,
   stateFileWarning,
 } from '../../core/backup/state-check.js'
+import { loadProjectSchemaFor } from '../../core/project/index.js'
+
+/**
+ * `stateFileWarning` with the project schema loaded first when the plain checks refuse the
+ * text, for the schema's exact message (ARCHITECTURE.md §33).
+ */
+export async function stateWarning(
+  entry: string,
+  content: Buffer,
+): Promise<BackupWarning | undefined> {
+  await loadProjectSchemaFor(content.toString('utf8'))
+  return stateFileWarning(entry, content)
+}
 
 /** Warnings about the state files of an extracted (already verified) backup under `staging`. */
 export async function extractedStateWarnings(
@@ -17,7 +30,7 @@ export async function extractedStateWarnings(
   for (const e of entries) {
     if (e.type !== 'file' || !isCheckedStateEntry(e.path) || e.size > MAX_CHECKED_STATE_BYTES)
       continue
-    const warning = stateFileWarning(e.path, await fsp.readFile(path.join(staging, e.path)))
+    const warning = await stateWarning(e.path, await fsp.readFile(path.join(staging, e.path)))
     if (warning) out.push(warning)
   }
   return out
