@@ -30,7 +30,7 @@ export function stateFileWarning(entry: string, content: Buffer): BackupWarning 
   const rel = entry.slice(FILES_PREFIX.length)
   const text = content.toString('utf8')
   try {
-    if (isProjectFile(rel)) parseProjectDocument(text, rel)
+    if (isProjectFileEntry(entry)) parseProjectDocument(text, rel)
     else JSON.parse(text)
     return undefined
   } catch (e) {
@@ -40,6 +40,13 @@ export function stateFileWarning(entry: string, content: Buffer): BackupWarning 
   }
 }
 
-/** A monorepo keeps its state file in a folder (`files/apps/web/master-project.json`). */
-const isProjectFile = (rel: string): boolean =>
-  rel === STATE_FILES[0] || rel.endsWith(`/${STATE_FILES[0]}`)
+/**
+ * An entry holding a project file, checked against the project schema (other state files only
+ * as JSON). A monorepo keeps its state file in a folder (`files/apps/web/master-project.json`).
+ */
+export function isProjectFileEntry(entry: string): boolean {
+  const rel = entry.slice(FILES_PREFIX.length)
+  return (
+    entry.startsWith(FILES_PREFIX) && (rel === STATE_FILES[0] || rel.endsWith(`/${STATE_FILES[0]}`))
+  )
+}

@@ -4,20 +4,21 @@ import type { ManifestEntry } from '../../core/backup/manifest.js'
 import {
   type BackupWarning,
   isCheckedStateEntry,
+  isProjectFileEntry,
   MAX_CHECKED_STATE_BYTES,
   stateFileWarning,
 } from '../../core/backup/state-check.js'
 import { loadProjectSchemaFor } from '../../core/project/index.js'
 
 /**
- * `stateFileWarning` with the project schema loaded first when the plain checks refuse the
- * text, for the schema's exact message (ARCHITECTURE.md §33).
+ * `stateFileWarning` with the project schema loaded first when a project file's text is one the
+ * plain checks refuse, for the schema's exact message (ARCHITECTURE.md §33).
  */
 export async function stateWarning(
   entry: string,
   content: Buffer,
 ): Promise<BackupWarning | undefined> {
-  await loadProjectSchemaFor(content.toString('utf8'))
+  if (isProjectFileEntry(entry)) await loadProjectSchemaFor(content.toString('utf8'))
   return stateFileWarning(entry, content)
 }
 
