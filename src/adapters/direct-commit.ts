@@ -133,6 +133,8 @@ export async function treeWithContents(
   repo: Repo,
   tree: string,
   contents: Record<string, string>,
+  /** Filled with each file's blob, by path. */
+  blobsOut: Map<string, string> = new Map(),
 ): Promise<string> {
   const blobs = await Promise.all(
     Object.entries(contents).map(async ([file, text]) => {
@@ -142,6 +144,7 @@ export async function treeWithContents(
       return { path: file, oid: stdout.trim() }
     }),
   )
+  for (const b of blobs) blobsOut.set(b.path, b.oid)
   return editTree(repo, tree, blobs)
 }
 

@@ -171,8 +171,12 @@ export async function readRegularFileText(file: string): Promise<string | undefi
 }
 
 export async function readTextIfExists(file: string): Promise<string | undefined> {
+  return (await readBytesIfExists(file))?.toString('utf8')
+}
+
+export async function readBytesIfExists(file: string): Promise<Buffer | undefined> {
   try {
-    return await fsp.readFile(file, 'utf8')
+    return await fsp.readFile(file)
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw e

@@ -79,6 +79,19 @@ describe('the after-rollback list in the progress log', () => {
     expect(log(dir).endsWith('- a line from the test run\n')).toBe(true)
   })
 
+  it('a log checked out with CRLF line endings is still the one written: it gets the list', () => {
+    const dir = stageTwoWithStory()
+    // In info/attributes: the rollback's target predates any .gitattributes commit.
+    writeFiles(dir, { '.git/info/attributes': 'cpo-progress.md text eol=crlf\n' })
+    const r = cpo(dir, ['--json', 'rollback', 'stage', 'S2', '--reason', 'retry'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.data.checklistNotLogged).toBeNull()
+    // The restore checked the log out with CRLF: other bytes than written, the same blob.
+    expect(log(dir).replaceAll('\r\n', '\n')).toBe(headLog(dir))
+    expect(entryOf(headLog(dir), 'stage-2')).toContain('- Checklist after:\n')
+    expect(sh(dir, 'git', 'status', '--porcelain').trim()).toBe('')
+  })
+
   it('killed while the checks run: cpo recover returns to the state before, byte for byte', () => {
     const dir = stageTwoWithStory({ test: 'kill -9 $PPID' })
     const before = fingerprint(dir)

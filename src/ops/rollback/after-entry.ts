@@ -1,9 +1,10 @@
 import { treeWithContents, writeCommit } from '../../adapters/direct-commit.js'
-import { readTextIfExists, writeFileAtomic } from '../../adapters/fs.js'
+import { readBytesIfExists, writeFileAtomic } from '../../adapters/fs.js'
 import { git } from '../../adapters/git.js'
 import { inRepo } from '../../adapters/repo.js'
 import { treeOf } from '../../adapters/rollback-git.js'
 import type { KnownState } from '../../adapters/snapshot/capture.js'
+import { editTree } from '../../adapters/tree-edit.js'
 import { type ChecklistItem, checklistEntryLines } from '../../core/rollback/checklist.js'
 import type { DependencyPlan } from '../../core/rollback/index.js'
 import type { OperationContext } from '../protocol.js'
@@ -19,6 +20,11 @@ export interface RecordedRollback {
   log: { file: string; written: string }
   /** The whole log with the ROLLBACK entry carrying these checklist lines. */
   logWith: (checklist: string[]) => string
+  /**
+   * What the rollback already knows of its commit when it wrote it from trees (no hook, no
+   * ignored file): its tree and the log's blob in it. Read from the commit when absent.
+   */
+  written?: { tree: string; logBlob: string }
 }
 
 export interface AfterList {
@@ -61,7 +67,7 @@ export async function runAfterList(
   const known = after.install.ran || after.verification.ran ? undefined : how.state
   const { file, written } = recorded.log
   const next = recorded.logWith(checklistEntryLines(checklist))
-  const blob = await blobOf(ctx, recorded.commit, file)
+  const blob = recorded.written?.logBlob ?? (await blobOf(ctx, recorded.commit, file))
   if (!(await unchangedOnDisk(ctx, file, written, blob))) {
     return {
       after,
@@ -76,7 +82,13 @@ export async function runAfterList(
     await writeFileAtomic(inRepo(repo, file), next)
     return { after, checklist, commit: recorded.commit, state: undefined, notLogged: null }
   }
-  const tree = await treeWithContents(repo, await treeOf(repo, recorded.commit), { [file]: next })
+  const blobs = new Map<string, string>()
+  const tree = await treeWithContents(
+    repo,
+    recorded.written?.tree ?? (await treeOf(repo, recorded.commit)),
+    { [file]: next },
+    blobs,
+  )
   const commit = await writeCommit(repo, {
     tree,
     parents: [recorded.parent],
@@ -106,7 +118,9 @@ export async function runAfterList(
           worktreeTree:
             known.worktreeTree === known.indexTree
               ? tree
-              : await treeWithContents(repo, known.worktreeTree, { [file]: next }),
+              : await editTree(repo, known.worktreeTree, [
+                  { path: file, oid: blobs.get(file) as string },
+                ]),
           refs: known.branch === null ? known.refs : { ...known.refs, [known.branch]: commit },
         }
   return { after, checklist, commit, state, notLogged: null }
@@ -120,14 +134,20 @@ async function blobOf(ctx: OperationContext, commit: string, file: string) {
   return r.code === 0 ? r.stdout.trim() : undefined
 }
 
-/** The log is still what the rollback wrote: its blob (clean filters applied), or its text. */
+/**
+ * The log is still what the rollback wrote: its text, or its blob (clean filters applied). The
+ * blob is `written` as git stores it from that path, so a file holding exactly `written` has
+ * it and needs no hashing; other bytes may still clean to it (a line-ending conversion).
+ */
 async function unchangedOnDisk(
   ctx: OperationContext,
   file: string,
   written: string,
   blob: string | undefined,
 ): Promise<boolean> {
-  if (blob === undefined) return (await readTextIfExists(inRepo(ctx.repo, file))) === written
+  const onDisk = await readBytesIfExists(inRepo(ctx.repo, file))
+  const same = onDisk?.equals(Buffer.from(written)) === true
+  if (blob === undefined || onDisk === undefined || same) return same
   const r = await git(ctx.repo.root, ['hash-object', '--', file], {
     env: { GIT_LITERAL_PATHSPECS: '1' },
     okCodes: [128],

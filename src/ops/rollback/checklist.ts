@@ -133,11 +133,12 @@ export function beforeItems(
   ]
 }
 
-/** The after-list: the state against git, tests, dependencies, the database. */
+/**
+ * The after-list: the state against git, tests, dependencies, the database. The state check and
+ * the database's status only read, so they run side by side.
+ */
 export async function afterItems(repo: Repo, after: AfterReport): Promise<ChecklistItem[]> {
-  const doc = await readProjectDocument(repo)
-  const problems =
-    doc === undefined ? [] : stateProblems(doc.data, await readStateFacts(repo, doc.data))
+  const [problems, database] = await Promise.all([stateCheck(repo), databaseItem(repo)])
   const v = after.verification
   const i = after.install
   return [
@@ -180,8 +181,13 @@ export async function afterItems(repo: Repo, after: AfterReport): Promise<Checkl
           i.why === '--no-install' ? 'skipped' : 'ok',
           i.why,
         ),
-    await databaseItem(repo),
+    database,
   ]
+}
+
+async function stateCheck(repo: Repo) {
+  const doc = await readProjectDocument(repo)
+  return doc === undefined ? [] : stateProblems(doc.data, await readStateFacts(repo, doc.data))
 }
 
 /** `cpo db status` after the rollback: reachable, and its migrations are the tree's. */

@@ -256,14 +256,16 @@ async function rollBack(
     const recorded = { commit, parent: codeAt, subject, log, logWith }
     return { commit, revertCommit, state: undefined, restored, recorded }
   }
-  const tree = await treeWithContents(repo, targetTree, contents)
+  const blobs = new Map<string, string>()
+  const tree = await treeWithContents(repo, targetTree, contents, blobs)
   const commit = await writeCommit(repo, { tree, parents: [codeAt], message: subject, sign })
   const restored = await restoreTo(commit, tree)
+  const written = { tree, logBlob: blobs.get(state.progress) as string }
   return {
     commit,
     revertCommit,
     restored,
-    recorded: { commit, parent: codeAt, subject, log, logWith },
+    recorded: { commit, parent: codeAt, subject, log, logWith, written },
     // A submodule kept with its content is on disk beside the tree: the after-snapshot scans.
     state:
       restored.kept.length > 0

@@ -73,12 +73,13 @@ export async function writeStoryRollback(
   const { contents, logWith } = await recordedFiles(ctx, plan, tip, checklist)
   const files = Object.keys(contents)
   const progress = statePaths(repo).progress
-  const recordedAs = (commit: string): RecordedRollback => ({
+  const recordedAs = (commit: string, written?: RecordedRollback['written']): RecordedRollback => ({
     commit,
     parent: tip,
     subject,
     log: { file: progress, written: contents[progress] as string },
     logWith,
+    ...(written === undefined ? {} : { written }),
   })
   const [ignored, uncommitted] = await Promise.all([
     ignoredPaths(repo, files),
@@ -112,7 +113,8 @@ export async function writeStoryRollback(
       recorded: recordedAs(commit),
     }
   }
-  const tree = await treeWithContents(repo, tipTree, contents)
+  const blobs = new Map<string, string>()
+  const tree = await treeWithContents(repo, tipTree, contents, blobs)
   const commit = await writeCommit(repo, { tree, parents: [tip], message: subject, sign })
   // The files recorded are committed now, untracked before or not.
   const keep = stays.filter((c) => !Object.hasOwn(contents, c.path))
@@ -121,7 +123,7 @@ export async function writeStoryRollback(
     reverts,
     commit,
     changedDuring: restored.changedDuring,
-    recorded: recordedAs(commit),
+    recorded: recordedAs(commit, { tree, logBlob: blobs.get(progress) as string }),
     // Something left in place (a file saved meanwhile, a submodule with content) is not the
     // tree: the after-snapshot then scans the work tree.
     state:
