@@ -1,4 +1,8 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js'
+// The early reads start before the command's modules load (ARCHITECTURE.md §34).
+import { startEarlyReads } from '../dist/early.js'
 
-await main(process.argv.slice(2))
+const argv = process.argv.slice(2)
+startEarlyReads(argv)
+const { main } = await import('../dist/cli.js')
+await main(argv)

@@ -28,7 +28,7 @@ mkdirSync(CHUNKS, { recursive: true })
 const out = mkdtempSync(path.join(DIST, '.build-'))
 try {
   await build({
-    entryPoints: { cli: 'src/cli/main.ts', index: 'src/index.ts' },
+    entryPoints: { cli: 'src/cli/main.ts', index: 'src/index.ts', early: 'src/cli/early-reads.ts' },
     outdir: out,
     bundle: true,
     splitting: true,

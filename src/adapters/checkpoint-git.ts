@@ -6,17 +6,29 @@ import type { Repo } from './repo.js'
 
 const TAG_FIELDS = 4
 
+/** The arguments of the two reads `checkpoint list` makes (also started early: early-reads.ts). */
+export const CHECKPOINT_TAG_READ = [
+  'for-each-ref',
+  '--format=%(refname)%00%(*objectname)%(if)%(*objectname)%(then)%(else)%(objectname)%(end)%00%(creatordate:iso-strict)%00%(contents)%00',
+  CHECKPOINT_TAG_PREFIX,
+]
+export const BRANCH_LOG_READ = [
+  'log',
+  '--branches',
+  '--source',
+  '--date-order',
+  '--reverse',
+  '-z',
+  '--format=%H%x00%P%x00%ct%x00%S%x00%s',
+]
+
 /**
  * Every checkpoint tag in one `for-each-ref` (never a process per tag). Fields are NUL-separated;
  * git ends each record with a newline, which is stripped from the next record's first field
  * (a ref name cannot start with one).
  */
 export async function readCheckpointTags(repo: Repo): Promise<TagRecord[]> {
-  const { stdout } = await git(repo.root, [
-    'for-each-ref',
-    '--format=%(refname)%00%(*objectname)%(if)%(*objectname)%(then)%(else)%(objectname)%(end)%00%(creatordate:iso-strict)%00%(contents)%00',
-    CHECKPOINT_TAG_PREFIX,
-  ])
+  const { stdout } = await git(repo.root, CHECKPOINT_TAG_READ)
   const fields = stdout.split('\0')
   const out: TagRecord[] = []
   for (let i = 0; i + TAG_FIELDS <= fields.length - 1; i += TAG_FIELDS) {
@@ -39,16 +51,10 @@ export async function readCheckpointTags(repo: Repo): Promise<TagRecord[]> {
  * commit after `after` is reached through one before it).
  */
 export async function readLogCommits(repo: Repo, after?: string): Promise<LogCommit[]> {
-  const { stdout } = await git(repo.root, [
-    'log',
-    '--branches',
-    '--source',
-    '--date-order',
-    '--reverse',
-    '-z',
-    '--format=%H%x00%P%x00%ct%x00%S%x00%s',
-    ...(after === undefined ? [] : [`^${after}`, '--']),
-  ])
+  const { stdout } = await git(
+    repo.root,
+    after === undefined ? BRANCH_LOG_READ : [...BRANCH_LOG_READ, `^${after}`, '--'],
+  )
   const fields = splitZ(stdout)
   const out: LogCommit[] = []
   for (let i = 0; i + 4 < fields.length; i += 5) {

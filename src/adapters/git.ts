@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process'
 import { decodeBytes, encodeText, isPlainText } from '../core/path-bytes.js'
 import { CpoError } from '../errors.js'
+import { gitRun } from './git-spawn.js'
 
 export interface GitResult {
   stdout: string
@@ -19,21 +19,15 @@ export interface GitOptions {
   raw?: boolean
 }
 
-/** Environment for every git call: stable English messages, never a credential prompt. */
-const BASE_ENV = {
-  LC_ALL: 'C',
-  LANG: 'C',
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_OPTIONAL_LOCKS: '0',
-  GIT_PAGER: 'cat',
-  GIT_EDITOR: 'true',
-}
-
 /**
  * Runs git with an argument array (never a shell) in `cwd`. A non-zero exit becomes a CpoError
  * that quotes git's own message, except for codes the caller declares as expected.
  */
-export function git(cwd: string, args: string[], options: GitOptions = {}): Promise<GitResult> {
+export function git(
+  cwd: string,
+  args: readonly string[],
+  options: GitOptions = {},
+): Promise<GitResult> {
   return gitRaw(cwd, args, options).then((r) => ({
     // Paths in git's output are bytes: names that are not UTF-8 are kept exactly (core/path-bytes).
     stdout: decodeBytes(r.stdout),
@@ -44,7 +38,7 @@ export function git(cwd: string, args: string[], options: GitOptions = {}): Prom
 
 export function gitBytes(
   cwd: string,
-  args: string[],
+  args: readonly string[],
   options: GitOptions = {},
 ): Promise<{ stdout: Buffer; stderr: string; code: number }> {
   return gitRaw(cwd, args, options)
@@ -52,7 +46,7 @@ export function gitBytes(
 
 function gitRaw(
   cwd: string,
-  args: string[],
+  args: readonly string[],
   options: GitOptions,
 ): Promise<{ stdout: Buffer; stderr: string; code: number }> {
   // An argument is passed as UTF-8: a name holding bytes that are not UTF-8 would silently become
@@ -67,45 +61,24 @@ function gitRaw(
       ),
     )
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, {
-      cwd,
-      env: { ...process.env, ...BASE_ENV, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout.on('data', (d: Buffer) => out.push(d))
-    child.stderr.on('data', (d: Buffer) => err.push(d))
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') {
-        reject(
-          new CpoError('GIT_NOT_INSTALLED', 'external', 'git is not installed or not on PATH', {
-            hint: 'Install git (https://git-scm.com) and run the command again.',
-          }),
-        )
-      } else reject(new CpoError('GIT_FAILED', 'external', `could not run git: ${e.message}`))
-    })
-    child.stdin.on('error', () => {
-      // git may exit before reading all input (e.g. on a bad argument); the exit code reports it.
-    })
-    child.on('close', (code) => {
-      const stdout = Buffer.concat(out)
-      const stderr = decodeBytes(Buffer.concat(err))
-      const exit = code ?? 128
-      if (exit === 0 || options.okCodes?.includes(exit)) {
-        resolve({ stdout, stderr, code: exit })
-        return
-      }
-      reject(gitFailure(args, stderr, exit))
-    })
-    if (typeof options.input === 'string') child.stdin.end(encodeText(options.input))
-    else if (options.input !== undefined) child.stdin.end(options.input)
-    else child.stdin.end()
+  const input = typeof options.input === 'string' ? encodeText(options.input) : options.input
+  return gitRun(cwd, args, options.env, input).then((r) => {
+    if (r.error?.code === 'ENOENT') {
+      throw new CpoError('GIT_NOT_INSTALLED', 'external', 'git is not installed or not on PATH', {
+        hint: 'Install git (https://git-scm.com) and run the command again.',
+      })
+    }
+    if (r.error)
+      throw new CpoError('GIT_FAILED', 'external', `could not run git: ${r.error.message}`)
+    const stderr = decodeBytes(r.stderr)
+    const exit = r.code ?? 128
+    if (exit === 0 || options.okCodes?.includes(exit))
+      return { stdout: r.stdout, stderr, code: exit }
+    throw gitFailure(args, stderr, exit)
   })
 }
 
-function gitFailure(args: string[], stderr: string, code: number): CpoError {
+function gitFailure(args: readonly string[], stderr: string, code: number): CpoError {
   const text = stderr.trim()
   if (/not a git repository/i.test(text)) {
     return new CpoError('NOT_A_REPOSITORY', 'notFound', 'not a git repository', {

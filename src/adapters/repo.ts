@@ -50,6 +50,9 @@ export const inRepo = (repo: Pick<Repo, 'root'>, rel: string): string =>
   path.join(repo.root, ...rel.split('/'))
 
 /** Finds the repository that contains `cwd`; errors clearly when there is none. */
+/** How `openRepo` asks git where the repository is (also started early: early-reads.ts). */
+export const REPO_READ = ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir']
+
 export async function openRepo(cwd: string): Promise<Repo> {
   try {
     const st = await fsp.stat(cwd)
@@ -59,12 +62,7 @@ export async function openRepo(cwd: string): Promise<Repo> {
       hint: 'Pass an existing directory with -C <dir>.',
     })
   }
-  const { stdout } = await git(cwd, [
-    'rev-parse',
-    '--show-toplevel',
-    '--absolute-git-dir',
-    '--git-common-dir',
-  ])
+  const { stdout } = await git(cwd, REPO_READ)
   const [root, gitDir, commonDir] = stdout.split('\n')
   if (!root || !gitDir || !commonDir) {
     throw new CpoError('NOT_A_WORK_TREE', 'notFound', `no work tree at ${cwd} (bare repository?)`, {

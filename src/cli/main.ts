@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import { CpoError } from '../errors.js'
 import { VERSION } from '../version.js'
+import { commandWordAt } from './early-reads.js'
 import { addHelpFooters, commandAt, commandTree, commandWords, pathOf } from './help.js'
 import { globalOptions, wholeNumber } from './options.js'
 import {
@@ -590,20 +591,10 @@ const ALL_WIRES = [...new Set(Object.values(WIRES))]
  * mean" needs every name). Building ~100 commands is a good part of a fast command's start-up.
  */
 export function branchOf(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i] ?? ''
-    if (word === '--help' || word === '-h') return undefined
-    if (word === '-C' || word === '--cwd' || word === '--project-file') i++
-    else if (word === '--wait') {
-      // An optional value: commander takes the next word when it is not an option.
-      if (!(argv[i + 1] ?? '-').startsWith('-')) i++
-    } else if (word === '--') return undefined
-    else if (!word.startsWith('-')) {
-      if (!Object.hasOwn(WIRES, word)) return undefined
-      return argv.slice(i + 1).some((w) => w === '--help' || w === '-h') ? undefined : word
-    }
-  }
-  return undefined
+  const at = commandWordAt(argv)
+  const word = at === undefined ? undefined : argv[at]
+  if (at === undefined || word === undefined || !Object.hasOwn(WIRES, word)) return undefined
+  return argv.slice(at + 1).some((w) => w === '--help' || w === '-h') ? undefined : word
 }
 
 /**

@@ -1,0 +1,107 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { BRANCH_LOG_READ, CHECKPOINT_TAG_READ } from '../../src/adapters/checkpoint-git.js'
+import { pendingEarlyReads } from '../../src/adapters/git-spawn.js'
+import { openRepo, REPO_READ } from '../../src/adapters/repo.js'
+import { startEarlyReads } from '../../src/cli/early-reads.js'
+import { listCheckpoints } from '../../src/ops/checkpoint/list.js'
+import { forgetTagReads } from '../../src/ops/checkpoint/tag-reads.js'
+import { cpo, sh } from '../helpers/repo.js'
+import { builtProject } from '../rollback/build.js'
+
+// ARCHITECTURE.md §34: `checkpoint list` has its git reads started before its modules load.
+
+/** Takes (runs and waits for) whatever early reads a test left, so none leaks into the next. */
+async function drain(): Promise<void> {
+  const { gitRun } = await import('../../src/adapters/git-spawn.js')
+  await Promise.all(pendingEarlyReads().map(([dir, args]) => gitRun(dir, args)))
+}
+
+afterEach(drain)
+
+describe('early reads', () => {
+  it('start the reads of `checkpoint list`, which the list then takes: same list, no second read', async () => {
+    const dir = builtProject()
+    const real = fs.realpathSync(dir)
+    startEarlyReads(['--json', 'checkpoint', 'list', '-C', dir])
+    expect(pendingEarlyReads()).toEqual([
+      [dir, REPO_READ],
+      [real, CHECKPOINT_TAG_READ],
+      [real, BRANCH_LOG_READ],
+    ])
+    const early = await listCheckpoints(await openRepo(dir))
+    expect(pendingEarlyReads()).toEqual([])
+    forgetTagReads()
+    const fresh = await listCheckpoints(await openRepo(dir))
+    expect(early).toEqual(fresh)
+    expect(
+      early
+        .filter((c) => !c.inferred)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(
+      sh(dir, 'git', 'tag', '--list', 'checkpoint/*', '--format=%(refname:strip=3)')
+        .trim()
+        .split('\n')
+        .sort(),
+    )
+  })
+
+  it('`--tags-only` starts no history walk; a command line with a word it does not know starts nothing', () => {
+    const dir = builtProject()
+    startEarlyReads(['checkpoint', 'list', '--tags-only', '-C', dir])
+    expect(pendingEarlyReads().map(([, args]) => args[0])).toEqual(['rev-parse', 'for-each-ref'])
+    return drain().then(() => {
+      for (const argv of [
+        ['checkpoint', 'list', '--bogus', '-C', dir],
+        ['checkpoint', 'list', 'extra', '-C', dir],
+        ['checkpoint', 'show', 'x', '-C', dir],
+        ['status', '-C', dir],
+        ['checkpoint', 'list', '-C', path.join(dir, 'no-such-dir')],
+        ['--help'],
+      ]) {
+        startEarlyReads(argv)
+        expect(pendingEarlyReads(), argv.join(' ')).toEqual([])
+      }
+    })
+  })
+
+  it('reads started in a subdirectory are not taken for the top (the list reads again)', async () => {
+    const dir = builtProject()
+    const sub = path.join(dir, 'src')
+    startEarlyReads(['checkpoint', 'list', '-C', sub])
+    const list = await listCheckpoints(await openRepo(dir))
+    // The top's reads ran anew; the subdirectory's two wait untaken.
+    const real = fs.realpathSync(sub)
+    expect(pendingEarlyReads()).toEqual([
+      [sub, REPO_READ],
+      [real, CHECKPOINT_TAG_READ],
+      [real, BRANCH_LOG_READ],
+    ])
+    expect(list.length).toBeGreaterThan(0)
+  })
+
+  it('the CLI runs each read once, and prints what the library lists', async () => {
+    const dir = builtProject()
+    const trace = path.join(dir, '..', `trace-${path.basename(dir)}.json`)
+    const r = cpo(dir, ['--json', 'checkpoint', 'list'], { GIT_TRACE2_EVENT: trace })
+    expect(r.code, r.stderr).toBe(0)
+    const starts = fs
+      .readFileSync(trace, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.event === 'start')
+      .map((e) => (e.argv as string[]).slice(1).join(' '))
+    fs.rmSync(trace)
+    expect(starts.sort()).toEqual(
+      [REPO_READ, CHECKPOINT_TAG_READ, BRANCH_LOG_READ].map((a) => a.join(' ')).sort(),
+    )
+    forgetTagReads()
+    const library = await listCheckpoints(await openRepo(dir))
+    expect(r.json.data.checkpoints.map((c: { name: string }) => c.name)).toEqual(
+      library.map((c) => c.name),
+    )
+  })
+})
