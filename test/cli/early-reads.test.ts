@@ -4,13 +4,16 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { BRANCH_LOG_READ, CHECKPOINT_TAG_READ } from '../../src/adapters/checkpoint-git.js'
 import { pendingEarlyReads } from '../../src/adapters/git-spawn.js'
 import { openRepo, REPO_READ } from '../../src/adapters/repo.js'
+import { STATUS_READ } from '../../src/adapters/snapshot/status.js'
 import { startEarlyReads } from '../../src/cli/early-reads.js'
 import { listCheckpoints } from '../../src/ops/checkpoint/list.js'
 import { forgetTagReads } from '../../src/ops/checkpoint/tag-reads.js'
+import { statusAt } from '../../src/ops/status.js'
 import { cpo, sh } from '../helpers/repo.js'
 import { builtProject } from '../rollback/build.js'
 
-// ARCHITECTURE.md §34: `checkpoint list` has its git reads started before its modules load.
+// ARCHITECTURE.md §34: `checkpoint list` and `status` have their git reads started before their
+// modules load.
 
 /** Takes (runs and waits for) whatever early reads a test left, so none leaks into the next. */
 async function drain(): Promise<void> {
@@ -48,6 +51,20 @@ describe('early reads', () => {
     )
   })
 
+  it('start the scan and the repository read of `status`, which status then takes', async () => {
+    const dir = builtProject()
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'new\n')
+    startEarlyReads(['status', '--json', '-C', dir])
+    expect(pendingEarlyReads()).toEqual([
+      [dir, STATUS_READ],
+      [dir, REPO_READ],
+    ])
+    const early = await statusAt(dir)
+    expect(pendingEarlyReads()).toEqual([])
+    expect(early.dirty.untracked).toEqual(['notes.txt'])
+    expect(early).toEqual(await statusAt(dir))
+  })
+
   it('`--tags-only` starts no history walk; a command line with a word it does not know starts nothing', () => {
     const dir = builtProject()
     startEarlyReads(['checkpoint', 'list', '--tags-only', '-C', dir])
@@ -57,7 +74,7 @@ describe('early reads', () => {
         ['checkpoint', 'list', '--bogus', '-C', dir],
         ['checkpoint', 'list', 'extra', '-C', dir],
         ['checkpoint', 'show', 'x', '-C', dir],
-        ['status', '-C', dir],
+        ['status', '--porcelain', '-C', dir],
         ['checkpoint', 'list', '-C', path.join(dir, 'no-such-dir')],
         ['--help'],
       ]) {

@@ -80,6 +80,17 @@ function afterSpaces(rec: string, count: number): string {
   return rec.slice(at + 1)
 }
 
+/** The arguments of that `git status` (also started early: src/cli/early-reads.ts). */
+export const STATUS_READ = [
+  'status',
+  '--porcelain=v2',
+  '-z',
+  '--untracked-files=all',
+  '--no-renames',
+  '--branch',
+  '--no-ahead-behind',
+]
+
 /**
  * Runs `git status` with every untracked file listed and HEAD's commit and branch in the same
  * pass (ahead/behind counts are never used, so not computed), and parses it. `env` can point
@@ -89,19 +100,7 @@ export async function readWorkTreeStatus(
   repo: Repo,
   env: Record<string, string> = {},
 ): Promise<WorkTreeStatus & { branch?: StatusBranch }> {
-  const { stdout } = await git(
-    repo.root,
-    [
-      'status',
-      '--porcelain=v2',
-      '-z',
-      '--untracked-files=all',
-      '--no-renames',
-      '--branch',
-      '--no-ahead-behind',
-    ],
-    { env },
-  )
+  const { stdout } = await git(repo.root, STATUS_READ, { env })
   return parseStatusV2(stdout)
 }
 
