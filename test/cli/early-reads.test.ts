@@ -77,6 +77,9 @@ describe('early reads', () => {
         ['status', '--porcelain', '-C', dir],
         ['checkpoint', 'list', '-C', path.join(dir, 'no-such-dir')],
         ['--help'],
+        ['constructor', '-C', dir],
+        ['checkpoint', 'list', '--help', '-C', dir],
+        ['checkpoint', 'list', '--', '-C', dir],
       ]) {
         startEarlyReads(argv)
         expect(pendingEarlyReads(), argv.join(' ')).toEqual([])
