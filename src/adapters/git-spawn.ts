@@ -80,7 +80,8 @@ export function gitRun(
   env?: Record<string, string>,
   input?: Buffer,
 ): Promise<GitRun> {
-  const plain = input === undefined && (env === undefined || Object.keys(env).length === 0)
+  const plain =
+    early.size > 0 && input === undefined && (env === undefined || Object.keys(env).length === 0)
   const key = plain ? keyOf(cwd, args) : undefined
   const started = key === undefined ? undefined : early.get(key)
   if (key === undefined || started === undefined) return runGit(cwd, args, env, input).run
