@@ -24,7 +24,7 @@ export interface RecordedRollback {
    * What the rollback already knows of its commit when it wrote it from trees (no hook, no
    * ignored file): its tree and the log's blob in it. Read from the commit when absent.
    */
-  written?: { tree: string; logBlob: string }
+  objects?: { tree: string; logBlob: string }
 }
 
 export interface AfterList {
@@ -67,7 +67,7 @@ export async function runAfterList(
   const known = after.install.ran || after.verification.ran ? undefined : how.state
   const { file, written } = recorded.log
   const next = recorded.logWith(checklistEntryLines(checklist))
-  const blob = recorded.written?.logBlob ?? (await blobOf(ctx, recorded.commit, file))
+  const blob = recorded.objects?.logBlob ?? (await blobOf(ctx, recorded.commit, file))
   if (!(await unchangedOnDisk(ctx, file, written, blob))) {
     return {
       after,
@@ -85,7 +85,7 @@ export async function runAfterList(
   const blobs = new Map<string, string>()
   const tree = await treeWithContents(
     repo,
-    recorded.written?.tree ?? (await treeOf(repo, recorded.commit)),
+    recorded.objects?.tree ?? (await treeOf(repo, recorded.commit)),
     { [file]: next },
     blobs,
   )

@@ -260,12 +260,12 @@ async function rollBack(
   const tree = await treeWithContents(repo, targetTree, contents, blobs)
   const commit = await writeCommit(repo, { tree, parents: [codeAt], message: subject, sign })
   const restored = await restoreTo(commit, tree)
-  const written = { tree, logBlob: blobs.get(state.progress) as string }
+  const objects = { tree, logBlob: blobs.get(state.progress) as string }
   return {
     commit,
     revertCommit,
     restored,
-    recorded: { commit, parent: codeAt, subject, log, logWith, written },
+    recorded: { commit, parent: codeAt, subject, log, logWith, objects },
     // A submodule kept with its content is on disk beside the tree: the after-snapshot scans.
     state:
       restored.kept.length > 0

@@ -73,13 +73,13 @@ export async function writeStoryRollback(
   const { contents, logWith } = await recordedFiles(ctx, plan, tip, checklist)
   const files = Object.keys(contents)
   const progress = statePaths(repo).progress
-  const recordedAs = (commit: string, written?: RecordedRollback['written']): RecordedRollback => ({
+  const recordedAs = (commit: string, objects?: RecordedRollback['objects']): RecordedRollback => ({
     commit,
     parent: tip,
     subject,
     log: { file: progress, written: contents[progress] as string },
     logWith,
-    ...(written === undefined ? {} : { written }),
+    ...(objects === undefined ? {} : { objects }),
   })
   const [ignored, uncommitted] = await Promise.all([
     ignoredPaths(repo, files),
