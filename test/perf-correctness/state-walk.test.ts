@@ -78,6 +78,42 @@ describe('the state check walks the branches once', () => {
     expect(c.revLists).toEqual([])
   })
 
+  it('commits dated before their parents (a skewed clock) still count as on HEAD', () => {
+    const dir = base()
+    const old = { ...process.env, GIT_COMMITTER_DATE: '2001-01-01T00:00:00Z' }
+    const skewed = (message: string) => {
+      fs.writeFileSync(path.join(dir, `skewed-${message.length}.txt`), `${message}\n`)
+      execFileSync('git', ['add', '-A'], { cwd: dir })
+      execFileSync('git', ['commit', '-q', '-m', message], { cwd: dir, env: old })
+    }
+    sh(dir, 'git', 'checkout', '-q', '-b', 'side')
+    skewed('feat(S3-US-001): stage 3 with a clock 25 years behind')
+    skewed('checkpoint: after Stage 3 - Stage 3')
+    sh(dir, 'git', 'checkout', '-q', 'main')
+    work(dir, 'chore: main moves on')
+    execFileSync('git', ['merge', '-q', '--no-ff', '-m', 'chore: bring side in', 'side'], {
+      cwd: dir,
+      env: old,
+    })
+    editState(dir, (doc) => {
+      doc.stages[2].status = 'completed'
+    })
+    // The dates really are out of order: the marker is older than the commit it was made on.
+    const time = (rev: string) => Number(sh(dir, 'git', 'log', '-1', '--format=%ct', rev).trim())
+    expect(time('side')).toBeLessThan(time('side~2'))
+    const c = check(dir)
+    expect(c.problems).toEqual([])
+    expect(c.walks.length).toBe(1)
+    expect(c.revLists).toEqual([])
+    // And without the merge the marker is not on HEAD: the check says so, as the whole read does.
+    sh(dir, 'git', 'reset', '-q', '--hard', 'HEAD~1')
+    sh(dir, 'git', 'reset', '-q', '--soft', 'HEAD~1')
+    editState(dir, (doc) => {
+      doc.stages[2].status = 'completed'
+    })
+    expect(kinds(check(dir).problems)).toEqual(['done-without-checkpoint S3'])
+  })
+
   it('HEAD on a side branch that left before the markers: the same problems', () => {
     const dir = base()
     sh(dir, 'git', 'checkout', '-q', '-b', 'early', 'HEAD~5') // before `merge: Stage S1`

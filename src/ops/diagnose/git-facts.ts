@@ -195,19 +195,18 @@ export function parseWalk(stdout: string): WalkedCommit[] {
 
 /**
  * `head` and every commit it reaches, when `walk` holds `head` (a walk from branch tips holds
- * every ancestor of each commit in it); undefined otherwise.
+ * every ancestor of each commit in it); undefined otherwise. One pass, newest first: the walk is
+ * in `--date-order` (reversed), which shows no parent before all of its children, so a commit
+ * is reached before its parents are looked at, and nothing newer than `head` can be reached.
  */
 function ancestorsIn(walk: readonly WalkedCommit[], head: string): Set<string> | undefined {
-  const parents = new Map(walk.map((c) => [c.commit, c.parents]))
-  if (head === '' || !parents.has(head)) return undefined
+  let at = walk.length - 1
+  while (at >= 0 && walk[at]?.commit !== head) at--
+  if (head === '' || at < 0) return undefined
   const seen = new Set([head])
-  const todo = [head]
-  for (let c = todo.pop(); c !== undefined; c = todo.pop()) {
-    for (const p of parents.get(c) ?? []) {
-      if (seen.has(p)) continue
-      seen.add(p)
-      todo.push(p)
-    }
+  for (; at >= 0; at--) {
+    const c = walk[at] as WalkedCommit
+    if (seen.has(c.commit)) for (const p of c.parents) seen.add(p)
   }
   return seen
 }
