@@ -69,6 +69,11 @@ const COMMANDS = new Map<
           : [CHECKPOINT_TAG_READ, BRANCH_LOG_READ],
     },
   ],
+  // `timeline` draws from the same list (with `--width <columns>` it reads as usual).
+  [
+    'timeline',
+    { flags: [], given: () => [REPO_READ], top: () => [CHECKPOINT_TAG_READ, BRANCH_LOG_READ] },
+  ],
   ['status', { flags: [], given: () => [STATUS_READ, REPO_READ], top: () => [] }],
 ])
 

@@ -102,6 +102,31 @@ describe('early reads', () => {
     expect(list.length).toBeGreaterThan(0)
   })
 
+  it('`timeline` reads the same list: the same three reads start, and the CLI runs each once', () => {
+    const dir = builtProject()
+    startEarlyReads(['timeline', '--json', '-C', dir])
+    const real = fs.realpathSync(dir)
+    expect(pendingEarlyReads()).toEqual([
+      [dir, REPO_READ],
+      [real, CHECKPOINT_TAG_READ],
+      [real, BRANCH_LOG_READ],
+    ])
+    const trace = path.join(dir, '..', `trace-t-${path.basename(dir)}.json`)
+    const r = cpo(dir, ['--json', 'timeline'], { GIT_TRACE2_EVENT: trace })
+    expect(r.code, r.stderr).toBe(0)
+    const starts = fs
+      .readFileSync(trace, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.event === 'start')
+      .map((e) => (e.argv as string[]).slice(1).join(' '))
+    fs.rmSync(trace)
+    for (const read of [REPO_READ, CHECKPOINT_TAG_READ, BRANCH_LOG_READ]) {
+      expect(starts.filter((a) => a === read.join(' ')).length, read[0]).toBe(1)
+    }
+  })
+
   it('the CLI runs each read once, and prints what the library lists', async () => {
     const dir = builtProject()
     const trace = path.join(dir, '..', `trace-${path.basename(dir)}.json`)
