@@ -49,10 +49,10 @@ export function statePaths(repo: Pick<Repo, 'projectFile'>): StatePaths {
 export const inRepo = (repo: Pick<Repo, 'root'>, rel: string): string =>
   path.join(repo.root, ...rel.split('/'))
 
-/** Finds the repository that contains `cwd`; errors clearly when there is none. */
 /** How `openRepo` asks git where the repository is (also started early: early-reads.ts). */
 export const REPO_READ = ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir']
 
+/** Finds the repository that contains `cwd`; errors clearly when there is none. */
 export async function openRepo(cwd: string): Promise<Repo> {
   try {
     const st = await fsp.stat(cwd)
