@@ -175,6 +175,11 @@ export async function restoreSnapshot(
     /** The reflog message of every ref the restore moves (HEAD included). */
     reflog?: string
     capture?: CaptureDuring
+    /**
+     * Called once HEAD and the refs are the target's, before any file is touched: a caller's
+     * reads of refs and history can run beside the file writes (ARCHITECTURE.md §35).
+     */
+    headMoved?: () => void
   } = {},
 ): Promise<RestoreResult> {
   const refUpdates = how.refs ?? []
@@ -192,6 +197,7 @@ export async function restoreSnapshot(
   const refs = await updateRefs(repo, target, current, refUpdates, reflog)
   failpoint('restore-head')
   await setHead(repo, target, current, refs.moved, reflog)
+  how.headMoved?.()
   // Right before the first file is removed or overwritten: HEAD and refs do not destroy work.
   const {
     base,

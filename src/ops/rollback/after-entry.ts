@@ -9,7 +9,7 @@ import { type ChecklistItem, checklistEntryLines } from '../../core/rollback/che
 import type { DependencyPlan } from '../../core/rollback/index.js'
 import type { OperationContext } from '../protocol.js'
 import { type AfterReport, afterRollback } from './after.js'
-import { afterItems } from './checklist.js'
+import { afterItems, type StartedStateFacts } from './checklist.js'
 
 /** The rollback commit as apply first wrote it, and how to write its log again. */
 export interface RecordedRollback {
@@ -25,6 +25,8 @@ export interface RecordedRollback {
    * ignored file): its tree and the log's blob in it. Read from the commit when absent.
    */
   objects?: { tree: string; logBlob: string }
+  /** The state check's reads, begun once HEAD was the rollback commit (`startStateFacts`). */
+  stateFacts?: StartedStateFacts
 }
 
 export interface AfterList {
@@ -63,8 +65,13 @@ export async function runAfterList(
 ): Promise<AfterList> {
   const { repo } = ctx
   const after = await afterRollback(repo, how.dependencies, how)
-  const checklist = [...before, ...(await afterItems(repo, after))]
-  const known = after.install.ran || after.verification.ran ? undefined : how.state
+  // An install or a verification may write files and move refs: what was read before is old.
+  const untouched = !after.install.ran && !after.verification.ran
+  const checklist = [
+    ...before,
+    ...(await afterItems(repo, after, untouched ? recorded.stateFacts : undefined)),
+  ]
+  const known = untouched ? how.state : undefined
   const { file, written } = recorded.log
   const next = recorded.logWith(checklistEntryLines(checklist))
   const blob = recorded.objects?.logBlob ?? (await blobOf(ctx, recorded.commit, file))

@@ -1,6 +1,7 @@
-import type { Repo } from '../../adapters/repo.js'
+import { type Repo, statePaths } from '../../adapters/repo.js'
 import { postJson } from '../../adapters/webhook.js'
-import { stateProblems } from '../../core/diagnose/consistency.js'
+import { type GitFacts, stateProblems } from '../../core/diagnose/consistency.js'
+import { loadProjectSchemaFor, parseProjectDocument } from '../../core/project/index.js'
 import { type ChecklistItem, checkedItem } from '../../core/rollback/checklist.js'
 import { CpoError } from '../../errors.js'
 import { createBackup } from '../backup/create.js'
@@ -135,10 +136,15 @@ export function beforeItems(
 
 /**
  * The after-list: the state against git, tests, dependencies, the database. The state check and
- * the database's status only read, so they run side by side.
+ * the database's status only read, so they run side by side. `started`: the state check's git
+ * reads begun as soon as HEAD moved (`startStateFacts`), when nothing ran since.
  */
-export async function afterItems(repo: Repo, after: AfterReport): Promise<ChecklistItem[]> {
-  const [problems, database] = await Promise.all([stateCheck(repo), databaseItem(repo)])
+export async function afterItems(
+  repo: Repo,
+  after: AfterReport,
+  started?: StartedStateFacts,
+): Promise<ChecklistItem[]> {
+  const [problems, database] = await Promise.all([stateCheck(repo, started), databaseItem(repo)])
   const v = after.verification
   const i = after.install
   return [
@@ -185,9 +191,33 @@ export async function afterItems(repo: Repo, after: AfterReport): Promise<Checkl
   ]
 }
 
-async function stateCheck(repo: Repo) {
+/** The state check's git reads for a state file's text, begun before the file is on disk. */
+export interface StartedStateFacts {
+  text: string
+  /** Undefined when they failed: the check then reads again. */
+  facts: Promise<GitFacts | undefined>
+}
+
+/**
+ * Starts the state check's git reads for `text`, the state file a rollback writes, once HEAD is
+ * the rollback's commit and before its files are written: with the state given they read only
+ * refs and history, which the file writes do not change, so they run beside the writes
+ * (ARCHITECTURE.md §35). The check takes them when the file on disk holds exactly `text`.
+ */
+export function startStateFacts(repo: Repo, text: string): StartedStateFacts {
+  const read = async () => {
+    await loadProjectSchemaFor(text) // zod only for a text the plain checks refuse
+    return readStateFacts(repo, parseProjectDocument(text, statePaths(repo).project).data)
+  }
+  return { text, facts: read().catch(() => undefined) }
+}
+
+async function stateCheck(repo: Repo, started: StartedStateFacts | undefined) {
   const doc = await readProjectDocument(repo)
-  return doc === undefined ? [] : stateProblems(doc.data, await readStateFacts(repo, doc.data))
+  if (doc === undefined) return []
+  const early =
+    started !== undefined && doc.source === started.text ? await started.facts : undefined
+  return stateProblems(doc.data, early ?? (await readStateFacts(repo, doc.data)))
 }
 
 /** `cpo db status` after the rollback: reachable, and its migrations are the tree's. */

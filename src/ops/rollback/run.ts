@@ -24,7 +24,13 @@ import {
 } from '../protocol.js'
 import type { AfterReport } from './after.js'
 import { type RecordedRollback, runAfterList } from './after-entry.js'
-import { beforeItems, type ChecklistOptions, runBeforeSteps } from './checklist.js'
+import {
+  beforeItems,
+  type ChecklistOptions,
+  runBeforeSteps,
+  type StartedStateFacts,
+  startStateFacts,
+} from './checklist.js'
 import { planRollback, type RollbackPayload, type RollbackPlan } from './plan.js'
 import type { RollbackTarget } from './target.js'
 
@@ -240,13 +246,13 @@ async function rollBack(
   }
   const subject = rollbackSubject(plan.scope, plan.reason)
   const log = { file: state.progress, written: contents[state.progress] as string }
-  const restoreTo = (head: string, tree: string) =>
+  const restoreTo = (head: string, tree: string, headMoved?: () => void) =>
     // Exactly the tree: no `git add -N` entries either (their files are set aside with the rest).
     restoreSnapshot(
       repo,
       { ...before, head, indexTree: tree, worktreeTree: tree, intentToAdd: [] },
       before,
-      { reflog: subject, capture: captureDuring(ctx) },
+      { reflog: subject, capture: captureDuring(ctx), ...(headMoved ? { headMoved } : {}) },
     )
 
   if (before.skipped.length > 0 || ignored.length > 0) {
@@ -259,13 +265,24 @@ async function rollBack(
   const blobs = new Map<string, string>()
   const tree = await treeWithContents(repo, targetTree, contents, blobs)
   const commit = await writeCommit(repo, { tree, parents: [codeAt], message: subject, sign })
-  const restored = await restoreTo(commit, tree)
+  let stateFacts: StartedStateFacts | undefined
+  const restored = await restoreTo(commit, tree, () => {
+    stateFacts = startStateFacts(repo, payload.stateText)
+  })
   const objects = { tree, logBlob: blobs.get(state.progress) as string }
   return {
     commit,
     revertCommit,
     restored,
-    recorded: { commit, parent: codeAt, subject, log, logWith, objects },
+    recorded: {
+      commit,
+      parent: codeAt,
+      subject,
+      log,
+      logWith,
+      objects,
+      ...(stateFacts ? { stateFacts } : {}),
+    },
     // A submodule kept with its content is on disk beside the tree: the after-snapshot scans.
     state:
       restored.kept.length > 0

@@ -31,6 +31,7 @@ import {
 import { rollbackEntry, rollbackSubject, storyAliases } from '../../core/rollback/index.js'
 import { captureDuring, type OperationContext } from '../protocol.js'
 import type { RecordedRollback } from './after-entry.js'
+import { type StartedStateFacts, startStateFacts } from './checklist.js'
 import type { StoryRollbackPlan } from './story.js'
 
 /**
@@ -70,28 +71,37 @@ export async function writeStoryRollback(
   const tipTree = trees.at(-1) ?? (await treeOf(repo, plan.head))
   const scope = `story-${plan.story}`
   const subject = rollbackSubject(scope, plan.reason)
-  const { contents, logWith } = await recordedFiles(ctx, plan, tip, checklist)
+  const { contents, logWith, stateText } = await recordedFiles(ctx, plan, tip, checklist)
   const files = Object.keys(contents)
   const progress = statePaths(repo).progress
-  const recordedAs = (commit: string, objects?: RecordedRollback['objects']): RecordedRollback => ({
+  const recordedAs = (
+    commit: string,
+    known: Pick<RecordedRollback, 'objects' | 'stateFacts'> = {},
+  ): RecordedRollback => ({
     commit,
     parent: tip,
     subject,
     log: { file: progress, written: contents[progress] as string },
     logWith,
-    ...(objects === undefined ? {} : { objects }),
+    ...known,
   })
   const [ignored, uncommitted] = await Promise.all([
     ignoredPaths(repo, files),
     diffTrees(repo, before.indexTree, before.worktreeTree),
   ])
-  const restoreTo = async (head: string, tree: string, keep: TreeChange[]) => {
+  const restoreTo = async (
+    head: string,
+    tree: string,
+    keep: TreeChange[],
+    headMoved?: () => void,
+  ) => {
     const worktreeTree = await treeWithChanges(repo, tree, keep)
     // No `git add -N` entries: the plan refused a tree with any (status lists them as unstaged).
     const target = { ...before, head, indexTree: tree, worktreeTree, intentToAdd: [] }
     const restored = await restoreSnapshot(repo, target, before, {
       reflog: subject,
       capture: captureDuring(ctx),
+      ...(headMoved ? { headMoved } : {}),
     })
     return { worktreeTree, restored }
   }
@@ -118,12 +128,18 @@ export async function writeStoryRollback(
   const commit = await writeCommit(repo, { tree, parents: [tip], message: subject, sign })
   // The files recorded are committed now, untracked before or not.
   const keep = stays.filter((c) => !Object.hasOwn(contents, c.path))
-  const { worktreeTree, restored } = await restoreTo(commit, tree, keep)
+  let stateFacts: StartedStateFacts | undefined
+  const { worktreeTree, restored } = await restoreTo(commit, tree, keep, () => {
+    if (stateText !== undefined) stateFacts = startStateFacts(repo, stateText)
+  })
   return {
     reverts,
     commit,
     changedDuring: restored.changedDuring,
-    recorded: recordedAs(commit, { tree, logBlob: blobs.get(progress) as string }),
+    recorded: recordedAs(commit, {
+      objects: { tree, logBlob: blobs.get(progress) as string },
+      ...(stateFacts ? { stateFacts } : {}),
+    }),
     // Something left in place (a file saved meanwhile, a submodule with content) is not the
     // tree: the after-snapshot then scans the work tree.
     state:
@@ -150,7 +166,12 @@ async function recordedFiles(
   plan: StoryRollbackPlan,
   tip: string,
   checklist: string[],
-): Promise<{ contents: Record<string, string>; logWith: (checklist: string[]) => string }> {
+): Promise<{
+  contents: Record<string, string>
+  logWith: (checklist: string[]) => string
+  /** The state file as the rollback leaves it, when there is one. */
+  stateText: string | undefined
+}> {
   const state = statePaths(ctx.repo)
   const [stateText, prdText, logText] = await Promise.all(
     [state.project, state.prd, state.progress].map((f) =>
@@ -198,7 +219,7 @@ async function recordedFiles(
       }),
     )}`
   contents[state.progress] = logWith(checklist)
-  return { contents, logWith }
+  return { contents, logWith, stateText: contents[state.project] ?? stateText }
 }
 
 /**
