@@ -1,17 +1,8 @@
-import type { TagRecord } from '../core/checkpoint/collect.js'
-import { CHECKPOINT_TAG_PREFIX } from '../core/checkpoint/names.js'
 import type { LogCommit } from '../core/checkpoint/types.js'
 import { git, splitZ } from './git.js'
 import type { Repo } from './repo.js'
 
-const TAG_FIELDS = 4
-
-/** The arguments of the two reads `checkpoint list` makes (also started early: early-reads.ts). */
-export const CHECKPOINT_TAG_READ = [
-  'for-each-ref',
-  '--format=%(refname)%00%(*objectname)%(if)%(*objectname)%(then)%(else)%(objectname)%(end)%00%(creatordate:iso-strict)%00%(contents)%00',
-  CHECKPOINT_TAG_PREFIX,
-]
+/** The branch walk `checkpoint list` makes (also started early: early-reads.ts). */
 export const BRANCH_LOG_READ = [
   'log',
   '--branches',
@@ -21,26 +12,6 @@ export const BRANCH_LOG_READ = [
   '-z',
   '--format=%H%x00%P%x00%ct%x00%S%x00%s',
 ]
-
-/**
- * Every checkpoint tag in one `for-each-ref` (never a process per tag). Fields are NUL-separated;
- * git ends each record with a newline, which is stripped from the next record's first field
- * (a ref name cannot start with one).
- */
-export async function readCheckpointTags(repo: Repo): Promise<TagRecord[]> {
-  const { stdout } = await git(repo.root, CHECKPOINT_TAG_READ)
-  const fields = stdout.split('\0')
-  const out: TagRecord[] = []
-  for (let i = 0; i + TAG_FIELDS <= fields.length - 1; i += TAG_FIELDS) {
-    out.push({
-      ref: (fields[i] as string).replace(/^\n/, ''),
-      commit: fields[i + 1] as string,
-      date: fields[i + 2] as string,
-      contents: fields[i + 3] as string,
-    })
-  }
-  return out
-}
 
 /**
  * The history of every branch in one `git log`, oldest first, with the branch each commit was

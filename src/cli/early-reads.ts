@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs'
 import path from 'node:path'
-import { BRANCH_LOG_READ, CHECKPOINT_TAG_READ } from '../adapters/checkpoint-git.js'
+import { BRANCH_LOG_READ } from '../adapters/checkpoint-git.js'
+import { CHECKPOINT_TAG_READ } from '../adapters/checkpoint-tags.js'
 import { startEarlyGit } from '../adapters/git-spawn.js'
 import { REPO_READ } from '../adapters/repo.js'
 import { STATUS_READ } from '../adapters/snapshot/status.js'

@@ -1,4 +1,5 @@
-import { readCheckpointTags, readLogCommits } from '../../adapters/checkpoint-git.js'
+import { readLogCommits } from '../../adapters/checkpoint-git.js'
+import { readCheckpointTags } from '../../adapters/checkpoint-tags.js'
 import { readTextIfExists } from '../../adapters/fs.js'
 import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import { inferredForPlan } from '../../core/checkpoint/bounded.js'
@@ -17,7 +18,6 @@ import { isStageDone, stageNumber, stagesOf } from '../../core/project/queries.j
 import type { ProjectFile } from '../../core/project/schema.js'
 import { CpoError } from '../../errors.js'
 import { type ProjectFileProblem, readProjectLeniently } from '../project-file.js'
-import { readCheckpointTagsRemembered } from './tag-reads.js'
 
 export interface CheckpointListOptions {
   /** Leave out checkpoints inferred from commit messages. */
@@ -77,7 +77,7 @@ export async function checkpointsForTarget<
   resolve: (list: Checkpoint[]) => Promise<T> | T,
 ): Promise<{ target: T; checkpoints: Checkpoint[] }> {
   const projectRead = options.project ?? readProjectQuietly(repo)
-  const [tagRecords, project] = await Promise.all([readCheckpointTagsRemembered(repo), projectRead])
+  const [tagRecords, project] = await Promise.all([readCheckpointTags(repo), projectRead])
   const stages = stagesOf(project ?? {})
   const tags = tagRecords.map(checkpointFromTag)
   const whole = async () => {

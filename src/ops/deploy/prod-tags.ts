@@ -1,4 +1,4 @@
-import { readCheckpointTags } from '../../adapters/checkpoint-git.js'
+import { readCheckpointTags } from '../../adapters/checkpoint-tags.js'
 import type { Repo } from '../../adapters/repo.js'
 import { parseTagMessage } from '../../core/checkpoint/metadata.js'
 import { CHECKPOINT_TAG_PREFIX, factsFromName } from '../../core/checkpoint/names.js'

@@ -1,3 +1,4 @@
+import { readCheckpointTags } from '../../adapters/checkpoint-tags.js'
 import { git, splitZ } from '../../adapters/git.js'
 import type { Repo } from '../../adapters/repo.js'
 import { changedPaths, commitMessages, headCommits } from '../../adapters/rollback-git.js'
@@ -24,7 +25,6 @@ import {
   stageNumber,
 } from '../../core/project/index.js'
 import { listCheckpoints } from '../checkpoint/list.js'
-import { tagsAgain } from '../checkpoint/tag-reads.js'
 
 export interface RepoFacts extends GitFacts {
   head: string
@@ -108,7 +108,7 @@ async function inferredFacts(
 ): Promise<GitFacts> {
   const [walk, tagRecords, head] = await Promise.all([
     branchWalk(repo),
-    tagsAgain(repo),
+    readCheckpointTags(repo),
     git(repo.root, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { okCodes: [1, 128] }),
   ])
   const inHistory =
