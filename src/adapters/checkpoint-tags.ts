@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import type { TagRecord } from '../core/checkpoint/collect.js'
@@ -142,7 +141,8 @@ async function store(file: string, known: Map<string, Stored>, current: Set<stri
     const r = known.get(id)
     if (r !== undefined) text += `${id}\0${r.commit}\0${r.date}\0${r.contents}\0`
   }
-  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`
+  // A name of its own per writer (node:crypto is not loaded for it: this module starts early).
+  const tmp = `${file}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`
   try {
     await fsp.mkdir(path.dirname(file), { recursive: true })
     await fsp.writeFile(tmp, text)

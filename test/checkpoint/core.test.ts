@@ -214,6 +214,44 @@ describe('inference from commit messages', () => {
       ['stage-1-work-0000000', true],
     ])
   })
+
+  describe('merging tags and inferred checkpoints', () => {
+    const log = [
+      commit(1, 'initial'),
+      commit(2, 'checkpoint: before Stage 1 - Setup'),
+      commit(3, 'feat(stage-1): x'),
+    ]
+    const meta = (kind: 'stage-start' | 'user', stage: string | null) =>
+      `mine\n\n${JSON.stringify({ tool: 'cpo', kind, time: '2025-01-12T10:00:00Z', ...(stage ? { stage: { id: stage, name: 'Setup' } } : {}) })}\n`
+    const tagOn = (name: string, at: number, contents: string) =>
+      checkpointFromTag({
+        ref: `refs/tags/checkpoint/${name}`,
+        commit: log[at]?.commit as string,
+        date: '2025-01-12T10:00:00Z',
+        contents,
+      })
+    const names = (tags: ReturnType<typeof tagOn>[]) =>
+      mergeCheckpoints(
+        tags,
+        inferCheckpoints(log),
+        log.map((c) => c.commit),
+      ).map((c) => c.name)
+
+    it('drops an inferred checkpoint a tag of another name stands for: same kind, stage, commit', () => {
+      expect(names([])).toContain('stage-1-start')
+      expect(names([tagOn('before-setup', 1, meta('stage-start', 'S1'))])).not.toContain(
+        'stage-1-start',
+      )
+      // Another commit, another kind or another stage stands for something else.
+      for (const tag of [
+        tagOn('before-setup', 2, meta('stage-start', 'S1')),
+        tagOn('before-setup', 1, meta('user', null)),
+        tagOn('before-setup', 1, meta('stage-start', 'S2')),
+      ]) {
+        expect(names([tag])).toEqual(expect.arrayContaining(['stage-1-start', 'before-setup']))
+      }
+    })
+  })
 })
 
 describe('progress log and exclude file', () => {

@@ -66,8 +66,10 @@ export function mergeCheckpoints(
   const names = new Set(tags.map((t) => t.name))
   // One lookup per inferred checkpoint, not a scan of every tag: with thousands of tags and
   // thousands of commits the scan was most of a list's time.
+  // A key holds the commit: only tags on a commit something was inferred on can match one.
   const key = (c: Checkpoint) => `${c.kind}\0${c.commit}\0${c.stage?.number ?? '\0'}`
-  const tagged = new Set(tags.map(key))
+  const onInferred = new Set(inferred.map((i) => i.commit))
+  const tagged = new Set(tags.filter((t) => onInferred.has(t.commit)).map(key))
   const kept = inferred.filter((i) => !names.has(i.name) && !tagged.has(key(i)))
   // Sort keys computed once per checkpoint, not once per comparison.
   const all = [...tags, ...kept].map((c) => ({
