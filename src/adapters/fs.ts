@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { constants, promises as fsp, readFileSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import path from 'node:path'
@@ -117,6 +116,9 @@ export async function linkIfAbsent(from: string, to: string): Promise<boolean> {
 
 /** A fsynced temp file with `data` in `file`'s directory (removed again if writing fails). */
 async function writeTempBeside(file: string, data: string | Buffer, mode: number): Promise<string> {
+  // Loaded here, not with the module: the read-only commands read files through this module
+  // and never write one, and node:crypto costs them ~6 ms to load (ARCHITECTURE.md §30).
+  const { randomBytes } = await import('node:crypto')
   const tmp = path.join(
     path.dirname(file),
     `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -62,6 +61,8 @@ export async function acquireLock(
   }
   const deadline = waitSeconds === undefined ? 0 : Date.now() + waitSeconds * 1000
   const file = lockPath(cpoDir)
+  // Loaded here: `status` reads the lock's owner through this module and takes no lock.
+  const { randomBytes } = await import('node:crypto')
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
   await fsp.writeFile(tmp, `${JSON.stringify(owner)}\n`, { flag: 'wx' })
   try {

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises'
 import { CpoError } from '../errors.js'
 import type { GlobalOptions } from './options.js'
 
@@ -13,6 +12,9 @@ export async function confirm(opts: GlobalOptions, question: string): Promise<vo
       hint: 'Pass --yes to confirm.',
     })
   }
+  // Loaded only to ask: the command modules that import this one also serve read-only
+  // commands (`checkpoint list`), which never prompt.
+  const { createInterface } = await import('node:readline/promises')
   const rl = createInterface({ input: process.stdin, output: process.stderr })
   try {
     const answer = await rl.question(`${question} [y/N] `)
