@@ -53,7 +53,12 @@ export async function readCheckpointTags(repo: Repo): Promise<TagRecord[]> {
     if (record !== undefined) out.push({ ref, ...record })
   }
   const current = new Set(listed.map(([, id]) => id))
-  if (missing.length > 0 || known.size !== current.size) await store(file, known, current)
+  if (missing.length > 0 || known.size !== current.size) {
+    // Only the current ids are kept, here as in the file: a long-running process (`cpo mcp`)
+    // does not write the file again at every list after a tag was deleted.
+    for (const id of known.keys()) if (!current.has(id)) known.delete(id)
+    await store(file, known)
+  }
   return out
 }
 
@@ -61,7 +66,7 @@ export async function readCheckpointTags(repo: Repo): Promise<TagRecord[]> {
  * The records of these checkpoint tags (every one when many are missing), read from git with
  * each ref's object id: `[ref, id, record]`.
  */
-export async function readRecords(
+async function readRecords(
   repo: Repo,
   refs?: readonly string[],
 ): Promise<Array<[string, string, Stored]>> {
@@ -131,16 +136,13 @@ async function storedRecords(file: string): Promise<Map<string, Stored>> {
 }
 
 /**
- * Writes the records of the current ids (no field holds a NUL: each was a field of git's
+ * Writes the records (no field holds a NUL: each was a field of git's
  * NUL-separated output). Failing to write (a read-only repository, a full disk) changes
  * nothing: the next process reads those records from git again.
  */
-async function store(file: string, known: Map<string, Stored>, current: Set<string>) {
+async function store(file: string, records: Map<string, Stored>) {
   let text = HEADER
-  for (const id of current) {
-    const r = known.get(id)
-    if (r !== undefined) text += `${id}\0${r.commit}\0${r.date}\0${r.contents}\0`
-  }
+  for (const [id, r] of records) text += `${id}\0${r.commit}\0${r.date}\0${r.contents}\0`
   // A name of its own per writer (node:crypto is not loaded for it: this module starts early).
   const tmp = `${file}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`
   try {

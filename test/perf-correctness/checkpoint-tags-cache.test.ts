@@ -118,6 +118,17 @@ describe('checkpoint tag records kept by object id', () => {
     })
   }
 
+  it('after a deletion the file is written once, not at every later read of the process', async () => {
+    const { dir, repo } = await repoWithTags()
+    await readCheckpointTags(repo)
+    sh(dir, 'git', 'tag', '-d', 'checkpoint/a')
+    await readCheckpointTags(repo)
+    const written = fs.statSync(cacheOf(dir)).ino
+    expect(fs.readFileSync(cacheOf(dir), 'utf8')).not.toContain('kind: manual')
+    expect(await readCheckpointTags(repo)).toEqual(fromGit(dir))
+    expect(fs.statSync(cacheOf(dir)).ino).toBe(written)
+  })
+
   it('a file that is not the cache is read as empty and written anew', async () => {
     const { dir, repo } = await repoWithTags()
     await readCheckpointTags(repo)
