@@ -30,14 +30,15 @@ const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/
 
 type Stored = Omit<TagRecord, 'ref'>
 
-/** The records read in this process, by cache file: a second read needs no file. */
-const memo = new Map<string, Map<string, Stored>>()
+/** The records read in this process, by cache file: a second read, even a concurrent one,
+ * reads no file. */
+const memo = new Map<string, Promise<Map<string, Stored>>>()
 
 /** Every checkpoint tag, as a fresh read of every tag object gives them, in ref order. */
 export async function readCheckpointTags(repo: Repo): Promise<TagRecord[]> {
   const file = path.join(repo.cpoDir, 'cache', 'checkpoint-tags')
   const [ids, known] = await Promise.all([git(repo.root, CHECKPOINT_TAG_READ), storedRecords(file)])
-  const listed = parseIds(ids.stdout)
+  const listed = recordsOf(ids.stdout, 2) as Array<[string, string]>
   const missing = listed.filter(([, id]) => !known.has(id)).map(([ref]) => ref)
   // A ref made, moved or deleted between the two reads is taken as the second read found it.
   const fresh = new Map<string, Stored>()
@@ -63,57 +64,53 @@ export async function readCheckpointTags(repo: Repo): Promise<TagRecord[]> {
 }
 
 /**
- * The records of these checkpoint tags (every one when many are missing), read from git with
+ * The records of these checkpoint tags (of every one when many are missing), read from git with
  * each ref's object id: `[ref, id, record]`.
  */
 async function readRecords(
   repo: Repo,
-  refs?: readonly string[],
+  refs: readonly string[],
 ): Promise<Array<[string, string, Stored]>> {
   // A ref name holds no glob character (git refuses `*?[\\`), but for-each-ref's patterns also
   // match refs below a name: only the names asked for are kept.
-  const byName = refs !== undefined && refs.length <= BY_NAME_AT_MOST
+  const byName = refs.length <= BY_NAME_AT_MOST
   const { stdout } = await git(repo.root, [
     'for-each-ref',
     RECORD_FORMAT,
     ...(byName ? ['--', ...refs] : [CHECKPOINT_TAG_PREFIX]),
   ])
-  const wanted = refs === undefined ? undefined : new Set(refs)
-  // NUL-separated fields; git ends each record with a newline, which is stripped from the next
-  // record's first field (a ref name cannot start with one).
-  const fields = stdout.split('\0')
-  const out: Array<[string, string, Stored]> = []
-  for (let i = 0; i + 5 <= fields.length - 1; i += 5) {
-    const ref = (fields[i] as string).replace(/^\n/, '')
-    if (wanted !== undefined && !wanted.has(ref)) continue
-    out.push([
-      ref,
-      fields[i + 1] as string,
-      {
-        commit: fields[i + 2] as string,
-        date: fields[i + 3] as string,
-        contents: fields[i + 4] as string,
-      },
-    ])
-  }
-  return out
+  const wanted = new Set(refs)
+  return recordsOf(stdout, 5).flatMap(([ref, id, commit, date, contents]) =>
+    wanted.has(ref as string)
+      ? [[ref, id, { commit, date, contents }] as [string, string, Stored]]
+      : [],
+  )
 }
 
-function parseIds(stdout: string): Array<[string, string]> {
+/**
+ * for-each-ref's records of `width` NUL-ended fields: git ends each record with a newline,
+ * which is stripped from the next record's first field (a ref name cannot start with one).
+ */
+function recordsOf(stdout: string, width: number): string[][] {
   const fields = stdout.split('\0')
-  const out: Array<[string, string]> = []
-  for (let i = 0; i + 2 <= fields.length - 1; i += 2) {
-    out.push([(fields[i] as string).replace(/^\n/, ''), fields[i + 1] as string])
+  const out: string[][] = []
+  for (let i = 0; i + width <= fields.length - 1; i += width) {
+    const record = fields.slice(i, i + width)
+    record[0] = (record[0] as string).replace(/^\n/, '')
+    out.push(record)
   }
   return out
 }
 
 /** The cache's records by object id; empty when there is none or it is not one. */
-async function storedRecords(file: string): Promise<Map<string, Stored>> {
-  const kept = memo.get(file)
-  if (kept !== undefined) return kept
+function storedRecords(file: string): Promise<Map<string, Stored>> {
+  const kept = memo.get(file) ?? readStored(file)
+  memo.set(file, kept)
+  return kept
+}
+
+async function readStored(file: string): Promise<Map<string, Stored>> {
   const records = new Map<string, Stored>()
-  memo.set(file, records)
   let text: string
   try {
     text = await fsp.readFile(file, 'utf8')

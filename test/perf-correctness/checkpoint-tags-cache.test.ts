@@ -129,6 +129,16 @@ describe('checkpoint tag records kept by object id', () => {
     expect(fs.statSync(cacheOf(dir)).ino).toBe(written)
   })
 
+  it('two reads at once in one process agree with git and leave one valid file', async () => {
+    const { dir, repo } = await repoWithTags()
+    const [one, two] = await Promise.all([readCheckpointTags(repo), readCheckpointTags(repo)])
+    expect(one).toEqual(fromGit(dir))
+    expect(two).toEqual(fromGit(dir))
+    forgetStoredTags()
+    expect(await readCheckpointTags(repo)).toEqual(fromGit(dir))
+    expect(fs.readdirSync(path.dirname(cacheOf(dir)))).toEqual(['checkpoint-tags'])
+  })
+
   it('a file that is not the cache is read as empty and written anew', async () => {
     const { dir, repo } = await repoWithTags()
     await readCheckpointTags(repo)
