@@ -250,3 +250,32 @@ describe("a rollback's after-list reads no whole history", () => {
     expect(unbounded(whole.argvs).length).toBeGreaterThan(0)
   })
 })
+
+describe('a rollback whose state check infers a completion: the branch walk composed (§37)', () => {
+  it("rollback stage S2 with S1's complete tag gone: the whole read's state item, no whole branch walk", () => {
+    const dir = base()
+    sh(dir, 'git', 'tag', '-d', 'checkpoint/stage-1-complete')
+    const copy = copyOf(dir)
+    const target = sh(dir, 'git', 'rev-parse', 'checkpoint/stage-2-start^{commit}').trim()
+    const args = ['rollback', 'stage', 'S2', '--reason', 'test', '--json', '--no-install']
+    const ahead = traced(dir, args)
+    const whole = traced(copy, args, { CPO_INTERNAL_WHOLE_HISTORY: '1' })
+    expect(ahead.r.code, ahead.r.stderr).toBe(0)
+    expect(whole.r.code, whole.r.stderr).toBe(0)
+    const item = (r: any) =>
+      r.json.data.checklist.find((i: any) => i.id === 'state' && i.when === 'after')
+    expect(item(ahead.r)).toEqual(item(whole.r))
+    expect(item(ahead.r).status).toBe('ok')
+    expect(sh(dir, 'git', 'log', '--format=%s', 'HEAD')).not.toContain('S2-US-001')
+    // The target's walk read at the plan, the branches read only beyond it after the move (the
+    // plan's own read, with `--source`, is bounded by the target too).
+    const walks = branchWalks(ahead.argvs).filter((a) => !a.includes('--source'))
+    expect(walks.length).toBe(1)
+    expect(walks[0]).toContain(`^${target}`)
+    const targetWalks = ahead.argvs.filter(
+      (a) => a[1] === 'log' && a.includes(target) && !a.includes('--branches'),
+    )
+    expect(targetWalks.length).toBe(1)
+    expect(branchWalks(whole.argvs).some((a) => !a.some((x) => x.startsWith('^')))).toBe(true)
+  })
+})

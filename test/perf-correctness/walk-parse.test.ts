@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BRANCH_WALK, parseWalk } from '../../src/ops/diagnose/git-facts.js'
+import { BRANCH_WALK, parseWalk } from '../../src/ops/diagnose/branch-walk.js'
 import { commitAll, makeRepo, sh } from '../helpers/repo.js'
 
 /*

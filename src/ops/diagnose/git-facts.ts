@@ -15,7 +15,6 @@ import {
   type GitFacts,
   type InferredCandidate,
   implicitCompletion,
-  type MarkedCommit,
   stateNeeds,
 } from '../../core/diagnose/consistency.js'
 import {
@@ -25,6 +24,7 @@ import {
   stageNumber,
 } from '../../core/project/index.js'
 import { listCheckpoints } from '../checkpoint/list.js'
+import { branchWalk, type WalkAhead, type WalkedCommit } from './branch-walk.js'
 
 export interface RepoFacts extends GitFacts {
   head: string
@@ -70,9 +70,14 @@ export async function readRepoFacts(
  *   and every revert it counts says "This reverts commit <id>", so the filtered list holds
  *   all of them; the check then applies its own exact tests to it. Ids that are not plain ASCII
  *   (git and JavaScript may fold their case differently) read every message.
- * A state file with no stage or story to check reads nothing.
+ * A state file with no stage or story to check reads nothing. `ahead`: the walk of a commit the
+ * branches were since built on, read before (src/ops/diagnose/branch-walk.ts).
  */
-export async function readStateFacts(repo: Repo, project: ProjectFile): Promise<GitFacts> {
+export async function readStateFacts(
+  repo: Repo,
+  project: ProjectFile,
+  ahead?: WalkAhead,
+): Promise<GitFacts> {
   const whole = () => readRepoFacts(repo, project)
   // Internal, for tests that compare the two reads: always read the whole history.
   if (process.env.CPO_INTERNAL_WHOLE_HISTORY === '1') return whole()
@@ -81,7 +86,7 @@ export async function readStateFacts(repo: Repo, project: ProjectFile): Promise<
     namedTags(repo, needs.checkpoints),
     storyCommits(repo, needs.stories),
   ])
-  if (tags === undefined) return inferredFacts(repo, project, needs.checkpoints, history)
+  if (tags === undefined) return inferredFacts(repo, project, needs.checkpoints, history, ahead)
   const checkpoints = tags.tags.map((t) => checkpointFromTag({ ...t, date: '', contents: '' }))
   return { inHistory: tags.onHead, checkpoints, history }
 }
@@ -105,9 +110,10 @@ async function inferredFacts(
   project: ProjectFile,
   names: readonly string[],
   history: GitFacts['history'],
+  ahead: WalkAhead | undefined,
 ): Promise<GitFacts> {
   const [walk, tagRecords, head] = await Promise.all([
-    branchWalk(repo),
+    branchWalk(repo, ahead),
     readCheckpointTags(repo),
     git(repo.root, ['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { okCodes: [1, 128] }),
   ])
@@ -137,62 +143,6 @@ async function inferredFacts(
   return { inHistory, checkpoints: [...tags, ...candidateCheckpoints(candidates, tags)], history }
 }
 
-export interface WalkedCommit extends MarkedCommit {
-  parents: string[]
-}
-
-/**
- * Every branch's commits, oldest first in the whole log's `--date-order` (the walk
- * `readLogCommits` makes, without `--source`, which the check does not need).
- */
-export const BRANCH_WALK = [
-  'log',
-  '--branches',
-  '--date-order',
-  '--reverse',
-  '-z',
-  '--format=%H%x00%P%x00%ct%x00%s',
-]
-
-async function branchWalk(repo: Repo): Promise<WalkedCommit[]> {
-  const { stdout } = await git(repo.root, BRANCH_WALK)
-  return parseWalk(stdout)
-}
-
-/**
- * The walk's records (hash, parents, time, subject; NUL-separated, `-z` ends each with a NUL),
- * read field by field with `indexOf`: 15,000 records are four slices each, not one split of
- * the whole output into an array of every field first (ARCHITECTURE.md §18). A record cut
- * short at the end is left out, as the split read left it out.
- */
-export function parseWalk(stdout: string): WalkedCommit[] {
-  const out: WalkedCommit[] = []
-  const end = stdout.length
-  let at = 0
-  while (at < end) {
-    const p = stdout.indexOf('\0', at)
-    const t = p < 0 ? -1 : stdout.indexOf('\0', p + 1)
-    const s = t < 0 ? -1 : stdout.indexOf('\0', t + 1)
-    if (s < 0) break
-    let e = stdout.indexOf('\0', s + 1)
-    if (e < 0) {
-      if (s + 1 === end) break // three fields and a NUL: the split read had no fourth
-      e = end
-    }
-    const list = stdout.slice(p + 1, t)
-    out.push({
-      commit: stdout.slice(at, p),
-      // One parent (most commits) is the field itself; a merge's are space-separated.
-      parents:
-        list.length === 0 ? [] : list.includes(' ') ? list.split(' ').filter(Boolean) : [list],
-      time: Number(stdout.slice(t + 1, s)),
-      subject: stdout.slice(s + 1, e),
-    })
-    at = e + 1
-  }
-  return out
-}
-
 /**
  * `head` and every commit it reaches, when `walk` holds `head` (a walk from branch tips holds
  * every ancestor of each commit in it); undefined otherwise. One pass, newest first: the walk is
@@ -212,6 +162,11 @@ function ancestorsIn(walk: readonly WalkedCommit[], head: string): Set<string> |
 }
 
 const PLAIN_NAME = /^[A-Za-z0-9._-]+$/
+
+/** Whether the state check of `project` reads the branch walk: a name it checks has no tag. */
+export function stateCheckWalks(project: ProjectFile, tagged: ReadonlySet<string>): boolean {
+  return stateNeeds(project).checkpoints.some((n) => !PLAIN_NAME.test(n) || !tagged.has(n))
+}
 const TAG_FORMAT =
   '--format=%(refname)%00%(*objectname)%(if)%(*objectname)%(then)%(else)%(objectname)%(end)'
 

@@ -7,6 +7,7 @@ import type { KnownState } from '../../adapters/snapshot/capture.js'
 import { editTree } from '../../adapters/tree-edit.js'
 import { type ChecklistItem, checklistEntryLines } from '../../core/rollback/checklist.js'
 import type { DependencyPlan } from '../../core/rollback/index.js'
+import type { WalkAhead } from '../diagnose/branch-walk.js'
 import type { OperationContext } from '../protocol.js'
 import { type AfterReport, afterRollback } from './after.js'
 import { afterItems, type StartedStateFacts } from './checklist.js'
@@ -27,6 +28,8 @@ export interface RecordedRollback {
   objects?: { tree: string; logBlob: string }
   /** The state check's reads, begun once HEAD was the rollback commit (`startStateFacts`). */
   stateFacts?: StartedStateFacts
+  /** The walk of the commit the rollback's commits went on, begun at the plan (§37). */
+  ahead?: WalkAhead
 }
 
 export interface AfterList {
@@ -69,7 +72,7 @@ export async function runAfterList(
   const untouched = !after.install.ran && !after.verification.ran
   const checklist = [
     ...before,
-    ...(await afterItems(repo, after, untouched ? recorded.stateFacts : undefined)),
+    ...(await afterItems(repo, after, untouched ? recorded.stateFacts : undefined, recorded.ahead)),
   ]
   const known = untouched ? how.state : undefined
   const { file, written } = recorded.log

@@ -1,13 +1,16 @@
 import { type Repo, statePaths } from '../../adapters/repo.js'
 import { postJson } from '../../adapters/webhook.js'
+import type { Checkpoint } from '../../core/checkpoint/types.js'
 import { type GitFacts, stateProblems } from '../../core/diagnose/consistency.js'
+import type { ProjectFile } from '../../core/project/index.js'
 import { loadProjectSchemaFor, parseProjectDocument } from '../../core/project/index.js'
 import { type ChecklistItem, checkedItem } from '../../core/rollback/checklist.js'
 import { CpoError } from '../../errors.js'
 import { createBackup } from '../backup/create.js'
 import { chooseStore, projectName } from '../backup/store-location.js'
+import { type WalkAhead, walkAhead } from '../diagnose/branch-walk.js'
 import { databaseOutcome } from '../diagnose/database.js'
-import { readStateFacts } from '../diagnose/git-facts.js'
+import { readStateFacts, stateCheckWalks } from '../diagnose/git-facts.js'
 import { readProjectDocument } from '../project-file.js'
 import type { AfterReport } from './after.js'
 
@@ -142,9 +145,13 @@ export function beforeItems(
 export async function afterItems(
   repo: Repo,
   after: AfterReport,
-  started?: StartedStateFacts,
+  started: StartedStateFacts | undefined,
+  ahead: WalkAhead | undefined,
 ): Promise<ChecklistItem[]> {
-  const [problems, database] = await Promise.all([stateCheck(repo, started), databaseItem(repo)])
+  const [problems, database] = await Promise.all([
+    stateCheck(repo, started, ahead),
+    databaseItem(repo),
+  ])
   const v = after.verification
   const i = after.install
   return [
@@ -204,20 +211,44 @@ export interface StartedStateFacts {
  * refs and history, which the file writes do not change, so they run beside the writes
  * (ARCHITECTURE.md §35). The check takes them when the file on disk holds exactly `text`.
  */
-export function startStateFacts(repo: Repo, text: string): StartedStateFacts {
+export function startStateFacts(
+  repo: Repo,
+  text: string,
+  ahead: WalkAhead | undefined,
+): StartedStateFacts {
   const read = async () => {
     await loadProjectSchemaFor(text) // zod only for a text the plain checks refuse
-    return readStateFacts(repo, parseProjectDocument(text, statePaths(repo).project).data)
+    const project = parseProjectDocument(text, statePaths(repo).project).data
+    return readStateFacts(repo, project, ahead)
   }
   return { text, facts: read().catch(() => undefined) }
 }
 
-async function stateCheck(repo: Repo, started: StartedStateFacts | undefined) {
+/**
+ * The walk of `base`'s history, begun at the plan, when the state check of `project` (the state
+ * file the rollback writes) will read the branch walk and the rollback's commits go on `base`
+ * (ARCHITECTURE.md §37). `checkpoints`: the plan's list, which holds every checkpoint tag.
+ */
+export function stateWalkAhead(
+  repo: Repo,
+  project: ProjectFile,
+  checkpoints: readonly Checkpoint[],
+  base: string,
+): WalkAhead | undefined {
+  const tagged = new Set(checkpoints.flatMap((c) => (c.ref === null ? [] : [c.name])))
+  return stateCheckWalks(project, tagged) ? walkAhead(repo, base) : undefined
+}
+
+async function stateCheck(
+  repo: Repo,
+  started: StartedStateFacts | undefined,
+  ahead: WalkAhead | undefined,
+) {
   const doc = await readProjectDocument(repo)
   if (doc === undefined) return []
   const early =
     started !== undefined && doc.source === started.text ? await started.facts : undefined
-  return stateProblems(doc.data, early ?? (await readStateFacts(repo, doc.data)))
+  return stateProblems(doc.data, early ?? (await readStateFacts(repo, doc.data, ahead)))
 }
 
 /** `cpo db status` after the rollback: reachable, and its migrations are the tree's. */

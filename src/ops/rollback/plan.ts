@@ -78,6 +78,8 @@ export interface RollbackPlan {
 /** What apply needs besides the plan; not part of any report. */
 export interface RollbackPayload {
   stateText: string
+  /** The state file the rollback writes, parsed (`stateText` is its text). */
+  project: ProjectFile
   logText: string | undefined
 }
 
@@ -190,6 +192,6 @@ export async function planRollback(
       kept,
       warnings,
     },
-    payload: { stateText: serializeProjectDocument(merged.doc), logText },
+    payload: { stateText: serializeProjectDocument(merged.doc), project: merged.doc.data, logText },
   }
 }

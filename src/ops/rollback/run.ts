@@ -14,6 +14,7 @@ import { recoveryCommands } from '../../core/rollback/recovery.js'
 import { CpoError } from '../../errors.js'
 import { checkpointsForTarget } from '../checkpoint/list.js'
 import { type RollbackDbOptions, rollBackDb, withDbPlan } from '../db/hooks.js'
+import type { WalkAhead } from '../diagnose/branch-walk.js'
 import { requireProjectDocument } from '../project-file.js'
 import {
   captureDuring,
@@ -30,6 +31,7 @@ import {
   runBeforeSteps,
   type StartedStateFacts,
   startStateFacts,
+  stateWalkAhead,
 } from './checklist.js'
 import { planRollback, type RollbackPayload, type RollbackPlan } from './plan.js'
 import type { RollbackTarget } from './target.js'
@@ -126,9 +128,15 @@ export async function runRollback(
         mode: options.mode,
         scan: scan(),
       })
-      return withDbPlan(r, target.name, planned, options.db)
+      // The rollback's commits go on the target (reset) or on HEAD (revert).
+      const { plan } = planned
+      const base = plan.mode === 'revert' ? plan.head : plan.target.commit
+      const ahead = options.dryRun
+        ? undefined
+        : stateWalkAhead(r, planned.payload.project, checkpoints, base)
+      return withDbPlan(r, target.name, { ...planned, ahead }, options.db)
     },
-    apply: async (ctx, { plan, payload, db }) => {
+    apply: async (ctx, { plan, payload, db, ahead }) => {
       const t = plan.target
       const before = beforeItems(
         {
@@ -140,7 +148,7 @@ export async function runRollback(
         steps,
       )
       const dbDone = await rollBackDb(ctx, db, options.db)
-      const done = await rollBack(ctx, plan, payload, reason, checklistEntryLines(before))
+      const done = await rollBack(ctx, plan, payload, reason, checklistEntryLines(before), ahead)
       const list = await runAfterList(ctx, done.recorded, before, {
         dependencies: plan.dependencies,
         install: options.install,
@@ -197,6 +205,7 @@ async function rollBack(
   payload: RollbackPayload,
   reason: string,
   checklist: string[],
+  ahead: WalkAhead | undefined,
 ): Promise<{
   commit: string
   revertCommit: string | null
@@ -259,7 +268,7 @@ async function rollBack(
     const restored = await restoreTo(codeAt, targetTree)
     for (const file of files) await writeFileAtomic(inRepo(repo, file), contents[file] as string)
     const commit = await commitPaths(repo, files, subject)
-    const recorded = { commit, parent: codeAt, subject, log, logWith }
+    const recorded = { commit, parent: codeAt, subject, log, logWith, ...(ahead ? { ahead } : {}) }
     return { commit, revertCommit, state: undefined, restored, recorded }
   }
   const blobs = new Map<string, string>()
@@ -267,7 +276,7 @@ async function rollBack(
   const commit = await writeCommit(repo, { tree, parents: [codeAt], message: subject, sign })
   let stateFacts: StartedStateFacts | undefined
   const restored = await restoreTo(commit, tree, () => {
-    stateFacts = startStateFacts(repo, payload.stateText)
+    stateFacts = startStateFacts(repo, payload.stateText, ahead)
   })
   const objects = { tree, logBlob: blobs.get(state.progress) as string }
   return {
@@ -282,6 +291,7 @@ async function rollBack(
       logWith,
       objects,
       ...(stateFacts ? { stateFacts } : {}),
+      ...(ahead ? { ahead } : {}),
     },
     // A submodule kept with its content is on disk beside the tree: the after-snapshot scans.
     state:

@@ -130,7 +130,7 @@ export async function writeStoryRollback(
   const keep = stays.filter((c) => !Object.hasOwn(contents, c.path))
   let stateFacts: StartedStateFacts | undefined
   const { worktreeTree, restored } = await restoreTo(commit, tree, keep, () => {
-    if (stateText !== undefined) stateFacts = startStateFacts(repo, stateText)
+    if (stateText !== undefined) stateFacts = startStateFacts(repo, stateText, undefined)
   })
   return {
     reverts,
