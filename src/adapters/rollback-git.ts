@@ -6,14 +6,36 @@ import { fitsCommandLine, git, splitZ } from './git.js'
 import type { Repo } from './repo.js'
 import type { TreeChange } from './snapshot/restore.js'
 
-/** Commits reachable from `from` but not from `not`, newest first, with their subjects. */
+/**
+ * Commits reachable from `from` but not from `not`, newest first, with their subjects, and
+ * whether `not` is in `from`'s history — from the same walk, no `merge-base --is-ancestor`
+ * beside it: `not` is an ancestor of `from` exactly when it is `from` or a parent of one of
+ * these commits (on any path from `from` down to `not`, the commit just before `not` is one).
+ */
 export async function commitsBetween(
   repo: Repo,
   not: string,
   from: string,
-): Promise<Array<{ commit: string; subject: string }>> {
-  const { stdout } = await git(repo.root, ['log', '-z', '--format=%H%x00%s', from, `^${not}`, '--'])
-  return commitMessages(stdout)
+): Promise<{ commits: Array<{ commit: string; subject: string }>; reaches: boolean }> {
+  const { stdout } = await git(repo.root, [
+    'log',
+    '-z',
+    '--format=%H%x00%P%x00%s',
+    from,
+    `^${not}`,
+    '--',
+  ])
+  const fields = splitZ(stdout)
+  const commits: Array<{ commit: string; subject: string }> = []
+  let reaches = not === from
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    commits.push({
+      commit: (fields[i] as string).replace(/^\n/, ''),
+      subject: (fields[i + 2] as string).trim(),
+    })
+    if (!reaches && (fields[i + 1] as string).split(' ').includes(not)) reaches = true
+  }
+  return { commits, reaches }
 }
 
 /** The names at the top of a commit's tree. */
@@ -70,11 +92,6 @@ export async function reachableFrom(
   const { stdout } = await git(repo.root, ['rev-list', ref, ...(not ? [`^${not}`] : []), '--'])
   const on = new Set(stdout.split('\n'))
   return commits.filter((c) => on.has(c))
-}
-
-export async function isAncestor(repo: Repo, a: string, b: string): Promise<boolean> {
-  const r = await git(repo.root, ['merge-base', '--is-ancestor', a, b], { okCodes: [1] })
-  return r.code === 0
 }
 
 export async function treeOf(repo: Repo, rev: string): Promise<string> {

@@ -50,7 +50,10 @@ export async function branchWalk(repo: Repo, ahead?: WalkAhead): Promise<WalkedC
  * walk. `--reverse` turns both around. Anything else (no commit beyond `base`, a merge, a branch
  * that forks below `base`) is read whole.
  */
-export async function composedWalk(repo: Repo, ahead: WalkAhead): Promise<WalkedCommit[] | undefined> {
+export async function composedWalk(
+  repo: Repo,
+  ahead: WalkAhead,
+): Promise<WalkedCommit[] | undefined> {
   const [before, beyond] = await Promise.all([
     ahead.walk,
     git(repo.root, [...BRANCH_WALK, `^${ahead.base}`, '--'], { okCodes: [0, 128] }),

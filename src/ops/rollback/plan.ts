@@ -4,7 +4,6 @@ import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import {
   changedPaths,
   commitsBetween,
-  isAncestor,
   reachableFrom,
   topLevelNames,
   upstreamOf,
@@ -100,13 +99,13 @@ export async function planRollback(
   }
   const branch = head.branch
   // Independent reads, side by side.
-  const [onBranch, discardedCommits, upstream, thenText, targetFiles] = await Promise.all([
-    isAncestor(repo, target.commit, head.commit),
+  const [between, upstream, thenText, targetFiles] = await Promise.all([
     commitsBetween(repo, target.commit, head.commit),
     upstreamOf(repo, branch),
     readBlobAt(repo, target.commit, statePaths(repo).project),
     topLevelNames(repo, target.commit),
   ])
+  const { commits: discardedCommits, reaches: onBranch } = between
   if (!onBranch) {
     const where = target.takenOn
       ? ` (it was taken on ${target.takenOn.replace('refs/heads/', '')})`
