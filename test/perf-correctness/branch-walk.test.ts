@@ -73,7 +73,10 @@ async function compose(dir: string, grow: (base: string) => void, graph: boolean
 
 const T2 = 1_700_000_100
 const chains: Array<[string, (dir: string) => (base: string) => void]> = [
-  ['one commit older than all the history', (dir) => () => void commit(dir, 'rollback: x', 1_000_000_000)],
+  [
+    'one commit older than all the history',
+    (dir) => () => void commit(dir, 'rollback: x', 1_000_000_000),
+  ],
   [
     'three commits at the times of the history',
     (dir) => () => {
