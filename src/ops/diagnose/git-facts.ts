@@ -167,6 +167,7 @@ const PLAIN_NAME = /^[A-Za-z0-9._-]+$/
 export function stateCheckWalks(project: ProjectFile, tagged: ReadonlySet<string>): boolean {
   return stateNeeds(project).checkpoints.some((n) => !PLAIN_NAME.test(n) || !tagged.has(n))
 }
+
 const TAG_FORMAT =
   '--format=%(refname)%00%(*objectname)%(if)%(*objectname)%(then)%(else)%(objectname)%(end)'
 
