@@ -25,9 +25,8 @@ export interface StoredWalk {
 
 const fileOf = (repo: Repo) => path.join(repo.cpoDir, 'cache', 'walk')
 
-/** The stored walk, when there is one and history is not rewritten in this repository. */
+/** The stored walk, when there is one; to be used only while `historyIsPlain`. */
 export async function readStoredWalk(repo: Repo): Promise<StoredWalk | undefined> {
-  if (!(await historyIsPlain(repo))) return undefined
   let text: string
   try {
     text = await fsp.readFile(fileOf(repo), 'utf8')
@@ -63,7 +62,7 @@ export async function storeWalk(repo: Repo, walk: StoredWalk): Promise<void> {
  * then a commit id names one history for good. Environment variables that point git at other
  * grafts or replace refs count as rewriting.
  */
-async function historyIsPlain(repo: Repo): Promise<boolean> {
+export async function historyIsPlain(repo: Repo): Promise<boolean> {
   if (process.env.GIT_GRAFT_FILE || process.env.GIT_REPLACE_REF_BASE) return false
   const at = (p: string) => path.join(repo.commonDir, p)
   const present = await Promise.all(

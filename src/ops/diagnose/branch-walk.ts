@@ -1,6 +1,6 @@
 import { git } from '../../adapters/git.js'
 import type { Repo } from '../../adapters/repo.js'
-import { readStoredWalk, storeWalk } from '../../adapters/walk-cache.js'
+import { historyIsPlain, readStoredWalk, storeWalk } from '../../adapters/walk-cache.js'
 import type { MarkedCommit } from '../../core/diagnose/consistency.js'
 
 export interface WalkedCommit extends MarkedCommit {
@@ -162,9 +162,14 @@ function walkFrom(text: string): Walk | undefined {
   return last === undefined ? undefined : { commit: last.commit, records, text, ends }
 }
 
-/** The kept walk, parsed once per process; undefined when there is none or it is not one. */
+/**
+ * The kept walk, parsed once per process; undefined when there is none or it is not one, and
+ * whenever history is rewritten now (checked at every use: `cpo mcp` lives on while a replace
+ * ref or a graft may be made).
+ */
 const kept = new Map<string, Promise<Walk | undefined>>()
-function keptWalk(repo: Repo): Promise<Walk | undefined> {
+async function keptWalk(repo: Repo): Promise<Walk | undefined> {
+  if (!(await historyIsPlain(repo))) return undefined
   let walk = kept.get(repo.cpoDir)
   if (walk === undefined) {
     walk = readStoredWalk(repo).then((s) => {
