@@ -45,7 +45,7 @@ export function walkAhead(repo: Repo, base: string): WalkAhead {
  */
 export async function branchWalk(repo: Repo, ahead?: WalkAhead): Promise<WalkedCommit[]> {
   const kept = await keptWalk(repo)
-  const from = ahead === undefined ? kept : await ahead.walk
+  const from = (ahead === undefined ? undefined : await ahead.walk) ?? kept
   if (from !== undefined) {
     const beyond = await git(repo.root, [...BRANCH_WALK, `^${from.commit}`, '--'], {
       okCodes: [0, 128],
@@ -124,13 +124,14 @@ function onTop(from: Walk, text: string): Walk | undefined {
  * that commit's history — every other tip, found before it, is in that history.
  */
 function endedIn(walk: Walk, tips: readonly string[]): Walk | undefined {
-  if (tips.length === 0) return undefined
+  const wanted = new Set(tips)
+  if (wanted.size === 0) return undefined
   const at = new Map<string, number>()
-  for (let i = walk.records.length - 1; i >= 0 && at.size < tips.length; i--) {
+  for (let i = walk.records.length - 1; i >= 0 && at.size < wanted.size; i--) {
     const c = (walk.records[i] as WalkedCommit).commit
-    if (tips.includes(c)) at.set(c, i)
+    if (wanted.has(c)) at.set(c, i)
   }
-  if (at.size !== new Set(tips).size) return undefined
+  if (at.size !== wanted.size) return undefined
   const last = Math.max(...at.values())
   for (let i = last + 1; i < walk.records.length; i++) {
     const c = walk.records[i] as WalkedCommit
