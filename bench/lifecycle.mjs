@@ -171,16 +171,16 @@ export function lifecycleBench() {
 
     // --- 1. cpo stage start vs git add -A + commit --allow-empty + tag -a ------------------------
     // Each repetition: the same 3 files edited (untimed) before each side. cpo starts the next
-    // pending stage (S1, S2, …; no dependencies, so each is startable); its state-file edit
-    // (stage in_progress, left uncommitted by design) is then committed untimed, so both sides
-    // start from a tree with exactly the 3 edited files.
+    // pending stage (S1, S2, …; no dependencies, so each is startable): the checkpoint commit and
+    // tag, then its state-file edit (stage in_progress) committed alone as
+    // `chore(stage-N): start …`; both sides leave a clean tree (checked).
     const stageStart = repeat('stage start', (i) => {
       const n = takeStage()
       edit(1000 + i, EDITS_PER_STEP, `stage ${n} cpo`)
       const c = timed([cpo('stage', 'start', `S${n}`)], opts)
       const data = ok(c.outputs[0], 'cpo stage start')
       if (data.tag !== `checkpoint/stage-${n}-start`) throw new Error(`unexpected tag ${data.tag}`)
-      git(root, ['commit', '-q', '-m', `feat(stage-${n}): mark S${n} started`, '--', STATE])
+      if (status() !== '') throw new Error('tree not clean after cpo stage start')
       edit(1000 + i, EDITS_PER_STEP, `stage ${n} raw`)
       const msg = `checkpoint: before Stage ${n} - Stage ${n} (raw)`
       const r = timed(
@@ -274,7 +274,6 @@ export function lifecycleBench() {
       const n = takeStage()
       edit(4000, EDITS_PER_STEP, 'profile stage')
       const parts = [p(`cpo stage start S${n}`, [cpo('stage', 'start', `S${n}`)])]
-      git(root, ['commit', '-q', '-m', `feat(stage-${n}): mark S${n} started`, '--', STATE])
       edit(4001, EDITS_PER_STEP, 'profile checkpoint')
       parts.push(p('cpo checkpoint create', [cpo('checkpoint', 'create', 'bench-profile')]))
       const reason = ['--reason', 'bench profile', '--yes']
