@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
-import { commitStaged } from './checkpoint-git.js'
+import { decodeBytes } from '../core/path-bytes.js'
+import { commitStaged, readBlobAt } from './checkpoint-git.js'
 import { fitsCommandLine, git, splitZ } from './git.js'
+import { readObjects, treeEntryNames } from './object-batch.js'
 import type { Repo } from './repo.js'
 import type { TreeChange } from './snapshot/restore.js'
 
@@ -36,6 +38,35 @@ export async function commitsBetween(
     if (!reaches && (fields[i + 1] as string).split(' ').includes(not)) reaches = true
   }
   return { commits, reaches }
+}
+
+/**
+ * What a rollback's plan reads of its target commit — its tree, the names at the top of it and
+ * one file's text (undefined when there is no file there) — through one `cat-file --batch`.
+ * A path holding a newline (which that input cannot carry), or a commit git cannot read there,
+ * is read by three processes, which say what is wrong as git says it.
+ */
+export async function readAtCommit(
+  repo: Repo,
+  commit: string,
+  file: string,
+): Promise<{ tree: string; topNames: string[]; text: string | undefined }> {
+  const [tree, blob] = file.includes('\n')
+    ? []
+    : await readObjects(repo, [`${commit}^{tree}`, `${commit}:${file}`])
+  if (tree?.type === 'tree') {
+    return {
+      tree: tree.oid,
+      topNames: treeEntryNames(tree.body, tree.oid.length / 2),
+      text: blob?.type === 'blob' ? decodeBytes(blob.body) : undefined,
+    }
+  }
+  const [oid, topNames, text] = await Promise.all([
+    treeOf(repo, commit),
+    topLevelNames(repo, commit),
+    readBlobAt(repo, commit, file),
+  ])
+  return { tree: oid, topNames, text }
 }
 
 /** The names at the top of a commit's tree. */

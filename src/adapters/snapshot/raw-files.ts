@@ -3,8 +3,9 @@ import path from 'node:path'
 import { fsPath } from '../../core/path-bytes.js'
 import { CpoError } from '../../errors.js'
 import { createFileIfAbsent } from '../fs.js'
-import { git, gitBytes } from '../git.js'
+import { git } from '../git.js'
 import { looseObjectsDir, writeLooseObjects } from '../loose-objects.js'
+import { readObjects } from '../object-batch.js'
 import type { Repo } from '../repo.js'
 import { readWorkTreeConfig } from './conversion.js'
 
@@ -126,20 +127,13 @@ export async function writeRawFiles(
 /** The contents of blobs, through one `cat-file --batch`. */
 async function readBlobs(repo: Repo, oids: string[]): Promise<Map<string, Buffer>> {
   const unique = [...new Set(oids)]
-  const { stdout } = await gitBytes(repo.root, ['cat-file', '--batch'], {
-    input: `${unique.join('\n')}\n`,
-  })
+  const objects = await readObjects(repo, unique)
   const blobs = new Map<string, Buffer>()
-  let at = 0
-  for (const oid of unique) {
-    // `<oid> <type> <size>\n<content>\n`, or `<oid> missing\n`
-    const nl = stdout.indexOf(0x0a, at)
-    const header = stdout.toString('utf8', at, nl).split(' ')
-    if (header[1] !== 'blob') throw new Error(`object ${oid} is not a stored blob`)
-    const size = Number(header[2])
-    blobs.set(oid, stdout.subarray(nl + 1, nl + 1 + size))
-    at = nl + 1 + size + 1
-  }
+  unique.forEach((oid, i) => {
+    const o = objects[i]
+    if (o?.type !== 'blob') throw new Error(`object ${oid} is not a stored blob`)
+    blobs.set(oid, o.body)
+  })
   return blobs
 }
 

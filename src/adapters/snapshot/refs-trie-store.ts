@@ -5,6 +5,7 @@ import { parseRefsLeaf, refsTrieOf, type TrieObject, trieChildren } from '../../
 import { CpoError } from '../../errors.js'
 import { gitBytes } from '../git.js'
 import { looseObjectsDir, objectsDir, writeLooseObject } from '../loose-objects.js'
+import { readObjects } from '../object-batch.js'
 import type { Repo } from '../repo.js'
 import { readWorkTreeConfig } from './conversion.js'
 import { isKept } from './keep.js'
@@ -118,15 +119,10 @@ async function catFile(
   oids: string[],
 ): Promise<Map<string, { type: string; body: Buffer }>> {
   const out = new Map<string, { type: string; body: Buffer }>()
-  const { stdout } = await gitBytes(repo.root, ['cat-file', '--batch'], {
-    input: `${oids.join('\n')}\n`,
-  })
-  let at = 0
-  for (const oid of oids) {
-    const eol = stdout.indexOf(0x0a, at)
-    const header = stdout.subarray(at, eol).toString('latin1').split(' ')
-    at = eol + 1
-    if (eol < 0 || (header[1] !== 'blob' && header[1] !== 'tree')) {
+  const objects = await readObjects(repo, oids)
+  oids.forEach((oid, i) => {
+    const o = objects[i]
+    if (o === undefined || (o.type !== 'blob' && o.type !== 'tree')) {
       throw new CpoError(
         'SNAPSHOT_DAMAGED',
         'conflict',
@@ -136,9 +132,7 @@ async function catFile(
         },
       )
     }
-    const size = Number(header[2])
-    out.set(oid, { type: header[1], body: stdout.subarray(at, at + size) })
-    at += size + 1
-  }
+    out.set(oid, { type: o.type, body: o.body })
+  })
   return out
 }

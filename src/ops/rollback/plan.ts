@@ -1,11 +1,10 @@
-import { readBlobAt } from '../../adapters/checkpoint-git.js'
 import { readTextIfExists } from '../../adapters/fs.js'
 import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import {
   changedPaths,
   commitsBetween,
   reachableFrom,
-  topLevelNames,
+  readAtCommit,
   upstreamOf,
 } from '../../adapters/rollback-git.js'
 import type { WorkTreeScan } from '../../adapters/snapshot/capture.js'
@@ -76,6 +75,8 @@ export interface RollbackPlan {
 
 /** What apply needs besides the plan; not part of any report. */
 export interface RollbackPayload {
+  /** The target commit's tree. */
+  targetTree: string
   stateText: string
   /** The state file the rollback writes, parsed (`stateText` is its text). */
   project: ProjectFile
@@ -99,12 +100,12 @@ export async function planRollback(
   }
   const branch = head.branch
   // Independent reads, side by side.
-  const [between, upstream, thenText, targetFiles] = await Promise.all([
+  const [between, upstream, atTarget] = await Promise.all([
     commitsBetween(repo, target.commit, head.commit),
     upstreamOf(repo, branch),
-    readBlobAt(repo, target.commit, statePaths(repo).project),
-    topLevelNames(repo, target.commit),
+    readAtCommit(repo, target.commit, statePaths(repo).project),
   ])
+  const { text: thenText, topNames: targetFiles } = atTarget
   const { commits: discardedCommits, reaches: onBranch } = between
   if (!onBranch) {
     const where = target.takenOn
@@ -191,6 +192,11 @@ export async function planRollback(
       kept,
       warnings,
     },
-    payload: { stateText: serializeProjectDocument(merged.doc), project: merged.doc.data, logText },
+    payload: {
+      targetTree: atTarget.tree,
+      stateText: serializeProjectDocument(merged.doc),
+      project: merged.doc.data,
+      logText,
+    },
   }
 }

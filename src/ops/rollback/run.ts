@@ -1,7 +1,7 @@
 import { treeWithContents, writeCommit } from '../../adapters/direct-commit.js'
 import { writeFileAtomic } from '../../adapters/fs.js'
 import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
-import { commitPaths, ignoredPaths, treeOf } from '../../adapters/rollback-git.js'
+import { commitPaths, ignoredPaths } from '../../adapters/rollback-git.js'
 import type { KnownState } from '../../adapters/snapshot/capture.js'
 import { type RestoreResult, restoreSnapshot } from '../../adapters/snapshot/restore.js'
 import { appendableEntry } from '../../core/checkpoint/progress-log.js'
@@ -217,10 +217,8 @@ async function rollBack(
   const sign = ctx.settings.signCommits
   const state = statePaths(repo)
   const files = [state.project, state.progress]
-  const [targetTree, ignored] = await Promise.all([
-    treeOf(repo, plan.target.commit),
-    ignoredPaths(repo, files),
-  ])
+  const targetTree = payload.targetTree
+  const ignored = await ignoredPaths(repo, files)
   const revertCommit =
     plan.mode === 'revert'
       ? await writeCommit(repo, {
