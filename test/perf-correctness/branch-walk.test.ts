@@ -1,6 +1,4 @@
 import { execFileSync } from 'node:child_process'
-import fs from 'node:fs'
-import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openRepo } from '../../src/adapters/repo.js'
 import {
@@ -9,7 +7,8 @@ import {
   parseWalk,
   walkAhead,
 } from '../../src/ops/diagnose/branch-walk.js'
-import { copyOf, keep, makeRepo, sh, tempDir } from '../helpers/repo.js'
+import { commitAt, traced } from '../helpers/git-trace.js'
+import { copyOf, keep, makeRepo, sh } from '../helpers/repo.js'
 
 /*
  * The branch walk composed from a walk of `base` read earlier and the commits beyond it
@@ -21,63 +20,38 @@ import { copyOf, keep, makeRepo, sh, tempDir } from '../helpers/repo.js'
  * and without a commit-graph (git walks by generation numbers when it has one).
  */
 
-const at = (t: number) => ({ GIT_COMMITTER_DATE: `${t} +0000`, GIT_AUTHOR_DATE: `${t} +0000` })
-
-function commit(dir: string, message: string, time: number): string {
-  const env = { ...process.env, ...at(time) }
-  execFileSync('git', ['commit', '-q', '--allow-empty', '-m', message], { cwd: dir, env })
-  return sh(dir, 'git', 'rev-parse', 'HEAD').trim()
-}
-
 let template: string | undefined
 /** main: equal times, a skewed child, a merged side branch, an old branch kept. */
 function history(): string {
   if (!template) {
     const dir = makeRepo({})
     const T = 1_700_000_000
-    commit(dir, 'feat: root', T)
-    commit(dir, 'checkpoint: before Stage 1 - One', T + 10)
+    commitAt(dir, 'feat: root', T)
+    commitAt(dir, 'checkpoint: before Stage 1 - One', T + 10)
     sh(dir, 'git', 'branch', 'old')
-    commit(dir, 'feat(S1-US-001): a', T + 20)
+    commitAt(dir, 'feat(S1-US-001): a', T + 20)
     sh(dir, 'git', 'checkout', '-q', '-b', 'side')
-    commit(dir, 'feat(S1-US-002): side b', T + 25)
-    commit(dir, 'feat(S1-US-003): side c', T + 40)
+    commitAt(dir, 'feat(S1-US-002): side b', T + 25)
+    commitAt(dir, 'feat(S1-US-003): side c', T + 40)
     sh(dir, 'git', 'checkout', '-q', 'main')
-    commit(dir, 'feat(stage-1): same time 1', T + 30)
-    commit(dir, 'feat(stage-1): same time 2', T + 30)
-    commit(dir, 'feat(stage-1): older than its parent', T + 5)
+    commitAt(dir, 'feat(stage-1): same time 1', T + 30)
+    commitAt(dir, 'feat(stage-1): same time 2', T + 30)
+    commitAt(dir, 'feat(stage-1): older than its parent', T + 5)
     execFileSync('git', ['merge', '-q', '--no-ff', '-m', 'merge: Stage S1', 'side'], {
       cwd: dir,
-      env: { ...process.env, ...at(T + 50) },
+      env: {
+        ...process.env,
+        GIT_COMMITTER_DATE: `${T + 50} +0000`,
+        GIT_AUTHOR_DATE: `${T + 50} +0000`,
+      },
     })
-    commit(dir, 'feat(stage-2): after the merge', T + 50)
+    commitAt(dir, 'feat(stage-2): after the merge', T + 50)
     template = keep(dir)
   }
   return copyOf(template)
 }
 
 const gitWalk = (dir: string) => parseWalk(sh(dir, 'git', ...BRANCH_WALK))
-
-/** `fn` run with every git process it starts traced: its value and each process's argv. */
-async function traced<T>(fn: () => Promise<T>): Promise<{ value: T; argvs: string[][] }> {
-  const trace = path.join(tempDir(), 'trace.jsonl')
-  process.env.GIT_TRACE2_EVENT = trace
-  try {
-    const value = await fn()
-    const argvs = fs.existsSync(trace)
-      ? fs
-          .readFileSync(trace, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l))
-          .filter((e) => e.event === 'start')
-          .map((e) => e.argv as string[])
-      : []
-    return { value, argvs }
-  } finally {
-    delete process.env.GIT_TRACE2_EVENT
-  }
-}
 
 /** The walks of every branch read whole (no `^` bound). */
 const wholeWalks = (argvs: string[][]) =>
@@ -98,29 +72,29 @@ const T2 = 1_700_000_100
 const chains: Array<[string, (dir: string) => (base: string) => void]> = [
   [
     'one commit older than all the history',
-    (dir) => () => void commit(dir, 'rollback: x', 1_000_000_000),
+    (dir) => () => void commitAt(dir, 'rollback: x', 1_000_000_000),
   ],
   [
     'three commits at the times of the history',
     (dir) => () => {
-      for (const i of [1, 2, 3]) commit(dir, `feat(stage-2): chain ${i}`, 1_700_000_030)
+      for (const i of [1, 2, 3]) commitAt(dir, `feat(stage-2): chain ${i}`, 1_700_000_030)
     },
   ],
   [
     'the rollback shape: main reset to base after work, one commit on it',
     (dir) => (base) => {
-      commit(dir, 'feat(stage-3): discarded', T2)
-      commit(dir, 'feat(stage-3): discarded too', T2 + 1)
+      commitAt(dir, 'feat(stage-3): discarded', T2)
+      commitAt(dir, 'feat(stage-3): discarded too', T2 + 1)
       sh(dir, 'git', 'reset', '-q', '--hard', base)
-      commit(dir, 'rollback(stage-3): back', T2 + 2)
+      commitAt(dir, 'rollback(stage-3): back', T2 + 2)
     },
   ],
   [
     'a chain with a second branch inside it',
     (dir) => () => {
-      commit(dir, 'feat(stage-2): c1', T2)
+      commitAt(dir, 'feat(stage-2): c1', T2)
       sh(dir, 'git', 'branch', 'mid')
-      commit(dir, 'feat(stage-2): c2', T2)
+      commitAt(dir, 'feat(stage-2): c2', T2)
     },
   ],
   ['nothing beyond base, a branch at it', () => () => {}],
@@ -134,9 +108,9 @@ const forks: Array<[string, (dir: string) => (base: string) => void]> = [
   [
     'a branch forking below base',
     (dir) => () => {
-      commit(dir, 'feat(stage-2): on main', T2)
+      commitAt(dir, 'feat(stage-2): on main', T2)
       sh(dir, 'git', 'checkout', '-q', 'old')
-      commit(dir, 'feat(stage-1): on old', T2 + 1)
+      commitAt(dir, 'feat(stage-1): on old', T2 + 1)
       sh(dir, 'git', 'checkout', '-q', 'main')
     },
   ],
@@ -144,18 +118,18 @@ const forks: Array<[string, (dir: string) => (base: string) => void]> = [
     'a merge beyond base',
     (dir) => (base) => {
       sh(dir, 'git', 'checkout', '-q', '-b', 'topic', base)
-      commit(dir, 'feat(stage-2): topic', T2)
+      commitAt(dir, 'feat(stage-2): topic', T2)
       sh(dir, 'git', 'checkout', '-q', 'main')
-      commit(dir, 'feat(stage-2): main', T2 + 1)
+      commitAt(dir, 'feat(stage-2): main', T2 + 1)
       sh(dir, 'git', 'merge', '-q', '--no-ff', '-m', 'merge topic', 'topic')
     },
   ],
   [
     'an orphan branch',
     (dir) => () => {
-      commit(dir, 'feat(stage-2): on main', T2)
+      commitAt(dir, 'feat(stage-2): on main', T2)
       sh(dir, 'git', 'checkout', '-q', '--orphan', 'fresh')
-      commit(dir, 'feat: a new root', T2 + 1)
+      commitAt(dir, 'feat: a new root', T2 + 1)
       sh(dir, 'git', 'checkout', '-q', 'main')
     },
   ],

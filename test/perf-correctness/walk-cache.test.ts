@@ -10,6 +10,7 @@ import {
   parseWalk,
   walkAhead,
 } from '../../src/ops/diagnose/branch-walk.js'
+import { commitAt, traced } from '../helpers/git-trace.js'
 import { copyOf, keep, makeRepo, sh, tempDir } from '../helpers/repo.js'
 
 /*
@@ -19,26 +20,19 @@ import { copyOf, keep, makeRepo, sh, tempDir } from '../helpers/repo.js'
  * used), and damaged files. `forgetKeptWalk` stands for a new process.
  */
 
-function commit(dir: string, message: string, time: number): string {
-  const when = `${time} +0000`
-  const env = { ...process.env, GIT_COMMITTER_DATE: when, GIT_AUTHOR_DATE: when }
-  execFileSync('git', ['commit', '-q', '--allow-empty', '-m', message], { cwd: dir, env })
-  return sh(dir, 'git', 'rev-parse', 'HEAD').trim()
-}
-
 let template: string | undefined
 /** Twelve commits on main with a merged side branch; equal and skewed times. */
 function history(): string {
   if (!template) {
     const dir = makeRepo({})
     const T = 1_700_000_000
-    for (let i = 0; i < 5; i++) commit(dir, `feat(stage-1): work ${i}`, T + (i % 2) * 10)
+    for (let i = 0; i < 5; i++) commitAt(dir, `feat(stage-1): work ${i}`, T + (i % 2) * 10)
     sh(dir, 'git', 'checkout', '-q', '-b', 'side')
-    commit(dir, 'feat(S1-US-002): side', T + 5)
+    commitAt(dir, 'feat(S1-US-002): side', T + 5)
     sh(dir, 'git', 'checkout', '-q', 'main')
-    commit(dir, 'feat(stage-1): main', T + 3)
+    commitAt(dir, 'feat(stage-1): main', T + 3)
     execFileSync('git', ['merge', '-q', '--no-ff', '-m', 'merge: Stage S1', 'side'], { cwd: dir })
-    for (let i = 0; i < 4; i++) commit(dir, `feat(stage-2): work ${i}`, T + 100)
+    for (let i = 0; i < 4; i++) commitAt(dir, `feat(stage-2): work ${i}`, T + 100)
     template = keep(dir)
   }
   return copyOf(template)
@@ -47,26 +41,6 @@ function history(): string {
 const gitWalk = (dir: string) => parseWalk(sh(dir, 'git', ...BRANCH_WALK))
 const keptFile = (dir: string) => path.join(dir, '.git', 'cpo', 'cache', 'walk')
 const head = (dir: string) => sh(dir, 'git', 'rev-parse', 'HEAD').trim()
-
-async function traced<T>(fn: () => Promise<T>): Promise<{ value: T; argvs: string[][] }> {
-  const trace = path.join(tempDir(), 'trace.jsonl')
-  process.env.GIT_TRACE2_EVENT = trace
-  try {
-    const value = await fn()
-    const argvs = fs.existsSync(trace)
-      ? fs
-          .readFileSync(trace, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l))
-          .filter((e) => e.event === 'start')
-          .map((e) => e.argv as string[])
-      : []
-    return { value, argvs }
-  } finally {
-    delete process.env.GIT_TRACE2_EVENT
-  }
-}
 
 const wholeWalks = (argvs: string[][]) =>
   argvs.filter((a) => a.includes('--branches') && !a.some((x) => x.startsWith('^')))
@@ -91,8 +65,8 @@ describe('the kept walk', () => {
     expect(text.startsWith(`cpo walk v1\n${head(dir)}\n`)).toBe(true)
 
     const tip = head(dir)
-    commit(dir, 'feat(stage-2): new 1', 1_700_000_200)
-    commit(dir, 'feat(stage-2): new 2', 1_600_000_000) // older than its parent
+    commitAt(dir, 'feat(stage-2): new 1', 1_700_000_200)
+    commitAt(dir, 'feat(stage-2): new 2', 1_600_000_000) // older than its parent
     const second = await walkAgain(dir)
     expect(second.walk).toEqual(gitWalk(dir))
     expect(second.whole).toBe(0)
@@ -158,7 +132,7 @@ describe('the kept walk', () => {
   it("a rollback's walk ahead of a commit the kept walk holds reads no walk from git", async () => {
     const dir = history()
     const target = head(dir)
-    commit(dir, 'rollback(stage-2): before', 1_700_000_300)
+    commitAt(dir, 'rollback(stage-2): before', 1_700_000_300)
     await walkAgain(dir) // keeps the walk of that commit, a chain of one on the target
     forgetKeptWalk()
     const repo = await openRepo(dir)

@@ -26,19 +26,25 @@ function repo(): string {
   return dir
 }
 
+/** A checkpoint `name` on a commit of branch `branch`, then a commit on main after the fork. */
+function checkpointOnBranch(branch: string, name: string): string {
+  const dir = repo()
+  sh(dir, 'git', 'checkout', '-q', '-b', branch)
+  writeFiles(dir, { [`${branch}.txt`]: `${branch}\n` })
+  commitAll(dir, `feat: ${branch} work`)
+  ok(dir, ['checkpoint', 'create', name])
+  sh(dir, 'git', 'checkout', '-q', 'main')
+  writeFiles(dir, { 'main.txt': 'main\n' })
+  commitAll(dir, 'feat: main work')
+  return dir
+}
+
 const rollbackTo = (dir: string, name: string) =>
   cpo(dir, ['rollback', 'to', name, '--reason', 'test', '--yes', '--json', '--no-install'])
 
 describe('rollback to a checkpoint: in the branch history or refused', () => {
   it('a checkpoint on another branch: TARGET_NOT_ON_BRANCH, nothing changes', () => {
-    const dir = repo()
-    sh(dir, 'git', 'checkout', '-q', '-b', 'other')
-    writeFiles(dir, { 'other.txt': 'other\n' })
-    commitAll(dir, 'feat: other work')
-    ok(dir, ['checkpoint', 'create', 'on-other'])
-    sh(dir, 'git', 'checkout', '-q', 'main')
-    writeFiles(dir, { 'main.txt': 'main\n' })
-    commitAll(dir, 'feat: main work')
+    const dir = checkpointOnBranch('other', 'on-other')
     writeFiles(dir, { 'dirty.txt': 'uncommitted\n' })
     const target = rev(dir, 'checkpoint/on-other^{commit}')
     expect(isAncestor(dir, target, 'HEAD')).toBe(false)
@@ -53,14 +59,7 @@ describe('rollback to a checkpoint: in the branch history or refused', () => {
   })
 
   it("a checkpoint reached only through a merge's second parent: rolled back to it", () => {
-    const dir = repo()
-    sh(dir, 'git', 'checkout', '-q', '-b', 'side')
-    writeFiles(dir, { 'side.txt': 'side\n' })
-    commitAll(dir, 'feat: side work')
-    ok(dir, ['checkpoint', 'create', 'on-side'])
-    sh(dir, 'git', 'checkout', '-q', 'main')
-    writeFiles(dir, { 'main.txt': 'main\n' })
-    commitAll(dir, 'feat: main work')
+    const dir = checkpointOnBranch('side', 'on-side')
     sh(dir, 'git', 'merge', '-q', '--no-ff', '-m', 'merge side', 'side')
     writeFiles(dir, { 'after.txt': 'after\n' })
     commitAll(dir, 'feat: after the merge')
