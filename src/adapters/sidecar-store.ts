@@ -1,5 +1,8 @@
+import { encodeText } from '../core/path-bytes.js'
 import { git, splitZ } from './git.js'
+import { looseObjectsDir, writeLooseObject } from './loose-objects.js'
 import type { Repo } from './repo.js'
+import { readWorkTreeConfig } from './snapshot/conversion.js'
 
 /*
  * Sidecars are ignored files in `.checkpoints/`, written when a tag is made: a restore of refs
@@ -18,6 +21,44 @@ export async function keepSidecars(
 ): Promise<void> {
   const names = Object.keys(files).sort()
   if (names.length === 0) return
+  const tree = (await inProcessTree(repo, files)) ?? (await treeByGit(repo, names, files))
+  await git(repo.root, ['update-ref', `${SIDECAR_KEEP_PREFIX}${tag}`, tree])
+}
+
+/**
+ * The sidecars' blobs and their tree written as loose objects in-process, as `hash-object -w
+ * --no-filters` and `mktree` write them (ARCHITECTURE.md §27), when git's own write would be
+ * the plain one; undefined otherwise. Entries in git's tree order: by the bytes of the names
+ * (all are files).
+ */
+async function inProcessTree(
+  repo: Repo,
+  files: Record<string, string>,
+): Promise<string | undefined> {
+  const config = await readWorkTreeConfig(repo)
+  const dir = looseObjectsDir(repo, config)
+  if (dir === undefined) return undefined
+  const hash = config.objectFormat ?? 'sha1'
+  const entries = Object.entries(files)
+    .map(([name, text]) => ({ name: encodeText(name), body: encodeText(text) }))
+    .sort((a, b) => Buffer.compare(a.name, b.name))
+  const tree = entries.map((e) => {
+    const oid = writeLooseObject(dir, 'blob', e.body, hash)
+    return Buffer.concat([
+      Buffer.from('100644 '),
+      e.name,
+      Buffer.from([0]),
+      Buffer.from(oid, 'hex'),
+    ])
+  })
+  return writeLooseObject(dir, 'tree', Buffer.concat(tree), hash)
+}
+
+async function treeByGit(
+  repo: Repo,
+  names: readonly string[],
+  files: Record<string, string>,
+): Promise<string> {
   const oids = await Promise.all(
     names.map(async (n) => {
       const { stdout } = await git(repo.root, ['hash-object', '-w', '--no-filters', '--stdin'], {
@@ -27,8 +68,7 @@ export async function keepSidecars(
     }),
   )
   const input = names.map((n, i) => `100644 blob ${oids[i]}\t${n}\0`).join('')
-  const tree = (await git(repo.root, ['mktree', '-z'], { input })).stdout.trim()
-  await git(repo.root, ['update-ref', `${SIDECAR_KEEP_PREFIX}${tag}`, tree])
+  return (await git(repo.root, ['mktree', '-z'], { input })).stdout.trim()
 }
 
 /** The sidecars kept for the tag object `tag`, or undefined when none were. */
