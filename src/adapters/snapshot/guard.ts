@@ -4,6 +4,7 @@ import {
   type BigIntStats,
   createReadStream,
   promises as fsp,
+  lstatSync,
   type Stats,
 } from 'node:fs'
 import path from 'node:path'
@@ -66,35 +67,35 @@ export async function changedOnDisk(
   const filtered: BaseEntry[] = []
   const stats = recorded?.([...known.keys()])
   const check = async (e: BaseEntry, vouching = stats) => {
-    const st = await lstat(e.path)
+    const st = lstat(e.path)
     const same = st ? await matches(root, e, st, execBit, vouched(vouching, e, st)) : true
     if (same === 'raw bytes differ') filtered.push(e)
     else if (!same) changed.add(e.path)
   }
-  await Promise.all(
-    entries.map(async (e) => {
-      const parts = e.path.split('/')
-      for (let i = 1; i < parts.length; i++) {
-        const dir = parts.slice(0, i).join('/')
-        const st = await lstat(dir)
-        if (!st) return // nothing on disk at or below it
-        if (st.isDirectory()) continue
-        // A file or symlink on the way: a checkout would replace it, a removal would go
-        // through the link. One `entries` lists is checked as a path of its own.
-        if (!known.has(dir)) unknown.add(dir)
-        return
-      }
-      if (e.mode !== NO_ENTRY) return contents ? check(e) : undefined
-      const st = await lstat(e.path)
-      if (!st) return
-      if (!st.isDirectory()) unknown.add(e.path)
-      else if (!e.gitlinkTarget) {
-        for (const f of await filesBelow(path.join(root, e.path))) {
-          if (!known.has(`${e.path}/${f}`)) unknown.add(`${e.path}/${f}`)
-        }
-      }
-    }),
-  )
+  /** What `e` needs read beyond the lstat calls, which are made here, one after another. */
+  const inspect = (e: BaseEntry): Promise<void> | undefined => {
+    const parts = e.path.split('/')
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/')
+      const st = lstat(dir)
+      if (!st) return // nothing on disk at or below it
+      if (st.isDirectory()) continue
+      // A file or symlink on the way: a checkout would replace it, a removal would go
+      // through the link. One `entries` lists is checked as a path of its own.
+      if (!known.has(dir)) unknown.add(dir)
+      return
+    }
+    if (e.mode !== NO_ENTRY) return contents ? check(e) : undefined
+    const st = lstat(e.path)
+    if (!st) return
+    if (!st.isDirectory()) unknown.add(e.path)
+    else if (!e.gitlinkTarget) {
+      return filesBelow(path.join(root, e.path)).then((files) => {
+        for (const f of files) if (!known.has(`${e.path}/${f}`)) unknown.add(`${e.path}/${f}`)
+      })
+    }
+  }
+  await Promise.all(entries.map(inspect))
   const found = lookup && unknown.size > 0 ? await lookup([...unknown]) : new Map()
   const foundStats = found.size > 0 ? recorded?.([...found.keys()]) : undefined
   await Promise.all(
@@ -171,20 +172,23 @@ export function vouched(
   return rec?.oid === e.oid && rec.mode === e.mode && unchangedByStat(rec, st, recorded.since)
 }
 
-function memoLstat(root: string): (rel: string) => Promise<BigIntStats | undefined> {
-  const stats = new Map<string, Promise<BigIntStats | undefined>>()
+/**
+ * lstat by path relative to `root`, each path once. Synchronous: thousands of lstat calls
+ * through the thread pool, each a promise, cost several times the calls themselves
+ * (ARCHITECTURE.md §29); what they find is the same.
+ */
+function memoLstat(root: string): (rel: string) => BigIntStats | undefined {
+  const stats = new Map<string, BigIntStats | undefined>()
   return (rel) => {
-    let st = stats.get(rel)
-    if (!st) {
-      st = fsp
-        .lstat(fsPath(path.join(root, rel)), { bigint: true })
-        .catch((e: NodeJS.ErrnoException) => {
-          // Missing, or below something that is not a directory: nothing there.
-          if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined
-          throw e
-        })
-      stats.set(rel, st)
+    if (stats.has(rel)) return stats.get(rel)
+    let st: BigIntStats | undefined
+    try {
+      st = lstatSync(fsPath(path.join(root, rel)), { bigint: true, throwIfNoEntry: false })
+    } catch (e) {
+      // Below something that is not a directory: nothing there.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e
     }
+    stats.set(rel, st)
     return st
   }
 }
