@@ -44,16 +44,28 @@ export async function readObjects(
   return out
 }
 
-/** The names of a tree object's entries (`<mode> <name>\0<binary id>` each), in its order. */
-export function treeEntryNames(body: Buffer, idBytes: number): string[] {
-  const names: string[] = []
+/** A tree object's entries (`<mode> <name>\0<binary id>` each), in its order, as bytes. */
+export function treeEntries(
+  body: Buffer,
+  idBytes: number,
+): Array<{ mode: string; name: Buffer; oid: Buffer }> {
+  const out: Array<{ mode: string; name: Buffer; oid: Buffer }> = []
   let at = 0
   while (at < body.length) {
     const space = body.indexOf(32, at)
     const nul = body.indexOf(0, space)
     if (space < 0 || nul < 0) break
-    names.push(decodeBytes(body.subarray(space + 1, nul)))
+    out.push({
+      mode: body.toString('latin1', at, space),
+      name: body.subarray(space + 1, nul),
+      oid: body.subarray(nul + 1, nul + 1 + idBytes),
+    })
     at = nul + 1 + idBytes
   }
-  return names
+  return out
+}
+
+/** The names of a tree object's entries, as text (src/core/path-bytes.ts), in its order. */
+export function treeEntryNames(body: Buffer, idBytes: number): string[] {
+  return treeEntries(body, idBytes).map((e) => decodeBytes(e.name))
 }

@@ -5,6 +5,7 @@ import { inflateSync } from 'node:zlib'
 import { encodeText } from '../core/path-bytes.js'
 import { gitBytes } from './git.js'
 import { objectsDir, writeLooseObject } from './loose-objects.js'
+import { treeEntries } from './object-batch.js'
 import type { Repo } from './repo.js'
 import { readWorkTreeConfig } from './snapshot/conversion.js'
 
@@ -228,16 +229,8 @@ function readLooseTree(objects: string, oid: string): Buffer | undefined {
 
 /** A tree object's entries: `<mode> <name>\0<binary id>` each, the id kept as its bytes. */
 function parseTree(body: Buffer, idBytes: number, into: Map<string, Entry>): void {
-  let at = 0
-  while (at < body.length) {
-    const space = body.indexOf(32, at)
-    const nul = body.indexOf(0, space)
-    const mode = body.toString('latin1', at, space)
-    into.set(body.toString('latin1', space + 1, nul), {
-      mode,
-      oid: body.subarray(nul + 1, nul + 1 + idBytes),
-    })
-    at = nul + 1 + idBytes
+  for (const e of treeEntries(body, idBytes)) {
+    into.set(e.name.toString('latin1'), { mode: e.mode, oid: e.oid })
   }
 }
 

@@ -76,7 +76,25 @@ export async function historyIsPlain(repo: Repo): Promise<boolean> {
   if (present.includes(true)) return false
   const [replaceDir, packed] = await Promise.all([
     fsp.readdir(at('refs/replace')).catch(() => [] as string[]),
-    fsp.readFile(at('packed-refs'), 'latin1').catch(() => ''),
+    packsReplaceRefs(at('packed-refs')),
   ])
-  return replaceDir.length === 0 && !packed.includes(' refs/replace/')
+  return replaceDir.length === 0 && !packed
+}
+
+/**
+ * Whether packed-refs holds a replace ref. Read again only when the file is another one (a
+ * rewrite is a rename: new inode) or changed in size or time, so the several uses of one
+ * command read it once.
+ */
+const packedSeen = new Map<string, { stamp: string; replaces: boolean }>()
+async function packsReplaceRefs(file: string): Promise<boolean> {
+  const st = await fsp.stat(file).catch(() => undefined)
+  if (st === undefined) return false
+  const stamp = `${st.ino}:${st.size}:${st.mtimeMs}`
+  const seen = packedSeen.get(file)
+  if (seen?.stamp === stamp) return seen.replaces
+  const text = await fsp.readFile(file, 'latin1').catch(() => '')
+  const replaces = text.includes(' refs/replace/')
+  packedSeen.set(file, { stamp, replaces })
+  return replaces
 }

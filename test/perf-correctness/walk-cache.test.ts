@@ -7,6 +7,7 @@ import {
   BRANCH_WALK,
   branchWalk,
   forgetKeptWalk,
+  keptWalksWritten,
   parseWalk,
   walkAhead,
 } from '../../src/ops/diagnose/branch-walk.js'
@@ -51,7 +52,7 @@ async function walkAgain(dir: string) {
   const repo = await openRepo(dir)
   const { value, argvs } = await traced(() => branchWalk(repo))
   // The kept file is written beside the walk: wait for it as the process's exit would.
-  await new Promise((r) => setTimeout(r, 50))
+  await keptWalksWritten()
   return { walk: value, whole: wholeWalks(argvs).length, argvs }
 }
 

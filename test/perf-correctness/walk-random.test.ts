@@ -8,6 +8,7 @@ import {
   walkAhead,
 } from '../../src/ops/diagnose/branch-walk.js'
 import { commitAt, traced } from '../helpers/git-trace.js'
+import { prng } from '../helpers/lost-writes.mjs'
 import { makeRepo, sh } from '../helpers/repo.js'
 
 /*
@@ -18,17 +19,6 @@ import { makeRepo, sh } from '../helpers/repo.js'
  * a walk read ahead of a random commit must both be exactly `git log --branches`. Seeded, so a
  * failure names the seed and step that reproduce it.
  */
-
-function prng(seed: number) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const gitWalk = (dir: string) => parseWalk(sh(dir, 'git', ...BRANCH_WALK))
 

@@ -103,12 +103,7 @@ async function walkOf(repo: Repo, base: string): Promise<Walk | undefined> {
  */
 function onTop(from: Walk, text: string): Walk | undefined {
   const chain = walkFrom(text)
-  if (chain === undefined) return undefined
-  let parent = from.commit
-  for (const c of chain.records) {
-    if (c.parents.length !== 1 || c.parents[0] !== parent) return undefined
-    parent = c.commit
-  }
+  if (chain === undefined || !isChainOn(chain.records, from.commit)) return undefined
   return {
     commit: chain.commit,
     records: [...from.records, ...chain.records],
@@ -133,17 +128,25 @@ function endedIn(walk: Walk, tips: readonly string[]): Walk | undefined {
   }
   if (at.size !== wanted.size) return undefined
   const last = Math.max(...at.values())
-  for (let i = last + 1; i < walk.records.length; i++) {
-    const c = walk.records[i] as WalkedCommit
-    if (c.parents.length !== 1 || c.parents[0] !== walk.records[i - 1]?.commit) return undefined
-  }
+  const tip = (walk.records[last] as WalkedCommit).commit
+  if (!isChainOn(walk.records.slice(last + 1), tip)) return undefined
   const n = last + 1
   return {
-    commit: (walk.records[last] as WalkedCommit).commit,
+    commit: tip,
     records: walk.records.slice(0, n),
     text: walk.text.slice(0, walk.ends[last]),
     ends: walk.ends.slice(0, n),
   }
+}
+
+/** Whether `records` are one chain on `parent`: each one's only parent is the one before. */
+function isChainOn(records: readonly WalkedCommit[], parent: string): boolean {
+  let before = parent
+  for (const c of records) {
+    if (c.parents.length !== 1 || c.parents[0] !== before) return false
+    before = c.commit
+  }
+  return true
 }
 
 /** Whether exactly one commit of the walk is no other's parent: the walk is that one's. */
@@ -183,9 +186,18 @@ async function keptWalk(repo: Repo): Promise<Walk | undefined> {
   return walk
 }
 
+/** Writes not waited for (the command goes on; the process's exit waits for them). */
+const writing = new Set<Promise<void>>()
 function keep(repo: Repo, walk: Walk): void {
   kept.set(repo.cpoDir, Promise.resolve(walk))
-  void storeWalk(repo, { commit: walk.commit, text: walk.text })
+  const write = storeWalk(repo, { commit: walk.commit, text: walk.text })
+  writing.add(write)
+  void write.finally(() => writing.delete(write))
+}
+
+/** For tests: the kept walks' writes begun so far, done. */
+export async function keptWalksWritten(): Promise<void> {
+  await Promise.all(writing)
 }
 
 /** For tests: forget the walk this process read or kept. */
