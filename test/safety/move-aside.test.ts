@@ -242,6 +242,68 @@ describe('a crash right after the move', () => {
   })
 })
 
+/** The quarantine a crashed restore left, with its manifest. */
+function leftQuarantine(dir: string): { q: string; manifest: any } {
+  const [name] = asideDirs(path.join(dir, '.git'))
+  const q = path.join(dir, '.git/cpo/tmp', name ?? '')
+  return { q, manifest: JSON.parse(read(q, 'manifest.json')) }
+}
+
+describe('a crash right after the move, many files', () => {
+  it('recover puts back files moved into several subdirectories of the quarantine', () => {
+    const files = Object.fromEntries(
+      Array.from({ length: 150 }, (_, i) => [`gen/f-${i}.txt`, `generated ${i}\n`]),
+    )
+    const { dir, snap } = scenario()
+    writeFiles(dir, files)
+    const before = fingerprint(dir)
+    const crashed = cpo(dir, ['snapshot', 'restore', snap], { CPO_FAULT: 'restore-aside' })
+    expect(crashed.signal).toBe('SIGKILL')
+    const { q, manifest } = leftQuarantine(dir)
+    expect(manifest.entries.length).toBeGreaterThan(150)
+    // Entry i sits in subdirectory floor(i / bucket): three of them for 150 untracked files.
+    const subdirs = fs.readdirSync(q).filter((n) => n !== 'manifest.json')
+    expect(subdirs.length).toBe(Math.ceil(manifest.entries.length / manifest.bucket))
+    expect(exists(dir, 'gen/f-149.txt')).toBe(false)
+    const recovered = cpo(dir, ['recover', '--json'])
+    expect(recovered.code, recovered.stderr).toBe(0)
+    expect(fingerprint(dir)).toEqual(before)
+    expect(asideDirs(path.join(dir, '.git'))).toEqual([])
+  })
+
+  it('a quarantine laid out without subdirectories (an earlier version) is recovered too', () => {
+    const { dir, snap } = scenario()
+    writeFiles(dir, { 'notes.txt': 'untracked notes\n' })
+    const before = fingerprint(dir)
+    const a = fs.openSync(path.join(dir, 'a.txt'), 'r+')
+    expect(cpo(dir, ['snapshot', 'restore', snap], { CPO_FAULT: 'restore-aside' }).signal).toBe(
+      'SIGKILL',
+    )
+    // Rewritten as before subdirectories: entry i at <q>/<i>, no `bucket` in the manifest.
+    const { q, manifest } = leftQuarantine(dir)
+    manifest.entries.forEach((_: unknown, i: number) => {
+      const at = path.join(q, String(Math.floor(i / manifest.bucket)), String(i))
+      if (fs.existsSync(at)) fs.renameSync(at, path.join(q, `${i}.moved`))
+    })
+    for (const n of fs.readdirSync(q)) {
+      if (fs.statSync(path.join(q, n)).isDirectory()) fs.rmdirSync(path.join(q, n))
+    }
+    for (const n of fs.readdirSync(q).filter((n) => n.endsWith('.moved'))) {
+      fs.renameSync(path.join(q, n), path.join(q, n.replace('.moved', '')))
+    }
+    delete manifest.bucket
+    fs.writeFileSync(path.join(q, 'manifest.json'), JSON.stringify(manifest))
+    saveThrough(a, 'a saved after the crash\n')
+    const recovered = cpo(dir, ['recover', '--json'])
+    expect(recovered.code, recovered.stderr).toBe(0)
+    expect(fingerprint(dir)).toEqual(before)
+    const [round] = recovered.json.data.changedDuring
+    expect(round.paths).toEqual(['a.txt'])
+    expect(inSnapshot(dir, round.snapshot, 'a.txt')).toBe('a saved after the crash\n')
+    expect(asideDirs(path.join(dir, '.git'))).toEqual([])
+  })
+})
+
 describe('an operation that records its result without a scan', () => {
   it('rollback story: a file saved where it writes stays, and the after-snapshot holds it', async () => {
     const dir = storyDeletingConfig()

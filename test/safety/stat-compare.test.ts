@@ -88,10 +88,11 @@ function rewritten(dir: string, file: string): boolean {
   )
 }
 
-/** Where the quarantine `q` holds the copy of `file` (entry `i` of its manifest is `<q>/<i>`). */
+/** Where the quarantine `q` holds the copy of `file` (entry `i` is `<q>/<i / bucket>/<i>`). */
 function copyIn(q: string, file: string): string {
   const manifest = JSON.parse(fs.readFileSync(path.join(q, 'manifest.json'), 'utf8'))
-  return path.join(q, String(manifest.entries.findIndex((e: { path: string }) => e.path === file)))
+  const i = manifest.entries.findIndex((e: { path: string }) => e.path === file)
+  return path.join(q, String(Math.floor(i / manifest.bucket)), String(i))
 }
 
 /** The restore is exact and what was saved meanwhile at `file` is in its `during` snapshot. */

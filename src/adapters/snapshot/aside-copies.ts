@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import fs, { type BigIntStats, promises as fsp, type Stats } from 'node:fs'
+import fs, { promises as fsp, type Stats } from 'node:fs'
 import path from 'node:path'
 import { fsPath, isPlainText } from '../../core/path-bytes.js'
 import { git, gitBytes } from '../git.js'
@@ -12,13 +12,27 @@ import { onDiskOf } from './on-disk.js'
 import { hashRawFiles } from './raw-files.js'
 import type { OnDisk, Snapshot } from './types.js'
 
+/**
+ * What an lstat showed of a moved copy, kept until the copies are checked: the fields a write
+ * changes, without the rest of a BigIntStats (dates, block counts), which thousands of copies
+ * would keep alive through every collection of the young generation.
+ */
+export interface StatStamp {
+  ino: bigint
+  dev: bigint
+  size: bigint
+  mtimeNs: bigint
+  ctimeNs: bigint
+  mode: bigint
+}
+
 /** A file a restore moved aside (see aside.ts): what the base had at its path, and where it is. */
 export interface MovedCopy {
   entry: BaseEntry
   /** The copy's location now (absolute). */
   at: string
   /** Its lstat right after the move, when stat data vouched for it (see Aside.settled). */
-  settled?: BigIntStats
+  settled?: StatStamp
 }
 
 export interface ChangedCopy extends MovedCopy {

@@ -4,7 +4,12 @@ import path from 'node:path'
 import { fsPath } from '../../core/path-bytes.js'
 import { writeFileAtomic } from '../fs.js'
 import type { Repo } from '../repo.js'
-import { type ChangedCopy, changedCopies, snapshotWithCopies } from './aside-copies.js'
+import {
+  type ChangedCopy,
+  changedCopies,
+  type StatStamp,
+  snapshotWithCopies,
+} from './aside-copies.js'
 import { readWorkTreeConfig } from './conversion.js'
 import { type BaseEntry, type ChangedDuring, vouched } from './guard.js'
 import { onDiskOf } from './on-disk.js'
@@ -25,15 +30,45 @@ import type { Snapshot } from './types.js'
 const PREFIX = 'aside-'
 const MANIFEST = 'manifest.json'
 
+/**
+ * Entries per subdirectory of a quarantine: renaming thousands of files into one directory
+ * costs twice as much as into small ones, and each directory made costs a few renames (ext4
+ * here, 5,000 renames: 110–150 ms into one directory, 55–70 ms into 79 of 64, mkdir included;
+ * bench/README.md, "Untracked files set aside in small directories").
+ */
+const BUCKET = 64
+
 /** What a quarantine holds, written before anything is moved so a crash leaves it readable. */
 interface Manifest {
   v: 1
   /** The snapshot each moved file is checked against (every entry's mode and object). */
   base: string
   operation?: string
-  /** Entry `i` is moved to `<dir>/<i>`, or beside itself (besideName) across file systems. */
+  /**
+   * Entry `i` is moved to `<dir>/<floor(i / bucket)>/<i>` (`<dir>/<i>` in a manifest without
+   * `bucket`, as written before there were subdirectories), or beside itself (besideName)
+   * across file systems.
+   */
+  bucket?: number
   entries: Array<Pick<BaseEntry, 'path' | 'mode' | 'oid'>>
 }
+
+/** Where a quarantine keeps entry `i` when it stays on the quarantine's file system. */
+function copyPath(dir: string, manifest: Manifest, i: number): string {
+  const { bucket } = manifest
+  return bucket
+    ? path.join(dir, String(Math.floor(i / bucket)), String(i))
+    : path.join(dir, String(i))
+}
+
+const stampOf = (st: BigIntStats): StatStamp => ({
+  ino: st.ino,
+  dev: st.dev,
+  size: st.size,
+  mtimeNs: st.mtimeNs,
+  ctimeNs: st.ctimeNs,
+  mode: st.mode,
+})
 
 export interface Aside {
   /** The quarantine directory; empty when nothing was to be moved. */
@@ -47,7 +82,7 @@ export interface Aside {
    * The lstat, right after the rename, of each moved copy the base's recorded stat data vouched
    * for right before it: while the copy still shows exactly this, its bytes are not read.
    */
-  settled: Map<number, BigIntStats>
+  settled: Map<number, StatStamp>
 }
 
 /**
@@ -65,6 +100,7 @@ export async function moveAside(
     v: 1,
     base: base.id,
     ...(how.operation === undefined ? {} : { operation: how.operation }),
+    bucket: BUCKET,
     entries: entries.map((e) => ({ path: e.path, mode: e.mode, oid: e.oid })),
   }
   const aside: Aside = { dir: '', manifest, moved: new Map(), failed: [], settled: new Map() }
@@ -73,48 +109,43 @@ export async function moveAside(
   aside.dir = path.join(repo.cpoDir, 'tmp', `${PREFIX}${id}`)
   await fsp.mkdir(aside.dir, { recursive: true })
   await writeFileAtomic(path.join(aside.dir, MANIFEST), JSON.stringify(manifest))
-  // What stands at each path, looked at synchronously: hundreds of lstat calls through the thread
-  // pool cost more than the calls themselves. The renames go through it, side by side.
+  // Each path is looked at, moved and looked at again in one synchronous step: thousands of
+  // lstat and rename calls through the thread pool, each a promise, cost more than the calls
+  // themselves (bench/README.md, "Untracked files set aside in small directories"), and the
+  // look right before the move leaves no gap for a save to slip between.
   const linked = symlinkOnTheWay(repo.root)
   const recorded = recordedStatsOf(
     base,
     manifest.entries.map((e) => e.path),
   )
-  const before: Array<BigIntStats | undefined> = []
-  const movable = manifest.entries.map((e, i) => {
+  const prefix = path.join(repo.root, '/')
+  const made = new Set<number>()
+  manifest.entries.forEach((e, i) => {
     try {
       // What lies beyond a symlinked directory is not this path (`dir/c.txt` through a link
       // `dir` → `real` is `real/c.txt`): it is never moved, like git never writes through one.
-      if (linked(e.path)) return false
-      const st = lstatSyncIfAny(path.join(repo.root, e.path))
-      if (st && vouched(recorded, e, st)) before[i] = st
-      return st !== undefined && (st.isFile() || st.isSymbolicLink())
+      if (linked(e.path)) return
+      // Git's paths are normalized already: appended to the root as they are (capture.ts, lstatAll).
+      const from = prefix + e.path
+      const st = lstatSyncIfAny(from)
+      if (!st || !(st.isFile() || st.isSymbolicLink())) return
+      const bucket = Math.floor(i / BUCKET)
+      if (!made.has(bucket)) {
+        fs.mkdirSync(path.join(aside.dir, String(bucket)))
+        made.add(bucket)
+      }
+      const at = renameAside(from, copyPath(aside.dir, manifest, i), () =>
+        besideName(repo.root, e.path, id, i),
+      )
+      aside.moved.set(i, at)
+      if (vouched(recorded, e, st)) settle(aside, i, st, at)
     } catch (err) {
-      aside.failed.push({
-        path: e.path,
-        reason: (err as NodeJS.ErrnoException).code ?? String(err),
-      })
-      return false
+      const code = (err as NodeJS.ErrnoException).code
+      // Gone meanwhile (or below something that is no directory now): nothing to destroy.
+      if (code === 'ENOENT' || code === 'ENOTDIR') return
+      aside.failed.push({ path: e.path, reason: code ?? String(err) })
     }
   })
-  await Promise.all(
-    manifest.entries.map(async (e, i) => {
-      if (!movable[i]) return
-      const from = path.join(repo.root, e.path)
-      const to = path.join(aside.dir, String(i))
-      try {
-        const at = await renameAside(from, to, besideName(repo.root, e.path, id, i))
-        aside.moved.set(i, at)
-        const was = before[i]
-        if (was) settle(aside, i, was, at)
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code
-        // Gone meanwhile (or below something that is no directory now): nothing to destroy.
-        if (code === 'ENOENT' || code === 'ENOTDIR') return
-        aside.failed.push({ path: e.path, reason: code ?? String(err) })
-      }
-    }),
-  )
   return aside
 }
 
@@ -125,14 +156,15 @@ export async function moveAside(
  * other failure (EPERM for an immutable file, EACCES for a read-only directory) means the file
  * cannot be removed at all, and the restore fails as REMOVE_FAILED before writing anything.
  */
-async function renameAside(from: string, to: string, beside: string): Promise<string> {
+function renameAside(from: string, to: string, beside: () => string): string {
   try {
-    await fsp.rename(fsPath(from), to)
+    fs.renameSync(fsPath(from), to)
     return to
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err
-    await fsp.rename(fsPath(from), fsPath(beside))
-    return beside
+    const at = beside()
+    fs.renameSync(fsPath(from), fsPath(at))
+    return at
   }
 }
 
@@ -173,13 +205,13 @@ const copiesOf = (aside: Aside) =>
 function settle(aside: Aside, i: number, was: BigIntStats, at: string): void {
   try {
     const now = lstatSyncIfAny(at)
-    if (now && sameFile(was, now)) aside.settled.set(i, now)
+    if (now && sameFile(was, now)) aside.settled.set(i, stampOf(now))
   } catch {
     // read and hashed by the check instead
   }
 }
 
-const sameFile = (a: BigIntStats, b: BigIntStats): boolean =>
+const sameFile = (a: StatStamp, b: StatStamp): boolean =>
   a.ino === b.ino &&
   a.dev === b.dev &&
   a.size === b.size &&
@@ -222,21 +254,31 @@ export async function closeAside(
 }
 
 /**
- * Removes the copies by name, side by side (a recursive removal reads the directory and stats
- * every entry first: twice the time for hundreds of files), then the directory with whatever
- * else it holds (the manifest, symlink targets written for a capture), unless a copy is `stuck`.
+ * Removes the copies by name, one synchronous call each (a recursive removal reads every
+ * directory and stats every entry first: twice the time for thousands of files; a promise per
+ * call costs more than the call), then the emptied subdirectories, then the directory with
+ * whatever else it holds (the manifest, symlink targets written for a capture), unless a copy
+ * is `stuck`.
  */
 async function removeQuarantine(aside: Aside, stuck: Set<string>): Promise<void> {
-  await Promise.all(
-    copiesOf(aside)
-      .filter((c) => !stuck.has(c.at))
-      .map((c) =>
-        fsp.unlink(fsPath(c.at)).catch((e: NodeJS.ErrnoException) => {
-          if (e.code !== 'ENOENT') throw e
-        }),
-      ),
-  )
-  if (stuck.size === 0) await fsp.rm(aside.dir, { recursive: true, force: true })
+  for (const at of aside.moved.values()) {
+    if (stuck.has(at)) continue
+    try {
+      fs.unlinkSync(fsPath(at))
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+    }
+  }
+  if (stuck.size > 0) return
+  const { bucket = 0, entries } = aside.manifest
+  for (let b = 0; bucket > 0 && b * bucket < entries.length; b++) {
+    try {
+      fs.rmdirSync(`${aside.dir}/${b}`)
+    } catch {
+      // never made (nothing moved into it), or not empty: the recursive removal sees to it
+    }
+  }
+  await fsp.rm(aside.dir, { recursive: true, force: true })
 }
 
 async function captureCopies(
@@ -291,7 +333,7 @@ async function salvageOne(repo: Repo, dir: string, id: string) {
   const moved = new Map<number, string>()
   await Promise.all(
     manifest.entries.map(async (e, i) => {
-      for (const at of [path.join(dir, String(i)), besideName(repo.root, e.path, id, i)]) {
+      for (const at of [copyPath(dir, manifest, i), besideName(repo.root, e.path, id, i)]) {
         if (await lstatIfAny(at)) return void moved.set(i, at)
       }
     }),
@@ -311,7 +353,9 @@ async function readManifest(dir: string): Promise<Manifest | 'absent'> {
     throw e
   }
   const m = JSON.parse(text) as Manifest
-  if (m.v !== 1 || !Array.isArray(m.entries)) throw new Error(`unknown manifest in ${dir}`)
+  if (m.v !== 1 || !Array.isArray(m.entries) || !(m.bucket === undefined || m.bucket > 0)) {
+    throw new Error(`unknown manifest in ${dir}`)
+  }
   return m
 }
 
