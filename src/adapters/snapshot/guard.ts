@@ -66,11 +66,18 @@ export async function changedOnDisk(
   const unknown = new Set<string>()
   const filtered: BaseEntry[] = []
   const stats = recorded?.([...known.keys()])
-  const check = async (e: BaseEntry, vouching = stats) => {
+  // Decided by the lstat alone where it can be (the common case: stat data vouches), so only
+  // the paths whose bytes must be read cost a promise.
+  const check = (e: BaseEntry, vouching = stats): Promise<void> | undefined => {
     const st = lstat(e.path)
-    const same = st ? await matches(root, e, st, execBit, vouched(vouching, e, st)) : true
-    if (same === 'raw bytes differ') filtered.push(e)
-    else if (!same) changed.add(e.path)
+    if (!st) return undefined
+    const seen = matchesByStat(e, st, execBit, vouched(vouching, e, st))
+    if (seen === false) changed.add(e.path)
+    if (seen !== undefined) return undefined
+    return matches(root, e, st, execBit).then((same) => {
+      if (same === 'raw bytes differ') filtered.push(e)
+      else if (!same) changed.add(e.path)
+    })
   }
   /** What `e` needs read beyond the lstat calls, which are made here, one after another. */
   const inspect = (e: BaseEntry): Promise<void> | undefined => {
@@ -95,14 +102,20 @@ export async function changedOnDisk(
       })
     }
   }
-  await Promise.all(entries.map(inspect))
+  const reading: Promise<void>[] = []
+  for (const e of entries) {
+    const read = inspect(e)
+    if (read) reading.push(read)
+  }
+  await Promise.all(reading)
   const found = lookup && unknown.size > 0 ? await lookup([...unknown]) : new Map()
   const foundStats = found.size > 0 ? recorded?.([...found.keys()]) : undefined
   await Promise.all(
-    [...unknown].map(async (p) => {
+    [...unknown].map((p) => {
       const e = found.get(p)
-      if (e) await check(e, foundStats)
-      else changed.add(p)
+      if (e) return check(e, foundStats)
+      changed.add(p)
+      return undefined
     }),
   )
   for (const p of await differAfterFilters(root, filtered)) changed.add(p)
@@ -193,6 +206,23 @@ function memoLstat(root: string): (rel: string) => BigIntStats | undefined {
   }
 }
 
+/** What `matches` can tell from the lstat alone; undefined when the bytes must be read. */
+function matchesByStat(
+  e: BaseEntry,
+  st: Stats | BigIntStats,
+  execBit: boolean,
+  vouched: boolean,
+): boolean | undefined {
+  // A submodule's own files are its repository's business; the directory is what git tracks.
+  if (e.mode === GITLINK) return st.isDirectory()
+  if (e.mode === '120000') return st.isSymbolicLink() ? undefined : false
+  if (e.mode !== '100644' && e.mode !== '100755') return false
+  if (!st.isFile()) return false
+  // git records only the owner's executable bit.
+  if (execBit && ((Number(st.mode) & 0o100) !== 0) !== (e.mode === '100755')) return false
+  return vouched ? true : undefined
+}
+
 /**
  * Whether what stands at `root/e.path` (`st`, its lstat) is what `e` records; 'raw bytes differ'
  * for a regular file of the right type whose bytes differ, which git's filters may still map to
@@ -206,18 +236,12 @@ export async function matches(
   execBit: boolean,
   vouched = false,
 ): Promise<boolean | 'raw bytes differ'> {
+  const seen = matchesByStat(e, st, execBit, vouched)
+  if (seen !== undefined) return seen
   const abs = fsPath(path.join(root, e.path))
-  // A submodule's own files are its repository's business; the directory is what git tracks.
-  if (e.mode === GITLINK) return st.isDirectory()
   if (e.mode === '120000') {
-    if (!st.isSymbolicLink()) return false
     return blobId(e.oid, await fsp.readlink(abs, { encoding: 'buffer' })) === e.oid
   }
-  if (e.mode !== '100644' && e.mode !== '100755') return false
-  if (!st.isFile()) return false
-  // git records only the owner's executable bit.
-  if (execBit && ((Number(st.mode) & 0o100) !== 0) !== (e.mode === '100755')) return false
-  if (vouched) return true
   traceRead('guard', e.path)
   return (await fileBlobId(abs, Number(st.size), e.oid)) === e.oid || 'raw bytes differ'
 }

@@ -44,6 +44,13 @@ interface Kept {
   fd: number
   /** Files the snapshot hashed itself (a tree edit: no index entry holds their stat data). */
   hashed: Map<string, RecordedStat>
+  /**
+   * What the index answered for paths asked before (undefined: no entry that vouches): a
+   * restore asks for the same paths when it compares and again when it moves them aside.
+   */
+  answered: Map<string, RecordedStat | undefined>
+  /** False once the index proved to be one indexStatsOf does not read (v4, split). */
+  readable: boolean
   since: bigint
   hashBytes: number
   indexNamesAttributes: boolean
@@ -76,6 +83,8 @@ export function rememberStatData(
   kept.set(id, {
     fd,
     hashed,
+    answered: new Map(),
+    readable: true,
     since: scan.statSince,
     hashBytes: hexLength / 2,
     indexNamesAttributes: scan.indexNamesAttributes,
@@ -93,7 +102,8 @@ function forget(id: string): void {
 /**
  * The stat data recorded when snapshot `id` was taken by this process, for the files an
  * operation is about to touch (`paths`; others answer undefined), if any. The index entries are
- * found in one pass over the open scratch index (indexStatsOf), so memory stays one chunk.
+ * found in one pass over the open scratch index (indexStatsOf), so memory stays one chunk of
+ * the index (and the answers, for the paths asked).
  */
 export function recordedStatsOf(
   snapshot: { id: string },
@@ -102,12 +112,16 @@ export function recordedStatsOf(
   const k = kept.get(snapshot.id)
   if (!k) return undefined
   const asked: string[] = []
-  for (const p of paths) if (!k.hashed.has(p)) asked.push(p)
-  const found = asked.length === 0 ? new Map() : indexStatsOf(k.fd, k.hashBytes, asked)
-  if (!found && k.hashed.size === 0) return undefined
+  for (const p of paths) if (!k.hashed.has(p) && !k.answered.has(p)) asked.push(p)
+  if (asked.length > 0 && k.readable) {
+    const found = indexStatsOf(k.fd, k.hashBytes, asked)
+    if (found) for (const p of asked) k.answered.set(p, found.get(p))
+    else k.readable = false
+  }
+  if (!k.readable && k.hashed.size === 0) return undefined
   return {
     since: k.since,
-    get: (p) => k.hashed.get(p) ?? found?.get(p),
+    get: (p) => k.hashed.get(p) ?? k.answered.get(p),
     indexNamesAttributes: k.indexNamesAttributes,
   }
 }
