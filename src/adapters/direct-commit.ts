@@ -1,9 +1,13 @@
-import { promises as fsp } from 'node:fs'
+import { promises as fsp, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { fsPath } from '../core/path-bytes.js'
 import { CpoError } from '../errors.js'
 import { git } from './git.js'
 import { takeIndexLock } from './index-lock.js'
+import { looseObjectsDir, writeLooseObjects } from './loose-objects.js'
 import type { Repo } from './repo.js'
+import { attributesMayApply } from './snapshot/capture.js'
+import { readWorkTreeConfig } from './snapshot/conversion.js'
 import type { IndexStamp } from './snapshot/index-file.js'
 import { editTree } from './tree-edit.js'
 
@@ -99,6 +103,62 @@ export async function replaceIndex(
 }
 
 /**
+ * Whether git would store these paths' bytes as they are: no attribute can apply to them, no
+ * core.autocrlf, and the object store takes plain loose objects (loose-objects.ts). The scan's
+ * `indexNamesAttributes` says whether the index may hold a `.gitattributes` (unknown: it may).
+ */
+async function storedAsTheyAre(
+  repo: Repo,
+  files: string[],
+  scan: { indexNamesAttributes: boolean } | undefined,
+): Promise<string | undefined> {
+  const config = await readWorkTreeConfig(repo)
+  const dir = looseObjectsDir(repo, config)
+  if (!dir || config.autocrlf) return undefined
+  if (attributesMayApply(repo, scan ?? { indexNamesAttributes: true }, files, config)) {
+    return undefined
+  }
+  return dir
+}
+
+/**
+ * The blobs of `files` at these paths, written: what `git hash-object -w --path=<file>` stores
+ * (clean filters and line-ending conversion applied), in-process when nothing converts them
+ * (storedAsTheyAre), else by git. `bytes` gives a file's content; a file without one is read.
+ */
+async function blobsOf(
+  repo: Repo,
+  files: string[],
+  bytes: (file: string) => Buffer | undefined,
+  scan: { indexNamesAttributes: boolean } | undefined,
+): Promise<string[]> {
+  const dir = await storedAsTheyAre(repo, files, scan)
+  if (dir) {
+    const config = await readWorkTreeConfig(repo)
+    const bodies = files.map((f) => bytes(f) ?? readFileSync(fsPath(path.join(repo.root, f))))
+    return writeLooseObjects(dir, 'blob', bodies, config.objectFormat ?? 'sha1')
+  }
+  const given = files.map(bytes)
+  if (given.every((b) => b === undefined)) {
+    const { stdout } = await git(repo.root, ['hash-object', '-w', '--', ...files], {
+      env: { GIT_LITERAL_PATHSPECS: '1' },
+    })
+    return stdout.trim().split('\n')
+  }
+  return Promise.all(
+    files.map(async (file, i) => {
+      const input = given[i]
+      const args = input ? ['--stdin', `--path=${file}`] : ['--', file]
+      const r = await git(repo.root, ['hash-object', '-w', ...args], {
+        ...(input ? { input } : {}),
+        env: { GIT_LITERAL_PATHSPECS: '1' },
+      })
+      return r.stdout.trim()
+    }),
+  )
+}
+
+/**
  * `tree` with the work tree's current content of `files` (paths relative to the top, written
  * as git would stage them: clean filters applied, exec bit kept). Only the trees on the way to
  * each file are rewritten.
@@ -107,12 +167,10 @@ export async function treeWithWorkTreeFiles(
   repo: Repo,
   tree: string,
   files: string[],
+  scan?: { indexNamesAttributes: boolean },
 ): Promise<string> {
   if (files.length === 0) return tree
-  const { stdout } = await git(repo.root, ['hash-object', '-w', '--', ...files], {
-    env: { GIT_LITERAL_PATHSPECS: '1' },
-  })
-  const oids = stdout.trim().split('\n')
+  const oids = await blobsOf(repo, files, () => undefined, scan)
   const modes = await Promise.all(
     files.map((f) =>
       fsp.stat(path.join(repo.root, f)).then((st) => (st.mode & 0o111 ? '100755' : '100644')),
@@ -135,15 +193,11 @@ export async function treeWithContents(
   contents: Record<string, string>,
   /** Filled with each file's blob, by path. */
   blobsOut: Map<string, string> = new Map(),
+  scan?: { indexNamesAttributes: boolean },
 ): Promise<string> {
-  const blobs = await Promise.all(
-    Object.entries(contents).map(async ([file, text]) => {
-      const { stdout } = await git(repo.root, ['hash-object', '-w', '--stdin', `--path=${file}`], {
-        input: text,
-      })
-      return { path: file, oid: stdout.trim() }
-    }),
-  )
+  const files = Object.keys(contents)
+  const oids = await blobsOf(repo, files, (f) => Buffer.from(contents[f] as string), scan)
+  const blobs = files.map((file, i) => ({ path: file, oid: oids[i] as string }))
   for (const b of blobs) blobsOut.set(b.path, b.oid)
   return editTree(repo, tree, blobs)
 }
@@ -156,8 +210,9 @@ export async function treeWithContents(
 export async function commitWorkTreeFiles(
   repo: Repo,
   c: { parent: string; tree: string; files: string[]; message: string; sign: boolean },
+  scan?: { indexNamesAttributes: boolean },
 ): Promise<{ commit: string; tree: string }> {
-  const tree = await treeWithWorkTreeFiles(repo, c.tree, c.files)
+  const tree = await treeWithWorkTreeFiles(repo, c.tree, c.files, scan)
   const commit = await writeCommit(repo, {
     tree,
     parents: [c.parent],

@@ -220,13 +220,17 @@ export async function startStage(
         text,
       )
       // The state change is cpo's own: its own commit, so no story commit carries it.
-      const state = await commitWorkTreeFiles(ctx.repo, {
-        parent: commit,
-        tree: work.state?.indexTree ?? (await treeOf(ctx.repo, commit)),
-        files: [statePaths(ctx.repo).project],
-        message: plan.stateCommitMessage,
-        sign: ctx.settings.signCommits,
-      })
+      const state = await commitWorkTreeFiles(
+        ctx.repo,
+        {
+          parent: commit,
+          tree: work.state?.indexTree ?? (await treeOf(ctx.repo, commit)),
+          files: [statePaths(ctx.repo).project],
+          message: plan.stateCommitMessage,
+          sign: ctx.settings.signCommits,
+        },
+        ctx.scan,
+      )
       const after = work.state && {
         ...work.state,
         head: state.commit,

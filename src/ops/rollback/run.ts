@@ -270,7 +270,7 @@ async function rollBack(
     return { commit, revertCommit, state: undefined, restored, recorded }
   }
   const blobs = new Map<string, string>()
-  const tree = await treeWithContents(repo, targetTree, contents, blobs)
+  const tree = await treeWithContents(repo, targetTree, contents, blobs, ctx.scan)
   const commit = await writeCommit(repo, { tree, parents: [codeAt], message: subject, sign })
   let stateFacts: StartedStateFacts | undefined
   const restored = await restoreTo(commit, tree, () => {

@@ -124,7 +124,7 @@ export async function writeStoryRollback(
     }
   }
   const blobs = new Map<string, string>()
-  const tree = await treeWithContents(repo, tipTree, contents, blobs)
+  const tree = await treeWithContents(repo, tipTree, contents, blobs, ctx.scan)
   const commit = await writeCommit(repo, { tree, parents: [tip], message: subject, sign })
   // The files recorded are committed now, untracked before or not.
   const keep = stays.filter((c) => !Object.hasOwn(contents, c.path))
