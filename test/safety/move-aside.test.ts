@@ -304,6 +304,23 @@ describe('a crash right after the move, many files', () => {
   })
 })
 
+describe('a quarantine whose manifest cpo cannot read', () => {
+  it('is left as it is, copies and all: nothing in it is removed unchecked', () => {
+    const { dir, snap } = scenario()
+    expect(cpo(dir, ['snapshot', 'restore', snap], { CPO_FAULT: 'restore-aside' }).signal).toBe(
+      'SIGKILL',
+    )
+    const { q, manifest } = leftQuarantine(dir)
+    const copies = () => fs.readdirSync(path.join(q, '0')).sort()
+    const moved = copies()
+    expect(moved.length).toBeGreaterThan(0)
+    fs.writeFileSync(path.join(q, 'manifest.json'), JSON.stringify({ ...manifest, bucket: 1.5 }))
+    cpo(dir, ['recover', '--json'])
+    expect(asideDirs(path.join(dir, '.git'))).toEqual([path.basename(q)])
+    expect(copies()).toEqual(moved)
+  })
+})
+
 describe('an operation that records its result without a scan', () => {
   it('rollback story: a file saved where it writes stays, and the after-snapshot holds it', async () => {
     const dir = storyDeletingConfig()

@@ -353,7 +353,11 @@ async function readManifest(dir: string): Promise<Manifest | 'absent'> {
     throw e
   }
   const m = JSON.parse(text) as Manifest
-  if (m.v !== 1 || !Array.isArray(m.entries) || !(m.bucket === undefined || m.bucket > 0)) {
+  if (
+    m.v !== 1 ||
+    !Array.isArray(m.entries) ||
+    !(m.bucket === undefined || (Number.isInteger(m.bucket) && m.bucket > 0))
+  ) {
     throw new Error(`unknown manifest in ${dir}`)
   }
   return m
