@@ -6,7 +6,7 @@ import { git } from './git.js'
 import { takeIndexLock } from './index-lock.js'
 import { looseObjectsDir, writeLooseObjects } from './loose-objects.js'
 import type { Repo } from './repo.js'
-import { attributesMayApply } from './snapshot/capture.js'
+import { attributesMayApply, type IndexEntry } from './snapshot/capture.js'
 import { readWorkTreeConfig } from './snapshot/conversion.js'
 import type { IndexStamp } from './snapshot/index-file.js'
 import { editTree } from './tree-edit.js'
@@ -126,7 +126,7 @@ async function storedAsTheyAre(
  * (clean filters and line-ending conversion applied), in-process when nothing converts them
  * (storedAsTheyAre), else by git. `bytes` gives a file's content; a file without one is read.
  */
-async function blobsOf(
+export async function blobsOf(
   repo: Repo,
   files: string[],
   bytes: (file: string) => Buffer | undefined,
@@ -200,6 +200,25 @@ export async function treeWithContents(
   const blobs = files.map((file, i) => ({ path: file, oid: oids[i] as string }))
   for (const b of blobs) blobsOut.set(b.path, b.oid)
   return editTree(repo, tree, blobs)
+}
+
+/**
+ * Commits `entries` on top of `parent` (whose tree is `tree`) and moves HEAD there. The index is
+ * the caller's: it holds the entries already (commitPendingWork's `alsoStaged`).
+ */
+export async function commitEntries(
+  repo: Repo,
+  c: { parent: string; tree: string; entries: IndexEntry[]; message: string; sign: boolean },
+): Promise<{ commit: string; tree: string }> {
+  const tree = await editTree(repo, c.tree, c.entries)
+  const commit = await writeCommit(repo, {
+    tree,
+    parents: [c.parent],
+    message: c.message,
+    sign: c.sign,
+  })
+  await advanceHead(repo, { from: c.parent, to: commit, subject: c.message })
+  return { commit, tree }
 }
 
 /**

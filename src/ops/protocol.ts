@@ -11,6 +11,7 @@ import {
   captureSnapshot,
   discardScan,
   type KnownState,
+  type RecordedSnapshot,
   recordSnapshot,
   scanWorkTree,
   snapshotOfKnownState,
@@ -47,7 +48,7 @@ export interface OperationContext {
   scan: WorkTreeScan
   scratchHoldsWorkTree: boolean
   /** Puts the work-tree changes into the scan's scratch index (see RecordedSnapshot). */
-  stageScratch: () => Promise<void>
+  stageScratch: RecordedSnapshot['stageScratch']
   /**
    * Files a crashed restore had moved aside that differed from its base, captured before the
    * scratch files were cleared (salvageAside): journaled with this operation's `done`.

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseStatusV2, porcelainV1 } from '../../src/adapters/snapshot/status.js'
+import { cpoTraced } from '../helpers/git-trace.js'
 import { cpo, fingerprint, makeRepo, sh, tempDir, writeFiles } from '../helpers/repo.js'
 import { projectJson } from './project.js'
 
@@ -304,6 +305,64 @@ describe('stage start', () => {
     )
     expect(sh(dir, 'git', 'status', '--porcelain')).toBe('')
     expect(sh(dir, 'git', 'diff', '--name-only', 'HEAD^', 'HEAD')).toBe('master-project.json\n')
+  })
+})
+
+describe('stage start writes the index once', () => {
+  const project = () => {
+    const dir = makeRepo({
+      'master-project.json': projectJson(),
+      'src/app.ts': 'export const a = 1\n',
+    })
+    expect(cpo(dir, ['init']).code).toBe(0)
+    writeFiles(dir, { 'src/app.ts': 'export const a = 2\n', 'notes.txt': 'untracked\n' })
+    return dir
+  }
+  const stateAt = (dir: string, rev: string) =>
+    JSON.parse(sh(dir, 'git', 'show', `${rev}:master-project.json`)).stages[0].status
+  const updateIndexRuns = (argvs: string[][]) =>
+    argvs.filter((a) => a.includes('update-index')).length
+
+  it('the state file goes into the index with the checkpoint work: one update-index', () => {
+    const dir = project()
+    const { r, argvs } = cpoTraced(dir, ['stage', 'start', 'S1', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(updateIndexRuns(argvs)).toBe(1)
+    expect(stateAt(dir, 'HEAD^')).toBe('pending')
+    expect(stateAt(dir, 'HEAD')).toBe('in_progress')
+    expect(sh(dir, 'git', 'diff', '--cached', '--name-only')).toBe('')
+    expect(sh(dir, 'git', 'status', '--porcelain', '--untracked-files=all')).toBe('')
+    const [entry] = sh(dir, 'git', 'ls-files', '-s', 'master-project.json').split(/\s+/)
+    expect(entry).toBe('100644')
+    expect(sh(dir, 'git', 'ls-files', '-s', 'master-project.json').split(/\s+/)[1]).toBe(
+      sh(dir, 'git', 'rev-parse', 'HEAD:master-project.json').trim(),
+    )
+  })
+
+  it('files git converts on the way in: the index is staged by git as before, and still exact', () => {
+    const dir = project()
+    sh(dir, 'git', 'config', 'core.autocrlf', 'true')
+    writeFiles(dir, { 'src/app.ts': 'export const a = 3\r\n' })
+    const { r, argvs } = cpoTraced(dir, ['stage', 'start', 'S1', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    // git commits the work (add -A), and the state file is staged after its own commit.
+    const staged = argvs.filter((a) => a.includes('update-index'))
+    expect(staged.map((a) => a.includes('--index-info'))).toEqual([false])
+    expect(stateAt(dir, 'HEAD')).toBe('in_progress')
+    expect(sh(dir, 'git', 'status', '--porcelain', '--untracked-files=all')).toBe('')
+  })
+
+  it('killed once the index holds the new state, before the file is written: recover is exact', () => {
+    const dir = project()
+    const before = fingerprint(dir)
+    const crashed = cpo(dir, ['stage', 'start', 'S1'], { CPO_FAULT: 'state-read' })
+    expect(crashed.signal).toBe('SIGKILL')
+    const recovered = cpo(dir, ['--json', 'recover'])
+    expect(recovered.code, recovered.stderr).toBe(0)
+    // The sidecars it wrote stay (ignored files, which no restore touches).
+    const sidecar = (k: string) => k.startsWith('tree:.checkpoints/')
+    const after = Object.fromEntries(Object.entries(fingerprint(dir)).filter(([k]) => !sidecar(k)))
+    expect(after).toEqual(before)
   })
 })
 

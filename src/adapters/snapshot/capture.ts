@@ -195,15 +195,17 @@ export async function recordSnapshot(
         if (edited !== NOT_EDITABLE) {
           // The scratch index still holds the real one: the changes go in only when an
           // operation is to make it the real index (stageScratch).
-          const stage = () =>
-            edited ? stageChanges(repo, env, edited, head.length) : Promise.resolve()
+          const stage = (also: readonly IndexEntry[]) =>
+            stageChanges(repo, env, edited ?? NO_CHANGES, head.length, also)
           const hashed = edited ? hashedFiles(repo, edited, raw) : undefined
           return { ...files, tree: edited?.tree, stage, hashed, rewrote: false }
         }
         const changed = await stageWorkTree(repo, env, unstaged, untracked)
         await stageRaw(repo, env, files.raw)
         const tree = changed || raw.size > 0 ? await writeTree(repo, env) : undefined
-        return { ...files, tree, stage: async () => {}, hashed: undefined, rewrote: true }
+        const stage = (also: readonly IndexEntry[]) =>
+          stageChanges(repo, env, NO_CHANGES, head.length, also)
+        return { ...files, tree, stage, hashed: undefined, rewrote: true }
       })(),
       (async () => {
         const tree = await indexTree
@@ -228,8 +230,8 @@ export async function recordSnapshot(
     rememberStatData(meta.id, scan, worktreeTree.length, worktreeSide.hashed)
     const scratchHoldsWorkTree = worktreeSide.tree !== undefined && worktreeSide.raw.length === 0
     let staging: Promise<void> | undefined
-    const stageScratch = () => {
-      staging ??= worktreeSide.stage()
+    const stageScratch = (also: readonly IndexEntry[] = []) => {
+      staging ??= worktreeSide.stage(also)
       return staging
     }
     return { snapshot, scratchHoldsWorkTree, stageScratch }
@@ -248,11 +250,23 @@ export interface RecordedSnapshot {
    * tree holds bytes `git add` would not store, and commits of the work go through git.
    */
   scratchHoldsWorkTree: boolean
-  /** Stages the work-tree changes into the scratch index (once; a no-op when they are in). */
-  stageScratch: () => Promise<void>
+  /**
+   * Stages the work-tree changes into the scratch index (once; nothing to do when they are in),
+   * with `also`: entries beyond the work tree the new index is to hold (a follow-up commit's
+   * files, so the index is rewritten once).
+   */
+  stageScratch: (also?: readonly IndexEntry[]) => Promise<void>
 }
 
 const NOT_EDITABLE = Symbol('not editable')
+const NO_CHANGES = { changes: [] as TreeChange[], modes: new Map<string, string>() }
+
+/** An index entry given by mode and object, without stat data. */
+export interface IndexEntry {
+  path: string
+  mode: string
+  oid: string
+}
 
 /** The plain files a tree edit hashed, with their stat data (no index entry holds it). */
 function hashedFiles(
@@ -367,13 +381,18 @@ async function stageChanges(
   env: Record<string, string>,
   edited: { changes: TreeChange[]; modes: Map<string, string> },
   oidLength: number,
+  also: readonly IndexEntry[] = [],
 ): Promise<void> {
   const { changes, modes } = edited
+  if (changes.length === 0 && also.length === 0) return
   const zero = '0'.repeat(oidLength)
   const removed = changes.filter((c) => c.oid === null).map((c) => `0 ${zero}\t${c.path}\0`)
-  const added = changes
-    .filter((c) => c.oid !== null)
-    .map((c) => `${modes.get(c.path) ?? c.mode} ${c.oid}\t${c.path}\0`)
+  const added = [
+    ...changes
+      .filter((c) => c.oid !== null)
+      .map((c) => `${modes.get(c.path) ?? c.mode} ${c.oid}\t${c.path}\0`),
+    ...also.map((e) => `${e.mode} ${e.oid}\t${e.path}\0`),
+  ]
   await git(repo.root, ['update-index', '--add', '--replace', '-z', '--index-info'], {
     env,
     input: [...removed, ...added].join(''),

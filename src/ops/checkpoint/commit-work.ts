@@ -1,6 +1,6 @@
 import { commitEverything } from '../../adapters/checkpoint-git.js'
 import { advanceHead, replaceIndex, writeCommit } from '../../adapters/direct-commit.js'
-import type { KnownState } from '../../adapters/snapshot/capture.js'
+import type { IndexEntry, KnownState } from '../../adapters/snapshot/capture.js'
 import { onDiskOf } from '../../adapters/snapshot/on-disk.js'
 import type { Snapshot } from '../../adapters/snapshot/types.js'
 import { CHECKPOINTS_DIR } from '../../core/checkpoint/sidecars.js'
@@ -13,6 +13,8 @@ export interface CommittedWork {
   state: KnownState | undefined
   /** The refs `options.tag` made in HEAD's transaction (`{ ref: object }`); empty when none. */
   created: Record<string, string>
+  /** Whether the index took `options.alsoStaged` (only where the scratch index became it). */
+  alsoStaged: boolean
 }
 
 /**
@@ -38,15 +40,29 @@ export async function commitPendingWork(
      * it joins the transaction that moves HEAD, so both happen or neither. Undefined: none.
      */
     tag?: (commit: string) => Promise<{ ref: string; to: string } | undefined>
+    /**
+     * Entries the new index is to hold beyond the commit's tree: the files a follow-up commit
+     * of the same operation changes (stage start's state file), so that the index, rewritten
+     * whole by git at each change, is rewritten once. Taken only where the scratch index
+     * becomes the index (`alsoStaged` in the result); otherwise the caller stages them itself.
+     */
+    alsoStaged?: Promise<readonly IndexEntry[]>
   },
 ): Promise<CommittedWork> {
   const { before, scan, repo } = ctx
   const dirty = before.dirty.length > 0 || before.skipped.length > 0
-  if (!dirty && !options.allowEmpty) return { commit: null, state: unchanged(before), created: {} }
+  if (!dirty && !options.allowEmpty) {
+    return { commit: null, state: unchanged(before), created: {}, alsoStaged: false }
+  }
   const exact =
     before.skipped.length === 0 && !before.dirty.some(isSidecar) && onDiskOf(before).raw.size === 0
   if (!exact) {
-    return { commit: await commitEverything(repo, message), state: undefined, created: {} }
+    return {
+      commit: await commitEverything(repo, message),
+      state: undefined,
+      created: {},
+      alsoStaged: false,
+    }
   }
 
   // The scratch index takes the work-tree changes while the commit (and the tag object on it)
@@ -58,7 +74,9 @@ export async function commitPendingWork(
       message,
       sign: ctx.settings.signCommits,
     }).then(async (c) => [c, await options.tag?.(c)] as const),
-    ctx.scratchHoldsWorkTree ? ctx.stageScratch() : undefined,
+    ctx.scratchHoldsWorkTree
+      ? (options.alsoStaged ?? Promise.resolve([])).then((also) => ctx.stageScratch(also))
+      : undefined,
   ])
   const creates = tag === undefined ? [] : [tag]
   const move = () => advanceHead(repo, { from: before.head, to: commit, subject: message }, creates)
@@ -68,6 +86,7 @@ export async function commitPendingWork(
   return {
     commit,
     created: Object.fromEntries(creates.map((c) => [c.ref, c.to])),
+    alsoStaged: ctx.scratchHoldsWorkTree && options.alsoStaged !== undefined,
     state: {
       head: commit,
       branch: before.branch,

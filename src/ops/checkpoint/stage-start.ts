@@ -1,9 +1,11 @@
+import { promises as fsp } from 'node:fs'
 import { moveRefs, readRef } from '../../adapters/checkpoint-git.js'
-import { commitWorkTreeFiles } from '../../adapters/direct-commit.js'
+import { blobsOf, commitEntries, commitWorkTreeFiles } from '../../adapters/direct-commit.js'
 import { failpoint } from '../../adapters/failpoint.js'
-import { type Repo, statePaths } from '../../adapters/repo.js'
+import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
 import { treeOf } from '../../adapters/rollback-git.js'
 import { keepSidecars, keptSidecars } from '../../adapters/sidecar-store.js'
+import type { IndexEntry } from '../../adapters/snapshot/capture.js'
 import { porcelainV1 } from '../../adapters/snapshot/status.js'
 import { DELETED_TAG_PREFIX, stageStartName, tagRefOf } from '../../core/checkpoint/names.js'
 import { sidecarNames } from '../../core/checkpoint/sidecars.js'
@@ -13,6 +15,7 @@ import {
   isStageDone,
   isStagePending,
   projectPhase,
+  serializeProjectDocument,
   setCurrentStage,
   stageNumber,
   unmetDependencies,
@@ -174,12 +177,32 @@ export async function startStage(
       // A first start's tag joins HEAD's move when git would write it as cpo does
       // (tagWithHead); a restart moves the old tag aside first, so it tags after.
       const plain = ctx.settings.plainTags && plan.replacesTag === null
-      const [{ text, doc }, env, work] = await Promise.all([
+      // The state change is made now, beside the checkpoint commit: its blob goes into the new
+      // index with the checkpoint's work, so git rewrites the index once, not twice
+      // (ARCHITECTURE.md §40); the file itself is written after the sidecars, as before.
+      const file = statePaths(ctx.repo).project
+      const startedAt = new Date().toISOString()
+      const next = stateRead.then(({ doc }) => {
+        const started = updateStage(doc, plan.stage.id, { status: 'in_progress', startedAt })
+        const current = setCurrentStage(started, plan.stage.id)
+        return withEpicStatus(current, findStage(current.data, plan.stage.id))
+      })
+      const nextText = next.then(serializeProjectDocument)
+      const stateEntry = nextText.then(async (t): Promise<IndexEntry> => {
+        const [oid] = await blobsOf(ctx.repo, [file], () => Buffer.from(t), ctx.scan)
+        const st = await fsp.stat(inRepo(ctx.repo, file))
+        return { path: file, oid: oid as string, mode: st.mode & 0o111 ? '100755' : '100644' }
+      })
+      const alsoStaged = stateEntry.then((e) => [e])
+      // Awaited where they are needed, which a failing step before them skips.
+      for (const p of [next, nextText, stateEntry, alsoStaged]) p.catch(() => {})
+      const [{ text }, env, work] = await Promise.all([
         stateRead,
         envTemplate(ctx.repo),
         commitPendingWork(ctx, plan.commitMessage, {
           allowEmpty: true,
           tag: tagWithHead(ctx.repo, plain, checkpointOn),
+          alsoStaged,
         }),
       ])
       const commit = work.commit as string
@@ -211,26 +234,17 @@ export async function startStage(
       await keepSidecars(ctx.repo, tagged[tagRefOf(name)] as string, files)
       const db = await checkpointDatabaseIfConfigured(ctx, name, options)
       failpoint('state-read')
-      const startedAt = new Date().toISOString()
-      const started = updateStage(doc, plan.stage.id, { status: 'in_progress', startedAt })
-      const current = setCurrentStage(started, plan.stage.id)
-      await writeStateFile(
-        ctx.repo,
-        withEpicStatus(current, findStage(current.data, plan.stage.id)),
-        text,
-      )
+      await writeStateFile(ctx.repo, await next, text, await nextText)
       // The state change is cpo's own: its own commit, so no story commit carries it.
-      const state = await commitWorkTreeFiles(
-        ctx.repo,
-        {
-          parent: commit,
-          tree: work.state?.indexTree ?? (await treeOf(ctx.repo, commit)),
-          files: [statePaths(ctx.repo).project],
-          message: plan.stateCommitMessage,
-          sign: ctx.settings.signCommits,
-        },
-        ctx.scan,
-      )
+      const stateCommit = {
+        parent: commit,
+        tree: work.state?.indexTree ?? (await treeOf(ctx.repo, commit)),
+        message: plan.stateCommitMessage,
+        sign: ctx.settings.signCommits,
+      }
+      const state = work.alsoStaged
+        ? await commitEntries(ctx.repo, { ...stateCommit, entries: [await stateEntry] })
+        : await commitWorkTreeFiles(ctx.repo, { ...stateCommit, files: [file] }, ctx.scan)
       const after = work.state && {
         ...work.state,
         head: state.commit,

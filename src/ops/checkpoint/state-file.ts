@@ -30,8 +30,9 @@ export async function writeStateFile(
   repo: Repo,
   doc: ProjectDocument,
   read: string,
+  /** `doc` serialized already (its blob made before the file is written). */
+  text = serializeProjectDocument(doc),
 ): Promise<string> {
-  const text = serializeProjectDocument(doc)
   await writeFileAtomic(inRepo(repo, statePaths(repo).project), text, { expected: read })
   return text
 }
