@@ -33,4 +33,27 @@ describe('the state file is compared before cpo writes it', () => {
     expect(kept).toBe(edited)
     expect(sh(dir, 'git', 'tag', '-l', 'checkpoint/stage-1-start')).toBe('')
   })
+
+  it('an edit saved between the plan and the apply is kept: the stage is started in it', async () => {
+    const dir = makeRepo({ [STATE]: projectJson() })
+    expect(cpo(dir, ['init']).code).toBe(0)
+    // Held once the operation is journaled, after the plan drafted the state change.
+    const run = background(dir, ['--json', 'stage', 'start', 'S1'], {
+      CPO_PAUSE: 'journal-begun:2500',
+    })
+    await until(() => applying(dir))
+    const edited = projectJson().replace('"Foundation"', '"Foundation (renamed by hand)"')
+    expect(edited).not.toBe(projectJson())
+    fs.writeFileSync(path.join(dir, STATE), edited)
+    const r = await run
+    expect(r.code, r.stderr).toBe(0)
+    for (const text of [
+      fs.readFileSync(path.join(dir, STATE), 'utf8'),
+      sh(dir, 'git', 'show', `HEAD:${STATE}`),
+    ]) {
+      expect(text).toContain('"Foundation (renamed by hand)"')
+      expect(JSON.parse(text).stages[0].status).toBe('in_progress')
+    }
+    expect(sh(dir, 'git', 'status', '--porcelain')).toBe('')
+  })
 })

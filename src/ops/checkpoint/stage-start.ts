@@ -14,6 +14,7 @@ import {
   findStage,
   isStageDone,
   isStagePending,
+  type ProjectDocument,
   projectPhase,
   serializeProjectDocument,
   setCurrentStage,
@@ -94,6 +95,7 @@ export async function startStage(
   | { dryRun: true; plan: StageStartPlan }
   | ({ dryRun: false; plan: StageStartPlan } & StageStartReport)
 > {
+  let draft: StartedState | undefined
   const outcome = await runOperation(repo, {
     command: 'stage start',
     args: [
@@ -104,7 +106,7 @@ export async function startStage(
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.dryRun ? { dryRun: true } : {}),
     plan: async (r, _operations, scan): Promise<StageStartPlan> => {
-      const { doc } = await readStateFile(r)
+      const { doc, text } = await readStateFile(r)
       const stage = ref === undefined ? nextStartableStage(doc.data) : findStage(doc.data, ref)
       const number = stageNumber(stage.id)
       if (number === undefined) throw noNumber(stage.id)
@@ -129,6 +131,13 @@ export async function startStage(
             details: { stage: stage.id, unmet },
           },
         )
+      }
+      // The state change, drafted while the scan's git status runs (the edit of a large state
+      // file costs tens of milliseconds on its first run); apply takes it if the file is unchanged.
+      try {
+        if (!options.dryRun) draft = startedState(doc, text, stage.id, new Date().toISOString())
+      } catch {
+        // made again in apply, where a failure stops the operation
       }
       const { branch } = await scan()
       const name = stageStartName(number)
@@ -181,13 +190,13 @@ export async function startStage(
       // index with the checkpoint's work, so git rewrites the index once, not twice
       // (ARCHITECTURE.md §40); the file itself is written after the sidecars, as before.
       const file = statePaths(ctx.repo).project
-      const startedAt = new Date().toISOString()
-      const next = stateRead.then(({ doc }) => {
-        const started = updateStage(doc, plan.stage.id, { status: 'in_progress', startedAt })
-        const current = setCurrentStage(started, plan.stage.id)
-        return withEpicStatus(current, findStage(current.data, plan.stage.id))
-      })
-      const nextText = next.then(serializeProjectDocument)
+      const started = stateRead.then(({ doc, text }) =>
+        draft?.from === text
+          ? draft
+          : startedState(doc, text, plan.stage.id, new Date().toISOString()),
+      )
+      const next = started.then((d) => d.doc)
+      const nextText = started.then((d) => d.text)
       const stateEntry = nextText.then(async (t): Promise<IndexEntry> => {
         const [oid] = await blobsOf(ctx.repo, [file], () => Buffer.from(t), ctx.scan)
         const st = await fsp.stat(inRepo(ctx.repo, file))
@@ -195,7 +204,7 @@ export async function startStage(
       })
       const alsoStaged = stateEntry.then((e) => [e])
       // Awaited where they are needed, which a failing step before them skips.
-      for (const p of [next, nextText, stateEntry, alsoStaged]) p.catch(() => {})
+      for (const p of [started, next, nextText, stateEntry, alsoStaged]) p.catch(() => {})
       const [{ text }, env, work] = await Promise.all([
         stateRead,
         envTemplate(ctx.repo),
@@ -259,12 +268,39 @@ export async function startStage(
       }
       return {
         summary: `started stage ${plan.stage.id} at ${commit.slice(0, 10)}`,
-        result: { commit, stateCommit: state.commit, sidecars, startedAt, ...(db ? { db } : {}) },
+        result: {
+          commit,
+          stateCommit: state.commit,
+          sidecars,
+          startedAt: (await started).startedAt,
+          ...(db ? { db } : {}),
+        },
         ...(after ? { after } : {}),
       }
     },
   })
   return planReport(outcome)
+}
+
+/** A state file's text with a stage started in it: the document, its text, and when. */
+interface StartedState {
+  /** The text the document was parsed from. */
+  from: string
+  doc: ProjectDocument
+  text: string
+  startedAt: string
+}
+
+function startedState(
+  doc: ProjectDocument,
+  from: string,
+  id: string,
+  startedAt: string,
+): StartedState {
+  const started = updateStage(doc, id, { status: 'in_progress', startedAt })
+  const current = setCurrentStage(started, id)
+  const next = withEpicStatus(current, findStage(current.data, id))
+  return { from, doc: next, text: serializeProjectDocument(next), startedAt }
 }
 
 export function noNumber(id: string): CpoError {
