@@ -2,7 +2,7 @@ import { promises as fsp, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fsPath } from '../core/path-bytes.js'
 import { CpoError } from '../errors.js'
-import { git } from './git.js'
+import { git, splitZ } from './git.js'
 import { takeIndexLock } from './index-lock.js'
 import { looseObjectsDir, writeLooseObjects } from './loose-objects.js'
 import type { Repo } from './repo.js'
@@ -170,17 +170,32 @@ export async function treeWithWorkTreeFiles(
   scan?: { indexNamesAttributes: boolean },
 ): Promise<string> {
   if (files.length === 0) return tree
+  return editTree(repo, tree, await workTreeEntries(repo, files, scan))
+}
+
+/** Of `files`, those `git add -A` leaves out: untracked and ignored (tracked ones never are). */
+export async function ignoredUntracked(repo: Repo, files: string[]): Promise<Set<string>> {
+  if (files.length === 0) return new Set()
+  const { stdout } = await git(repo.root, ['check-ignore', '-z', '--stdin'], {
+    input: `${files.join('\0')}\0`,
+    okCodes: [1],
+  })
+  return new Set(splitZ(stdout))
+}
+
+/** The work tree's `files` as index entries: their blobs written (blobsOf), the exec bit kept. */
+export async function workTreeEntries(
+  repo: Repo,
+  files: string[],
+  scan?: { indexNamesAttributes: boolean },
+): Promise<IndexEntry[]> {
   const oids = await blobsOf(repo, files, () => undefined, scan)
   const modes = await Promise.all(
     files.map((f) =>
       fsp.stat(path.join(repo.root, f)).then((st) => (st.mode & 0o111 ? '100755' : '100644')),
     ),
   )
-  return editTree(
-    repo,
-    tree,
-    files.map((f, i) => ({ path: f, oid: oids[i] as string, mode: modes[i] })),
-  )
+  return files.map((f, i) => ({ path: f, oid: oids[i] as string, mode: modes[i] as string }))
 }
 
 /**
@@ -239,8 +254,13 @@ export async function commitWorkTreeFiles(
     sign: c.sign,
   })
   await advanceHead(repo, { from: c.parent, to: commit, subject: c.message })
-  await git(repo.root, ['update-index', '--add', '-z', '--stdin'], {
-    input: `${c.files.join('\0')}\0`,
-  })
+  await stageFiles(repo, c.files)
   return { commit, tree }
+}
+
+/** Stages the work tree's `files` in the index as `git add` does (their stat data with them). */
+export async function stageFiles(repo: Repo, files: string[]): Promise<void> {
+  await git(repo.root, ['update-index', '--add', '-z', '--stdin'], {
+    input: `${files.join('\0')}\0`,
+  })
 }

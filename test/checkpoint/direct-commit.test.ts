@@ -366,6 +366,81 @@ describe('stage start writes the index once', () => {
   })
 })
 
+describe('stage complete commits from the scan', () => {
+  /** A started stage S1 with work of every kind left, and a verification that writes a file. */
+  const started = (files: Record<string, string> = {}) => {
+    const dir = makeRepo({
+      'master-project.json': projectJson({ test: 'echo built > build-stamp.txt' }),
+      'src/app.ts': 'export const a = 1\n',
+      ...files,
+    })
+    expect(cpo(dir, ['init']).code).toBe(0)
+    expect(cpo(dir, ['stage', 'start', 'S1']).code).toBe(0)
+    writeFiles(dir, { 'src/app.ts': 'export const a = 2\n', 'src/new file.ts': 'new\n' })
+    writeFiles(dir, { 'staged.txt': 'staged\n' })
+    sh(dir, 'git', 'add', 'staged.txt')
+    return dir
+  }
+  /** The tree `git add -A` makes of the work tree now, on a copy of the index. */
+  const addAllTree = (dir: string) => {
+    const index = path.join(tempDir(), 'index')
+    fs.copyFileSync(path.join(dir, '.git/index'), index)
+    return sh(
+      dir,
+      'sh',
+      '-c',
+      `GIT_INDEX_FILE='${index}' git add -A && GIT_INDEX_FILE='${index}' git write-tree`,
+    ).trim()
+  }
+
+  it('what `add -A` + `commit` would commit, the index equal to it, with no add, commit or second scan', () => {
+    const dir = started()
+    const { r, argvs } = cpoTraced(dir, ['stage', 'complete', 'S1', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(headTree(dir)).toBe(addAllTree(dir))
+    expect(sh(dir, 'git', 'status', '--porcelain', '--untracked-files=all')).toBe('')
+    expect(sh(dir, 'git', 'diff', '--cached', '--name-only')).toBe('')
+    expect(filesAt(dir, 'HEAD')).toEqual(
+      expect.arrayContaining([
+        'build-stamp.txt',
+        'cpo-progress.md',
+        'src/new file.ts',
+        'staged.txt',
+      ]),
+    )
+    expect(JSON.parse(sh(dir, 'git', 'show', 'HEAD:master-project.json')).stages[0].status).toBe(
+      'tested',
+    )
+    expect(sh(dir, 'git', 'rev-parse', 'checkpoint/stage-1-complete^{commit}')).toBe(
+      `${head(dir)}\n`,
+    )
+    const run = (cmd: string) => argvs.filter((a) => a.includes(cmd)).length
+    expect([run('add'), run('commit'), run('status')]).toEqual([0, 0, 1])
+    sh(dir, 'git', 'fsck', '--strict', '--no-dangling')
+  })
+
+  it('an ignored progress log that git does not track stays out of the commit, as with add -A', () => {
+    const dir = started({ '.gitignore': 'cpo-progress.md\n' })
+    const r = cpo(dir, ['stage', 'complete', 'S1', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(filesAt(dir, 'HEAD')).not.toContain('cpo-progress.md')
+    expect(fs.readFileSync(path.join(dir, 'cpo-progress.md'), 'utf8')).toContain('S1')
+    expect(headTree(dir)).toBe(addAllTree(dir))
+    expect(sh(dir, 'git', 'status', '--porcelain', '--untracked-files=all')).toBe('')
+  })
+
+  it('killed once HEAD moved: recover gives back the exact state before it', () => {
+    const dir = started()
+    const before = fingerprint(dir)
+    const crashed = cpo(dir, ['stage', 'complete', 'S1', '--skip-verify'], { CPO_FAULT: 'applied' })
+    expect(crashed.signal).toBe('SIGKILL')
+    expect(cpo(dir, ['--json', 'recover']).code).toBe(0)
+    const sidecar = (k: string) => k.startsWith('tree:.checkpoints/')
+    const after = Object.fromEntries(Object.entries(fingerprint(dir)).filter(([k]) => !sidecar(k)))
+    expect(after).toEqual(Object.fromEntries(Object.entries(before).filter(([k]) => !sidecar(k))))
+  })
+})
+
 describe('checkpoint create killed part-way', () => {
   for (const point of [
     'lock-taken',

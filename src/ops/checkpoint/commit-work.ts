@@ -1,8 +1,16 @@
 import { commitEverything } from '../../adapters/checkpoint-git.js'
-import { advanceHead, replaceIndex, writeCommit } from '../../adapters/direct-commit.js'
+import {
+  advanceHead,
+  ignoredUntracked,
+  replaceIndex,
+  stageFiles,
+  workTreeEntries,
+  writeCommit,
+} from '../../adapters/direct-commit.js'
 import type { IndexEntry, KnownState } from '../../adapters/snapshot/capture.js'
 import { onDiskOf } from '../../adapters/snapshot/on-disk.js'
 import type { Snapshot } from '../../adapters/snapshot/types.js'
+import { editTree } from '../../adapters/tree-edit.js'
 import { CHECKPOINTS_DIR } from '../../core/checkpoint/sidecars.js'
 import type { OperationContext } from '../protocol.js'
 
@@ -47,6 +55,11 @@ export async function commitPendingWork(
      * becomes the index (`alsoStaged` in the result); otherwise the caller stages them itself.
      */
     alsoStaged?: Promise<readonly IndexEntry[]>
+    /**
+     * Files cpo wrote after the scan (stage complete's state file and progress log): committed
+     * with the work as they are on disk now, and staged with it.
+     */
+    written?: string[]
   },
 ): Promise<CommittedWork> {
   const { before, scan, repo } = ctx
@@ -65,24 +78,35 @@ export async function commitPendingWork(
     }
   }
 
+  // As `add -A` would take them: an ignored file that is not tracked stays out.
+  const ignored = await ignoredUntracked(repo, options.written ?? [])
+  const writtenPaths = (options.written ?? []).filter((p) => !ignored.has(p))
+  const written = writtenPaths.length > 0 ? await workTreeEntries(repo, writtenPaths, scan) : []
+  const tree =
+    written.length > 0 ? await editTree(repo, before.worktreeTree, written) : before.worktreeTree
   // The scratch index takes the work-tree changes while the commit (and the tag object on it)
   // is written.
   const [[commit, tag]] = await Promise.all([
     writeCommit(repo, {
-      tree: before.worktreeTree,
+      tree,
       parents: [before.head],
       message,
       sign: ctx.settings.signCommits,
     }).then(async (c) => [c, await options.tag?.(c)] as const),
     ctx.scratchHoldsWorkTree
-      ? (options.alsoStaged ?? Promise.resolve([])).then((also) => ctx.stageScratch(also))
+      ? (options.alsoStaged ?? Promise.resolve([])).then((also) =>
+          ctx.stageScratch([...written, ...also]),
+        )
       : undefined,
   ])
   const creates = tag === undefined ? [] : [tag]
   const move = () => advanceHead(repo, { from: before.head, to: commit, subject: message }, creates)
   if (ctx.scratchHoldsWorkTree) await replaceIndex(repo, scan.scratchIndex, scan.indexStamp, move)
-  else await move()
-  const tree = before.worktreeTree
+  else {
+    await move()
+    // The index was not replaced: the files written since the scan are staged as git would.
+    if (written.length > 0) await stageFiles(repo, writtenPaths)
+  }
   return {
     commit,
     created: Object.fromEntries(creates.map((c) => [c.ref, c.to])),

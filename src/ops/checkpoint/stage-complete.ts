@@ -1,4 +1,4 @@
-import { commitEverything, readHead } from '../../adapters/checkpoint-git.js'
+import { readHead } from '../../adapters/checkpoint-git.js'
 import { failpoint } from '../../adapters/failpoint.js'
 import { appendDurable, readTextIfExists } from '../../adapters/fs.js'
 import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
@@ -21,11 +21,12 @@ import { cpoCommand } from '../../core/shell-quote.js'
 import { CpoError } from '../../errors.js'
 import { writeLastFailure } from '../diagnose/run-cache.js'
 import { type OperationReport, planReport, runOperation } from '../protocol.js'
+import { commitPendingWork } from './commit-work.js'
 import { noCommits } from './create.js'
 import { prepareSidecars, writeSidecars } from './sidecars.js'
 import { noNumber } from './stage-start.js'
 import { readStateFile, withEpicStatus, writeStateFile } from './state-file.js'
-import { requireFreeName, tagCheckpoint } from './tagging.js'
+import { type NewCheckpoint, requireFreeName, tagCheckpoint, tagWithHead } from './tagging.js'
 
 export interface StageCompleteOptions {
   skipVerify?: boolean
@@ -154,8 +155,7 @@ export async function completeStage(
         },
       })
       await appendDurable(logFile, appendableEntry(await readTextIfExists(logFile), entry))
-      const commit = await commitEverything(ctx.repo, plan.commitMessage)
-      await tagCheckpoint(ctx.repo, {
+      const checkpoint = (commit: string): NewCheckpoint => ({
         name: stageCompleteName(plan.stage.number),
         kind: 'stage-complete',
         stage: { id: plan.stage.id, name: plan.stage.name },
@@ -166,12 +166,28 @@ export async function completeStage(
         message: null,
         subject: plan.commitMessage,
       })
+      // The scan's work and the two files written since, committed from the scan's trees and
+      // staged with the scan's index (ARCHITECTURE.md §40), the tag in HEAD's move: no `add -A`,
+      // no `git commit`, and the state after is known without another scan.
+      const work = await commitPendingWork(ctx, plan.commitMessage, {
+        allowEmpty: true,
+        tag: tagWithHead(ctx.repo, ctx.settings.plainTags, checkpoint),
+        written: [statePaths(ctx.repo).project, statePaths(ctx.repo).progress],
+      })
+      const commit = work.commit as string
+      const tagged =
+        Object.keys(work.created).length > 0
+          ? work.created
+          : await tagCheckpoint(ctx.repo, checkpoint(commit))
       const sidecars = await writeSidecars(ctx.repo, {
         [sidecarNames.stateAfter(plan.stage.number)]: after,
       })
       return {
         summary: `completed stage ${plan.stage.id} at ${commit.slice(0, 10)}`,
         result: { commit, completedAt, sidecars, untrackedAdded: untrackedOf(ctx.scan) },
+        ...(work.state
+          ? { after: { ...work.state, refs: { ...work.state.refs, ...tagged } } }
+          : {}),
       }
     },
   })
