@@ -246,16 +246,10 @@ export async function commitWorkTreeFiles(
   c: { parent: string; tree: string; files: string[]; message: string; sign: boolean },
   scan?: { indexNamesAttributes: boolean },
 ): Promise<{ commit: string; tree: string }> {
-  const tree = await treeWithWorkTreeFiles(repo, c.tree, c.files, scan)
-  const commit = await writeCommit(repo, {
-    tree,
-    parents: [c.parent],
-    message: c.message,
-    sign: c.sign,
-  })
-  await advanceHead(repo, { from: c.parent, to: commit, subject: c.message })
+  const entries = await workTreeEntries(repo, c.files, scan)
+  const committed = await commitEntries(repo, { ...c, entries })
   await stageFiles(repo, c.files)
-  return { commit, tree }
+  return committed
 }
 
 /** Stages the work tree's `files` in the index as `git add` does (their stat data with them). */

@@ -308,6 +308,18 @@ describe('stage start', () => {
   })
 })
 
+/**
+ * `cpo recover` gives back `before` exactly, but for the sidecars the killed stage command wrote
+ * (ignored files, which no restore touches).
+ */
+function expectRecovered(dir: string, before: ReturnType<typeof fingerprint>): void {
+  const recovered = cpo(dir, ['--json', 'recover'])
+  expect(recovered.code, recovered.stderr).toBe(0)
+  const kept = (fp: ReturnType<typeof fingerprint>) =>
+    Object.fromEntries(Object.entries(fp).filter(([k]) => !k.startsWith('tree:.checkpoints/')))
+  expect(kept(fingerprint(dir))).toEqual(kept(before))
+}
+
 describe('stage start writes the index once', () => {
   const project = () => {
     const dir = makeRepo({
@@ -357,12 +369,7 @@ describe('stage start writes the index once', () => {
     const before = fingerprint(dir)
     const crashed = cpo(dir, ['stage', 'start', 'S1'], { CPO_FAULT: 'state-read' })
     expect(crashed.signal).toBe('SIGKILL')
-    const recovered = cpo(dir, ['--json', 'recover'])
-    expect(recovered.code, recovered.stderr).toBe(0)
-    // The sidecars it wrote stay (ignored files, which no restore touches).
-    const sidecar = (k: string) => k.startsWith('tree:.checkpoints/')
-    const after = Object.fromEntries(Object.entries(fingerprint(dir)).filter(([k]) => !sidecar(k)))
-    expect(after).toEqual(before)
+    expectRecovered(dir, before)
   })
 })
 
@@ -434,10 +441,7 @@ describe('stage complete commits from the scan', () => {
     const before = fingerprint(dir)
     const crashed = cpo(dir, ['stage', 'complete', 'S1', '--skip-verify'], { CPO_FAULT: 'applied' })
     expect(crashed.signal).toBe('SIGKILL')
-    expect(cpo(dir, ['--json', 'recover']).code).toBe(0)
-    const sidecar = (k: string) => k.startsWith('tree:.checkpoints/')
-    const after = Object.fromEntries(Object.entries(fingerprint(dir)).filter(([k]) => !sidecar(k)))
-    expect(after).toEqual(Object.fromEntries(Object.entries(before).filter(([k]) => !sidecar(k))))
+    expectRecovered(dir, before)
   })
 })
 

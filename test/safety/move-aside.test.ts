@@ -217,6 +217,21 @@ describe('move aside, then check', () => {
   })
 })
 
+/**
+ * `cpo recover` after a crash in the move, with a save into a.txt's moved copy: the state before
+ * the restore is back, the save is reported and held in a snapshot, no quarantine is left.
+ */
+function recoveredWithSave(dir: string, before: ReturnType<typeof fingerprint>) {
+  const recovered = cpo(dir, ['recover', '--json'])
+  expect(recovered.code, recovered.stderr).toBe(0)
+  expect(fingerprint(dir)).toEqual(before)
+  const [round] = recovered.json.data.changedDuring
+  expect(round.paths).toEqual(['a.txt'])
+  expect(inSnapshot(dir, round.snapshot, 'a.txt')).toBe('a saved after the crash\n')
+  expect(asideDirs(path.join(dir, '.git'))).toEqual([])
+  return round
+}
+
 describe('a crash right after the move', () => {
   it('recover puts every moved file back, and a save into a moved copy is kept in a snapshot', () => {
     const { dir, snap } = scenario()
@@ -228,16 +243,11 @@ describe('a crash right after the move', () => {
     expect(exists(dir, 'a.txt')).toBe(false)
     // The editor that still has a.txt open saves after the crash: into the moved copy.
     saveThrough(a, 'a saved after the crash\n')
-    const recovered = cpo(dir, ['recover', '--json'])
-    expect(recovered.code, recovered.stderr).toBe(0)
-    expect(fingerprint(dir)).toEqual(before)
-    // Reported and journaled with the recover, in a snapshot that gc keeps.
-    const [round] = recovered.json.data.changedDuring
-    expect(round.paths).toEqual(['a.txt'])
+    const round = recoveredWithSave(dir, before)
+    // Journaled with the recover, in a snapshot that gc keeps.
     expect(journal(dir).at(-1)).toMatchObject({ type: 'done', changedDuring: [round] })
     sh(dir, 'git', 'gc', '-q', '--prune=now')
     expect(inSnapshot(dir, round.snapshot, 'a.txt')).toBe('a saved after the crash\n')
-    expect(asideDirs(path.join(dir, '.git'))).toEqual([])
     expect(snapshotBlobs(dir).ids.has(blobId(Buffer.from('a saved after the crash\n')))).toBe(true)
   })
 })
@@ -294,13 +304,7 @@ describe('a crash right after the move, many files', () => {
     delete manifest.bucket
     fs.writeFileSync(path.join(q, 'manifest.json'), JSON.stringify(manifest))
     saveThrough(a, 'a saved after the crash\n')
-    const recovered = cpo(dir, ['recover', '--json'])
-    expect(recovered.code, recovered.stderr).toBe(0)
-    expect(fingerprint(dir)).toEqual(before)
-    const [round] = recovered.json.data.changedDuring
-    expect(round.paths).toEqual(['a.txt'])
-    expect(inSnapshot(dir, round.snapshot, 'a.txt')).toBe('a saved after the crash\n')
-    expect(asideDirs(path.join(dir, '.git'))).toEqual([])
+    recoveredWithSave(dir, before)
   })
 })
 
