@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectPhase } from '../../src/core/project/index.js'
+import { cpoTraced } from '../helpers/git-trace.js'
 import { commitAll, cpo, fingerprint, makeRepo, sh, writeFiles } from '../helpers/repo.js'
 import { everything, rev, state, subject } from '../rollback/build.js'
 
@@ -71,9 +72,13 @@ describe('phases as the skill records them', () => {
     plan.currentStage = null
     const dir = repoWith(plan)
     expect(cpo(dir, ['init']).code).toBe(0)
-    const done = cpo(dir, ['--json', 'phase', 'complete', '2'])
+    const { r: done, argvs } = cpoTraced(dir, ['--json', 'phase', 'complete', '2'])
     expect(done.code, done.stderr).toBe(0)
     expect(done.json.data.writes).toEqual({ 'progress.phase': 'execution' })
+    // Committed from the scan with the state file written since: no add -A, git commit or
+    // second git status.
+    const runs = (cmd: string) => argvs.filter((a) => a.includes(cmd)).length
+    expect([runs('add'), runs('commit'), runs('status')]).toEqual([0, 0, 1])
     // The change is part of the checkpoint's commit; no currentPhase key appears.
     expect(subject(dir)).toBe('checkpoint: phase 2 complete - Planning')
     expect(rev(dir, 'checkpoint/phase-2-complete^{commit}')).toBe(rev(dir, 'HEAD'))

@@ -1,5 +1,4 @@
-import { commitEverything } from '../../adapters/checkpoint-git.js'
-import type { Repo } from '../../adapters/repo.js'
+import { type Repo, statePaths } from '../../adapters/repo.js'
 import { phaseCompleteName } from '../../core/checkpoint/names.js'
 import { sidecarNames } from '../../core/checkpoint/sidecars.js'
 import {
@@ -15,7 +14,7 @@ import { CpoError } from '../../errors.js'
 import { checkpointDatabaseIfConfigured, type DbHookReport } from '../db/hooks.js'
 import { readProjectDocument } from '../project-file.js'
 import { type OperationReport, reportOf, runOperation } from '../protocol.js'
-import { type CommittedWork, commitPendingWork } from './commit-work.js'
+import { commitPendingWork } from './commit-work.js'
 import { prepareSidecars, writeSidecars } from './sidecars.js'
 import { readStateFile, writeStateFile } from './state-file.js'
 import { type NewCheckpoint, requireFreeName, tagCheckpoint, tagWithHead } from './tagging.js'
@@ -94,9 +93,6 @@ export async function completePhase(
     apply: async (ctx, plan) => {
       await prepareSidecars(ctx.repo)
       const subject = `checkpoint: phase ${phase} complete${phaseName(phase) ? ` - ${phaseName(phase)}` : ''}`
-      let committed: string | null
-      let known: CommittedWork['state']
-      let created: Record<string, string> = {}
       const checkpointOn = (commit: string): NewCheckpoint => ({
         name: phaseCompleteName(phase),
         kind: 'phase-complete',
@@ -108,23 +104,20 @@ export async function completePhase(
         message: null,
         subject,
       })
-      if (Object.keys(plan.writes).length > 0) {
-        // The next phase is part of the checkpoint: the state file is written, then committed
-        // with the pending work (`git add -A`, as `stage complete` does).
+      // The next phase is part of the checkpoint: the state file is written, then committed with
+      // the pending work from the scan (ARCHITECTURE.md §40, as `stage complete` does). The tag
+      // joins HEAD's move when git would write it as cpo does (tagWithHead).
+      const writes = Object.keys(plan.writes).length > 0
+      if (writes) {
         const { text, doc } = await readStateFile(ctx.repo)
         await writeStateFile(ctx.repo, withPhaseWrites(doc, plan.writes), text)
-        committed = await commitEverything(ctx.repo, subject)
-        known = undefined
-      } else {
-        // The tag joins HEAD's move when git would write it as cpo does (tagWithHead).
-        const work = await commitPendingWork(ctx, subject, {
-          allowEmpty: false,
-          tag: tagWithHead(ctx.repo, ctx.settings.plainTags, checkpointOn),
-        })
-        committed = work.commit
-        known = work.state
-        created = work.created
       }
+      const work = await commitPendingWork(ctx, subject, {
+        allowEmpty: writes,
+        tag: tagWithHead(ctx.repo, ctx.settings.plainTags, checkpointOn),
+        ...(writes ? { written: [statePaths(ctx.repo).project] } : {}),
+      })
+      const { commit: committed, state: known, created } = work
       const commit = committed ?? plan.head
       const state = plan.hasProject ? await readStateFile(ctx.repo) : undefined
       const tagged =
