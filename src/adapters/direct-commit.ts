@@ -1,4 +1,4 @@
-import { promises as fsp, readFileSync } from 'node:fs'
+import { promises as fsp, lstatSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fsPath } from '../core/path-bytes.js'
 import { CpoError } from '../errors.js'
@@ -171,6 +171,13 @@ export async function treeWithWorkTreeFiles(
 ): Promise<string> {
   if (files.length === 0) return tree
   return editTree(repo, tree, await workTreeEntries(repo, files, scan))
+}
+
+/** Whether each of `files` is a regular file (not a symlink, which git stores as its target). */
+export function regularFiles(repo: Repo, files: string[]): boolean {
+  return files.every(
+    (f) => lstatSync(fsPath(path.join(repo.root, f)), { throwIfNoEntry: false })?.isFile() === true,
+  )
 }
 
 /** Of `files`, those `git add -A` leaves out: untracked and ignored (tracked ones never are). */

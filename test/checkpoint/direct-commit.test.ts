@@ -436,6 +436,16 @@ describe('stage complete commits from the scan', () => {
     expect(sh(dir, 'git', 'status', '--porcelain', '--untracked-files=all')).toBe('')
   })
 
+  it('a progress log that is a symlink: git stages it, as the symlink add -A records', () => {
+    const dir = started({ 'docs/progress.md': '# progress\n' })
+    fs.symlinkSync('docs/progress.md', path.join(dir, 'cpo-progress.md'))
+    const r = cpo(dir, ['stage', 'complete', 'S1', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(sh(dir, 'git', 'ls-tree', 'HEAD', 'cpo-progress.md').split(' ')[0]).toBe('120000')
+    expect(headTree(dir)).toBe(addAllTree(dir))
+    expect(sh(dir, 'git', 'status', '--porcelain', '--untracked-files=all')).toBe('')
+  })
+
   it('killed once HEAD moved: recover gives back the exact state before it', () => {
     const dir = started()
     const before = fingerprint(dir)

@@ -2,6 +2,7 @@ import { commitEverything } from '../../adapters/checkpoint-git.js'
 import {
   advanceHead,
   ignoredUntracked,
+  regularFiles,
   replaceIndex,
   stageFiles,
   workTreeEntries,
@@ -67,8 +68,12 @@ export async function commitPendingWork(
   if (!dirty && !options.allowEmpty) {
     return { commit: null, state: unchanged(before), created: {}, alsoStaged: false }
   }
+  // The files written since the scan go in as regular files; anything else is git's to stage.
   const exact =
-    before.skipped.length === 0 && !before.dirty.some(isSidecar) && onDiskOf(before).raw.size === 0
+    before.skipped.length === 0 &&
+    !before.dirty.some(isSidecar) &&
+    onDiskOf(before).raw.size === 0 &&
+    regularFiles(repo, options.written ?? [])
   if (!exact) {
     return {
       commit: await commitEverything(repo, message),
