@@ -103,58 +103,56 @@ export async function replaceIndex(
 }
 
 /**
- * Whether git would store these paths' bytes as they are: no attribute can apply to them, no
- * core.autocrlf, and the object store takes plain loose objects (loose-objects.ts). The scan's
+ * Where the blobs of these paths may be written in-process, with the repository's hash: when
+ * git would store their bytes as they are (no attribute can apply to them, no core.autocrlf)
+ * and the object store takes plain loose objects (loose-objects.ts). The scan's
  * `indexNamesAttributes` says whether the index may hold a `.gitattributes` (unknown: it may).
  */
 async function storedAsTheyAre(
   repo: Repo,
   files: string[],
   scan: { indexNamesAttributes: boolean } | undefined,
-): Promise<string | undefined> {
+): Promise<{ dir: string; hash: 'sha1' | 'sha256' } | undefined> {
   const config = await readWorkTreeConfig(repo)
   const dir = looseObjectsDir(repo, config)
   if (!dir || config.autocrlf) return undefined
   if (attributesMayApply(repo, scan ?? { indexNamesAttributes: true }, files, config)) {
     return undefined
   }
-  return dir
+  return { dir, hash: config.objectFormat ?? 'sha1' }
 }
 
 /**
  * The blobs of `files` at these paths, written: what `git hash-object -w --path=<file>` stores
  * (clean filters and line-ending conversion applied), in-process when nothing converts them
- * (storedAsTheyAre), else by git. `bytes` gives a file's content; a file without one is read.
+ * (storedAsTheyAre), else by git. `contents` gives each file's bytes; without it the files on
+ * disk are read.
  */
 export async function blobsOf(
   repo: Repo,
   files: string[],
-  bytes: (file: string) => Buffer | undefined,
+  contents: Buffer[] | undefined,
   scan: { indexNamesAttributes: boolean } | undefined,
 ): Promise<string[]> {
-  const dir = await storedAsTheyAre(repo, files, scan)
-  if (dir) {
-    const config = await readWorkTreeConfig(repo)
-    const bodies = files.map((f) => bytes(f) ?? readFileSync(fsPath(path.join(repo.root, f))))
-    return writeLooseObjects(dir, 'blob', bodies, config.objectFormat ?? 'sha1')
+  const plain = await storedAsTheyAre(repo, files, scan)
+  if (plain) {
+    const bodies = contents ?? files.map((f) => readFileSync(fsPath(path.join(repo.root, f))))
+    return writeLooseObjects(plain.dir, 'blob', bodies, plain.hash)
   }
-  const given = files.map(bytes)
-  if (given.every((b) => b === undefined)) {
+  if (!contents) {
     const { stdout } = await git(repo.root, ['hash-object', '-w', '--', ...files], {
       env: { GIT_LITERAL_PATHSPECS: '1' },
     })
     return stdout.trim().split('\n')
   }
   return Promise.all(
-    files.map(async (file, i) => {
-      const input = given[i]
-      const args = input ? ['--stdin', `--path=${file}`] : ['--', file]
-      const r = await git(repo.root, ['hash-object', '-w', ...args], {
-        ...(input ? { input } : {}),
-        env: { GIT_LITERAL_PATHSPECS: '1' },
-      })
-      return r.stdout.trim()
-    }),
+    files.map(async (file, i) =>
+      (
+        await git(repo.root, ['hash-object', '-w', '--stdin', `--path=${file}`], {
+          input: contents[i] as Buffer,
+        })
+      ).stdout.trim(),
+    ),
   )
 }
 
@@ -190,13 +188,17 @@ export async function ignoredUntracked(repo: Repo, files: string[]): Promise<Set
   return new Set(splitZ(stdout))
 }
 
-/** The work tree's `files` as index entries: their blobs written (blobsOf), the exec bit kept. */
+/**
+ * `files` as index entries: their blobs written (blobsOf; `contents` as in blobsOf, else the
+ * files on disk), the exec bit of the file on disk kept.
+ */
 export async function workTreeEntries(
   repo: Repo,
   files: string[],
   scan?: { indexNamesAttributes: boolean },
+  contents?: Buffer[],
 ): Promise<IndexEntry[]> {
-  const oids = await blobsOf(repo, files, () => undefined, scan)
+  const oids = await blobsOf(repo, files, contents, scan)
   const modes = await Promise.all(
     files.map((f) =>
       fsp.stat(path.join(repo.root, f)).then((st) => (st.mode & 0o111 ? '100755' : '100644')),
@@ -218,7 +220,12 @@ export async function treeWithContents(
   scan?: { indexNamesAttributes: boolean },
 ): Promise<string> {
   const files = Object.keys(contents)
-  const oids = await blobsOf(repo, files, (f) => Buffer.from(contents[f] as string), scan)
+  const oids = await blobsOf(
+    repo,
+    files,
+    files.map((f) => Buffer.from(contents[f] as string)),
+    scan,
+  )
   const blobs = files.map((file, i) => ({ path: file, oid: oids[i] as string }))
   for (const b of blobs) blobsOut.set(b.path, b.oid)
   return editTree(repo, tree, blobs)

@@ -119,7 +119,7 @@ export async function moveAside(
     manifest.entries.map((e) => e.path),
   )
   const prefix = path.join(repo.root, '/')
-  const made = new Set<number>()
+  const made = new Set<string>()
   manifest.entries.forEach((e, i) => {
     try {
       // What lies beyond a symlinked directory is not this path (`dir/c.txt` through a link
@@ -129,14 +129,13 @@ export async function moveAside(
       const from = prefix + e.path
       const st = lstatSyncIfAny(from)
       if (!st || !(st.isFile() || st.isSymbolicLink())) return
-      const bucket = Math.floor(i / BUCKET)
+      const to = copyPath(aside.dir, manifest, i)
+      const bucket = path.dirname(to)
       if (!made.has(bucket)) {
-        fs.mkdirSync(path.join(aside.dir, String(bucket)))
+        fs.mkdirSync(bucket)
         made.add(bucket)
       }
-      const at = renameAside(from, copyPath(aside.dir, manifest, i), () =>
-        besideName(repo.root, e.path, id, i),
-      )
+      const at = renameAside(from, to, () => besideName(repo.root, e.path, id, i))
       aside.moved.set(i, at)
       if (vouched(recorded, e, st)) settle(aside, i, st, at)
     } catch (err) {
@@ -270,12 +269,14 @@ async function removeQuarantine(aside: Aside, stuck: Set<string>): Promise<void>
     }
   }
   if (stuck.size > 0) return
-  const { bucket = 0, entries } = aside.manifest
-  for (let b = 0; bucket > 0 && b * bucket < entries.length; b++) {
+  // The quarantine's own subdirectories only (a copy beside itself is in the work tree).
+  const buckets = new Set([...aside.moved.values()].map((at) => path.dirname(at)))
+  for (const bucket of buckets) {
+    if (path.dirname(bucket) !== aside.dir) continue
     try {
-      fs.rmdirSync(`${aside.dir}/${b}`)
+      fs.rmdirSync(bucket)
     } catch {
-      // never made (nothing moved into it), or not empty: the recursive removal sees to it
+      // not empty: the recursive removal sees to it
     }
   }
   await fsp.rm(aside.dir, { recursive: true, force: true })

@@ -1,11 +1,13 @@
-import { promises as fsp } from 'node:fs'
 import { moveRefs, readRef } from '../../adapters/checkpoint-git.js'
-import { blobsOf, commitEntries, commitWorkTreeFiles } from '../../adapters/direct-commit.js'
+import {
+  commitEntries,
+  commitWorkTreeFiles,
+  workTreeEntries,
+} from '../../adapters/direct-commit.js'
 import { failpoint } from '../../adapters/failpoint.js'
-import { inRepo, type Repo, statePaths } from '../../adapters/repo.js'
+import { type Repo, statePaths } from '../../adapters/repo.js'
 import { treeOf } from '../../adapters/rollback-git.js'
 import { keepSidecars, keptSidecars } from '../../adapters/sidecar-store.js'
-import type { IndexEntry } from '../../adapters/snapshot/capture.js'
 import { porcelainV1 } from '../../adapters/snapshot/status.js'
 import { DELETED_TAG_PREFIX, stageStartName, tagRefOf } from '../../core/checkpoint/names.js'
 import { sidecarNames } from '../../core/checkpoint/sidecars.js'
@@ -195,23 +197,18 @@ export async function startStage(
           ? draft
           : startedState(doc, text, plan.stage.id, new Date().toISOString()),
       )
-      const next = started.then((d) => d.doc)
-      const nextText = started.then((d) => d.text)
-      const stateEntry = nextText.then(async (t): Promise<IndexEntry> => {
-        const [oid] = await blobsOf(ctx.repo, [file], () => Buffer.from(t), ctx.scan)
-        const st = await fsp.stat(inRepo(ctx.repo, file))
-        return { path: file, oid: oid as string, mode: st.mode & 0o111 ? '100755' : '100644' }
-      })
-      const alsoStaged = stateEntry.then((e) => [e])
+      const stateEntries = started.then((d) =>
+        workTreeEntries(ctx.repo, [file], ctx.scan, [Buffer.from(d.text)]),
+      )
       // Awaited where they are needed, which a failing step before them skips.
-      for (const p of [started, next, nextText, stateEntry, alsoStaged]) p.catch(() => {})
+      for (const p of [started, stateEntries]) p.catch(() => {})
       const [{ text }, env, work] = await Promise.all([
         stateRead,
         envTemplate(ctx.repo),
         commitPendingWork(ctx, plan.commitMessage, {
           allowEmpty: true,
           tag: tagWithHead(ctx.repo, plain, checkpointOn),
-          alsoStaged,
+          alsoStaged: stateEntries,
         }),
       ])
       const commit = work.commit as string
@@ -243,7 +240,8 @@ export async function startStage(
       await keepSidecars(ctx.repo, tagged[tagRefOf(name)] as string, files)
       const db = await checkpointDatabaseIfConfigured(ctx, name, options)
       failpoint('state-read')
-      await writeStateFile(ctx.repo, await next, text, await nextText)
+      const { doc: next, text: nextText, startedAt } = await started
+      await writeStateFile(ctx.repo, next, text, nextText)
       // The state change is cpo's own: its own commit, so no story commit carries it.
       const stateCommit = {
         parent: commit,
@@ -252,7 +250,7 @@ export async function startStage(
         sign: ctx.settings.signCommits,
       }
       const state = work.alsoStaged
-        ? await commitEntries(ctx.repo, { ...stateCommit, entries: [await stateEntry] })
+        ? await commitEntries(ctx.repo, { ...stateCommit, entries: await stateEntries })
         : await commitWorkTreeFiles(ctx.repo, { ...stateCommit, files: [file] }, ctx.scan)
       const after = work.state && {
         ...work.state,
@@ -272,7 +270,7 @@ export async function startStage(
           commit,
           stateCommit: state.commit,
           sidecars,
-          startedAt: (await started).startedAt,
+          startedAt,
           ...(db ? { db } : {}),
         },
         ...(after ? { after } : {}),
